@@ -1,0 +1,165 @@
+//! The [`Actor`] and [`Handler`] traits, which `#[actor]` implements, and the mail a
+//! mailbox carries.
+
+use crate::addr::Addr;
+use crate::context::Context;
+use crate::error::Error;
+use crate::message::{DynMessage, Message, Stop, Stopped};
+use crate::reply::ReplyTo;
+
+/// A type whose messages are handled one at a time on its own thread or on a shared
+/// driver.
+///
+/// Implemented by `#[actor]` on an `impl` block whose methods carry `#[handles(M)]`;
+/// writing it by hand is not supported (its hidden items are the macro's business).
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// #[message(reply = u64)]
+/// struct Next;
+///
+/// #[derive(Default)]
+/// struct Counter(u64);
+///
+/// #[actor]
+/// impl Counter {
+///     #[handles(Next)]
+///     fn next(&mut self, _: Next) -> u64 {
+///         self.0 += 1;
+///         self.0
+///     }
+/// }
+///
+/// assert_eq!(Counter::HANDLES, ["Next"]);
+/// let counter = Counter::default().spawn();
+/// let bridge = Bridge::new();
+/// assert_eq!(bridge.call(&counter, Next, Duration::from_secs(5)).unwrap(), 1);
+/// assert_eq!(bridge.call(&counter, Next, Duration::from_secs(5)).unwrap(), 2);
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an actor",
+    label = "`{Self}` does not implement `Actor`",
+    note = "put `#[actor]` on an `impl {Self} {{ ... }}` block whose methods carry `#[handles(MessageType)]`"
+)]
+pub trait Actor: Sized + Send + 'static {
+    /// The actor's type name, as written in its `#[actor] impl` block.
+    const NAME: &'static str;
+
+    /// The message types this actor handles, by name, in declaration order.
+    const HANDLES: &'static [&'static str];
+
+    #[doc(hidden)]
+    const __CATCH_ALL: bool;
+
+    /// The generated dispatch enum: one variant per handled message type, each carrying
+    /// the message by value and its reply slot.
+    #[doc(hidden)]
+    type Dispatch: Send + 'static;
+
+    #[doc(hidden)]
+    fn __dispatch(&mut self, msg: Self::Dispatch, ctx: &mut Context<Self>);
+
+    #[doc(hidden)]
+    fn __catch_all(&mut self, msg: DynMessage, ctx: &mut Context<Self>) {
+        let _ = (msg, ctx);
+    }
+
+    /// A dynamic message as typed mail, or back if no typed handler takes its type.
+    #[doc(hidden)]
+    fn __from_dyn(msg: DynMessage) -> Result<Self::Dispatch, DynMessage>;
+
+    /// The inverse of `__from_dyn`: typed mail as a dynamic message.
+    #[doc(hidden)]
+    fn __into_dyn(msg: Self::Dispatch) -> DynMessage;
+
+    #[doc(hidden)]
+    fn __on_start(&mut self, ctx: &mut Context<Self>) {
+        let _ = ctx;
+    }
+
+    #[doc(hidden)]
+    fn __on_stop(&mut self, ctx: &mut Context<Self>) {
+        let _ = ctx;
+    }
+
+    /// Starts the actor on a thread of its own, named after its type.
+    ///
+    /// # Panics
+    ///
+    /// If the operating system refuses a new thread, as [`std::thread::spawn`] does; use
+    /// [`try_spawn`](Actor::try_spawn) to get an error instead.
+    fn spawn(self) -> Addr<Self> {
+        match self.try_spawn() {
+            Ok(addr) => addr,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Starts the actor on a thread of its own, or says why the thread could not start.
+    fn try_spawn(self) -> Result<Addr<Self>, Error> {
+        crate::thread::spawn(self)
+    }
+}
+
+/// `Self` handles messages of type `M`: implemented by `#[actor]` for each
+/// `#[handles(M)]` method, and for [`Stop`] by every actor.
+///
+/// It is the bound that makes `addr.tell(msg)` compile only for the messages an actor
+/// handles.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` does not handle `{M}`",
+    label = "`{Self}` has no handler for `{M}`",
+    note = "add `#[handles({M})]` to a method of `impl {Self}`"
+)]
+pub trait Handler<M: Message>: Actor {
+    /// Wraps a message and its reply slot as mail for this actor.
+    #[doc(hidden)]
+    fn __pack(msg: M, reply: ReplyTo<M::Reply>) -> Mail<Self>;
+
+    /// Takes back a message packed by `__pack`, when it could not be delivered.
+    #[doc(hidden)]
+    fn __unpack(mail: Mail<Self>) -> M;
+}
+
+impl<A: Actor> Handler<Stop> for A {
+    fn __pack(_: Stop, reply: ReplyTo<Stopped>) -> Mail<Self> {
+        Mail::Stop(reply)
+    }
+
+    fn __unpack(_: Mail<Self>) -> Stop {
+        Stop
+    }
+}
+
+/// What a mailbox carries.
+#[doc(hidden)]
+pub enum Mail<A: Actor> {
+    /// A message for one of the typed handlers.
+    Typed(A::Dispatch),
+    /// A message for the catch-all handler.
+    Other(DynMessage),
+    /// Stop after everything sent before.
+    Stop(ReplyTo<Stopped>),
+    /// The last handle was dropped: stop unless a new one was made since.
+    Released,
+}
+
+impl<A: Actor> Mail<A> {
+    pub(crate) fn into_dyn(self) -> DynMessage {
+        match self {
+            Mail::Typed(msg) => A::__into_dyn(msg),
+            Mail::Other(msg) => msg,
+            Mail::Stop(_) | Mail::Released => DynMessage::new(Stop),
+        }
+    }
+}
+
+/// Called by generated code on a dispatch variant that cannot occur.
+#[doc(hidden)]
+#[cold]
+pub fn __mismatched_mail() -> ! {
+    unreachable!("actor-core: mail was unpacked as a type it was not packed as")
+}

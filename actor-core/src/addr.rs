@@ -1,0 +1,585 @@
+//! Handles to actors: the typed [`Addr`], the per-message-type [`Recipient`], the
+//! type-erased [`AnyAddr`], and the [`Sender`] of the message being handled.
+//!
+//! All three handles count themselves in the actor's shared state (not only in the
+//! `Arc`), so the runtime can keep its own reference yet notice when the last handle
+//! goes: that drop posts `Mail::Released`, which stops the actor after everything sent
+//! before it.
+
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+
+use crossbeam_channel::Sender as ChannelSender;
+
+use crate::actor::{Actor, Handler, Mail};
+use crate::bridge::Bridge;
+use crate::current;
+use crate::error::SendError;
+use crate::host::Host;
+use crate::id::{ActorId, ActorInfo};
+use crate::message::{DynMessage, Message, Stop, Stopped};
+use crate::reply::ReplyTo;
+
+/// One piece of mail and who sent it.
+pub(crate) struct Envelope<A: Actor> {
+    pub(crate) mail: Mail<A>,
+    pub(crate) sender: Sender,
+}
+
+/// The state an actor shares with its handles: the sending half of its mailbox.
+pub(crate) struct Shared<A: Actor> {
+    info: ActorInfo,
+    tx: ChannelSender<Envelope<A>>,
+    handles: AtomicUsize,
+    stopped: AtomicBool,
+    pub(crate) host: Host,
+}
+
+impl<A: Actor> Shared<A> {
+    pub(crate) fn new(tx: ChannelSender<Envelope<A>>, host: Host) -> Self {
+        Shared {
+            info: ActorInfo {
+                id: ActorId::next(),
+                name: A::NAME,
+            },
+            tx,
+            handles: AtomicUsize::new(0),
+            stopped: AtomicBool::new(false),
+            host,
+        }
+    }
+
+    /// Queues mail, or gives it back if the actor has stopped.
+    pub(crate) fn post(&self, mail: Mail<A>, sender: Sender) -> Result<(), Mail<A>> {
+        match self.tx.send(Envelope { mail, sender }) {
+            Ok(()) => {
+                self.host.notify();
+                Ok(())
+            }
+            Err(e) => Err(e.into_inner().mail),
+        }
+    }
+
+    pub(crate) fn deliver<M: Message>(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.post(A::__pack(msg, reply), sender)
+            .map_err(|mail| SendError::Stopped {
+                actor: self.info,
+                msg: A::__unpack(mail),
+            })
+    }
+
+    pub(crate) fn handle_count(&self) -> usize {
+        self.handles.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn mark_stopped(&self) {
+        self.stopped.store(true, Ordering::Release);
+    }
+}
+
+/// What every handle needs from an actor, whatever its type.
+pub(crate) trait Erased: Send + Sync + 'static {
+    fn info(&self) -> ActorInfo;
+    fn handles(&self) -> &'static [&'static str];
+    fn acquire(&self);
+    fn release(&self);
+    fn is_alive(&self) -> bool;
+    fn mailbox_len(&self) -> usize;
+    fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>>;
+    fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>>;
+}
+
+impl<A: Actor> Erased for Shared<A> {
+    fn info(&self) -> ActorInfo {
+        self.info
+    }
+
+    fn handles(&self) -> &'static [&'static str] {
+        A::HANDLES
+    }
+
+    fn acquire(&self) {
+        self.handles.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn release(&self) {
+        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The actor may have stopped already; then there is no one to tell.
+            let _ = self.post(Mail::Released, Sender::Nobody);
+        }
+    }
+
+    fn is_alive(&self) -> bool {
+        !self.stopped.load(Ordering::Acquire)
+    }
+
+    fn mailbox_len(&self) -> usize {
+        self.tx.len()
+    }
+
+    fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>> {
+        let mail = if msg.is::<Stop>() {
+            Mail::Stop(ReplyTo::none())
+        } else {
+            match A::__from_dyn(msg) {
+                Ok(typed) => Mail::Typed(typed),
+                Err(msg) if A::__CATCH_ALL => Mail::Other(msg),
+                Err(msg) => {
+                    return Err(SendError::NotHandled {
+                        actor: self.info,
+                        msg,
+                    })
+                }
+            }
+        };
+        self.post(mail, sender).map_err(|mail| SendError::Stopped {
+            actor: self.info,
+            msg: mail.into_dyn(),
+        })
+    }
+
+    fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>> {
+        self.post(Mail::Stop(reply), sender)
+            .map_err(|_| SendError::Stopped {
+                actor: self.info,
+                msg: Stop,
+            })
+    }
+}
+
+/// Posting a typed message to an actor that handles it, whatever the actor's type.
+pub(crate) trait Deliver<M: Message>: Erased {
+    fn deliver(&self, msg: M, reply: ReplyTo<M::Reply>, sender: Sender)
+        -> Result<(), SendError<M>>;
+}
+
+impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
+    fn deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        Shared::deliver(self, msg, reply, sender)
+    }
+}
+
+/// A counted reference: one live handle to an actor.
+struct Handle<P: ?Sized + Erased>(Arc<P>);
+
+impl<P: ?Sized + Erased> Handle<P> {
+    fn new(inner: Arc<P>) -> Self {
+        inner.acquire();
+        Handle(inner)
+    }
+}
+
+impl<P: ?Sized + Erased> Clone for Handle<P> {
+    fn clone(&self) -> Self {
+        Handle::new(self.0.clone())
+    }
+}
+
+impl<P: ?Sized + Erased> Drop for Handle<P> {
+    fn drop(&mut self) {
+        self.0.release();
+    }
+}
+
+/// A typed handle to an actor: send it any message its type handles.
+///
+/// Cheap to clone and `Send`. When every handle to an actor (its `Addr`s, `Recipient`s
+/// and `AnyAddr`s) is dropped, the actor handles what was sent, stops on its own and its
+/// thread ends.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Add(i64);
+///
+/// #[derive(Message)]
+/// #[message(reply = i64)]
+/// struct Total;
+///
+/// #[derive(Default)]
+/// struct Sum(i64);
+///
+/// #[actor]
+/// impl Sum {
+///     #[handles(Add)]
+///     fn add(&mut self, Add(n): Add) { self.0 += n }
+///
+///     #[handles(Total)]
+///     fn total(&self, _: Total) -> i64 { self.0 }
+/// }
+///
+/// let sum = Sum::default().spawn();
+/// for n in 1..=10 {
+///     sum.tell(Add(n)).unwrap();
+/// }
+/// assert_eq!(Bridge::new().call(&sum, Total, Duration::from_secs(5)).unwrap(), 55);
+/// ```
+pub struct Addr<A: Actor> {
+    handle: Handle<Shared<A>>,
+}
+
+impl<A: Actor> Addr<A> {
+    pub(crate) fn new(shared: Arc<Shared<A>>) -> Self {
+        Addr {
+            handle: Handle::new(shared),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared<A>> {
+        &self.handle.0
+    }
+
+    /// Sends `msg` without waiting. A reply, if the message has one, is dropped.
+    ///
+    /// Sent from inside a handler, the message carries the running actor as its sender;
+    /// from plain code, no sender. If the actor has stopped, the message comes back in
+    /// the error.
+    pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.shared()
+            .deliver(msg, ReplyTo::none(), current::sender())
+    }
+
+    /// A handle that sends only `M`, hiding the actor's type: for lists of different
+    /// actors that take the same message.
+    pub fn recipient<M: Message>(&self) -> Recipient<M>
+    where
+        A: Handler<M>,
+    {
+        let inner: Arc<dyn Deliver<M>> = self.shared().clone();
+        Recipient {
+            handle: Handle::new(inner),
+        }
+    }
+
+    /// A handle that hides the actor's type entirely: it can be stopped and sent dynamic
+    /// messages.
+    pub fn any(&self) -> AnyAddr {
+        AnyAddr::from_arc(self.shared().clone())
+    }
+
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.handle.0.info.id
+    }
+
+    /// The actor's type name and id.
+    pub fn info(&self) -> ActorInfo {
+        self.handle.0.info
+    }
+
+    /// Whether the actor still handles messages (it has not stopped).
+    pub fn is_alive(&self) -> bool {
+        self.handle.0.is_alive()
+    }
+
+    /// How many messages wait in the actor's mailbox.
+    pub fn mailbox_len(&self) -> usize {
+        self.handle.0.mailbox_len()
+    }
+}
+
+impl<A: Actor> Clone for Addr<A> {
+    fn clone(&self) -> Self {
+        Addr {
+            handle: self.handle.clone(),
+        }
+    }
+}
+
+impl<A: Actor> fmt::Debug for Addr<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Addr({})", self.info())
+    }
+}
+
+impl<A: Actor> PartialEq for Addr<A> {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl<A: Actor> Eq for Addr<A> {}
+
+/// A handle to any actor that handles `M`, whatever the actor's type.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Item(u32);
+///
+/// #[derive(Message)]
+/// #[message(reply = Vec<u32>)]
+/// struct Contents;
+///
+/// #[derive(Default)]
+/// struct Bin(Vec<u32>);
+///
+/// #[actor]
+/// impl Bin {
+///     #[handles(Item)]
+///     fn put(&mut self, Item(n): Item) { self.0.push(n) }
+///     #[handles(Contents)]
+///     fn contents(&self, _: Contents) -> Vec<u32> { self.0.clone() }
+/// }
+///
+/// let bin = Bin::default().spawn();
+/// let sink: Recipient<Item> = bin.recipient();
+/// sink.tell(Item(1)).unwrap();
+/// sink.tell(Item(2)).unwrap();
+/// assert_eq!(Bridge::new().call(&bin, Contents, Duration::from_secs(5)).unwrap(), [1, 2]);
+/// ```
+pub struct Recipient<M: Message> {
+    handle: Handle<dyn Deliver<M>>,
+}
+
+impl<M: Message> Recipient<M> {
+    /// Sends `msg` without waiting; gives it back if the actor has stopped.
+    pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
+        self.handle
+            .0
+            .deliver(msg, ReplyTo::none(), current::sender())
+    }
+
+    pub(crate) fn deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        self.handle.0.deliver(msg, reply, sender)
+    }
+
+    /// The actor's type name and id.
+    pub fn info(&self) -> ActorInfo {
+        self.handle.0.info()
+    }
+
+    /// Whether the actor still handles messages.
+    pub fn is_alive(&self) -> bool {
+        self.handle.0.is_alive()
+    }
+
+    /// A handle that hides the message type too.
+    pub fn any(&self) -> AnyAddr {
+        AnyAddr::from_arc(self.handle.0.clone())
+    }
+}
+
+impl<M: Message> Clone for Recipient<M> {
+    fn clone(&self) -> Self {
+        Recipient {
+            handle: self.handle.clone(),
+        }
+    }
+}
+
+impl<M: Message> fmt::Debug for Recipient<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Recipient({})", self.info())
+    }
+}
+
+/// A handle to an actor of any type, for heterogeneous lists: it can be stopped (see
+/// [`Bridge::stop`]) and sent dynamic messages, which reach the handler for their type,
+/// else the catch-all handler, else come back in the error.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Ping;
+///
+/// struct A;
+/// #[actor]
+/// impl A {
+///     #[handles(Ping)]
+///     fn ping(&mut self, _: Ping) {}
+/// }
+///
+/// struct B;
+/// #[actor]
+/// impl B {}
+///
+/// let all: Vec<AnyAddr> = vec![A.spawn().any(), B.spawn().any()];
+/// assert!(all[0].tell(Ping).is_ok());
+/// assert!(all[1].tell(Ping).is_err()); // B handles no Ping and has no catch-all
+/// let stopped = Bridge::new().stop(&all, Duration::from_secs(5));
+/// assert_eq!(stopped, [Some(Stopped), Some(Stopped)]);
+/// ```
+pub struct AnyAddr {
+    handle: Handle<dyn Erased>,
+}
+
+impl AnyAddr {
+    pub(crate) fn from_arc(inner: Arc<dyn Erased>) -> Self {
+        AnyAddr {
+            handle: Handle::new(inner),
+        }
+    }
+
+    /// Sends `msg` to the actor's handler for its type, or to its catch-all handler; gives
+    /// it back if there is neither or the actor has stopped.
+    pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
+        self.tell_dyn(DynMessage::new(msg)).map_err(|e| {
+            e.map(|msg| {
+                msg.downcast::<M>()
+                    .unwrap_or_else(|_| crate::actor::__mismatched_mail())
+            })
+        })
+    }
+
+    /// Sends an already type-erased message.
+    pub fn tell_dyn(&self, msg: DynMessage) -> Result<(), SendError<DynMessage>> {
+        self.handle.0.post_dyn(msg, current::sender())
+    }
+
+    pub(crate) fn post_stop(
+        &self,
+        reply: ReplyTo<Stopped>,
+        sender: Sender,
+    ) -> Result<(), SendError<Stop>> {
+        self.handle.0.post_stop(reply, sender)
+    }
+
+    /// The actor's id.
+    pub fn id(&self) -> ActorId {
+        self.handle.0.info().id
+    }
+
+    /// The actor's type name and id.
+    pub fn info(&self) -> ActorInfo {
+        self.handle.0.info()
+    }
+
+    /// The names of the message types the actor handles, in declaration order.
+    pub fn handles(&self) -> &'static [&'static str] {
+        self.handle.0.handles()
+    }
+
+    /// Whether the actor still handles messages.
+    pub fn is_alive(&self) -> bool {
+        self.handle.0.is_alive()
+    }
+
+    /// How many messages wait in the actor's mailbox.
+    pub fn mailbox_len(&self) -> usize {
+        self.handle.0.mailbox_len()
+    }
+}
+
+impl Clone for AnyAddr {
+    fn clone(&self) -> Self {
+        AnyAddr {
+            handle: self.handle.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for AnyAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "AnyAddr({})", self.info())
+    }
+}
+
+impl PartialEq for AnyAddr {
+    fn eq(&self, other: &Self) -> bool {
+        self.id() == other.id()
+    }
+}
+
+impl Eq for AnyAddr {}
+
+impl<A: Actor> From<Addr<A>> for AnyAddr {
+    fn from(addr: Addr<A>) -> Self {
+        addr.any()
+    }
+}
+
+/// Who sent the message being handled: an actor, a [`Bridge`], or plain code.
+///
+/// A handler answers it with [`tell`](Sender::tell); the message reaches the sending
+/// actor's handler for its type (or its catch-all), or the bridge's inbox.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Ping;
+/// #[derive(Message)]
+/// struct Pong;
+///
+/// struct Ponger;
+/// #[actor]
+/// impl Ponger {
+///     #[handles(Ping)]
+///     fn ping(&mut self, _: Ping, ctx: &mut Context<Self>) {
+///         ctx.sender().tell(Pong).unwrap();
+///     }
+/// }
+///
+/// let ponger = Ponger.spawn();
+/// let bridge = Bridge::new();
+/// bridge.tell(&ponger, Ping).unwrap();
+/// let answer = bridge.receive(Duration::from_secs(5)).unwrap();
+/// assert!(answer.is::<Pong>());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub enum Sender {
+    /// Plain code, which has no mailbox.
+    #[default]
+    Nobody,
+    /// An actor.
+    Actor(AnyAddr),
+    /// A bridge: answers land in its inbox.
+    Bridge(Bridge),
+}
+
+impl Sender {
+    /// Sends `msg` back to the sender; gives it back if there is none or it has stopped.
+    pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
+        match self {
+            Sender::Nobody => Err(SendError::NoSender { msg }),
+            Sender::Actor(actor) => actor.tell(msg),
+            Sender::Bridge(bridge) => {
+                bridge.post(DynMessage::new(msg));
+                Ok(())
+            }
+        }
+    }
+
+    /// The sending actor, if an actor sent the message.
+    pub fn actor(&self) -> Option<&AnyAddr> {
+        match self {
+            Sender::Actor(actor) => Some(actor),
+            _ => None,
+        }
+    }
+
+    /// Whether the message came from plain code.
+    pub fn is_nobody(&self) -> bool {
+        matches!(self, Sender::Nobody)
+    }
+}

@@ -1,0 +1,396 @@
+//! [`Bridge`]: how plain code (not an actor) calls actors and waits for replies.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
+
+use crate::actor::{Actor, Handler};
+use crate::addr::{Addr, AnyAddr, Recipient, Sender};
+use crate::current;
+use crate::error::{CallError, SendError};
+use crate::id::ActorInfo;
+use crate::message::{DynMessage, Message, Stop, Stopped};
+use crate::reply::{NoReply, Outcome, ReplyTo};
+
+mod sealed {
+    pub trait Sealed {}
+}
+
+/// Something a [`Bridge`] can send an `M` to and wait on: an [`Addr`] whose actor handles
+/// `M`, a [`Recipient<M>`], or (for [`Stop`]) an [`AnyAddr`].
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot receive a `{M}`",
+    label = "not an actor that handles `{M}`",
+    note = "pass an `Addr<A>` whose actor has a `#[handles({M})]` method, or a `Recipient<{M}>`"
+)]
+pub trait CallTarget<M: Message>: sealed::Sealed {
+    #[doc(hidden)]
+    fn __info(&self) -> ActorInfo;
+
+    #[doc(hidden)]
+    fn __deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>>;
+}
+
+impl<A: Actor> sealed::Sealed for Addr<A> {}
+impl<M: Message> sealed::Sealed for Recipient<M> {}
+impl sealed::Sealed for AnyAddr {}
+impl<T: sealed::Sealed + ?Sized> sealed::Sealed for &T {}
+
+impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
+    fn __info(&self) -> ActorInfo {
+        self.info()
+    }
+
+    fn __deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        self.shared().deliver(msg, reply, sender)
+    }
+}
+
+impl<M: Message> CallTarget<M> for Recipient<M> {
+    fn __info(&self) -> ActorInfo {
+        self.info()
+    }
+
+    fn __deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        self.deliver(msg, reply, sender)
+    }
+}
+
+impl CallTarget<Stop> for AnyAddr {
+    fn __info(&self) -> ActorInfo {
+        self.info()
+    }
+
+    fn __deliver(
+        &self,
+        _: Stop,
+        reply: ReplyTo<Stopped>,
+        sender: Sender,
+    ) -> Result<(), SendError<Stop>> {
+        self.post_stop(reply, sender)
+    }
+}
+
+impl<T: CallTarget<M> + ?Sized, M: Message> CallTarget<M> for &T {
+    fn __info(&self) -> ActorInfo {
+        (**self).__info()
+    }
+
+    fn __deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        (**self).__deliver(msg, reply, sender)
+    }
+}
+
+/// Lets plain code call actors and wait for their typed replies, with timeouts.
+///
+/// Every call waits on a reply channel of its own, so a reply that arrives after its call
+/// timed out is dropped: it is never handed to a later call. A bridge also has an inbox:
+/// what actors send back through [`Context::sender`](crate::Context::sender) to a message
+/// the bridge sent lands there, for [`receive`](Bridge::receive).
+///
+/// A bridge is cheap to clone and can be shared between threads.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// #[message(reply = u64)]
+/// struct Square(u64);
+///
+/// struct Math;
+/// #[actor]
+/// impl Math {
+///     #[handles(Square)]
+///     fn square(&mut self, Square(n): Square) -> u64 { n * n }
+/// }
+///
+/// let math = Math.spawn();
+/// let bridge = Bridge::new();
+/// assert_eq!(bridge.call(&math, Square(12), Duration::from_secs(5)).unwrap(), 144);
+///
+/// // Many calls at once; replies come as they are ready, each with its request's index.
+/// let mut squares: Vec<(usize, u64)> = bridge
+///     .multi_call((1..=3).map(|n| (&math, Square(n))), Duration::from_secs(5))
+///     .map(|(i, reply)| (i, reply.unwrap()))
+///     .collect();
+/// squares.sort();
+/// assert_eq!(squares, [(0, 1), (1, 4), (2, 9)]);
+///
+/// assert_eq!(bridge.stop(&[math.any()], Duration::from_secs(5)), [Some(Stopped)]);
+/// ```
+#[derive(Clone)]
+pub struct Bridge {
+    inbox: Arc<Inbox>,
+}
+
+struct Inbox {
+    tx: ChannelSender<DynMessage>,
+    rx: Receiver<DynMessage>,
+}
+
+impl Bridge {
+    /// A bridge with an empty inbox.
+    pub fn new() -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        Bridge {
+            inbox: Arc::new(Inbox { tx, rx }),
+        }
+    }
+
+    /// Sends `msg` to `target` and waits up to `timeout` for the reply.
+    ///
+    /// Fails at once, giving the message back, if the actor has stopped, or if the caller
+    /// is the target itself (an actor waiting on its own reply would deadlock).
+    pub fn call<T, M>(
+        &self,
+        target: &T,
+        msg: M,
+        timeout: Duration,
+    ) -> Result<M::Reply, CallError<M>>
+    where
+        T: CallTarget<M> + ?Sized,
+        M: Message,
+    {
+        let actor = target.__info();
+        if current::id() == Some(actor.id) {
+            return Err(CallError::WouldDeadlock { actor, msg });
+        }
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        target.__deliver(msg, ReplyTo::to(0, tx), self.as_sender())?;
+        match rx.recv_timeout(timeout) {
+            Ok((_, outcome)) => outcome.map_err(|why| failure(actor, why)),
+            Err(RecvTimeoutError::Timeout) => Err(CallError::Timeout { actor, timeout }),
+            // Unreachable in practice: a reply slot always reports before it goes.
+            Err(RecvTimeoutError::Disconnected) => Err(CallError::Stopped { actor }),
+        }
+    }
+
+    /// Like [`call`](Bridge::call), but a timeout gives `default` instead of an error (the
+    /// seed recipe's `default`). Other failures are still errors.
+    pub fn call_or<T, M>(
+        &self,
+        target: &T,
+        msg: M,
+        timeout: Duration,
+        default: M::Reply,
+    ) -> Result<M::Reply, CallError<M>>
+    where
+        T: CallTarget<M> + ?Sized,
+        M: Message,
+    {
+        match self.call(target, msg, timeout) {
+            Err(CallError::Timeout { .. }) => Ok(default),
+            other => other,
+        }
+    }
+
+    /// Sends every request at once and yields each reply as it comes, paired with the
+    /// index of its request. Requests still unanswered when `timeout` (counted from now)
+    /// runs out are yielded as timeouts, in index order. Every index is yielded once.
+    pub fn multi_call<T, M, I>(&self, requests: I, timeout: Duration) -> MultiCall<M>
+    where
+        I: IntoIterator<Item = (T, M)>,
+        T: CallTarget<M>,
+        M: Message,
+    {
+        let deadline = Instant::now() + timeout;
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let caller = current::id();
+        let mut call = MultiCall {
+            rx,
+            actors: Vec::new(),
+            pending: Vec::new(),
+            ready: VecDeque::new(),
+            waiting: 0,
+            deadline,
+            timeout,
+        };
+        for (index, (target, msg)) in requests.into_iter().enumerate() {
+            let actor = target.__info();
+            call.actors.push(actor);
+            call.pending.push(false);
+            if caller == Some(actor.id) {
+                call.ready
+                    .push_back((index, Err(CallError::WouldDeadlock { actor, msg })));
+                continue;
+            }
+            match target.__deliver(msg, ReplyTo::to(index, tx.clone()), self.as_sender()) {
+                Ok(()) => {
+                    call.pending[index] = true;
+                    call.waiting += 1;
+                }
+                Err(e) => call.ready.push_back((index, Err(CallError::Send(e)))),
+            }
+        }
+        call
+    }
+
+    /// Stops every actor in `actors` and waits up to `timeout` (in all) for them:
+    /// one result per actor, in input order. `Some(Stopped)` means the actor has stopped
+    /// (now or before); `None` that it did not stop in time (or that an actor asked to
+    /// stop itself through a bridge, which would deadlock: use `ctx.stop()`).
+    pub fn stop(&self, actors: &[AnyAddr], timeout: Duration) -> Vec<Option<Stopped>> {
+        self.stop_each(actors, timeout)
+            .into_iter()
+            .map(|result| match result {
+                Ok(stopped) => Some(stopped),
+                Err(CallError::Send(_) | CallError::Stopped { .. }) => Some(Stopped),
+                Err(_) => None,
+            })
+            .collect()
+    }
+
+    /// Like [`stop`](Bridge::stop), with the full outcome for each actor.
+    pub fn stop_each(
+        &self,
+        actors: &[AnyAddr],
+        timeout: Duration,
+    ) -> Vec<Result<Stopped, CallError<Stop>>> {
+        let mut results: Vec<Option<Result<Stopped, CallError<Stop>>>> =
+            actors.iter().map(|_| None).collect();
+        for (index, result) in self.multi_call(actors.iter().map(|actor| (actor, Stop)), timeout) {
+            results[index] = Some(result);
+        }
+        results
+            .into_iter()
+            .zip(actors)
+            .map(|(result, actor)| {
+                // MultiCall yields every index; this default is never used.
+                result.unwrap_or(Err(CallError::Timeout {
+                    actor: actor.info(),
+                    timeout,
+                }))
+            })
+            .collect()
+    }
+
+    /// Sends `msg` with this bridge as its sender: what the handler sends back through
+    /// [`Context::sender`](crate::Context::sender) lands in this bridge's inbox.
+    pub fn tell<T, M>(&self, target: &T, msg: M) -> Result<(), SendError<M>>
+    where
+        T: CallTarget<M> + ?Sized,
+        M: Message,
+    {
+        target.__deliver(msg, ReplyTo::none(), self.as_sender())
+    }
+
+    /// The next message sent to this bridge, waiting up to `timeout`.
+    pub fn receive(&self, timeout: Duration) -> Option<DynMessage> {
+        self.inbox.rx.recv_timeout(timeout).ok()
+    }
+
+    /// How many messages wait in this bridge's inbox.
+    pub fn inbox_len(&self) -> usize {
+        self.inbox.rx.len()
+    }
+
+    pub(crate) fn post(&self, msg: DynMessage) {
+        // The bridge holds its own receiver, so the inbox is always open.
+        let _ = self.inbox.tx.send(msg);
+    }
+
+    fn as_sender(&self) -> Sender {
+        Sender::Bridge(self.clone())
+    }
+}
+
+impl Default for Bridge {
+    fn default() -> Self {
+        Bridge::new()
+    }
+}
+
+impl fmt::Debug for Bridge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bridge")
+            .field("inbox_len", &self.inbox_len())
+            .finish()
+    }
+}
+
+fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
+    match why {
+        NoReply::Stopped => CallError::Stopped { actor },
+        NoReply::Panicked(panic) => CallError::Panicked { actor, panic },
+    }
+}
+
+/// The replies of a [`Bridge::multi_call`], yielded as they come: `(index, result)`.
+pub struct MultiCall<M: Message> {
+    rx: Receiver<Outcome<M::Reply>>,
+    actors: Vec<ActorInfo>,
+    /// Whether the request at each index still waits for its reply.
+    pending: Vec<bool>,
+    ready: VecDeque<(usize, Result<M::Reply, CallError<M>>)>,
+    waiting: usize,
+    deadline: Instant,
+    timeout: Duration,
+}
+
+impl<M: Message> Iterator for MultiCall<M> {
+    type Item = (usize, Result<M::Reply, CallError<M>>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(item) = self.ready.pop_front() {
+            return Some(item);
+        }
+        if self.waiting == 0 {
+            return None;
+        }
+        match self.rx.recv_deadline(self.deadline) {
+            Ok((index, outcome)) => {
+                self.pending[index] = false;
+                self.waiting -= 1;
+                Some((
+                    index,
+                    outcome.map_err(|why| failure(self.actors[index], why)),
+                ))
+            }
+            Err(_) => {
+                for (index, pending) in self.pending.iter_mut().enumerate() {
+                    if std::mem::take(pending) {
+                        let actor = self.actors[index];
+                        self.ready.push_back((
+                            index,
+                            Err(CallError::Timeout {
+                                actor,
+                                timeout: self.timeout,
+                            }),
+                        ));
+                    }
+                }
+                self.waiting = 0;
+                self.ready.pop_front()
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let n = self.ready.len() + self.waiting;
+        (n, Some(n))
+    }
+}

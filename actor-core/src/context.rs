@@ -1,0 +1,99 @@
+//! [`Context`]: what a handler knows about its own actor and the message's sender.
+
+use std::sync::Arc;
+
+use crate::actor::Actor;
+use crate::addr::{Addr, Sender, Shared};
+use crate::id::{ActorId, ActorInfo};
+
+/// A handler's view of its actor: its own address, the sender of the message being
+/// handled, and a way to stop.
+///
+/// A handler or hook receives it as an optional last parameter, `ctx: &mut Context<Self>`.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// #[message(reply = bool)]
+/// struct WhoAmI;
+///
+/// #[derive(Message)]
+/// struct Quit;
+///
+/// struct Me;
+/// #[actor]
+/// impl Me {
+///     #[handles(WhoAmI)]
+///     fn who(&mut self, _: WhoAmI, ctx: &mut Context<Self>) -> bool {
+///         // A call from a bridge: the sender is the bridge, and `myself` is our own address.
+///         matches!(ctx.sender(), Sender::Bridge(_)) && ctx.myself().is_alive()
+///     }
+///
+///     #[handles(Quit)]
+///     fn quit(&mut self, _: Quit, ctx: &mut Context<Self>) {
+///         ctx.stop(); // after this handler returns
+///     }
+/// }
+///
+/// let me = Me.spawn();
+/// let bridge = Bridge::new();
+/// assert!(bridge.call(&me, WhoAmI, Duration::from_secs(5)).unwrap());
+/// me.tell(Quit).unwrap();
+/// assert!(matches!(
+///     bridge.call(&me, WhoAmI, Duration::from_secs(5)),
+///     Err(CallError::Send(_) | CallError::Stopped { .. })
+/// ));
+/// ```
+pub struct Context<A: Actor> {
+    shared: Arc<Shared<A>>,
+    pub(crate) sender: Sender,
+    pub(crate) stopping: bool,
+}
+
+impl<A: Actor> Context<A> {
+    pub(crate) fn new(shared: Arc<Shared<A>>) -> Self {
+        Context {
+            shared,
+            sender: Sender::Nobody,
+            stopping: false,
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared<A>> {
+        &self.shared
+    }
+
+    /// A handle to this actor. Storing it in the actor's own state keeps the actor alive
+    /// until it is stopped explicitly.
+    pub fn myself(&self) -> Addr<A> {
+        Addr::new(self.shared.clone())
+    }
+
+    /// Who sent the message being handled. In `#[on_start]` and `#[on_stop]` it is
+    /// [`Sender::Nobody`].
+    pub fn sender(&self) -> &Sender {
+        &self.sender
+    }
+
+    /// Takes the sender out of the context, to keep it after the handler returns.
+    pub fn take_sender(&mut self) -> Sender {
+        std::mem::take(&mut self.sender)
+    }
+
+    /// Stops the actor once the current handler returns; mail still queued is not handled.
+    pub fn stop(&mut self) {
+        self.stopping = true;
+    }
+
+    /// This actor's id.
+    pub fn id(&self) -> ActorId {
+        self.info().id
+    }
+
+    /// This actor's type name and id.
+    pub fn info(&self) -> ActorInfo {
+        crate::addr::Erased::info(&*self.shared)
+    }
+}

@@ -1,0 +1,325 @@
+//! Errors. [`Error`] says what went wrong, with no payload, so every fallible call can
+//! `?` into it; [`SendError`] and [`CallError`] say the same and also give back the
+//! message that could not be delivered.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::id::ActorInfo;
+use crate::message::short_type_name;
+
+/// Everything that can go wrong when talking to actors, without the message itself.
+///
+/// Each message is a sentence naming the actor (type name and id) and the message type.
+/// [`SendError`] and [`CallError`] convert into it with `?`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The actor had already stopped; the message was not delivered.
+    #[error("{actor} has stopped, so a `{message}` was not delivered")]
+    Stopped {
+        /// The target.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+    },
+    /// A handler answered its sender, but the message came from plain code, not an actor
+    /// or a bridge.
+    #[error("cannot send a `{message}` back: the message being handled came from plain code, which has no mailbox")]
+    NoSender {
+        /// The message type.
+        message: String,
+    },
+    /// A dynamic message reached an actor that has neither a handler for its type nor a
+    /// catch-all handler.
+    #[error("{actor} does not handle `{message}` and has no `#[handles(other)]` catch-all")]
+    NotHandled {
+        /// The target.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+    },
+    /// No reply came within the timeout. A reply that comes later is dropped.
+    #[error("{actor} did not reply to `{message}` within {timeout:?}")]
+    Timeout {
+        /// The target.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+        /// How long the caller waited.
+        timeout: Duration,
+    },
+    /// The actor stopped (or was stopped) before it handled the call.
+    #[error("{actor} stopped before replying to `{message}`")]
+    NoReply {
+        /// The target.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+    },
+    /// The handler panicked; the panic message is carried here.
+    #[error("{actor} panicked while handling `{message}`: {panic}")]
+    Panicked {
+        /// The target.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+        /// The panic's message.
+        panic: String,
+    },
+    /// A blocking call that could never be answered: an actor waiting on itself.
+    #[error("{actor} cannot wait for its own reply to `{message}`: the call would deadlock; send it with `tell` instead")]
+    WouldDeadlock {
+        /// The target, which is also the caller.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+    },
+    /// The operating system refused a thread for a new actor.
+    #[error("could not start a thread for a `{actor}`: {reason}")]
+    Spawn {
+        /// The actor type.
+        actor: &'static str,
+        /// What the operating system said.
+        reason: String,
+    },
+}
+
+fn type_of<M>() -> String {
+    short_type_name(std::any::type_name::<M>())
+}
+
+/// A message that could not be delivered, given back to its sender.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message, Debug, PartialEq)]
+/// struct Ping(u32);
+///
+/// struct Echo;
+/// #[actor]
+/// impl Echo {
+///     #[handles(Ping)]
+///     fn on_ping(&mut self, _: Ping) {}
+/// }
+///
+/// let echo = Echo.spawn();
+/// Bridge::new().stop(&[echo.any()], Duration::from_secs(5));
+/// let err = echo.tell(Ping(7)).unwrap_err();
+/// assert!(err.to_string().starts_with("Echo#"));
+/// assert_eq!(err.into_inner(), Ping(7));
+/// ```
+pub enum SendError<M> {
+    /// The actor had already stopped.
+    Stopped {
+        /// The target.
+        actor: ActorInfo,
+        /// The message, given back.
+        msg: M,
+    },
+    /// The message answers a sender, but the message being handled came from plain code.
+    NoSender {
+        /// The message, given back.
+        msg: M,
+    },
+    /// A dynamic message the actor has no handler and no catch-all for.
+    NotHandled {
+        /// The target.
+        actor: ActorInfo,
+        /// The message, given back.
+        msg: M,
+    },
+}
+
+impl<M> SendError<M> {
+    /// The message that was not delivered.
+    pub fn into_inner(self) -> M {
+        match self {
+            SendError::Stopped { msg, .. }
+            | SendError::NoSender { msg }
+            | SendError::NotHandled { msg, .. } => msg,
+        }
+    }
+
+    /// A reference to the message that was not delivered.
+    pub fn message(&self) -> &M {
+        match self {
+            SendError::Stopped { msg, .. }
+            | SendError::NoSender { msg }
+            | SendError::NotHandled { msg, .. } => msg,
+        }
+    }
+
+    /// What went wrong, without the message.
+    pub fn error(&self) -> Error {
+        self.error_named(type_of::<M>())
+    }
+
+    /// Same, with the message type named by the caller (dynamic messages know their own).
+    pub(crate) fn error_named(&self, message: String) -> Error {
+        match self {
+            SendError::Stopped { actor, .. } => Error::Stopped {
+                actor: *actor,
+                message,
+            },
+            SendError::NoSender { .. } => Error::NoSender { message },
+            SendError::NotHandled { actor, .. } => Error::NotHandled {
+                actor: *actor,
+                message,
+            },
+        }
+    }
+
+    pub(crate) fn map<N>(self, f: impl FnOnce(M) -> N) -> SendError<N> {
+        match self {
+            SendError::Stopped { actor, msg } => SendError::Stopped { actor, msg: f(msg) },
+            SendError::NoSender { msg } => SendError::NoSender { msg: f(msg) },
+            SendError::NotHandled { actor, msg } => SendError::NotHandled { actor, msg: f(msg) },
+        }
+    }
+}
+
+impl<M> fmt::Display for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error().fmt(f)
+    }
+}
+
+impl<M> fmt::Debug for SendError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SendError({:?})", self.error())
+    }
+}
+
+impl<M> std::error::Error for SendError<M> {}
+
+impl<M> From<SendError<M>> for Error {
+    fn from(e: SendError<M>) -> Self {
+        e.error()
+    }
+}
+
+/// Why a call returned no reply. Where the request was never delivered, it comes back in
+/// [`CallError::Send`] or [`CallError::WouldDeadlock`].
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// #[message(reply = u32)]
+/// struct Explode;
+///
+/// struct Fragile;
+/// #[actor]
+/// impl Fragile {
+///     #[handles(Explode)]
+///     fn on_explode(&mut self, _: Explode) -> u32 { panic!("boom") }
+/// }
+///
+/// let fragile = Fragile.spawn();
+/// match Bridge::new().call(&fragile, Explode, Duration::from_secs(5)) {
+///     Err(CallError::Panicked { panic, .. }) => assert_eq!(panic, "boom"),
+///     other => panic!("unexpected {other:?}"),
+/// }
+/// ```
+pub enum CallError<M> {
+    /// The request was not delivered; it is given back inside.
+    Send(SendError<M>),
+    /// No reply within the timeout; a later reply is dropped, never handed to another call.
+    Timeout {
+        /// The target.
+        actor: ActorInfo,
+        /// How long the caller waited.
+        timeout: Duration,
+    },
+    /// The actor stopped before it handled the request.
+    Stopped {
+        /// The target.
+        actor: ActorInfo,
+    },
+    /// The handler panicked.
+    Panicked {
+        /// The target.
+        actor: ActorInfo,
+        /// The panic's message.
+        panic: String,
+    },
+    /// The caller is the target itself: waiting would deadlock. The request is given back.
+    WouldDeadlock {
+        /// The target, which is also the caller.
+        actor: ActorInfo,
+        /// The request, given back.
+        msg: M,
+    },
+}
+
+impl<M> CallError<M> {
+    /// What went wrong, without the message.
+    pub fn error(&self) -> Error {
+        let message = type_of::<M>();
+        match self {
+            CallError::Send(e) => e.error(),
+            CallError::Timeout { actor, timeout } => Error::Timeout {
+                actor: *actor,
+                message,
+                timeout: *timeout,
+            },
+            CallError::Stopped { actor } => Error::NoReply {
+                actor: *actor,
+                message,
+            },
+            CallError::Panicked { actor, panic } => Error::Panicked {
+                actor: *actor,
+                message,
+                panic: panic.clone(),
+            },
+            CallError::WouldDeadlock { actor, .. } => Error::WouldDeadlock {
+                actor: *actor,
+                message,
+            },
+        }
+    }
+
+    /// The request, if it was never delivered.
+    pub fn into_message(self) -> Option<M> {
+        match self {
+            CallError::Send(e) => Some(e.into_inner()),
+            CallError::WouldDeadlock { msg, .. } => Some(msg),
+            _ => None,
+        }
+    }
+
+    /// Whether the call timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(self, CallError::Timeout { .. })
+    }
+}
+
+impl<M> From<SendError<M>> for CallError<M> {
+    fn from(e: SendError<M>) -> Self {
+        CallError::Send(e)
+    }
+}
+
+impl<M> fmt::Display for CallError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error().fmt(f)
+    }
+}
+
+impl<M> fmt::Debug for CallError<M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CallError({:?})", self.error())
+    }
+}
+
+impl<M> std::error::Error for CallError<M> {}
+
+impl<M> From<CallError<M>> for Error {
+    fn from(e: CallError<M>) -> Self {
+        e.error()
+    }
+}

@@ -1,0 +1,106 @@
+//! Typed actors on plain threads, written by macros.
+//!
+//! An actor is a struct plus an `#[actor] impl` block whose `#[handles(M)]` methods each
+//! handle one message type. The macro generates a dispatch enum (one variant per message
+//! type, carried by value through a crossbeam channel: no `Box` and no `dyn` per message)
+//! and the trait impls that make `addr.tell(msg)` compile only for the types the actor
+//! handles. Messages derive [`Message`], with an optional reply type.
+//!
+//! ```
+//! use actor_core::prelude::*;
+//! use std::time::Duration;
+//!
+//! #[derive(Message)]                       // reply type defaults to ()
+//! struct Product(i64);
+//!
+//! #[derive(Message)]
+//! #[message(reply = Vec<i64>)]             // typed reply
+//! struct GetInventory;
+//!
+//! #[derive(Default)]
+//! struct Warehouse { inventory: Vec<i64> }
+//!
+//! #[actor]
+//! impl Warehouse {
+//!     #[handles(GetInventory)]
+//!     fn on_get(&mut self, _: GetInventory) -> Vec<i64> { self.inventory.clone() }
+//!
+//!     #[handles(Product)]
+//!     fn on_product(&mut self, p: Product) { self.inventory.push(p.0) }
+//! }
+//!
+//! fn main() -> Result<(), actor_core::Error> {
+//!     let warehouse = Warehouse::default().spawn();   // on a thread of its own
+//!     warehouse.tell(Product(2))?;
+//!     warehouse.tell(Product(4))?;
+//!     let bridge = Bridge::new();
+//!     assert_eq!(bridge.call(&warehouse, GetInventory, Duration::from_secs(1))?, [2, 4]);
+//!     assert_eq!(bridge.stop(&[warehouse.any()], Duration::from_secs(1)), [Some(Stopped)]);
+//!     Ok(())
+//! }
+//! ```
+//!
+//! The guarantees: messages from one sender to one actor are handled in the order sent,
+//! one at a time; a handler always knows its [`Sender`]; [`Stop`] is handled after
+//! everything sent before it, and a send to a stopped actor gives the message back; when
+//! every handle to an actor is dropped it stops on its own; a [`Bridge`] call's reply is
+//! never handed to another call; a panicking handler's caller gets the panic message and
+//! the actor goes on.
+
+#![warn(missing_docs)]
+
+// Lets the macros' `::actor_core::...` paths resolve inside this crate's own tests.
+extern crate self as actor_core;
+
+mod actor;
+mod addr;
+mod bridge;
+mod context;
+mod current;
+mod error;
+mod host;
+mod id;
+mod message;
+mod reply;
+mod runtime;
+mod thread;
+
+pub use actor::{Actor, Handler};
+pub use addr::{Addr, AnyAddr, Recipient, Sender};
+pub use bridge::{Bridge, CallTarget, MultiCall};
+pub use context::Context;
+pub use error::{CallError, Error, SendError};
+pub use id::{ActorId, ActorInfo};
+pub use message::{DynMessage, Message, Stop, Stopped};
+
+/// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
+/// the handler forms it accepts.
+pub use actor_macros::actor;
+/// Marks a method of an `#[actor]` block as the handler of one message type:
+/// `#[handles(Ping)]`, or `#[handles(other)]` for the catch-all.
+pub use actor_macros::handles;
+/// Marks a method of an `#[actor]` block to run on the actor's thread before its first
+/// message.
+pub use actor_macros::on_start;
+/// Marks a method of an `#[actor]` block to run on the actor's thread when it stops.
+pub use actor_macros::on_stop;
+/// Derives [`Message`](trait@Message); `#[message(reply = T)]` sets the reply type.
+pub use actor_macros::Message;
+
+/// Everything a user of the framework needs, in one import: `use actor_core::prelude::*;`.
+pub mod prelude {
+    pub use crate::{
+        actor, handles, on_start, on_stop, Actor, ActorId, ActorInfo, Addr, AnyAddr, Bridge,
+        CallError, Context, DynMessage, Handler, Message, Recipient, SendError, Sender, Stop,
+        Stopped,
+    };
+}
+
+/// What generated code names; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail};
+    pub use crate::context::Context;
+    pub use crate::message::{DynMessage, Message};
+    pub use crate::reply::ReplyTo;
+}

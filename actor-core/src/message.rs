@@ -1,0 +1,162 @@
+//! Messages: the [`Message`] trait, the built-in [`Stop`]/[`Stopped`] pair and the
+//! type-erased [`DynMessage`] carried to catch-all handlers.
+
+use std::any::Any;
+use std::fmt;
+
+/// A value that can be sent to an actor.
+///
+/// Derive it with `#[derive(Message)]`; the reply type defaults to `()` and is set with
+/// `#[message(reply = T)]`. The reply is what a handler for this message returns and what
+/// [`Bridge::call`](crate::Bridge::call) hands back.
+///
+/// ```
+/// use actor_core::prelude::*;
+///
+/// #[derive(Message)]
+/// struct Deposit(u64);                 // reply: ()
+///
+/// #[derive(Message)]
+/// #[message(reply = u64)]
+/// struct Balance;                      // reply: u64
+/// # fn main() {}
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a message",
+    label = "`{Self}` does not implement `Message`",
+    note = "add `#[derive(Message)]` to the definition of `{Self}` (with `#[message(reply = T)]` if it expects a reply)"
+)]
+pub trait Message: Send + 'static {
+    /// What a handler of this message returns to a caller.
+    type Reply: Send + 'static;
+}
+
+/// The message every actor handles: it stops the actor.
+///
+/// Everything sent before it is handled first; then the actor's `#[on_stop]` hook runs,
+/// mail still queued is dropped (calls among it fail at once) and the stopper gets
+/// [`Stopped`].
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// struct Idle;
+/// #[actor]
+/// impl Idle {}
+///
+/// let addr = Idle.spawn();
+/// let bridge = Bridge::new();
+/// assert_eq!(bridge.call(&addr, Stop, Duration::from_secs(5)).unwrap(), Stopped);
+/// assert!(!addr.is_alive());
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Stop;
+
+impl Message for Stop {
+    type Reply = Stopped;
+}
+
+/// The reply to [`Stop`]: the actor has run its `#[on_stop]` hook and handles nothing more.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Stopped;
+
+/// A message whose type is known only at run time.
+///
+/// It is what a catch-all handler (`#[handles(other)]`) receives, what a type-erased
+/// [`AnyAddr`](crate::AnyAddr) sends and what a [`Bridge`](crate::Bridge) collects in its
+/// inbox. Get the value back with [`downcast`](DynMessage::downcast).
+///
+/// ```
+/// use actor_core::DynMessage;
+///
+/// let msg = DynMessage::new(42_u32);
+/// assert_eq!(msg.type_name(), "u32");
+/// assert!(msg.is::<u32>());
+/// let back: u32 = msg.downcast().unwrap();
+/// assert_eq!(back, 42);
+/// ```
+pub struct DynMessage {
+    value: Box<dyn Any + Send>,
+    type_name: &'static str,
+}
+
+impl DynMessage {
+    /// Wraps `value`, remembering its type name.
+    pub fn new<T: Send + 'static>(value: T) -> Self {
+        DynMessage {
+            value: Box::new(value),
+            type_name: std::any::type_name::<T>(),
+        }
+    }
+
+    /// The full type name of the value, as [`std::any::type_name`] gives it.
+    pub fn type_name(&self) -> &'static str {
+        self.type_name
+    }
+
+    /// Whether the value is a `T`.
+    pub fn is<T: 'static>(&self) -> bool {
+        self.value.is::<T>()
+    }
+
+    /// A reference to the value if it is a `T`.
+    pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
+        self.value.downcast_ref()
+    }
+
+    /// The value if it is a `T`; otherwise the message itself, unchanged.
+    pub fn downcast<T: 'static>(self) -> Result<T, DynMessage> {
+        let DynMessage { value, type_name } = self;
+        match value.downcast::<T>() {
+            Ok(value) => Ok(*value),
+            Err(value) => Err(DynMessage { value, type_name }),
+        }
+    }
+}
+
+impl fmt::Debug for DynMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DynMessage({})", self.type_name)
+    }
+}
+
+/// `a::b::Foo<c::Bar>` -> `Foo<Bar>`: type names as a user writes them, for error messages.
+pub(crate) fn short_type_name(full: &str) -> String {
+    let mut out = String::with_capacity(full.len());
+    let mut segment_start = 0;
+    for (i, c) in full.char_indices() {
+        if c.is_alphanumeric() || c == '_' {
+            continue;
+        }
+        if c == ':' {
+            // `::` ends a path segment: forget what came before it.
+            segment_start = i + 1;
+            continue;
+        }
+        out.push_str(&full[segment_start..i]);
+        out.push(c);
+        segment_start = i + c.len_utf8();
+    }
+    out.push_str(&full[segment_start..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_type_name;
+
+    #[test]
+    fn short_type_names_drop_module_paths() {
+        assert_eq!(short_type_name("app::Ping"), "Ping");
+        assert_eq!(
+            short_type_name("alloc::vec::Vec<app::msg::Item>"),
+            "Vec<Item>"
+        );
+        assert_eq!(
+            short_type_name("(u8, core::option::Option<i64>)"),
+            "(u8, Option<i64>)"
+        );
+        assert_eq!(short_type_name("u32"), "u32");
+    }
+}

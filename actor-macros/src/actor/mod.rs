@@ -1,0 +1,59 @@
+//! `#[actor]`: read the impl block into a model (`ast`), check every rule (`valid`), then
+//! emit the dispatch enum and trait impls (`expand`).
+
+mod ast;
+mod attr;
+mod expand;
+mod valid;
+
+use proc_macro2::TokenStream;
+use quote::{quote, ToTokens};
+use syn::Item;
+
+use crate::ctxt::Ctxt;
+
+pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
+    let item: Item = syn::parse2(input)?;
+    let mut cx = Ctxt::default();
+    if !args.is_empty() {
+        cx.error_spanned_by(&args, "#[actor] takes no arguments: write `#[actor]`");
+    }
+    let item = match item {
+        Item::Impl(item) => item,
+        other => {
+            cx.syn_error(valid::not_an_impl(&other));
+            cx.check()?;
+            unreachable!("an error was just recorded")
+        }
+    };
+    let actor = ast::Actor::from_impl(&mut cx, item);
+    valid::check(&mut cx, &actor);
+    match cx.check() {
+        // The block still goes out, cleaned of our attributes, so its methods exist and
+        // the user sees only the errors that matter.
+        Err(errors) => {
+            let item = &actor.item;
+            let errors = errors.into_compile_error();
+            Ok(quote!(#item #errors))
+        }
+        Ok(()) => Ok(expand::actor(&actor)),
+    }
+}
+
+/// `#[handles]`, `#[on_start]` or `#[on_stop]` outside an `#[actor]` block: the item
+/// stays as written, with an error saying where the attribute belongs.
+pub fn misplaced(name: &str, args: TokenStream, input: TokenStream) -> TokenStream {
+    let at = match syn::parse2::<syn::ImplItemFn>(input.clone()) {
+        Ok(method) => method.sig.ident.into_token_stream(),
+        Err(_) if !args.is_empty() => args,
+        Err(_) => input.clone(),
+    };
+    let error = syn::Error::new_spanned(
+        at,
+        format_args!(
+            "#[{name}] only works on a method inside an `#[actor] impl` block: add `#[actor]` above the `impl`"
+        ),
+    )
+    .into_compile_error();
+    quote!(#input #error)
+}
