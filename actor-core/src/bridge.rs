@@ -339,20 +339,23 @@ fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
     }
 }
 
+/// One answer of a [`MultiCall`]: the request's index and its outcome.
+pub type Answer<M> = (usize, Result<<M as Message>::Reply, CallError<M>>);
+
 /// The replies of a [`Bridge::multi_call`], yielded as they come: `(index, result)`.
 pub struct MultiCall<M: Message> {
     rx: Receiver<Outcome<M::Reply>>,
     actors: Vec<ActorInfo>,
     /// Whether the request at each index still waits for its reply.
     pending: Vec<bool>,
-    ready: VecDeque<(usize, Result<M::Reply, CallError<M>>)>,
+    ready: VecDeque<Answer<M>>,
     waiting: usize,
     deadline: Instant,
     timeout: Duration,
 }
 
 impl<M: Message> Iterator for MultiCall<M> {
-    type Item = (usize, Result<M::Reply, CallError<M>>);
+    type Item = Answer<M>;
 
     fn next(&mut self) -> Option<Self::Item> {
         if let Some(item) = self.ready.pop_front() {
@@ -361,32 +364,31 @@ impl<M: Message> Iterator for MultiCall<M> {
         if self.waiting == 0 {
             return None;
         }
-        match self.rx.recv_deadline(self.deadline) {
-            Ok((index, outcome)) => {
-                self.pending[index] = false;
-                self.waiting -= 1;
-                Some((
-                    index,
-                    outcome.map_err(|why| failure(self.actors[index], why)),
-                ))
-            }
-            Err(_) => {
-                for (index, pending) in self.pending.iter_mut().enumerate() {
-                    if std::mem::take(pending) {
-                        let actor = self.actors[index];
-                        self.ready.push_back((
-                            index,
-                            Err(CallError::Timeout {
-                                actor,
-                                timeout: self.timeout,
-                            }),
-                        ));
-                    }
+        loop {
+            match self.rx.recv_deadline(self.deadline) {
+                // Only a pending request can be answered. A request whose delivery failed
+                // was reported already, and its reply slot, dropped along with the
+                // undelivered mail, still says "stopped" on its way out.
+                Ok((index, outcome)) if std::mem::take(&mut self.pending[index]) => {
+                    self.waiting -= 1;
+                    let actor = self.actors[index];
+                    return Some((index, outcome.map_err(|why| failure(actor, why))));
                 }
-                self.waiting = 0;
-                self.ready.pop_front()
+                Ok(_) => continue,
+                Err(_) => break,
             }
         }
+        // The deadline passed: every request still pending timed out.
+        for (index, pending) in self.pending.iter_mut().enumerate() {
+            if std::mem::take(pending) {
+                let actor = self.actors[index];
+                let timeout = self.timeout;
+                self.ready
+                    .push_back((index, Err(CallError::Timeout { actor, timeout })));
+            }
+        }
+        self.waiting = 0;
+        self.ready.pop_front()
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {

@@ -16,7 +16,7 @@ use crate::message::short_type_name;
 #[non_exhaustive]
 pub enum Error {
     /// The actor had already stopped; the message was not delivered.
-    #[error("{actor} has stopped, so a `{message}` was not delivered")]
+    #[error("{actor} has stopped, so the `{message}` was not delivered")]
     Stopped {
         /// The target.
         actor: ActorInfo,
@@ -25,7 +25,7 @@ pub enum Error {
     },
     /// A handler answered its sender, but the message came from plain code, not an actor
     /// or a bridge.
-    #[error("cannot send a `{message}` back: the message being handled came from plain code, which has no mailbox")]
+    #[error("cannot send the `{message}` back: the message being handled came from plain code, which has no mailbox")]
     NoSender {
         /// The message type.
         message: String,

@@ -67,7 +67,7 @@ mod thread;
 
 pub use actor::{Actor, Handler};
 pub use addr::{Addr, AnyAddr, Recipient, Sender};
-pub use bridge::{Bridge, CallTarget, MultiCall};
+pub use bridge::{Answer, Bridge, CallTarget, MultiCall};
 pub use context::Context;
 pub use error::{CallError, Error, SendError};
 pub use id::{ActorId, ActorInfo};
