@@ -3,6 +3,7 @@
 
 use crate::addr::Addr;
 use crate::context::Context;
+use crate::driver::Driver;
 use crate::error::Error;
 use crate::message::{DynMessage, Message, Stop, Stopped};
 use crate::reply::ReplyTo;
@@ -101,6 +102,13 @@ pub trait Actor: Sized + Send + 'static {
     /// Starts the actor on a thread of its own, or says why the thread could not start.
     fn try_spawn(self) -> Result<Addr<Self>, Error> {
         crate::thread::spawn(self)
+    }
+
+    /// Starts the actor on a shared [`Driver`], which serves many actors with a few
+    /// threads. The actor's code is the same as on a thread of its own. On a driver that
+    /// was shut down, the actor is stopped from the start (sends to it fail).
+    fn spawn_on(self, driver: &Driver) -> Addr<Self> {
+        driver.spawn(self)
     }
 }
 

@@ -15,6 +15,7 @@ use crossbeam_channel::Sender as ChannelSender;
 use crate::actor::{Actor, Handler, Mail};
 use crate::bridge::Bridge;
 use crate::current;
+use crate::driver::DriverId;
 use crate::error::SendError;
 use crate::host::Host;
 use crate::id::{ActorId, ActorInfo};
@@ -33,11 +34,11 @@ pub(crate) struct Shared<A: Actor> {
     tx: ChannelSender<Envelope<A>>,
     handles: AtomicUsize,
     stopped: AtomicBool,
-    pub(crate) host: Host,
+    pub(crate) host: Host<A>,
 }
 
 impl<A: Actor> Shared<A> {
-    pub(crate) fn new(tx: ChannelSender<Envelope<A>>, host: Host) -> Self {
+    pub(crate) fn new(tx: ChannelSender<Envelope<A>>, host: Host<A>) -> Self {
         Shared {
             info: ActorInfo {
                 id: ActorId::next(),
@@ -96,6 +97,8 @@ pub(crate) trait Erased: Send + Sync + 'static {
     fn mailbox_len(&self) -> usize;
     fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>>;
     fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>>;
+    /// The driver hosting the actor and its thread count, if not a thread of its own.
+    fn driver(&self) -> Option<(DriverId, usize)>;
 }
 
 impl<A: Actor> Erased for Shared<A> {
@@ -145,6 +148,10 @@ impl<A: Actor> Erased for Shared<A> {
             actor: self.info,
             msg: mail.into_dyn(),
         })
+    }
+
+    fn driver(&self) -> Option<(DriverId, usize)> {
+        self.host.driver()
     }
 
     fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>> {
@@ -375,6 +382,10 @@ impl<M: Message> Recipient<M> {
         self.handle.0.info()
     }
 
+    pub(crate) fn driver(&self) -> Option<(DriverId, usize)> {
+        self.handle.0.driver()
+    }
+
     /// Whether the actor still handles messages.
     pub fn is_alive(&self) -> bool {
         self.handle.0.is_alive()
@@ -471,6 +482,10 @@ impl AnyAddr {
     /// The actor's type name and id.
     pub fn info(&self) -> ActorInfo {
         self.handle.0.info()
+    }
+
+    pub(crate) fn driver(&self) -> Option<(DriverId, usize)> {
+        self.handle.0.driver()
     }
 
     /// The names of the message types the actor handles, in declaration order.

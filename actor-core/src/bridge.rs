@@ -10,6 +10,7 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
 use crate::actor::{Actor, Handler};
 use crate::addr::{Addr, AnyAddr, Recipient, Sender};
 use crate::current;
+use crate::driver::DriverId;
 use crate::error::{CallError, SendError};
 use crate::id::ActorInfo;
 use crate::message::{DynMessage, Message, Stop, Stopped};
@@ -30,6 +31,10 @@ pub trait CallTarget<M: Message>: sealed::Sealed {
     #[doc(hidden)]
     fn __info(&self) -> ActorInfo;
 
+    /// The target's driver and its thread count, if it runs on a driver.
+    #[doc(hidden)]
+    fn __driver(&self) -> Option<(DriverId, usize)>;
+
     #[doc(hidden)]
     fn __deliver(
         &self,
@@ -49,6 +54,10 @@ impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
         self.info()
     }
 
+    fn __driver(&self) -> Option<(DriverId, usize)> {
+        self.shared().host.driver()
+    }
+
     fn __deliver(
         &self,
         msg: M,
@@ -62,6 +71,10 @@ impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
 impl<M: Message> CallTarget<M> for Recipient<M> {
     fn __info(&self) -> ActorInfo {
         self.info()
+    }
+
+    fn __driver(&self) -> Option<(DriverId, usize)> {
+        self.driver()
     }
 
     fn __deliver(
@@ -79,6 +92,10 @@ impl CallTarget<Stop> for AnyAddr {
         self.info()
     }
 
+    fn __driver(&self) -> Option<(DriverId, usize)> {
+        self.driver()
+    }
+
     fn __deliver(
         &self,
         _: Stop,
@@ -92,6 +109,10 @@ impl CallTarget<Stop> for AnyAddr {
 impl<T: CallTarget<M> + ?Sized, M: Message> CallTarget<M> for &T {
     fn __info(&self) -> ActorInfo {
         (**self).__info()
+    }
+
+    fn __driver(&self) -> Option<(DriverId, usize)> {
+        (**self).__driver()
     }
 
     fn __deliver(
@@ -163,8 +184,9 @@ impl Bridge {
 
     /// Sends `msg` to `target` and waits up to `timeout` for the reply.
     ///
-    /// Fails at once, giving the message back, if the actor has stopped, or if the caller
-    /// is the target itself (an actor waiting on its own reply would deadlock).
+    /// Fails at once, giving the message back, if the actor has stopped, or if the reply
+    /// could never come: the caller is the target itself, or the target runs on a
+    /// one-thread driver and the caller is that thread.
     pub fn call<T, M>(
         &self,
         target: &T,
@@ -176,7 +198,7 @@ impl Bridge {
         M: Message,
     {
         let actor = target.__info();
-        if current::id() == Some(actor.id) {
+        if current::would_deadlock(actor.id, target.__driver()) {
             return Err(CallError::WouldDeadlock { actor, msg });
         }
         let (tx, rx) = crossbeam_channel::bounded(1);
@@ -219,7 +241,6 @@ impl Bridge {
     {
         let deadline = Instant::now() + timeout;
         let (tx, rx) = crossbeam_channel::unbounded();
-        let caller = current::id();
         let mut call = MultiCall {
             rx,
             actors: Vec::new(),
@@ -233,7 +254,7 @@ impl Bridge {
             let actor = target.__info();
             call.actors.push(actor);
             call.pending.push(false);
-            if caller == Some(actor.id) {
+            if current::would_deadlock(actor.id, target.__driver()) {
                 call.ready
                     .push_back((index, Err(CallError::WouldDeadlock { actor, msg })));
                 continue;

@@ -4,13 +4,16 @@
 //! batch on a driver). `tell` reads it to name the sender; `Bridge::call` reads it to
 //! refuse a call an actor makes to itself.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::Arc;
 
 use crate::addr::{AnyAddr, Erased, Sender};
+use crate::driver::DriverId;
 use crate::id::ActorId;
 
 thread_local! {
+    /// The driver this thread works for, and its thread count.
+    static WORKER: Cell<Option<(DriverId, usize)>> = const { Cell::new(None) };
     static CURRENT: RefCell<Option<Arc<dyn Erased>>> = const { RefCell::new(None) };
 }
 
@@ -41,5 +44,36 @@ impl Drop for Entered {
     fn drop(&mut self) {
         let previous = self.previous.take();
         CURRENT.with_borrow_mut(|current| *current = previous);
+    }
+}
+
+/// The driver this thread works for, if it is a driver's worker.
+pub(crate) fn worker() -> Option<(DriverId, usize)> {
+    WORKER.get()
+}
+
+/// Marks this thread as a worker of `driver` (with `threads` threads) for its lifetime.
+pub(crate) fn enter_worker(driver: DriverId, threads: usize) -> Worker {
+    WORKER.set(Some((driver, threads)));
+    Worker
+}
+
+pub(crate) struct Worker;
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        WORKER.set(None);
+    }
+}
+
+/// Whether a blocking call from this thread to an actor hosted as `target` can never be
+/// answered: the caller is the target, or the target's only serving thread is this one.
+pub(crate) fn would_deadlock(target: ActorId, target_driver: Option<(DriverId, usize)>) -> bool {
+    if id() == Some(target) {
+        return true;
+    }
+    match (worker(), target_driver) {
+        (Some((mine, _)), Some((theirs, 1))) => mine == theirs,
+        _ => false,
     }
 }

@@ -67,14 +67,19 @@ pub enum Error {
         /// The panic's message.
         panic: String,
     },
-    /// A blocking call that could never be answered: an actor waiting on itself.
-    #[error("{actor} cannot wait for its own reply to `{message}`: the call would deadlock; send it with `tell` instead")]
+    /// A blocking call that could never be answered: an actor waiting on itself, or on a
+    /// neighbour that only the caller's own (single, busy) driver thread could serve.
+    #[error("waiting for {actor} to reply to `{message}` would deadlock: the caller is that actor, or the only thread that could serve it; send it with `tell` instead")]
     WouldDeadlock {
         /// The target, which is also the caller.
         actor: ActorInfo,
         /// The message type.
         message: String,
     },
+    /// A driver was asked to shut down from one of its own threads, which cannot join
+    /// themselves.
+    #[error("a driver cannot be shut down from one of its own threads: call `shutdown` from plain code, or stop the actors instead")]
+    OwnThread,
     /// The operating system refused a thread for a new actor.
     #[error("could not start a thread for a `{actor}`: {reason}")]
     Spawn {

@@ -57,6 +57,7 @@ mod addr;
 mod bridge;
 mod context;
 mod current;
+mod driver;
 mod error;
 mod host;
 mod id;
@@ -69,6 +70,7 @@ pub use actor::{Actor, Handler};
 pub use addr::{Addr, AnyAddr, Recipient, Sender};
 pub use bridge::{Answer, Bridge, CallTarget, MultiCall};
 pub use context::Context;
+pub use driver::{Driver, DriverId, BATCH};
 pub use error::{CallError, Error, SendError};
 pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
@@ -91,8 +93,8 @@ pub use actor_macros::Message;
 pub mod prelude {
     pub use crate::{
         actor, handles, on_start, on_stop, Actor, ActorId, ActorInfo, Addr, AnyAddr, Bridge,
-        CallError, Context, DynMessage, Handler, Message, Recipient, SendError, Sender, Stop,
-        Stopped,
+        CallError, Context, Driver, DynMessage, Handler, Message, Recipient, SendError, Sender,
+        Stop, Stopped,
     };
 }
 

@@ -1,0 +1,408 @@
+//! Shared hosting: a [`Driver`] is a small pool of threads that serves many actors.
+//!
+//! Each actor on a driver has a [`DriverCell`]: its `Cell` behind an atomic `scheduled`
+//! flag. Whoever flips the flag from clear to set (a sender after posting, or the worker
+//! finding more mail) puts the cell on a run queue; the worker that takes it off has the
+//! cell to itself until it clears the flag. A worker handles at most [`BATCH`] messages of
+//! one actor per turn, then moves on, so a busy actor cannot starve its neighbours.
+//!
+//! Run queues: one shared injector (a crossbeam channel, which also puts idle workers to
+//! sleep and wakes them), plus a "next" slot per worker. An actor scheduled by a handler
+//! running on the same driver goes to that worker's next slot, so a message between two
+//! actors of one driver runs on the sending thread without waking another; a second one
+//! goes to the injector, where an idle worker can take it. After [`NEXT_SLOT_STREAK`] turns
+//! in a row from the next slot, the worker serves the injector first, so two actors bouncing
+//! messages cannot starve the rest.
+
+use std::cell::{RefCell, UnsafeCell};
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender as ChannelSender};
+
+use crate::actor::Actor;
+use crate::addr::{Addr, AnyAddr, Erased, Shared};
+use crate::bridge::Bridge;
+use crate::current;
+use crate::error::Error;
+use crate::host::Host;
+use crate::id::ActorId;
+use crate::message::Stopped;
+use crate::runtime::{Cell, Flow};
+
+/// Messages one actor handles per turn before the worker moves to the next ready actor.
+pub const BATCH: usize = 64;
+
+/// Turns in a row a worker may take from its next slot before serving the injector.
+const NEXT_SLOT_STREAK: u32 = 32;
+
+/// A driver's process-unique number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct DriverId(u64);
+
+/// An actor ready to run a turn.
+pub(crate) trait Runnable: Send + Sync + 'static {
+    fn run(self: Arc<Self>);
+}
+
+type Task = Arc<dyn Runnable>;
+
+enum Job {
+    Run(Task),
+    /// Ends one worker: sent once per thread by `shutdown`.
+    Quit,
+}
+
+/// A pool of threads serving many actors: `actor.spawn_on(&driver)`.
+///
+/// Every guarantee of a dedicated thread holds on a driver: order per sender, one message
+/// at a time per actor, `Stop`/`Stopped`, calls and timeouts, panics contained. A driver
+/// handle is cheap to clone; the threads end when [`shutdown`](Driver::shutdown) is called,
+/// or when every handle to the driver and every actor on it are gone.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// #[message(reply = u64)]
+/// struct Get;
+///
+/// struct Constant(u64);
+/// #[actor]
+/// impl Constant {
+///     #[handles(Get)]
+///     fn get(&self, _: Get) -> u64 { self.0 }
+/// }
+///
+/// let driver = Driver::new(2);
+/// let actors: Vec<_> = (0..1_000).map(|n| Constant(n).spawn_on(&driver)).collect();
+/// let bridge = Bridge::new();
+/// assert_eq!(bridge.call(&actors[999], Get, Duration::from_secs(5)).unwrap(), 999);
+/// assert_eq!(driver.actor_count(), 1_000);
+/// let stopped = driver.shutdown(Duration::from_secs(5)).unwrap();
+/// assert!(stopped.iter().all(Option::is_some));
+/// assert!(!actors[0].is_alive());
+/// ```
+#[derive(Clone)]
+pub struct Driver {
+    inner: Arc<DriverInner>,
+}
+
+pub(crate) struct DriverInner {
+    id: DriverId,
+    threads: usize,
+    injector: ChannelSender<Job>,
+    /// Live actors in spawn order, for `shutdown` and `actor_count`.
+    actors: Mutex<BTreeMap<ActorId, Weak<dyn Erased>>>,
+    closed: AtomicBool,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl Driver {
+    /// A driver of `threads` worker threads.
+    ///
+    /// # Panics
+    ///
+    /// If `threads` is zero or the operating system refuses a thread; use
+    /// [`try_new`](Driver::try_new) to get an error instead.
+    pub fn new(threads: usize) -> Driver {
+        match Driver::try_new(threads) {
+            Ok(driver) => driver,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// A driver of `threads` worker threads, or why it could not start.
+    pub fn try_new(threads: usize) -> Result<Driver, Error> {
+        if threads == 0 {
+            return Err(Error::Spawn {
+                actor: "Driver",
+                reason: "a driver needs at least one thread".to_owned(),
+            });
+        }
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = DriverId(NEXT.fetch_add(1, Ordering::Relaxed));
+        let (injector, jobs) = crossbeam_channel::unbounded();
+        let inner = Arc::new(DriverInner {
+            id,
+            threads,
+            injector,
+            actors: Mutex::new(BTreeMap::new()),
+            closed: AtomicBool::new(false),
+            workers: Mutex::new(Vec::with_capacity(threads)),
+        });
+        for n in 0..threads {
+            let jobs = jobs.clone();
+            let worker = thread::Builder::new()
+                .name(format!("driver{}-{n}", id.0))
+                .spawn(move || work(id, threads, jobs))
+                .map_err(|e| Error::Spawn {
+                    actor: "Driver",
+                    reason: e.to_string(),
+                });
+            match worker {
+                Ok(handle) => lock(&inner.workers).push(handle),
+                Err(e) => {
+                    Driver { inner }.quit_workers();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Driver { inner })
+    }
+
+    /// The driver's id.
+    pub fn id(&self) -> DriverId {
+        self.inner.id
+    }
+
+    /// How many threads serve this driver's actors.
+    pub fn threads(&self) -> usize {
+        self.inner.threads
+    }
+
+    /// How many actors live on this driver.
+    pub fn actor_count(&self) -> usize {
+        lock(&self.inner.actors).len()
+    }
+
+    /// Handles to the live actors, in spawn order.
+    pub fn actors(&self) -> Vec<AnyAddr> {
+        lock(&self.inner.actors)
+            .values()
+            .filter_map(Weak::upgrade)
+            .map(AnyAddr::from_arc)
+            .collect()
+    }
+
+    /// Stops every actor on the driver (sending `Stop` in spawn order and waiting up to
+    /// `timeout` in all), then ends and joins the driver's threads. Actors spawned on it
+    /// afterwards are stopped from the start. One result per actor, as
+    /// [`Bridge::stop`] gives.
+    ///
+    /// Fails with [`Error::OwnThread`] when called from one of the driver's own threads,
+    /// which cannot join themselves.
+    pub fn shutdown(&self, timeout: Duration) -> Result<Vec<Option<Stopped>>, Error> {
+        if current::worker().is_some_and(|(id, _)| id == self.inner.id) {
+            return Err(Error::OwnThread);
+        }
+        self.inner.closed.store(true, Ordering::SeqCst);
+        let actors = self.actors();
+        let stopped = Bridge::new().stop(&actors, timeout);
+        self.quit_workers();
+        Ok(stopped)
+    }
+
+    fn quit_workers(&self) {
+        self.inner.closed.store(true, Ordering::SeqCst);
+        let workers = std::mem::take(&mut *lock(&self.inner.workers));
+        for _ in &workers {
+            let _ = self.inner.injector.send(Job::Quit);
+        }
+        for worker in workers {
+            let _ = worker.join();
+        }
+    }
+
+    pub(crate) fn spawn<A: Actor>(&self, actor: A) -> Addr<A> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let cell = Arc::new(DriverCell {
+            // Set from the start: the first turn (which runs `#[on_start]`) is queued below.
+            scheduled: AtomicBool::new(true),
+            started: UnsafeCell::new(false),
+            state: UnsafeCell::new(None),
+            driver: self.inner.clone(),
+        });
+        let shared = Arc::new(Shared::new(tx, Host::Driver(cell.clone())));
+        let addr = Addr::new(shared.clone());
+        let id = shared.info().id;
+        // No one else can reach the cell's state yet: the flag is set and not yet queued.
+        unsafe { *cell.state.get() = Some(Cell::new(actor, rx, shared.clone())) };
+        let erased: Arc<dyn Erased> = shared;
+        lock(&self.inner.actors).insert(id, Arc::downgrade(&erased));
+        if self.inner.closed.load(Ordering::SeqCst) {
+            // A closed driver runs nothing: the actor is stopped before it starts.
+            lock(&self.inner.actors).remove(&id);
+            if let Some(cell_state) = unsafe { (*cell.state.get()).take() } {
+                cell_state.finish();
+            }
+            return addr;
+        }
+        self.inner.schedule(cell);
+        addr
+    }
+}
+
+impl fmt::Debug for Driver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Driver")
+            .field("id", &self.inner.id.0)
+            .field("threads", &self.inner.threads)
+            .field("actors", &self.actor_count())
+            .finish()
+    }
+}
+
+impl DriverInner {
+    /// Queues a ready actor: in this worker's next slot if this thread serves this driver,
+    /// else on the injector.
+    fn schedule(&self, task: Task) {
+        let task = match current::worker() {
+            Some((id, _)) if id == self.id => match NEXT.with_borrow_mut(|next| next.replace(task))
+            {
+                // The slot was free: this thread runs the task after the current turn.
+                None => return,
+                // Keep the newest in the slot (it is the likeliest to have hot data) and
+                // share the older one.
+                Some(older) => older,
+            },
+            _ => task,
+        };
+        if self.injector.send(Job::Run(task)).is_err() {
+            // Every worker has quit: the driver is shut down and its actors stopped.
+        }
+    }
+
+    pub(crate) fn id(&self) -> DriverId {
+        self.id
+    }
+
+    pub(crate) fn threads(&self) -> usize {
+        self.threads
+    }
+}
+
+thread_local! {
+    /// The task this worker runs next, ahead of the injector.
+    static NEXT: RefCell<Option<Task>> = const { RefCell::new(None) };
+}
+
+fn work(id: DriverId, threads: usize, jobs: Receiver<Job>) {
+    let _worker = current::enter_worker(id, threads);
+    let mut streak = 0;
+    loop {
+        let next = NEXT.with_borrow_mut(Option::take);
+        let task = match next {
+            Some(task) if streak < NEXT_SLOT_STREAK => {
+                streak += 1;
+                task
+            }
+            next => {
+                streak = 0;
+                if let Some(task) = next {
+                    // Fairness: the slot's task waits its turn behind the injector's.
+                    match jobs.try_recv() {
+                        Ok(Job::Run(other)) => {
+                            NEXT.with_borrow_mut(|slot| *slot = Some(task));
+                            other
+                        }
+                        Ok(Job::Quit) => {
+                            NEXT.with_borrow_mut(|slot| *slot = Some(task));
+                            break;
+                        }
+                        Err(_) => task,
+                    }
+                } else {
+                    match jobs.recv() {
+                        Ok(Job::Run(task)) => task,
+                        Ok(Job::Quit) | Err(_) => break,
+                    }
+                }
+            }
+        };
+        task.run();
+    }
+    // Whatever is left in the slot belongs to a stopped driver: drop it here.
+    NEXT.with_borrow_mut(Option::take);
+}
+
+/// An actor hosted on a driver: its cell, owned by whichever worker holds `scheduled`.
+pub(crate) struct DriverCell<A: Actor> {
+    scheduled: AtomicBool,
+    started: UnsafeCell<bool>,
+    state: UnsafeCell<Option<Cell<A>>>,
+    driver: Arc<DriverInner>,
+}
+
+// `started` and `state` are only touched by the one thread that set `scheduled` (a worker
+// running the cell's turn), or before the cell is first queued.
+unsafe impl<A: Actor> Sync for DriverCell<A> {}
+
+impl<A: Actor> DriverCell<A> {
+    /// Called by a sender after posting: queue the actor unless it is queued or running.
+    #[inline]
+    pub(crate) fn notify(self: &Arc<Self>) {
+        if !self.scheduled.swap(true, Ordering::SeqCst) {
+            self.driver.schedule(self.clone());
+        }
+    }
+
+    pub(crate) fn driver(&self) -> &DriverInner {
+        &self.driver
+    }
+}
+
+impl<A: Actor> Runnable for DriverCell<A> {
+    fn run(self: Arc<Self>) {
+        // Safety: this worker took the cell off a run queue, so it holds `scheduled`.
+        let state = unsafe { &mut *self.state.get() };
+        let started = unsafe { &mut *self.started.get() };
+        let Some(cell) = state.as_mut() else {
+            return;
+        };
+        let shared = cell.shared().clone();
+        let entered = current::enter(shared.clone());
+        let mut flow = Flow::Continue;
+        if !*started {
+            *started = true;
+            flow = cell.start();
+        }
+        let mut handled = 0;
+        while flow == Flow::Continue && handled < BATCH {
+            match cell.rx.try_recv() {
+                Ok(envelope) => {
+                    flow = cell.handle(envelope);
+                    handled += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        if flow == Flow::Stop {
+            let id = cell.shared().info().id;
+            if let Some(cell) = state.take() {
+                cell.finish();
+            }
+            lock(&self.driver.actors).remove(&id);
+            // `scheduled` stays set: nothing is queued for a finished actor again.
+            return;
+        }
+        drop(entered);
+        if handled == BATCH {
+            // More mail, most likely: go to the back of the shared queue, keeping the flag.
+            let driver = self.driver.clone();
+            let _ = driver.injector.send(Job::Run(self));
+            return;
+        }
+        self.scheduled.store(false, Ordering::SeqCst);
+        // From here another worker may own the cell, so look only through `shared` (the
+        // mailbox's sending half). A sender that posted after our last `try_recv` but saw
+        // the flag still set did not queue us: look again.
+        if shared.mailbox_len() > 0 && !self.scheduled.swap(true, Ordering::SeqCst) {
+            let driver = self.driver.clone();
+            driver.schedule(self);
+        }
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic while holding these locks leaves the data consistent (single inserts and
+    // removes), so a poisoned lock is still usable.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

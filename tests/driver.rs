@@ -1,0 +1,310 @@
+//! The same actors on a shared driver: every guarantee of a dedicated thread holds, a busy
+//! actor does not starve its neighbours, and actors of one driver talk without hopping
+//! threads.
+
+mod common;
+
+use actor_core::prelude::*;
+use common::{hold, Echo, Probe, Record, Recorded, WAIT};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+#[test]
+fn messages_are_handled_in_order_on_a_driver() {
+    let driver = Driver::new(2);
+    let probe = Probe::default().spawn_on(&driver);
+    for n in 0..100_000 {
+        probe.tell(Record(n)).unwrap();
+    }
+    let seen = Bridge::new().call(&probe, Recorded, WAIT).unwrap();
+    assert_eq!(seen, (0..100_000).collect::<Vec<_>>());
+}
+
+#[test]
+fn stop_on_a_driver_handles_everything_sent_before_and_gives_later_mail_back() {
+    let driver = Driver::new(2);
+    let (tx, report) = crossbeam_channel::unbounded();
+    let probe = Probe {
+        on_stop: Some(tx),
+        ..Probe::default()
+    }
+    .spawn_on(&driver);
+    for n in 0..10_000 {
+        probe.tell(Record(n)).unwrap();
+    }
+    let bridge = Bridge::new();
+    assert_eq!(bridge.call(&probe, Stop, WAIT).unwrap(), Stopped);
+    assert_eq!(
+        report.recv_timeout(WAIT).unwrap(),
+        (0..10_000).collect::<Vec<_>>()
+    );
+    assert!(matches!(
+        probe.tell(Record(1)),
+        Err(SendError::Stopped { msg: Record(1), .. })
+    ));
+    assert_eq!(driver.actor_count(), 0);
+}
+
+#[test]
+fn calls_time_out_and_late_replies_are_dropped_on_a_driver() {
+    let driver = Driver::new(2);
+    let probe = Probe::default().spawn_on(&driver);
+    let bridge = Bridge::new();
+    let gate = hold(&probe);
+    assert!(bridge
+        .call(&probe, Echo(1), std::time::Duration::from_millis(20))
+        .unwrap_err()
+        .is_timeout());
+    drop(gate);
+    assert_eq!(bridge.call(&probe, Echo(2), WAIT).unwrap(), 2);
+}
+
+#[test]
+fn dropping_every_handle_stops_a_driver_actor() {
+    let driver = Driver::new(1);
+    let (tx, report) = crossbeam_channel::unbounded();
+    let probe = Probe {
+        on_stop: Some(tx),
+        ..Probe::default()
+    }
+    .spawn_on(&driver);
+    probe.tell(Record(3)).unwrap();
+    drop(probe);
+    assert_eq!(report.recv_timeout(WAIT).unwrap(), [3]);
+}
+
+#[test]
+fn a_panicking_handler_on_a_driver_is_reported_and_its_neighbours_go_on() {
+    #[derive(Message)]
+    #[message(reply = u64)]
+    struct Fail;
+
+    struct Fragile;
+    #[actor]
+    impl Fragile {
+        #[handles(Fail)]
+        fn fail(&mut self, _: Fail) -> u64 {
+            panic!("fragile")
+        }
+        #[handles(Echo)]
+        fn echo(&mut self, Echo(n): Echo) -> u64 {
+            n
+        }
+    }
+
+    let driver = Driver::new(1);
+    let fragile = Fragile.spawn_on(&driver);
+    let neighbour = Probe::default().spawn_on(&driver);
+    let bridge = Bridge::new();
+    assert!(
+        matches!(bridge.call(&fragile, Fail, WAIT), Err(CallError::Panicked { panic, .. }) if panic == "fragile")
+    );
+    assert_eq!(bridge.call(&fragile, Echo(5), WAIT).unwrap(), 5);
+    assert_eq!(bridge.call(&neighbour, Echo(6), WAIT).unwrap(), 6);
+}
+
+#[test]
+fn a_busy_actor_does_not_starve_its_neighbours() {
+    #[derive(Message)]
+    struct Work;
+    #[derive(Message)]
+    #[message(reply = u64)]
+    struct Progress;
+
+    struct Busy(Arc<AtomicU64>);
+    #[actor]
+    impl Busy {
+        #[handles(Work)]
+        fn work(&mut self, _: Work) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    struct Observer(Arc<AtomicU64>);
+    #[actor]
+    impl Observer {
+        #[handles(Progress)]
+        fn progress(&mut self, _: Progress) -> u64 {
+            self.0.load(Ordering::SeqCst)
+        }
+    }
+
+    const FLOOD: u64 = 100_000;
+    let driver = Driver::new(1);
+    let done = Arc::new(AtomicU64::new(0));
+    let blocker = Probe::default().spawn_on(&driver);
+    let busy = Busy(done.clone()).spawn_on(&driver);
+    let observer = Observer(done).spawn_on(&driver);
+    let bridge = Bridge::new();
+    // Hold the driver's only thread, so the flood and the observer's call are both queued
+    // before anything runs.
+    let gate = hold(&blocker);
+    for _ in 0..FLOOD {
+        busy.tell(Work).unwrap();
+    }
+    let mut progress = bridge.multi_call([(&observer, Progress)], WAIT);
+    drop(gate);
+    let (_, seen) = progress.next().unwrap();
+    let seen = seen.unwrap();
+    // The observer ran after one bounded batch of the busy actor, not after the flood.
+    assert!(seen < FLOOD, "the observer waited for all {seen} messages");
+    assert!(seen <= actor_core::BATCH as u64 * 2, "{seen}");
+}
+
+#[test]
+fn actors_on_one_driver_rally_on_one_thread() {
+    #[derive(Message)]
+    struct Serve(Recipient<Ball>);
+    #[derive(Message)]
+    struct Ball(u64);
+
+    const LAST: u64 = 10_000;
+    struct Player {
+        threads: Vec<String>,
+        rally_over: crossbeam_channel::Sender<Vec<String>>,
+    }
+    #[actor]
+    impl Player {
+        #[handles(Serve)]
+        fn serve(&mut self, Serve(other): Serve) {
+            other.tell(Ball(0)).unwrap();
+        }
+        #[handles(Ball)]
+        fn ball(&mut self, Ball(n): Ball, ctx: &mut Context<Self>) {
+            let name = std::thread::current().name().unwrap_or_default().to_owned();
+            if self.threads.last() != Some(&name) {
+                self.threads.push(name);
+            }
+            if n < LAST {
+                ctx.sender().tell(Ball(n + 1)).unwrap();
+            } else {
+                self.rally_over
+                    .send(std::mem::take(&mut self.threads))
+                    .unwrap();
+            }
+        }
+        #[on_stop]
+        fn report(&mut self) {
+            let _ = self.rally_over.send(std::mem::take(&mut self.threads));
+        }
+    }
+
+    let driver = Driver::new(2);
+    let (rally_over, over) = crossbeam_channel::unbounded();
+    let player = |tx| {
+        Player {
+            threads: Vec::new(),
+            rally_over: tx,
+        }
+        .spawn_on(&driver)
+    };
+    let a = player(rally_over.clone());
+    let b = player(rally_over);
+    a.tell(Serve(b.recipient())).unwrap();
+    let last_hitter = over.recv_timeout(WAIT).unwrap();
+    Bridge::new().stop(&[a.any(), b.any()], WAIT);
+    let mut threads = last_hitter;
+    threads.extend(over.recv_timeout(WAIT).unwrap());
+    threads.extend(over.recv_timeout(WAIT).unwrap());
+    threads.dedup();
+    // Each handler's message to the other went to its worker's next slot: no hop.
+    assert_eq!(
+        threads.len(),
+        1,
+        "the rally moved between threads: {threads:?}"
+    );
+}
+
+#[test]
+fn a_call_only_the_callers_own_driver_thread_could_serve_is_refused() {
+    #[derive(Message)]
+    #[message(reply = String)]
+    struct AskNeighbour(Addr<Probe>);
+
+    struct Asker;
+    #[actor]
+    impl Asker {
+        #[handles(AskNeighbour)]
+        fn ask(&mut self, AskNeighbour(neighbour): AskNeighbour) -> String {
+            match Bridge::new().call(&neighbour, Echo(1), WAIT) {
+                Ok(n) => format!("answered {n}"),
+                Err(e) => e.to_string(),
+            }
+        }
+    }
+
+    let single = Driver::new(1);
+    let asker = Asker.spawn_on(&single);
+    let bridge = Bridge::new();
+    let refused = bridge
+        .call(
+            &asker,
+            AskNeighbour(Probe::default().spawn_on(&single)),
+            WAIT,
+        )
+        .unwrap();
+    assert!(refused.contains("would deadlock"), "{refused}");
+    // A neighbour on a thread of its own can answer.
+    let answered = bridge
+        .call(&asker, AskNeighbour(Probe::default().spawn()), WAIT)
+        .unwrap();
+    assert_eq!(answered, "answered 1");
+}
+
+#[test]
+fn shutdown_stops_every_actor_and_later_spawns_start_stopped() {
+    let driver = Driver::new(2);
+    let (tx, reports) = crossbeam_channel::unbounded();
+    let probes: Vec<_> = (0..100)
+        .map(|_| {
+            Probe {
+                on_stop: Some(tx.clone()),
+                ..Probe::default()
+            }
+            .spawn_on(&driver)
+        })
+        .collect();
+    for (n, probe) in probes.iter().enumerate() {
+        probe.tell(Record(n as u64)).unwrap();
+    }
+    let stopped = driver.shutdown(WAIT).unwrap();
+    assert_eq!(stopped, vec![Some(Stopped); 100]);
+    let mut handled: Vec<u64> = (0..100)
+        .flat_map(|_| reports.recv_timeout(WAIT).unwrap())
+        .collect();
+    handled.sort();
+    assert_eq!(handled, (0..100).collect::<Vec<_>>());
+    assert!(probes.iter().all(|p| !p.is_alive()));
+    let late = Probe::default().spawn_on(&driver);
+    assert!(!late.is_alive());
+    assert!(late.tell(Record(0)).is_err());
+}
+
+#[test]
+fn a_driver_cannot_shut_itself_down_from_its_own_thread() {
+    #[derive(Message)]
+    #[message(reply = Option<String>)]
+    struct ShutDown(Driver);
+
+    struct Saboteur;
+    #[actor]
+    impl Saboteur {
+        #[handles(ShutDown)]
+        fn shut_down(&mut self, ShutDown(driver): ShutDown) -> Option<String> {
+            driver.shutdown(WAIT).err().map(|e| e.to_string())
+        }
+    }
+
+    let driver = Driver::new(1);
+    let saboteur = Saboteur.spawn_on(&driver);
+    let refused = Bridge::new()
+        .call(&saboteur, ShutDown(driver.clone()), WAIT)
+        .unwrap();
+    assert!(refused.unwrap().contains("own threads"));
+    assert_eq!(driver.shutdown(WAIT).unwrap(), [Some(Stopped)]);
+}
+
+#[test]
+fn a_driver_needs_at_least_one_thread() {
+    let err = Driver::try_new(0).unwrap_err();
+    assert!(err.to_string().contains("at least one thread"), "{err}");
+}
