@@ -6,6 +6,7 @@
 //! goes: that drop posts `Mail::Released`, which stops the actor after everything sent
 //! before it.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -34,6 +35,8 @@ pub(crate) struct Shared<A: Actor> {
     tx: ChannelSender<Envelope<A>>,
     handles: AtomicUsize,
     stopped: AtomicBool,
+    /// Whether the registry may hold a name for it, to forget when it stops.
+    registered: AtomicBool,
     pub(crate) host: Host<A>,
 }
 
@@ -47,6 +50,7 @@ impl<A: Actor> Shared<A> {
             tx,
             handles: AtomicUsize::new(0),
             stopped: AtomicBool::new(false),
+            registered: AtomicBool::new(false),
             host,
         }
     }
@@ -82,13 +86,17 @@ impl<A: Actor> Shared<A> {
         self.handles.load(Ordering::Acquire)
     }
 
+    /// Marks the actor stopped and lets the registry forget its names.
     pub(crate) fn mark_stopped(&self) {
-        self.stopped.store(true, Ordering::Release);
+        self.stopped.store(true, Ordering::SeqCst);
+        if self.registered.load(Ordering::SeqCst) {
+            crate::registry::Registry::forget(self.info.id);
+        }
     }
 }
 
 /// What every handle needs from an actor, whatever its type.
-pub(crate) trait Erased: Send + Sync + 'static {
+pub(crate) trait Erased: Any + Send + Sync + 'static {
     fn info(&self) -> ActorInfo;
     fn handles(&self) -> &'static [&'static str];
     fn acquire(&self);
@@ -99,6 +107,7 @@ pub(crate) trait Erased: Send + Sync + 'static {
     fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>>;
     /// The driver hosting the actor and its thread count, if not a thread of its own.
     fn driver(&self) -> Option<(DriverId, usize)>;
+    fn mark_registered(&self);
 }
 
 impl<A: Actor> Erased for Shared<A> {
@@ -122,7 +131,7 @@ impl<A: Actor> Erased for Shared<A> {
     }
 
     fn is_alive(&self) -> bool {
-        !self.stopped.load(Ordering::Acquire)
+        !self.stopped.load(Ordering::SeqCst)
     }
 
     fn mailbox_len(&self) -> usize {
@@ -152,6 +161,10 @@ impl<A: Actor> Erased for Shared<A> {
 
     fn driver(&self) -> Option<(DriverId, usize)> {
         self.host.driver()
+    }
+
+    fn mark_registered(&self) {
+        self.registered.store(true, Ordering::SeqCst);
     }
 
     fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>> {
@@ -486,6 +499,16 @@ impl AnyAddr {
 
     pub(crate) fn driver(&self) -> Option<(DriverId, usize)> {
         self.handle.0.driver()
+    }
+
+    pub(crate) fn mark_registered(&self) {
+        self.handle.0.mark_registered();
+    }
+
+    /// The actor's shared state, if the actor is an `A`.
+    pub(crate) fn shared_as<A: Actor>(&self) -> Option<Arc<Shared<A>>> {
+        let any: Arc<dyn Any + Send + Sync> = self.handle.0.clone();
+        any.downcast::<Shared<A>>().ok()
     }
 
     /// The names of the message types the actor handles, in declaration order.

@@ -76,6 +76,14 @@ pub enum Error {
         /// The message type.
         message: String,
     },
+    /// A registry name already belongs to a live actor.
+    #[error("the name `{name}` is taken by {holder}")]
+    NameTaken {
+        /// The name asked for.
+        name: String,
+        /// The actor that holds it.
+        holder: ActorInfo,
+    },
     /// A driver was asked to shut down from one of its own threads, which cannot join
     /// themselves.
     #[error("a driver cannot be shut down from one of its own threads: call `shutdown` from plain code, or stop the actors instead")]

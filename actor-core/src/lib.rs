@@ -62,6 +62,8 @@ mod error;
 mod host;
 mod id;
 mod message;
+mod pubsub;
+mod registry;
 mod reply;
 mod runtime;
 mod thread;
@@ -74,6 +76,8 @@ pub use driver::{Driver, DriverId, BATCH};
 pub use error::{CallError, Error, SendError};
 pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
+pub use pubsub::PubSub;
+pub use registry::{Named, Registry};
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
 /// the handler forms it accepts.
@@ -93,8 +97,8 @@ pub use actor_macros::Message;
 pub mod prelude {
     pub use crate::{
         actor, handles, on_start, on_stop, Actor, ActorId, ActorInfo, Addr, AnyAddr, Bridge,
-        CallError, Context, Driver, DynMessage, Handler, Message, Recipient, SendError, Sender,
-        Stop, Stopped,
+        CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
+        SendError, Sender, Stop, Stopped,
     };
 }
 

@@ -1,0 +1,208 @@
+//! [`PubSub`]: topics keyed by message type (and optionally a key), the seed's `PsMgr`.
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::addr::Recipient;
+use crate::message::Message;
+
+type TopicKey = (TypeId, Option<String>);
+
+/// Publish/subscribe between actors: every subscriber of a topic gets its own clone of
+/// each message published to it.
+///
+/// A topic is a message type, optionally narrowed by a string key (the seed's `mid/cmd`).
+/// Subscribers are [`Recipient`]s, so actors of different types can share a topic. A
+/// subscriber that has stopped is dropped from its topics by the next publish and never
+/// receives again. Publishing to a topic with no subscribers is not an error. A `PubSub`
+/// is cheap to clone; clones share the topics.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::PubSub;
+/// use std::time::Duration;
+///
+/// #[derive(Message, Clone)]
+/// struct Price(u32);
+///
+/// #[derive(Message)]
+/// #[message(reply = Vec<u32>)]
+/// struct Seen;
+///
+/// #[derive(Default)]
+/// struct Trader(Vec<u32>);
+/// #[actor]
+/// impl Trader {
+///     #[handles(Price)]
+///     fn price(&mut self, Price(p): Price) { self.0.push(p) }
+///     #[handles(Seen)]
+///     fn seen(&self, _: Seen) -> Vec<u32> { self.0.clone() }
+/// }
+///
+/// let pubsub = PubSub::new();
+/// let traders: Vec<_> = (0..3).map(|_| Trader::default().spawn()).collect();
+/// for trader in &traders {
+///     pubsub.subscribe(&trader.recipient::<Price>());
+/// }
+/// assert_eq!(pubsub.publish(Price(101)), 3);
+/// let bridge = Bridge::new();
+/// for trader in &traders {
+///     assert_eq!(bridge.call(trader, Seen, Duration::from_secs(5)).unwrap(), [101]);
+/// }
+/// ```
+#[derive(Clone, Default)]
+pub struct PubSub {
+    topics: Arc<Mutex<HashMap<TopicKey, Box<dyn Any + Send>>>>,
+}
+
+/// A topic's subscribers, replaced (never mutated) on change so a publish can send from a
+/// snapshot without holding the lock.
+type Subscribers<M> = Arc<Vec<Recipient<M>>>;
+
+impl PubSub {
+    /// An empty set of topics.
+    pub fn new() -> PubSub {
+        PubSub::default()
+    }
+
+    /// Subscribes to every `M` published without a key. Subscribing twice is a no-op.
+    pub fn subscribe<M: Message + Clone>(&self, subscriber: &Recipient<M>) {
+        self.add((TypeId::of::<M>(), None), subscriber);
+    }
+
+    /// Subscribes to the `M`s published under `key`.
+    pub fn subscribe_to<M: Message + Clone>(&self, key: &str, subscriber: &Recipient<M>) {
+        self.add((TypeId::of::<M>(), Some(key.to_owned())), subscriber);
+    }
+
+    /// Ends a subscription made with [`subscribe`](PubSub::subscribe); says whether there
+    /// was one.
+    pub fn unsubscribe<M: Message + Clone>(&self, subscriber: &Recipient<M>) -> bool {
+        self.remove((TypeId::of::<M>(), None), subscriber)
+    }
+
+    /// Ends a subscription made with [`subscribe_to`](PubSub::subscribe_to).
+    pub fn unsubscribe_from<M: Message + Clone>(
+        &self,
+        key: &str,
+        subscriber: &Recipient<M>,
+    ) -> bool {
+        self.remove((TypeId::of::<M>(), Some(key.to_owned())), subscriber)
+    }
+
+    /// Sends a clone of `msg` to every live subscriber of `M`; returns how many got it.
+    pub fn publish<M: Message + Clone>(&self, msg: M) -> usize {
+        self.send((TypeId::of::<M>(), None), msg)
+    }
+
+    /// Sends a clone of `msg` to every live subscriber of `M` under `key`.
+    pub fn publish_to<M: Message + Clone>(&self, key: &str, msg: M) -> usize {
+        self.send((TypeId::of::<M>(), Some(key.to_owned())), msg)
+    }
+
+    /// How many live actors subscribe to `M` without a key.
+    pub fn subscriber_count<M: Message + Clone>(&self) -> usize {
+        self.snapshot::<M>(&(TypeId::of::<M>(), None))
+            .map_or(0, |subscribers| {
+                subscribers.iter().filter(|s| s.is_alive()).count()
+            })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<TopicKey, Box<dyn Any + Send>>> {
+        self.topics
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn snapshot<M: Message>(&self, key: &TopicKey) -> Option<Subscribers<M>> {
+        self.lock()
+            .get(key)
+            .and_then(|topic| topic.downcast_ref::<Subscribers<M>>())
+            .cloned()
+    }
+
+    /// Replaces a topic's subscriber list with `change(old)`; drops the topic if empty.
+    fn update<M: Message>(
+        &self,
+        key: TopicKey,
+        change: impl FnOnce(&[Recipient<M>]) -> Vec<Recipient<M>>,
+    ) {
+        let mut topics = self.lock();
+        let old = topics
+            .get(&key)
+            .and_then(|topic| topic.downcast_ref::<Subscribers<M>>())
+            .cloned()
+            .unwrap_or_default();
+        let new = change(&old);
+        let replaced = if new.is_empty() {
+            topics.remove(&key)
+        } else {
+            topics.insert(key, Box::new(Arc::new(new)))
+        };
+        drop(topics);
+        // Handles are dropped outside the lock: a drop may post to its actor.
+        drop((old, replaced));
+    }
+
+    fn add<M: Message>(&self, key: TopicKey, subscriber: &Recipient<M>) {
+        let id = subscriber.info().id;
+        self.update::<M>(key, |old| {
+            let mut new = old.to_vec();
+            if !new.iter().any(|s| s.info().id == id) {
+                new.push(subscriber.clone());
+            }
+            new
+        });
+    }
+
+    fn remove<M: Message>(&self, key: TopicKey, subscriber: &Recipient<M>) -> bool {
+        let id = subscriber.info().id;
+        let mut found = false;
+        self.update::<M>(key, |old| {
+            found = old.iter().any(|s| s.info().id == id);
+            old.iter().filter(|s| s.info().id != id).cloned().collect()
+        });
+        found
+    }
+
+    fn send<M: Message + Clone>(&self, key: TopicKey, msg: M) -> usize {
+        let Some(subscribers) = self.snapshot::<M>(&key) else {
+            return 0;
+        };
+        let mut delivered = 0;
+        let mut dead = Vec::new();
+        let mut msg = Some(msg);
+        for (i, subscriber) in subscribers.iter().enumerate() {
+            // The last subscriber gets the original: one clone fewer.
+            let copy = if i + 1 == subscribers.len() {
+                msg.take()
+            } else {
+                msg.clone()
+            };
+            let Some(copy) = copy else { break };
+            match subscriber.tell(copy) {
+                Ok(()) => delivered += 1,
+                Err(_) => dead.push(subscriber.info().id),
+            }
+        }
+        if !dead.is_empty() {
+            self.update::<M>(key, |old| {
+                old.iter()
+                    .filter(|s| !dead.contains(&s.info().id))
+                    .cloned()
+                    .collect()
+            });
+        }
+        delivered
+    }
+}
+
+impl fmt::Debug for PubSub {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PubSub")
+            .field("topics", &self.lock().len())
+            .finish()
+    }
+}

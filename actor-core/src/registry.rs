@@ -1,0 +1,174 @@
+//! [`Registry`]: actors found by a unique name, process-wide (the seed's `lookupMproc`).
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use crate::actor::Actor;
+use crate::addr::{Addr, AnyAddr};
+use crate::error::Error;
+use crate::id::{ActorId, ActorInfo};
+
+/// The process-wide table of named actors.
+///
+/// A registered actor is held by the registry: it lives until it is stopped, and its
+/// entry goes away when it stops, so a lookup never returns a stopped actor's handle.
+/// [`unregister`](Registry::unregister) lets go of it.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::Registry;
+///
+/// #[derive(Message)]
+/// #[message(reply = &'static str)]
+/// struct Hello;
+///
+/// struct Greeter;
+/// #[actor]
+/// impl Greeter {
+///     #[handles(Hello)]
+///     fn hello(&self, _: Hello) -> &'static str { "hi" }
+/// }
+///
+/// let greeter = Greeter.spawn();
+/// Registry::register("doc-greeter", &greeter).unwrap();
+/// let found: Addr<Greeter> = Registry::lookup("doc-greeter").unwrap();
+/// assert_eq!(found, greeter);
+/// assert!(Registry::register("doc-greeter", &Greeter.spawn()).is_err()); // taken
+///
+/// let bridge = Bridge::new();
+/// bridge.stop(&[greeter.any()], std::time::Duration::from_secs(5));
+/// assert!(Registry::lookup::<Greeter>("doc-greeter").is_none());
+/// ```
+pub struct Registry;
+
+/// One live named actor, as [`Registry::list`] shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Named {
+    /// The name it is registered under.
+    pub name: String,
+    /// Its type name and id.
+    pub actor: ActorInfo,
+    /// How many messages wait in its mailbox.
+    pub mailbox_len: usize,
+}
+
+#[derive(Default)]
+struct Table {
+    by_name: HashMap<String, AnyAddr>,
+    names_of: HashMap<ActorId, Vec<String>>,
+}
+
+fn table() -> std::sync::MutexGuard<'static, Table> {
+    static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
+    TABLE
+        .get_or_init(Mutex::default)
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Registry {
+    /// Registers `actor` under `name`. Fails, naming the holder, if the name is taken by a
+    /// live actor; fails if `actor` has stopped. An actor may have several names.
+    pub fn register<A: Actor>(name: &str, actor: &Addr<A>) -> Result<(), Error> {
+        Registry::register_any(name, &actor.any())
+    }
+
+    /// [`register`](Registry::register) for a type-erased handle.
+    pub fn register_any(name: &str, actor: &AnyAddr) -> Result<(), Error> {
+        let mut table = table();
+        if let Some(holder) = table.by_name.get(name) {
+            if holder.is_alive() {
+                return Err(Error::NameTaken {
+                    name: name.to_owned(),
+                    holder: holder.info(),
+                });
+            }
+        }
+        if !actor.is_alive() {
+            return Err(Error::Stopped {
+                actor: actor.info(),
+                message: format!("registration as `{name}`"),
+            });
+        }
+        actor.mark_registered();
+        table.by_name.insert(name.to_owned(), actor.clone());
+        table
+            .names_of
+            .entry(actor.id())
+            .or_default()
+            .push(name.to_owned());
+        drop(table);
+        // It may have stopped between the check and the insert, after its own cleanup ran.
+        if !actor.is_alive() {
+            Registry::forget(actor.id());
+        }
+        Ok(())
+    }
+
+    /// The live actor registered under `name`, if it has type `A`.
+    pub fn lookup<A: Actor>(name: &str) -> Option<Addr<A>> {
+        Registry::lookup_any(name)?.downcast()
+    }
+
+    /// The live actor registered under `name`, whatever its type.
+    pub fn lookup_any(name: &str) -> Option<AnyAddr> {
+        table()
+            .by_name
+            .get(name)
+            .filter(|actor| actor.is_alive())
+            .cloned()
+    }
+
+    /// Removes `name`, returning the handle it held (dropping it lets the actor stop on its
+    /// own if no other handle is left).
+    pub fn unregister(name: &str) -> Option<AnyAddr> {
+        let mut table = table();
+        let actor = table.by_name.remove(name)?;
+        if let Some(names) = table.names_of.get_mut(&actor.id()) {
+            names.retain(|n| n != name);
+            if names.is_empty() {
+                table.names_of.remove(&actor.id());
+            }
+        }
+        Some(actor)
+    }
+
+    /// Every live named actor, sorted by name.
+    pub fn list() -> Vec<Named> {
+        let mut named: Vec<Named> = table()
+            .by_name
+            .iter()
+            .filter(|(_, actor)| actor.is_alive())
+            .map(|(name, actor)| Named {
+                name: name.clone(),
+                actor: actor.info(),
+                mailbox_len: actor.mailbox_len(),
+            })
+            .collect();
+        named.sort_by(|a, b| a.name.cmp(&b.name));
+        named
+    }
+
+    /// Called by the runtime when a registered actor stops.
+    pub(crate) fn forget(id: ActorId) {
+        let removed: Vec<AnyAddr> = {
+            let mut table = table();
+            let names = table.names_of.remove(&id).unwrap_or_default();
+            names
+                .iter()
+                .filter_map(|name| table.by_name.remove(name))
+                .collect()
+        };
+        // Dropped outside the lock: a handle's drop may post to its actor.
+        drop(removed);
+    }
+}
+
+/// Type recovery for handles: `AnyAddr` -> `Addr<A>`.
+impl AnyAddr {
+    /// The typed handle, if the actor is an `A`.
+    pub fn downcast<A: Actor>(self) -> Option<Addr<A>> {
+        let shared = self.shared_as::<A>()?;
+        Some(Addr::new(shared))
+    }
+}
