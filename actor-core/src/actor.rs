@@ -7,6 +7,7 @@ use crate::driver::Driver;
 use crate::error::Error;
 use crate::message::{DynMessage, Message, Stop, Stopped};
 use crate::reply::ReplyTo;
+use crate::supervise::Spawn;
 
 /// A type whose messages are handled one at a time on its own thread or on a shared
 /// driver.
@@ -101,14 +102,14 @@ pub trait Actor: Sized + Send + 'static {
 
     /// Starts the actor on a thread of its own, or says why the thread could not start.
     fn try_spawn(self) -> Result<Addr<Self>, Error> {
-        crate::thread::spawn(self)
+        crate::thread::spawn(Spawn::new(self))
     }
 
     /// Starts the actor on a shared [`Driver`], which serves many actors with a few
     /// threads. The actor's code is the same as on a thread of its own. On a driver that
     /// was shut down, the actor is stopped from the start (sends to it fail).
     fn spawn_on(self, driver: &Driver) -> Addr<Self> {
-        driver.spawn(self)
+        driver.spawn(Spawn::new(self))
     }
 }
 
@@ -153,7 +154,13 @@ pub enum Mail<A: Actor> {
     Stop(ReplyTo<Stopped>),
     /// The last handle was dropped: stop unless a new one was made since.
     Released,
+    /// A closure to run with the actor (`Addr::exec`).
+    Exec(Job<A>),
 }
+
+/// A closure run on an actor's thread with the actor and its context.
+#[doc(hidden)]
+pub type Job<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
 
 impl<A: Actor> Mail<A> {
     pub(crate) fn into_dyn(self) -> DynMessage {
@@ -161,9 +168,13 @@ impl<A: Actor> Mail<A> {
             Mail::Typed(msg) => A::__into_dyn(msg),
             Mail::Other(msg) => msg,
             Mail::Stop(_) | Mail::Released => DynMessage::new(Stop),
+            Mail::Exec(_) => DynMessage::new(ExecJob),
         }
     }
 }
+
+/// What an undeliverable `exec` closure is called in errors.
+pub(crate) struct ExecJob;
 
 /// Called by generated code on a dispatch variant that cannot occur.
 #[doc(hidden)]

@@ -9,61 +9,169 @@
 use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::Sender as ChannelSender;
+use crossbeam_channel::{SendTimeoutError, Sender as ChannelSender, TrySendError};
 
 use crate::actor::{Actor, Handler, Mail};
 use crate::bridge::Bridge;
+use crate::context::Context;
 use crate::current;
+use crate::dead::Undelivered;
 use crate::driver::DriverId;
 use crate::error::SendError;
+use crate::exec::Pending;
 use crate::host::Host;
 use crate::id::{ActorId, ActorInfo};
 use crate::message::{DynMessage, Message, Stop, Stopped};
 use crate::reply::ReplyTo;
+use crate::supervise::{StopReason, Terminated};
 
 /// One piece of mail and who sent it.
 pub(crate) struct Envelope<A: Actor> {
-    pub(crate) mail: Mail<A>,
-    pub(crate) sender: Sender,
+    mail: Mail<A>,
+    sender: Sender,
+    /// Records a dead letter if the envelope is dropped without being opened.
+    undelivered: Undelivered,
+}
+
+impl<A: Actor> Envelope<A> {
+    fn new(mail: Mail<A>, sender: Sender) -> Self {
+        Envelope {
+            mail,
+            sender,
+            undelivered: Undelivered,
+        }
+    }
+
+    /// The contents; from here on, whoever holds them accounts for them.
+    #[inline]
+    pub(crate) fn open(self) -> (Mail<A>, Sender) {
+        let Envelope {
+            mail,
+            sender,
+            undelivered,
+        } = self;
+        undelivered.opened();
+        (mail, sender)
+    }
+}
+
+/// How long a post may wait for room in a bounded mailbox.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Wait {
+    /// Until there is room (never waits on an unbounded mailbox).
+    Block,
+    /// Not at all.
+    Never,
+    /// Until this instant.
+    Until(Instant),
+}
+
+/// Why a post was refused.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Refused {
+    Stopped,
+    Full,
+    Timeout,
+}
+
+/// Who gets `Terminated` when the actor ends.
+pub(crate) enum Watcher {
+    /// An actor, held weakly: watching does not keep it alive.
+    Actor(Weak<dyn Erased>),
+    Bridge(Bridge),
+}
+
+enum Watch {
+    Alive(Vec<Watcher>),
+    Ended(Terminated),
 }
 
 /// The state an actor shares with its handles: the sending half of its mailbox.
 pub(crate) struct Shared<A: Actor> {
     info: ActorInfo,
     tx: ChannelSender<Envelope<A>>,
+    /// The mailbox's bound, if any.
+    capacity: Option<usize>,
     handles: AtomicUsize,
+    /// The last handle went while a bounded mailbox was full: `Released` is still owed.
+    release_pending: AtomicBool,
     stopped: AtomicBool,
     /// Whether the registry may hold a name for it, to forget when it stops.
     registered: AtomicBool,
+    watch: Mutex<Watch>,
     pub(crate) host: Host<A>,
 }
 
 impl<A: Actor> Shared<A> {
-    pub(crate) fn new(tx: ChannelSender<Envelope<A>>, host: Host<A>) -> Self {
+    pub(crate) fn new(
+        tx: ChannelSender<Envelope<A>>,
+        capacity: Option<usize>,
+        host: Host<A>,
+    ) -> Self {
         Shared {
             info: ActorInfo {
                 id: ActorId::next(),
                 name: A::NAME,
             },
             tx,
+            capacity,
             handles: AtomicUsize::new(0),
+            release_pending: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
+            watch: Mutex::new(Watch::Alive(Vec::new())),
             host,
         }
     }
 
-    /// Queues mail, or gives it back if the actor has stopped.
-    pub(crate) fn post(&self, mail: Mail<A>, sender: Sender) -> Result<(), Mail<A>> {
-        match self.tx.send(Envelope { mail, sender }) {
+    /// Queues mail, or gives it back with the reason it was refused.
+    pub(crate) fn post(
+        &self,
+        mail: Mail<A>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), (Mail<A>, Refused)> {
+        let envelope = Envelope::new(mail, sender);
+        let posted = match (wait, self.capacity) {
+            (Wait::Block, None) => self
+                .tx
+                .send(envelope)
+                .map_err(|e| (e.into_inner(), Refused::Stopped)),
+            // Waiting for room that only this thread could make would never end.
+            (Wait::Block, Some(_)) if current::would_deadlock(self.info.id, self.host.driver()) => {
+                self.try_post(envelope)
+            }
+            (Wait::Block, Some(_)) => self
+                .tx
+                .send(envelope)
+                .map_err(|e| (e.into_inner(), Refused::Stopped)),
+            (Wait::Never, _) => self.try_post(envelope),
+            (Wait::Until(deadline), _) => {
+                self.tx
+                    .send_deadline(envelope, deadline)
+                    .map_err(|e| match e {
+                        SendTimeoutError::Timeout(envelope) => (envelope, Refused::Timeout),
+                        SendTimeoutError::Disconnected(envelope) => (envelope, Refused::Stopped),
+                    })
+            }
+        };
+        match posted {
             Ok(()) => {
                 self.host.notify();
                 Ok(())
             }
-            Err(e) => Err(e.into_inner().mail),
+            Err((envelope, why)) => Err((envelope.open().0, why)),
         }
+    }
+
+    fn try_post(&self, envelope: Envelope<A>) -> Result<(), (Envelope<A>, Refused)> {
+        self.tx.try_send(envelope).map_err(|e| match e {
+            TrySendError::Full(envelope) => (envelope, Refused::Full),
+            TrySendError::Disconnected(envelope) => (envelope, Refused::Stopped),
+        })
     }
 
     pub(crate) fn deliver<M: Message>(
@@ -71,19 +179,40 @@ impl<A: Actor> Shared<A> {
         msg: M,
         reply: ReplyTo<M::Reply>,
         sender: Sender,
+        wait: Wait,
     ) -> Result<(), SendError<M>>
     where
         A: Handler<M>,
     {
-        self.post(A::__pack(msg, reply), sender)
-            .map_err(|mail| SendError::Stopped {
-                actor: self.info,
-                msg: A::__unpack(mail),
-            })
+        self.post(A::__pack(msg, reply), sender, wait)
+            .map_err(|(mail, why)| self.refused(A::__unpack(mail), why))
+    }
+
+    /// The error for a refused message, recorded as a dead letter.
+    fn refused<M>(&self, msg: M, why: Refused) -> SendError<M> {
+        let actor = self.info;
+        let error = match why {
+            Refused::Stopped => SendError::Stopped { actor, msg },
+            Refused::Full => SendError::Full { actor, msg },
+            Refused::Timeout => SendError::Timeout { actor, msg },
+        };
+        error.record();
+        error
     }
 
     pub(crate) fn handle_count(&self) -> usize {
         self.handles.load(Ordering::Acquire)
+    }
+
+    /// Posts the `Released` that a full mailbox refused earlier, if one is owed.
+    pub(crate) fn retry_release(&self) {
+        if self.release_pending.load(Ordering::Acquire)
+            && self
+                .post(Mail::Released, Sender::Nobody, Wait::Never)
+                .is_ok()
+        {
+            self.release_pending.store(false, Ordering::Release);
+        }
     }
 
     /// Marks the actor stopped and lets the registry forget its names.
@@ -93,6 +222,40 @@ impl<A: Actor> Shared<A> {
             crate::registry::Registry::forget(self.info.id);
         }
     }
+
+    /// Tells every monitor, once, that the actor ended and why.
+    pub(crate) fn terminate(&self, reason: StopReason) {
+        let notice = Terminated {
+            actor: self.info,
+            reason,
+        };
+        let watchers =
+            match std::mem::replace(&mut *lock(&self.watch), Watch::Ended(notice.clone())) {
+                Watch::Alive(watchers) => watchers,
+                Watch::Ended(_) => return,
+            };
+        for watcher in watchers {
+            notify(watcher, notice.clone());
+        }
+    }
+}
+
+fn notify(watcher: Watcher, notice: Terminated) {
+    match watcher {
+        Watcher::Actor(actor) => {
+            if let Some(actor) = actor.upgrade() {
+                // A watcher without a handler for it makes a dead letter, recorded there.
+                let _ = actor.post_dyn(DynMessage::new(notice), Sender::Nobody);
+            }
+        }
+        Watcher::Bridge(bridge) => bridge.post(DynMessage::new(notice)),
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What every handle needs from an actor, whatever its type.
@@ -108,6 +271,8 @@ pub(crate) trait Erased: Any + Send + Sync + 'static {
     /// The driver hosting the actor and its thread count, if not a thread of its own.
     fn driver(&self) -> Option<(DriverId, usize)>;
     fn mark_registered(&self);
+    /// Adds a monitor; one that comes after the end is told at once.
+    fn watch(&self, watcher: Watcher);
 }
 
 impl<A: Actor> Erased for Shared<A> {
@@ -125,8 +290,13 @@ impl<A: Actor> Erased for Shared<A> {
 
     fn release(&self) {
         if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
-            // The actor may have stopped already; then there is no one to tell.
-            let _ = self.post(Mail::Released, Sender::Nobody);
+            // A stopped actor needs no notice. A full bounded mailbox gets it later: the
+            // actor retries after each message (`retry_release`), and with no handle left
+            // no one else can fill the room it makes.
+            if let Err((_, Refused::Full)) = self.post(Mail::Released, Sender::Nobody, Wait::Never)
+            {
+                self.release_pending.store(true, Ordering::Release);
+            }
         }
     }
 
@@ -146,17 +316,17 @@ impl<A: Actor> Erased for Shared<A> {
                 Ok(typed) => Mail::Typed(typed),
                 Err(msg) if A::__CATCH_ALL => Mail::Other(msg),
                 Err(msg) => {
-                    return Err(SendError::NotHandled {
+                    let error = SendError::NotHandled {
                         actor: self.info,
                         msg,
-                    })
+                    };
+                    error.record();
+                    return Err(error);
                 }
             }
         };
-        self.post(mail, sender).map_err(|mail| SendError::Stopped {
-            actor: self.info,
-            msg: mail.into_dyn(),
-        })
+        self.post(mail, sender, Wait::Block)
+            .map_err(|(mail, why)| self.refused(mail.into_dyn(), why))
     }
 
     fn driver(&self) -> Option<(DriverId, usize)> {
@@ -167,12 +337,21 @@ impl<A: Actor> Erased for Shared<A> {
         self.registered.store(true, Ordering::SeqCst);
     }
 
+    fn watch(&self, watcher: Watcher) {
+        let mut watch = lock(&self.watch);
+        match &mut *watch {
+            Watch::Alive(watchers) => watchers.push(watcher),
+            Watch::Ended(notice) => {
+                let notice = notice.clone();
+                drop(watch);
+                notify(watcher, notice);
+            }
+        }
+    }
+
     fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>> {
-        self.post(Mail::Stop(reply), sender)
-            .map_err(|_| SendError::Stopped {
-                actor: self.info,
-                msg: Stop,
-            })
+        self.post(Mail::Stop(reply), sender, Wait::Block)
+            .map_err(|(_, why)| self.refused(Stop, why))
     }
 }
 
@@ -189,7 +368,7 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
         reply: ReplyTo<M::Reply>,
         sender: Sender,
     ) -> Result<(), SendError<M>> {
-        Shared::deliver(self, msg, reply, sender)
+        Shared::deliver(self, msg, reply, sender, Wait::Block)
     }
 }
 
@@ -275,7 +454,67 @@ impl<A: Actor> Addr<A> {
         A: Handler<M>,
     {
         self.shared()
-            .deliver(msg, ReplyTo::none(), current::sender())
+            .deliver(msg, ReplyTo::none(), current::sender(), Wait::Block)
+    }
+
+    /// Like [`tell`](Addr::tell), but gives the message back at once
+    /// ([`SendError::Full`]) instead of waiting when a bounded mailbox is full.
+    pub fn try_tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.shared()
+            .deliver(msg, ReplyTo::none(), current::sender(), Wait::Never)
+    }
+
+    /// Like [`tell`](Addr::tell), but waits at most `timeout` for room in a bounded
+    /// mailbox, then gives the message back ([`SendError::Timeout`]).
+    pub fn tell_timeout<M: Message>(&self, msg: M, timeout: Duration) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        let wait = Wait::Until(Instant::now() + timeout);
+        self.shared()
+            .deliver(msg, ReplyTo::none(), current::sender(), wait)
+    }
+
+    /// Runs `f` on the actor's own thread, between two messages, with the actor and its
+    /// context: the seed CallQueue's call. The result comes back through the returned
+    /// [`Pending`]; a panic in `f` is carried there too and does not affect the actor.
+    /// Use [`exec_raising`](Addr::exec_raising) to also let the actor's panic policy see it.
+    pub fn exec<R, F>(&self, f: F) -> Pending<R>
+    where
+        F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.exec_with(f, false)
+    }
+
+    /// Like [`exec`](Addr::exec), but a panic in `f` is also raised in the actor, whose
+    /// panic policy then applies (the seed's `raise_exception = 3`).
+    pub fn exec_raising<R, F>(&self, f: F) -> Pending<R>
+    where
+        F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.exec_with(f, true)
+    }
+
+    fn exec_with<R, F>(&self, f: F, raise: bool) -> Pending<R>
+    where
+        F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, pending) = Pending::new();
+        self.exec_to(reply, f, raise);
+        pending
+    }
+
+    pub(crate) fn post_job(&self, job: Mail<A>) {
+        if let Err((_, why)) = self.shared().post(job, current::sender(), Wait::Block) {
+            // Dropping the job dropped its reply slot: the waiter learns it was not run.
+            let _ = self.shared().refused(crate::actor::ExecJob, why);
+        }
     }
 
     /// A handle that sends only `M`, hiding the actor's type: for lists of different
@@ -479,6 +718,20 @@ impl AnyAddr {
         self.handle.0.post_dyn(msg, current::sender())
     }
 
+    /// Has `watcher` (an actor) receive [`Terminated`], once, when this actor ends, or
+    /// at once if it already has. Watching does not keep either actor alive.
+    pub fn watch_by(&self, watcher: &AnyAddr) {
+        self.handle.0.watch(Watcher::Actor(watcher.weak()));
+    }
+
+    pub(crate) fn watch(&self, watcher: Watcher) {
+        self.handle.0.watch(watcher);
+    }
+
+    pub(crate) fn weak(&self) -> Weak<dyn Erased> {
+        Arc::downgrade(&self.handle.0)
+    }
+
     pub(crate) fn post_stop(
         &self,
         reply: ReplyTo<Stopped>,
@@ -599,7 +852,11 @@ impl Sender {
     /// Sends `msg` back to the sender; gives it back if there is none or it has stopped.
     pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
         match self {
-            Sender::Nobody => Err(SendError::NoSender { msg }),
+            Sender::Nobody => {
+                let error = SendError::NoSender { msg };
+                error.record();
+                Err(error)
+            }
             Sender::Actor(actor) => actor.tell(msg),
             Sender::Bridge(bridge) => {
                 bridge.post(DynMessage::new(msg));

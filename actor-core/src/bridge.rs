@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
 
 use crate::actor::{Actor, Handler};
-use crate::addr::{Addr, AnyAddr, Recipient, Sender};
+use crate::addr::{Addr, AnyAddr, Recipient, Sender, Wait};
 use crate::current;
 use crate::driver::DriverId;
 use crate::error::{CallError, SendError};
@@ -64,7 +64,7 @@ impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
         reply: ReplyTo<M::Reply>,
         sender: Sender,
     ) -> Result<(), SendError<M>> {
-        self.shared().deliver(msg, reply, sender)
+        self.shared().deliver(msg, reply, sender, Wait::Block)
     }
 }
 
@@ -317,6 +317,12 @@ impl Bridge {
         M: Message,
     {
         target.__deliver(msg, ReplyTo::none(), self.as_sender())
+    }
+
+    /// Has [`Terminated`](crate::Terminated) land in this bridge's inbox, once, when
+    /// `actor` ends (at once if it already has).
+    pub fn watch(&self, actor: &AnyAddr) {
+        actor.watch(crate::addr::Watcher::Bridge(self.clone()));
     }
 
     /// The next message sent to this bridge, waiting up to `timeout`.

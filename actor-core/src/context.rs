@@ -87,6 +87,14 @@ impl<A: Actor> Context<A> {
         self.stopping = true;
     }
 
+    /// Has this actor receive [`Terminated`](crate::Terminated), once, when `other` ends
+    /// (at once if it already has). Handle it with `#[handles(Terminated)]` or a catch-all.
+    pub fn watch(&self, other: &crate::AnyAddr) {
+        other.watch(crate::addr::Watcher::Actor(std::sync::Arc::downgrade(
+            &(self.shared.clone() as std::sync::Arc<dyn crate::addr::Erased>),
+        )));
+    }
+
     /// This actor's id.
     pub fn id(&self) -> ActorId {
         self.info().id

@@ -33,6 +33,7 @@ use crate::host::Host;
 use crate::id::ActorId;
 use crate::message::Stopped;
 use crate::runtime::{Cell, Flow};
+use crate::supervise::Spawn;
 
 /// Messages one actor handles per turn before the worker moves to the next ready actor.
 pub const BATCH: usize = 64;
@@ -209,8 +210,9 @@ impl Driver {
         }
     }
 
-    pub(crate) fn spawn<A: Actor>(&self, actor: A) -> Addr<A> {
-        let (tx, rx) = crossbeam_channel::unbounded();
+    pub(crate) fn spawn<A: Actor>(&self, spawn: Spawn<A>) -> Addr<A> {
+        let (actor, policy, capacity) = spawn.into_parts();
+        let (tx, rx) = crate::thread::mailbox(capacity);
         let cell = Arc::new(DriverCell {
             // Set from the start: the first turn (which runs `#[on_start]`) is queued below.
             scheduled: AtomicBool::new(true),
@@ -218,11 +220,11 @@ impl Driver {
             state: UnsafeCell::new(None),
             driver: self.inner.clone(),
         });
-        let shared = Arc::new(Shared::new(tx, Host::Driver(cell.clone())));
+        let shared = Arc::new(Shared::new(tx, capacity, Host::Driver(cell.clone())));
         let addr = Addr::new(shared.clone());
         let id = shared.info().id;
         // No one else can reach the cell's state yet: the flag is set and not yet queued.
-        unsafe { *cell.state.get() = Some(Cell::new(actor, rx, shared.clone())) };
+        unsafe { *cell.state.get() = Some(Cell::new(actor, rx, shared.clone(), policy)) };
         let erased: Arc<dyn Erased> = shared;
         lock(&self.inner.actors).insert(id, Arc::downgrade(&erased));
         if self.inner.closed.load(Ordering::SeqCst) {

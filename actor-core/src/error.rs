@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::dead::{DeadLetters, DeadReason};
 use crate::id::ActorInfo;
 use crate::message::short_type_name;
 
@@ -27,6 +28,22 @@ pub enum Error {
     /// or a bridge.
     #[error("cannot send the `{message}` back: the message being handled came from plain code, which has no mailbox")]
     NoSender {
+        /// The message type.
+        message: String,
+    },
+    /// The actor's bounded mailbox was full.
+    #[error("the mailbox of {actor} is full, so the `{message}` was not delivered")]
+    Full {
+        /// The target.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+    },
+    /// The actor's bounded mailbox stayed full until the send timed out.
+    #[error("the mailbox of {actor} stayed full, so the `{message}` was not delivered in time")]
+    SendTimeout {
+        /// The target.
+        actor: ActorInfo,
         /// The message type.
         message: String,
     },
@@ -132,6 +149,20 @@ pub enum SendError<M> {
         /// The message, given back.
         msg: M,
     },
+    /// The actor's bounded mailbox was full (`try_tell`).
+    Full {
+        /// The target.
+        actor: ActorInfo,
+        /// The message, given back.
+        msg: M,
+    },
+    /// The actor's bounded mailbox stayed full for the whole timeout (`tell_timeout`).
+    Timeout {
+        /// The target.
+        actor: ActorInfo,
+        /// The message, given back.
+        msg: M,
+    },
     /// The message answers a sender, but the message being handled came from plain code.
     NoSender {
         /// The message, given back.
@@ -151,6 +182,8 @@ impl<M> SendError<M> {
     pub fn into_inner(self) -> M {
         match self {
             SendError::Stopped { msg, .. }
+            | SendError::Full { msg, .. }
+            | SendError::Timeout { msg, .. }
             | SendError::NoSender { msg }
             | SendError::NotHandled { msg, .. } => msg,
         }
@@ -160,6 +193,8 @@ impl<M> SendError<M> {
     pub fn message(&self) -> &M {
         match self {
             SendError::Stopped { msg, .. }
+            | SendError::Full { msg, .. }
+            | SendError::Timeout { msg, .. }
             | SendError::NoSender { msg }
             | SendError::NotHandled { msg, .. } => msg,
         }
@@ -177,6 +212,14 @@ impl<M> SendError<M> {
                 actor: *actor,
                 message,
             },
+            SendError::Full { actor, .. } => Error::Full {
+                actor: *actor,
+                message,
+            },
+            SendError::Timeout { actor, .. } => Error::SendTimeout {
+                actor: *actor,
+                message,
+            },
             SendError::NoSender { .. } => Error::NoSender { message },
             SendError::NotHandled { actor, .. } => Error::NotHandled {
                 actor: *actor,
@@ -185,9 +228,24 @@ impl<M> SendError<M> {
         }
     }
 
+    /// Counts the undelivered message among the dead letters.
+    pub(crate) fn record(&self) {
+        let (actor, reason) = match self {
+            SendError::Stopped { actor, .. } => (Some(*actor), DeadReason::Stopped),
+            SendError::Full { actor, .. } | SendError::Timeout { actor, .. } => {
+                (Some(*actor), DeadReason::Full)
+            }
+            SendError::NoSender { .. } => (None, DeadReason::NoSender),
+            SendError::NotHandled { actor, .. } => (Some(*actor), DeadReason::NotHandled),
+        };
+        DeadLetters::record(actor, Some(type_of::<M>()), reason);
+    }
+
     pub(crate) fn map<N>(self, f: impl FnOnce(M) -> N) -> SendError<N> {
         match self {
             SendError::Stopped { actor, msg } => SendError::Stopped { actor, msg: f(msg) },
+            SendError::Full { actor, msg } => SendError::Full { actor, msg: f(msg) },
+            SendError::Timeout { actor, msg } => SendError::Timeout { actor, msg: f(msg) },
             SendError::NoSender { msg } => SendError::NoSender { msg: f(msg) },
             SendError::NotHandled { actor, msg } => SendError::NotHandled { actor, msg: f(msg) },
         }

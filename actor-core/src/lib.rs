@@ -57,8 +57,10 @@ mod addr;
 mod bridge;
 mod context;
 mod current;
+mod dead;
 mod driver;
 mod error;
+mod exec;
 mod host;
 mod id;
 mod message;
@@ -66,18 +68,22 @@ mod pubsub;
 mod registry;
 mod reply;
 mod runtime;
+mod supervise;
 mod thread;
 
 pub use actor::{Actor, Handler};
 pub use addr::{Addr, AnyAddr, Recipient, Sender};
 pub use bridge::{Answer, Bridge, CallTarget, MultiCall};
 pub use context::Context;
+pub use dead::{DeadLetter, DeadLetters, DeadReason};
 pub use driver::{Driver, DriverId, BATCH};
 pub use error::{CallError, Error, SendError};
+pub use exec::{CallQueue, Collector, ExecError, Pending};
 pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
 pub use pubsub::PubSub;
 pub use registry::{Named, Registry};
+pub use supervise::{Intensity, OnPanic, Spawn, StopReason, Terminated};
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
 /// the handler forms it accepts.

@@ -73,6 +73,15 @@ impl<R> ReplyTo<R> {
         }
     }
 
+    /// Like [`complete`](ReplyTo::complete), but a panic is only reported to the caller:
+    /// the actor goes on as if the handler had returned.
+    pub(crate) fn complete_quietly(self, handler: impl FnOnce() -> R) {
+        match panic::catch_unwind(AssertUnwindSafe(handler)) {
+            Ok(reply) => self.send(reply),
+            Err(payload) => self.fail(NoReply::Panicked(panic_message(&*payload))),
+        }
+    }
+
     fn fail(mut self, why: NoReply) {
         if let Some((index, tx)) = self.slot.take() {
             let _ = tx.try_send((index, Err(why)));

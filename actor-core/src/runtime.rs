@@ -1,6 +1,6 @@
 //! The part of an actor's life that does not depend on where it runs: start, handle one
 //! envelope, finish. A dedicated thread drives it from a blocking `recv` loop; a driver
-//! would drive it in bounded batches.
+//! drives it in bounded batches.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
@@ -8,10 +8,12 @@ use std::sync::Arc;
 use crossbeam_channel::Receiver;
 
 use crate::actor::{Actor, Mail};
-use crate::addr::{Envelope, Sender, Shared};
+use crate::addr::{Envelope, Erased, Sender, Shared};
 use crate::context::Context;
-use crate::message::Stopped;
-use crate::reply::ReplyTo;
+use crate::dead::{DeadLetters, DeadReason};
+use crate::message::{short_type_name, Stopped};
+use crate::reply::{panic_message, ReplyTo};
+use crate::supervise::{AfterPanic, Policy, StopReason};
 
 /// Whether the actor goes on after a step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -25,16 +27,26 @@ pub(crate) struct Cell<A: Actor> {
     actor: A,
     ctx: Context<A>,
     pub(crate) rx: Receiver<Envelope<A>>,
+    policy: Policy<A>,
     stopper: Option<ReplyTo<Stopped>>,
+    /// Why the actor is stopping, once it is.
+    reason: Option<StopReason>,
 }
 
 impl<A: Actor> Cell<A> {
-    pub(crate) fn new(actor: A, rx: Receiver<Envelope<A>>, shared: Arc<Shared<A>>) -> Self {
+    pub(crate) fn new(
+        actor: A,
+        rx: Receiver<Envelope<A>>,
+        shared: Arc<Shared<A>>,
+        policy: Policy<A>,
+    ) -> Self {
         Cell {
             actor,
             ctx: Context::new(shared),
             rx,
+            policy,
             stopper: None,
+            reason: None,
         }
     }
 
@@ -45,62 +57,113 @@ impl<A: Actor> Cell<A> {
     /// Runs `#[on_start]`. A panic there stops the actor.
     pub(crate) fn start(&mut self) -> Flow {
         let Cell { actor, ctx, .. } = self;
-        let started = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_start(ctx)));
-        if started.is_err() || self.ctx.stopping {
-            Flow::Stop
-        } else {
-            Flow::Continue
+        match panic::catch_unwind(AssertUnwindSafe(|| actor.__on_start(ctx))) {
+            Ok(()) => self.after_handler(),
+            Err(payload) => self.stop_with(StopReason::StartFailed(panic_message(&*payload))),
         }
     }
 
     /// Handles one envelope. A panicking handler has already told its caller (see
-    /// `ReplyTo::complete`); the actor resumes with its state as the handler left it.
+    /// `ReplyTo::complete`); the actor's policy decides what comes next.
     #[inline]
     pub(crate) fn handle(&mut self, envelope: Envelope<A>) -> Flow {
-        let Envelope { mail, sender } = envelope;
+        let (mail, sender) = envelope.open();
         let Cell { actor, ctx, .. } = self;
-        match mail {
+        let handled = match mail {
             Mail::Typed(msg) => {
                 ctx.sender = sender;
-                let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__dispatch(msg, ctx)));
+                let handled = panic::catch_unwind(AssertUnwindSafe(|| actor.__dispatch(msg, ctx)));
                 ctx.sender = Sender::Nobody;
+                handled
             }
             Mail::Other(msg) => {
                 ctx.sender = sender;
-                let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__catch_all(msg, ctx)));
+                let handled = panic::catch_unwind(AssertUnwindSafe(|| actor.__catch_all(msg, ctx)));
                 ctx.sender = Sender::Nobody;
+                handled
+            }
+            Mail::Exec(job) => {
+                ctx.sender = sender;
+                let handled = panic::catch_unwind(AssertUnwindSafe(|| job(actor, ctx)));
+                ctx.sender = Sender::Nobody;
+                handled
             }
             Mail::Stop(reply) => {
                 self.stopper = Some(reply);
-                return Flow::Stop;
+                return self.stop_with(StopReason::Stopped);
             }
             Mail::Released => {
                 if ctx.shared().handle_count() == 0 {
-                    return Flow::Stop;
+                    return self.stop_with(StopReason::Released);
                 }
+                Ok(())
             }
+        };
+        self.shared().retry_release();
+        match handled {
+            Ok(()) => self.after_handler(),
+            Err(payload) => self.after_panic(panic_message(&*payload)),
         }
+    }
+
+    fn after_handler(&mut self) -> Flow {
         if self.ctx.stopping {
-            Flow::Stop
+            self.stop_with(StopReason::Requested)
         } else {
             Flow::Continue
         }
     }
 
-    /// Runs `#[on_stop]`, closes the mailbox (mail still queued is dropped, so callers
-    /// waiting on it are told at once), drops the actor, then answers the stopper.
+    fn after_panic(&mut self, panic: String) -> Flow {
+        match self.policy.after_panic(panic) {
+            AfterPanic::Resume => self.after_handler(),
+            AfterPanic::Stop(reason) => self.stop_with(reason),
+            AfterPanic::Restart(fresh) => {
+                // The old instance says goodbye; the new one starts with the queued mail.
+                let Cell { actor, ctx, .. } = self;
+                let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(ctx)));
+                self.actor = fresh;
+                self.ctx.stopping = false;
+                self.start()
+            }
+        }
+    }
+
+    fn stop_with(&mut self, reason: StopReason) -> Flow {
+        self.reason.get_or_insert(reason);
+        Flow::Stop
+    }
+
+    /// Runs `#[on_stop]`, closes the mailbox (mail still queued is dropped and counted as
+    /// dead letters; callers waiting on it are told at once), drops the actor, tells its
+    /// monitors, then answers the stopper.
     pub(crate) fn finish(self) {
         let Cell {
             mut actor,
             mut ctx,
             rx,
             stopper,
+            reason,
+            ..
         } = self;
-        let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(&mut ctx)));
-        ctx.shared().mark_stopped();
+        if !matches!(reason, Some(StopReason::StartFailed(_))) {
+            let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(&mut ctx)));
+        }
+        let shared = ctx.shared().clone();
+        shared.mark_stopped();
+        while let Ok(envelope) = rx.try_recv() {
+            let (mail, _) = envelope.open();
+            if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
+                let message = short_type_name(mail.into_dyn().type_name());
+                DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
+            }
+        }
+        // Mail posted since the loop above is dropped by the channel; its envelopes
+        // record themselves as dead letters.
         drop(rx);
         drop(actor);
         drop(ctx);
+        shared.terminate(reason.unwrap_or(StopReason::Stopped));
         if let Some(stopper) = stopper {
             stopper.send(Stopped);
         }

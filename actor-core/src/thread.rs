@@ -10,12 +10,14 @@ use crate::current;
 use crate::error::Error;
 use crate::host::Host;
 use crate::runtime::{Cell, Flow};
+use crate::supervise::Spawn;
 
-pub(crate) fn spawn<A: Actor>(actor: A) -> Result<Addr<A>, Error> {
-    let (tx, rx) = crossbeam_channel::unbounded();
-    let shared = Arc::new(Shared::new(tx, Host::Thread));
+pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
+    let (actor, policy, capacity) = spawn.into_parts();
+    let (tx, rx) = mailbox(capacity);
+    let shared = Arc::new(Shared::new(tx, capacity, Host::Thread));
     let addr = Addr::new(shared.clone());
-    let cell = Cell::new(actor, rx, shared);
+    let cell = Cell::new(actor, rx, shared, policy);
     thread::Builder::new()
         .name(A::NAME.to_owned())
         .spawn(move || run(cell))
@@ -38,4 +40,14 @@ fn run<A: Actor>(mut cell: Cell<A>) {
         }
     }
     cell.finish();
+}
+
+/// A mailbox: unbounded unless a capacity is given.
+pub(crate) fn mailbox<T>(
+    capacity: Option<usize>,
+) -> (crossbeam_channel::Sender<T>, crossbeam_channel::Receiver<T>) {
+    match capacity {
+        Some(capacity) => crossbeam_channel::bounded(capacity),
+        None => crossbeam_channel::unbounded(),
+    }
 }

@@ -17,9 +17,13 @@ pub struct Record(pub u64);
 #[message(reply = Vec<u64>)]
 pub struct Recorded;
 
-/// Blocks the probe until the gate gets a value or closes: a busy actor on demand.
+/// Blocks the probe until the gate gets a value or closes: a busy actor on demand. The
+/// handler reports on `entered` as it starts holding.
 #[derive(Message)]
-pub struct Hold(pub Receiver<()>);
+pub struct Hold {
+    pub gate: Receiver<()>,
+    pub entered: Channel<()>,
+}
 
 /// Answered with its own number.
 #[derive(Message)]
@@ -47,8 +51,8 @@ impl Probe {
     }
 
     #[handles(Hold)]
-    fn hold(&mut self, Hold(gate): Hold) {
-        let _ = gate.recv();
+    fn hold(&mut self, hold: Hold) {
+        hold.enter();
     }
 
     #[handles(Echo)]
@@ -74,9 +78,20 @@ pub fn reporting_probe() -> (Addr<Probe>, Receiver<Vec<u64>>) {
     (probe.spawn(), rx)
 }
 
-/// Holds `probe` busy until the returned gate is dropped or sent to.
-pub fn hold(probe: &Addr<Probe>) -> Channel<()> {
+impl Hold {
+    /// Reports that the handler holds, then waits for the gate.
+    pub fn enter(self) {
+        let _ = self.entered.send(());
+        let _ = self.gate.recv();
+    }
+}
+
+/// Holds `actor` busy until the returned gate is dropped or sent to; returns once the
+/// actor's handler is holding, so the hold is no longer in its mailbox.
+pub fn hold<A: Handler<Hold>>(actor: &Addr<A>) -> Channel<()> {
     let (open, gate) = crossbeam_channel::bounded(1);
-    probe.tell(Hold(gate)).unwrap();
+    let (entered, holding) = crossbeam_channel::bounded(1);
+    actor.tell(Hold { gate, entered }).unwrap();
+    holding.recv_timeout(WAIT).expect("the actor holds");
     open
 }

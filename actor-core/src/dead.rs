@@ -1,0 +1,126 @@
+//! [`DeadLetters`]: every message that could not be delivered is counted and can be
+//! observed through a hook, never silently dropped.
+
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+
+use crate::id::ActorInfo;
+
+/// Why a message was not delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeadReason {
+    /// The target had stopped (the sender got the message back).
+    Stopped,
+    /// The target's bounded mailbox was full (the sender got the message back).
+    Full,
+    /// A dynamic message found no handler and no catch-all (the sender got it back).
+    NotHandled,
+    /// An answer to a sender that was plain code (the handler got it back).
+    NoSender,
+    /// It was queued behind a `Stop` and dropped when the actor stopped.
+    Discarded,
+}
+
+/// One undelivered message, as the hook sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeadLetter {
+    /// The intended receiver, when known.
+    pub actor: Option<ActorInfo>,
+    /// The message's type name, when known.
+    pub message: Option<String>,
+    /// Why it was not delivered.
+    pub reason: DeadReason,
+}
+
+impl fmt::Display for DeadLetter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = self.message.as_deref().unwrap_or("a message");
+        match &self.actor {
+            Some(actor) => write!(
+                f,
+                "`{message}` for {actor} was not delivered: {:?}",
+                self.reason
+            ),
+            None => write!(f, "`{message}` was not delivered: {:?}", self.reason),
+        }
+    }
+}
+
+type Hook = Arc<dyn Fn(&DeadLetter) + Send + Sync>;
+
+static COUNT: AtomicU64 = AtomicU64::new(0);
+static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
+
+/// The process-wide record of undelivered messages.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::DeadLetters;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Ping;
+///
+/// struct Gone;
+/// #[actor]
+/// impl Gone {
+///     #[handles(Ping)]
+///     fn ping(&mut self, _: Ping) {}
+/// }
+///
+/// let gone = Gone.spawn();
+/// Bridge::new().stop(&[gone.any()], Duration::from_secs(5));
+/// let before = DeadLetters::count();
+/// assert!(gone.tell(Ping).is_err());
+/// assert!(DeadLetters::count() > before);
+/// ```
+pub struct DeadLetters;
+
+impl DeadLetters {
+    /// How many messages could not be delivered since the process started.
+    pub fn count() -> u64 {
+        COUNT.load(Ordering::Relaxed)
+    }
+
+    /// Calls `hook` for every undelivered message from now on (replacing any earlier
+    /// hook). It runs on the thread that found the message undeliverable: keep it short.
+    pub fn set_hook(hook: impl Fn(&DeadLetter) + Send + Sync + 'static) {
+        *HOOK.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(hook));
+    }
+
+    /// Removes the hook; undelivered messages are still counted.
+    pub fn clear_hook() {
+        *HOOK.write().unwrap_or_else(|p| p.into_inner()) = None;
+    }
+
+    pub(crate) fn record(actor: Option<ActorInfo>, message: Option<String>, reason: DeadReason) {
+        COUNT.fetch_add(1, Ordering::Relaxed);
+        let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
+        if let Some(hook) = hook {
+            hook(&DeadLetter {
+                actor,
+                message,
+                reason,
+            });
+        }
+    }
+}
+
+/// Rides inside every envelope: dropped with an envelope that was never opened (mail the
+/// channel discarded in the instant an actor stopped), it records a dead letter.
+pub(crate) struct Undelivered;
+
+impl Undelivered {
+    /// The envelope was opened: whatever happens to its contents is accounted for there.
+    #[inline]
+    pub(crate) fn opened(self) {
+        std::mem::forget(self);
+    }
+}
+
+impl Drop for Undelivered {
+    fn drop(&mut self) {
+        DeadLetters::record(None, None, DeadReason::Discarded);
+    }
+}

@@ -1,0 +1,410 @@
+//! The seed's CallQueue: run closures in another thread's context and collect their
+//! results. [`Addr::exec`](crate::Addr::exec) does it for an actor; [`CallQueue`] for plain
+//! threads that call [`CallQueue::receive`] now and then, or for a pool of consumers.
+
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Mutex;
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender, TryRecvError};
+
+use crate::actor::{Actor, Mail};
+use crate::addr::Addr;
+use crate::context::Context;
+use crate::reply::{NoReply, Outcome, ReplyTo};
+
+/// Why a closure gave no result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ExecError {
+    /// The closure panicked; its message is carried here.
+    #[error("the call panicked: {0}")]
+    Panicked(String),
+    /// The target stopped (or the queue closed) before running the closure.
+    #[error("the call was dropped unrun: its target stopped")]
+    Stopped,
+    /// No result within the timeout; the closure may still run later.
+    #[error("no result within {0:?}")]
+    Timeout(Duration),
+}
+
+fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
+    outcome.map_err(|why| match why {
+        NoReply::Stopped => ExecError::Stopped,
+        NoReply::Panicked(panic) => ExecError::Panicked(panic),
+    })
+}
+
+/// The result of a closure running elsewhere, to poll or wait for.
+///
+/// ```
+/// use actor_core::CallQueue;
+/// use std::time::Duration;
+///
+/// let queue = CallQueue::new();
+/// let mut pending = queue.call(|| 6 * 7);
+/// assert!(!pending.is_done());
+/// assert_eq!(queue.receive(), 1); // this thread runs the queued call
+/// assert!(pending.is_done());
+/// assert_eq!(pending.wait_timeout(Duration::from_secs(5)), Ok(42));
+/// ```
+#[derive(Debug)]
+pub struct Pending<R> {
+    rx: Receiver<Outcome<R>>,
+    ready: Option<Result<R, ExecError>>,
+}
+
+impl<R> Pending<R> {
+    pub(crate) fn new() -> (ReplyTo<R>, Pending<R>) {
+        let (tx, rx) = crossbeam_channel::bounded(1);
+        (ReplyTo::to(0, tx), Pending { rx, ready: None })
+    }
+
+    /// Whether the result (or the failure) is there to take.
+    pub fn is_done(&self) -> bool {
+        self.ready.is_some() || !self.rx.is_empty()
+    }
+
+    /// The result if it is there, without waiting; `None` if it is not (yet), or was
+    /// already taken.
+    pub fn try_take(&mut self) -> Option<Result<R, ExecError>> {
+        self.ready.take().or_else(|| match self.rx.try_recv() {
+            Ok((_, result)) => Some(outcome(result)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Disconnected) => None,
+        })
+    }
+
+    /// Waits up to `timeout`. A timeout leaves the pending result usable: wait again or
+    /// poll later.
+    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<R, ExecError> {
+        if let Some(ready) = self.ready.take() {
+            return ready;
+        }
+        match self.rx.recv_timeout(timeout) {
+            Ok((_, result)) => outcome(result),
+            Err(RecvTimeoutError::Timeout) => Err(ExecError::Timeout(timeout)),
+            Err(RecvTimeoutError::Disconnected) => Err(ExecError::Stopped),
+        }
+    }
+
+    /// Waits for the result however long it takes.
+    pub fn wait(mut self) -> Result<R, ExecError> {
+        if let Some(ready) = self.ready.take() {
+            return ready;
+        }
+        match self.rx.recv() {
+            Ok((_, result)) => outcome(result),
+            Err(_) => Err(ExecError::Stopped),
+        }
+    }
+}
+
+/// Collects the results of many closures as they complete (the seed's
+/// `call_and_collect` and `get_next_collected`).
+///
+/// ```
+/// use actor_core::{CallQueue, Collector};
+///
+/// let queue = CallQueue::with_consumers(3);
+/// let mut collector = Collector::new();
+/// for n in 0..6_u64 {
+///     collector.call(&queue, move || n * n);
+/// }
+/// let mut squares: Vec<(usize, u64)> = collector.map(|(i, r)| (i, r.unwrap())).collect();
+/// squares.sort();
+/// assert_eq!(squares, [(0, 0), (1, 1), (2, 4), (3, 9), (4, 16), (5, 25)]);
+/// ```
+pub struct Collector<R> {
+    tx: ChannelSender<Outcome<R>>,
+    rx: Receiver<Outcome<R>>,
+    issued: usize,
+    outstanding: usize,
+}
+
+impl<R: Send + 'static> Collector<R> {
+    /// An empty collector.
+    pub fn new() -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        Collector {
+            tx,
+            rx,
+            issued: 0,
+            outstanding: 0,
+        }
+    }
+
+    fn slot(&mut self) -> (usize, ReplyTo<R>) {
+        let index = self.issued;
+        self.issued += 1;
+        self.outstanding += 1;
+        (index, ReplyTo::to(index, self.tx.clone()))
+    }
+
+    /// Runs `f` on `actor`'s thread (as [`Addr::exec`]); returns the index its result
+    /// will carry.
+    pub fn exec<A, F>(&mut self, actor: &Addr<A>, f: F) -> usize
+    where
+        A: Actor,
+        F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
+    {
+        let (index, reply) = self.slot();
+        actor.exec_to(reply, f, false);
+        index
+    }
+
+    /// Queues `f` on `queue` (as [`CallQueue::call`]); returns its index.
+    pub fn call<F>(&mut self, queue: &CallQueue, f: F) -> usize
+    where
+        F: FnOnce() -> R + Send + 'static,
+    {
+        let (index, reply) = self.slot();
+        queue.push(reply, f, false);
+        index
+    }
+
+    /// Whether every result has been collected.
+    pub fn is_done(&self) -> bool {
+        self.outstanding == 0
+    }
+
+    /// The next result to complete, waiting up to `timeout`; `None` if none completed in
+    /// time or none is outstanding.
+    pub fn next_timeout(&mut self, timeout: Duration) -> Option<(usize, Result<R, ExecError>)> {
+        if self.outstanding == 0 {
+            return None;
+        }
+        let (index, result) = self.rx.recv_timeout(timeout).ok()?;
+        self.outstanding -= 1;
+        Some((index, outcome(result)))
+    }
+
+    /// Every result completed so far, without waiting.
+    pub fn collected(&mut self) -> Vec<(usize, Result<R, ExecError>)> {
+        let mut done = Vec::new();
+        while let Ok((index, result)) = self.rx.try_recv() {
+            self.outstanding -= 1;
+            done.push((index, outcome(result)));
+        }
+        done
+    }
+}
+
+impl<R: Send + 'static> Default for Collector<R> {
+    fn default() -> Self {
+        Collector::new()
+    }
+}
+
+/// Waits for the next result; ends when every result has been collected.
+impl<R: Send + 'static> Iterator for Collector<R> {
+    type Item = (usize, Result<R, ExecError>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.outstanding == 0 {
+            return None;
+        }
+        // Each slot reports exactly once, so this ends.
+        let (index, result) = self.rx.recv().ok()?;
+        self.outstanding -= 1;
+        Some((index, outcome(result)))
+    }
+}
+
+type Call = Box<dyn FnOnce() + Send>;
+
+/// Calls queued for plain threads: any thread queues a closure with [`call`](CallQueue::call)
+/// and gets a [`Pending`] result; the target thread runs the queued calls whenever it calls
+/// [`receive`](CallQueue::receive). With [`with_consumers`](CallQueue::with_consumers), a
+/// pool of threads does the receiving.
+///
+/// A panic in a call is carried to its caller; [`call_raising`](CallQueue::call_raising)
+/// also raises it in the receiving thread (out of `receive`), as the seed's
+/// `raise_exception = 3`.
+///
+/// ```
+/// use actor_core::CallQueue;
+/// use std::thread;
+/// use std::time::Duration;
+///
+/// let queue = CallQueue::new();
+/// let worker = {
+///     let queue = queue.clone_handle();
+///     thread::spawn(move || {
+///         let mut state = Vec::new();
+///         // Work, and answer calls between steps.
+///         for step in 0..1_000 {
+///             state.push(step);
+///             queue.receive();
+///         }
+///         state.len()
+///     })
+/// };
+/// let answer = queue.call(|| "from the worker thread".len()).wait();
+/// assert_eq!(answer, Ok(22));
+/// assert_eq!(worker.join().unwrap(), 1_000);
+/// ```
+pub struct CallQueue {
+    tx: Option<ChannelSender<Call>>,
+    rx: Receiver<Call>,
+    consumers: Mutex<Vec<JoinHandle<()>>>,
+}
+
+impl CallQueue {
+    /// An empty queue with no consumer threads: some thread must call `receive`.
+    pub fn new() -> Self {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        CallQueue {
+            tx: Some(tx),
+            rx,
+            consumers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A queue served by `threads` consumer threads, which end when the queue is dropped.
+    pub fn with_consumers(threads: usize) -> Self {
+        let queue = CallQueue::new();
+        let mut consumers = Vec::with_capacity(threads);
+        for n in 0..threads {
+            let rx = queue.rx.clone();
+            let consumer = thread::Builder::new()
+                .name(format!("call-queue-{n}"))
+                .spawn(move || {
+                    for call in rx {
+                        // A call that panics (only `call_raising` lets it out) ends that
+                        // call, not the consumer.
+                        let _ = panic::catch_unwind(AssertUnwindSafe(call));
+                    }
+                });
+            // Fewer consumers than asked for still serve the queue.
+            if let Ok(consumer) = consumer {
+                consumers.push(consumer);
+            }
+        }
+        *queue.consumers.lock().unwrap_or_else(|p| p.into_inner()) = consumers;
+        queue
+    }
+
+    /// A handle to the same queue for another thread (without its consumers).
+    pub fn clone_handle(&self) -> CallQueue {
+        CallQueue {
+            tx: self.tx.clone(),
+            rx: self.rx.clone(),
+            consumers: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Queues `f`; its result comes back through the returned [`Pending`].
+    pub fn call<R, F>(&self, f: F) -> Pending<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, pending) = Pending::new();
+        self.push(reply, f, false);
+        pending
+    }
+
+    /// Like [`call`](CallQueue::call), but a panic in `f` is also raised in the thread
+    /// that runs it, out of [`receive`](CallQueue::receive).
+    pub fn call_raising<R, F>(&self, f: F) -> Pending<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let (reply, pending) = Pending::new();
+        self.push(reply, f, true);
+        pending
+    }
+
+    fn push<R, F>(&self, reply: ReplyTo<R>, f: F, raise: bool)
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let call: Call = Box::new(move || {
+            if raise {
+                reply.complete(f);
+            } else {
+                reply.complete_quietly(f);
+            }
+        });
+        if let Some(tx) = &self.tx {
+            // The queue holds its own receiver, so sending cannot fail; were it to, the
+            // call's reply slot would tell the caller it was dropped.
+            let _ = tx.send(call);
+        }
+    }
+
+    /// Runs every call queued now, on this thread; returns how many ran.
+    pub fn receive(&self) -> usize {
+        let mut ran = 0;
+        while let Ok(call) = self.rx.try_recv() {
+            call();
+            ran += 1;
+        }
+        ran
+    }
+
+    /// Waits up to `timeout` for a call, then runs it and every other call queued.
+    pub fn receive_timeout(&self, timeout: Duration) -> usize {
+        match self.rx.recv_timeout(timeout) {
+            Ok(call) => {
+                call();
+                1 + self.receive()
+            }
+            Err(_) => 0,
+        }
+    }
+
+    /// How many calls wait.
+    pub fn len(&self) -> usize {
+        self.rx.len()
+    }
+
+    /// Whether no call waits.
+    pub fn is_empty(&self) -> bool {
+        self.rx.is_empty()
+    }
+}
+
+impl Default for CallQueue {
+    fn default() -> Self {
+        CallQueue::new()
+    }
+}
+
+impl Drop for CallQueue {
+    /// Ends the consumer threads (after the calls already queued) and joins them.
+    fn drop(&mut self) {
+        let consumers =
+            std::mem::take(&mut *self.consumers.lock().unwrap_or_else(|p| p.into_inner()));
+        if consumers.is_empty() {
+            return;
+        }
+        // Consumers end once every sender is gone; handles made by `clone_handle` keep
+        // theirs, so close ours and wait only for what is already queued.
+        self.tx = None;
+        for consumer in consumers {
+            let _ = consumer.join();
+        }
+    }
+}
+
+impl<A: Actor> Addr<A> {
+    pub(crate) fn exec_to<R, F>(&self, reply: ReplyTo<R>, f: F, raise: bool)
+    where
+        F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let job: crate::actor::Job<A> = Box::new(move |actor, ctx| {
+            if raise {
+                reply.complete(|| f(actor, ctx));
+            } else {
+                reply.complete_quietly(|| f(actor, ctx));
+            }
+        });
+        // Refused, the job and its reply slot are dropped: the caller learns "stopped".
+        self.post_job(Mail::Exec(job));
+    }
+}

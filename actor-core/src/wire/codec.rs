@@ -1,0 +1,269 @@
+//! The message encoding, shared by every transport: what a request and a reply look like
+//! as bytes, whatever carries them (a [`Mux`](super::Mux) over a byte stream today).
+//!
+//! Values are encoded with [postcard](https://docs.rs/postcard): serde's data model as
+//! varints and length-prefixed bytes, with no field names and no padding. A packet is a
+//! [`Head`] followed directly by its body, the encoded message or reply, so the body is
+//! never copied into an envelope.
+//!
+//! Messages are named on the wire by [`wire_name`]: their full Rust type name. Both sides
+//! must therefore take their message types from the same crate, built by the same
+//! compiler version (which is also what keeps their serde layouts equal).
+//!
+//! ```
+//! use actor_core::wire::codec::{self, Head, Route};
+//!
+//! let mut packet = Vec::new();
+//! let route = Route { actor: "math", message: "app::Square" };
+//! codec::encode(&Head::Call { xid: 7, timeout_ms: 1000, route }, &mut packet).unwrap();
+//! codec::encode(&12_u64, &mut packet).unwrap();
+//!
+//! let (head, body) = codec::decode_packet(&packet).unwrap();
+//! assert_eq!(head, Head::Call { xid: 7, timeout_ms: 1000, route });
+//! assert_eq!(codec::decode::<u64>(body).unwrap(), 12);
+//! ```
+
+use std::fmt;
+use std::ops::Deref;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use super::error::{CodecError, Fault};
+use crate::message::Message;
+
+/// A message that can cross the wire: a [`Message`] whose value and reply both derive
+/// serde's `Serialize` and `Deserialize`. Implemented for every such type.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::wire::RemoteMessage;
+/// use serde::{Deserialize, Serialize};
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(reply = u64)]
+/// struct Square(u64);
+///
+/// fn is_remote<M: RemoteMessage>() {}
+/// is_remote::<Square>();
+/// ```
+pub trait RemoteMessage:
+    Message<Reply: Serialize + DeserializeOwned> + Serialize + DeserializeOwned
+{
+}
+
+impl<M> RemoteMessage for M
+where
+    M: Message + Serialize + DeserializeOwned,
+    M::Reply: Serialize + DeserializeOwned,
+{
+}
+
+/// The name a message type goes by on the wire: its full type name, as
+/// [`std::any::type_name`] gives it (`app::msg::Square`). Both sides must use the same
+/// message crate, built by the same compiler.
+pub fn wire_name<M: ?Sized + 'static>() -> &'static str {
+    std::any::type_name::<M>()
+}
+
+/// Where a request goes: an actor (or function) exposed under a name, and a message type
+/// by its [`wire_name`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Route<'a> {
+    /// The name the actor is exposed under.
+    pub actor: &'a str,
+    /// The message type's wire name.
+    pub message: &'a str,
+}
+
+/// What comes first in every packet. The body follows it directly: the encoded message
+/// for `Call` and `Tell`, the encoded reply for `Reply`, nothing for `Fault`.
+///
+/// `xid` (the transaction id) pairs a reply with its call on a connection that carries
+/// many at once; a transport with its own request/reply pairing may leave it 0.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Head<'a> {
+    /// A request that waits for a reply.
+    Call {
+        /// The transaction id, unique among the sender's calls on this connection.
+        xid: u64,
+        /// How long the caller waits, in milliseconds: the far side waits no longer.
+        timeout_ms: u64,
+        /// The target.
+        #[serde(borrow)]
+        route: Route<'a>,
+    },
+    /// A request without a reply.
+    Tell {
+        /// The target.
+        #[serde(borrow)]
+        route: Route<'a>,
+    },
+    /// The reply to call `xid`.
+    Reply {
+        /// The call's transaction id.
+        xid: u64,
+    },
+    /// Call `xid` reached the far side but got no reply.
+    Fault {
+        /// The call's transaction id.
+        xid: u64,
+        /// Why.
+        fault: Fault,
+    },
+}
+
+impl Head<'_> {
+    /// What kind of packet this is, for messages: "call", "tell", "reply" or "fault".
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Head::Call { .. } => "call",
+            Head::Tell { .. } => "tell",
+            Head::Reply { .. } => "reply",
+            Head::Fault { .. } => "fault",
+        }
+    }
+}
+
+/// Appends the encoding of `value` to `out`. On error, `out` may hold part of it.
+pub fn encode<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), CodecError> {
+    postcard::to_extend(value, Append(out))
+        .map(|_| ())
+        .map_err(|e| CodecError::Encode {
+            what: std::any::type_name::<T>(),
+            reason: e.to_string(),
+        })
+}
+
+/// The encoding of `value`, in a vector of its own.
+pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, CodecError> {
+    let mut out = Vec::new();
+    encode(value, &mut out)?;
+    Ok(out)
+}
+
+/// Decodes a `T` that fills `bytes` exactly: bytes left over mean the two sides disagree
+/// on the type, and are an error rather than silently ignored.
+pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, CodecError> {
+    let (value, rest) = decode_prefix(bytes)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(CodecError::Trailing {
+            what: std::any::type_name::<T>(),
+            extra: rest.len(),
+        })
+    }
+}
+
+/// Decodes a `T` from the start of `bytes`; returns it and the bytes after it.
+pub fn decode_prefix<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), CodecError> {
+    postcard::take_from_bytes(bytes).map_err(|e| CodecError::Decode {
+        what: std::any::type_name::<T>(),
+        reason: e.to_string(),
+    })
+}
+
+/// Splits a packet into its [`Head`] and its body.
+pub fn decode_packet(packet: &[u8]) -> Result<(Head<'_>, &[u8]), CodecError> {
+    decode_prefix(packet)
+}
+
+/// The body of a received packet, left in the packet's own buffer rather than copied.
+///
+/// ```
+/// use actor_core::wire::codec::Payload;
+///
+/// let body = Payload::new(b"headbody".to_vec(), 4);
+/// assert_eq!(&*body, b"body");
+/// assert_eq!(body.into_vec(), b"body");
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Payload {
+    packet: Vec<u8>,
+    start: usize,
+}
+
+impl Payload {
+    /// The bytes of `packet` from `start` on (none if `start` is past its end).
+    pub fn new(packet: Vec<u8>, start: usize) -> Self {
+        let start = start.min(packet.len());
+        Payload { packet, start }
+    }
+
+    /// The bytes, in a vector of their own.
+    pub fn into_vec(mut self) -> Vec<u8> {
+        self.packet.drain(..self.start);
+        self.packet
+    }
+}
+
+impl Deref for Payload {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        &self.packet[self.start..]
+    }
+}
+
+impl AsRef<[u8]> for Payload {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Payload({} bytes)", self.len())
+    }
+}
+
+/// Lets postcard append to a borrowed vector (it takes its output by value).
+struct Append<'a>(&'a mut Vec<u8>);
+
+impl Extend<u8> for Append<'_> {
+    fn extend<I: IntoIterator<Item = u8>>(&mut self, iter: I) {
+        self.0.extend(iter);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_packet_round_trips_with_its_body() {
+        let mut packet = Vec::new();
+        let fault = Fault::NoSuchActor {
+            actor: "nobody".into(),
+        };
+        encode(
+            &Head::Fault {
+                xid: 3,
+                fault: fault.clone(),
+            },
+            &mut packet,
+        )
+        .unwrap();
+        let (head, body) = decode_packet(&packet).unwrap();
+        assert_eq!(head, Head::Fault { xid: 3, fault });
+        assert!(body.is_empty());
+    }
+
+    #[test]
+    fn leftover_bytes_are_an_error() {
+        let bytes = to_vec(&(1_u8, 2_u8)).unwrap();
+        assert_eq!(
+            decode::<u8>(&bytes).unwrap_err(),
+            CodecError::Trailing {
+                what: "u8",
+                extra: 1
+            }
+        );
+    }
+
+    #[test]
+    fn wire_names_are_full_type_names() {
+        assert_eq!(wire_name::<Head<'static>>(), "actor_core::wire::codec::Head");
+    }
+}

@@ -1,0 +1,853 @@
+//! [`DeMux`]: the serving side. Each connection has a reader thread that decodes request
+//! heads and hands calls to a pool of workers (or a thread per request); a worker runs the
+//! registered handler and writes the reply, tagged with the call's transaction id, back on
+//! the connection it came from.
+//!
+//! Tells to an exposed actor are posted to its mailbox by the reader thread itself, so
+//! they keep the order they were sent in; everything that can block runs on a worker.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Read;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use super::codec::{self, Head, RemoteMessage, Route};
+use super::error::{Anomalies, Fault, WireError};
+use super::frame::{Frame, FrameReader};
+use super::remote::RemoteActor;
+use super::transport::{Listen, Outbox, Transport};
+use super::Config;
+use crate::actor::{Actor, Handler};
+use crate::addr::Addr;
+use crate::bridge::Bridge;
+use crate::error::CallError;
+
+/// How a [`DeMux`] runs the requests it receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Workers {
+    /// A fixed pool of this many threads (at least one), shared by every connection.
+    Pool(usize),
+    /// A new thread for each request.
+    PerRequest,
+}
+
+/// The serving side of a connection: it runs the requests that a [`Mux`](super::Mux)
+/// sends, many at once, and sends back each reply, or the error that took its place,
+/// to the caller that made it.
+///
+/// What it serves is registered by name: actors ([`expose`](DeMux::expose)), whose
+/// handlers are called with typed messages through a [`Bridge`], and plain functions
+/// ([`function`](DeMux::function)). One DeMux serves any number of connections
+/// ([`serve`](DeMux::serve), [`listen`](DeMux::listen)); bad input on one ends that one
+/// only.
+///
+/// A handler that panics or returns an error does not hurt the connection: the caller
+/// gets [`Fault::Panicked`] with the panic message, or the error inside its typed reply.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::wire::{DeMux, Fault, Mux, Transport, Workers};
+/// use serde::{Deserialize, Serialize};
+/// use std::time::Duration;
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(reply = Result<i64, String>)]
+/// struct Divide(i64, i64);
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(reply = u8)]
+/// struct Explode;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let demux = DeMux::new(Workers::PerRequest)?;
+/// demux
+///     .function("calc", |Divide(a, b): Divide| a.checked_div(b).ok_or_else(|| "division by zero".to_owned()))
+///     .function("calc", |_: Explode| -> u8 { panic!("boom") });
+/// let (near, far) = Transport::pair()?;
+/// let _served = demux.serve(far)?;
+///
+/// let mux = Mux::new(near)?;
+/// let wait = Duration::from_secs(5);
+/// assert_eq!(mux.call("calc", Divide(7, 2), wait)?, Ok(3));
+/// assert_eq!(mux.call("calc", Divide(7, 0), wait)?, Err("division by zero".to_owned()));
+/// let err = mux.call("calc", Explode, wait).unwrap_err();
+/// assert!(matches!(err.fault(), Some(Fault::Panicked { panic, .. }) if panic == "boom"));
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct DeMux {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    /// Exposed name -> message wire name -> endpoint.
+    services: RwLock<HashMap<String, HashMap<&'static str, Endpoint>>>,
+    work: Work,
+    max_frame: u32,
+    anomalies: Arc<Anomalies>,
+    connections: Mutex<Vec<Weak<Conn>>>,
+    listeners: Mutex<Vec<Weak<ListenState>>>,
+    closed: AtomicBool,
+}
+
+enum Work {
+    /// Jobs for the pool; the workers end when this sender goes with the DeMux.
+    Pool(Sender<Job>),
+    PerRequest,
+}
+
+/// Decodes a request body, runs it, appends the encoded reply to the buffer.
+type CallFn = dyn Fn(&[u8], Duration, &mut Vec<u8>) -> Result<(), Failure> + Send + Sync;
+/// Decodes a request body and runs it; no reply.
+type TellFn = dyn Fn(&[u8]) -> Result<(), Failure> + Send + Sync;
+
+/// One message type that one exposed name takes.
+#[derive(Clone)]
+struct Endpoint {
+    actor: Arc<str>,
+    message: &'static str,
+    call: Arc<CallFn>,
+    tell: Arc<TellFn>,
+    /// Whether a tell runs on the reader thread (posting to a mailbox: quick, and keeps
+    /// the order) rather than on a worker (a function, which may block).
+    tell_inline: bool,
+}
+
+/// Why a handler gave no reply, before the names are filled in.
+enum Failure {
+    BadRequest(String),
+    Panicked(String),
+    Failed(String),
+}
+
+impl Endpoint {
+    fn fault(&self, failure: Failure) -> Fault {
+        let (actor, message) = (self.actor.to_string(), self.message.to_owned());
+        match failure {
+            Failure::BadRequest(reason) => Fault::BadRequest {
+                actor,
+                message,
+                reason,
+            },
+            Failure::Panicked(panic) => Fault::Panicked {
+                actor,
+                message,
+                panic,
+            },
+            Failure::Failed(reason) => Fault::Failed {
+                actor,
+                message,
+                reason,
+            },
+        }
+    }
+}
+
+impl DeMux {
+    /// A DeMux that runs requests with `workers`, with the default [`Config`].
+    pub fn new(workers: Workers) -> Result<DeMux, WireError> {
+        DeMux::with_config(workers, Config::default())
+    }
+
+    /// A DeMux that runs requests with `workers`. A pool's threads start now.
+    pub fn with_config(workers: Workers, config: Config) -> Result<DeMux, WireError> {
+        let work = match workers {
+            Workers::Pool(threads) => {
+                let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+                for i in 0..threads.max(1) {
+                    let queue = queue.clone();
+                    thread::Builder::new()
+                        .name(format!("wire-worker-{i}"))
+                        .spawn(move || queue.iter().for_each(Job::run))
+                        .map_err(|e| WireError::io("starting the DeMux's workers", e))?;
+                }
+                Work::Pool(jobs)
+            }
+            Workers::PerRequest => Work::PerRequest,
+        };
+        Ok(DeMux {
+            shared: Arc::new(Shared {
+                services: RwLock::new(HashMap::new()),
+                work,
+                max_frame: config.max_frame,
+                anomalies: Arc::new(Anomalies::default()),
+                connections: Mutex::new(Vec::new()),
+                listeners: Mutex::new(Vec::new()),
+                closed: AtomicBool::new(false),
+            }),
+        })
+    }
+
+    /// Exposes `addr` under `name`; chain [`handle::<M>()`](Exposed::handle) for each
+    /// message type remote peers may send it. The DeMux keeps a handle to the actor until
+    /// it is [withdrawn](DeMux::withdraw).
+    pub fn expose<A: Actor>(&self, name: &str, addr: &Addr<A>) -> Exposed<'_, A> {
+        self.shared.services().entry(name.to_owned()).or_default();
+        Exposed {
+            demux: self,
+            name: name.into(),
+            addr: addr.clone(),
+        }
+    }
+
+    /// Exposes `addr` under `name` with every handler its [`RemoteActor`] impl lists.
+    pub fn expose_actor<A: RemoteActor>(&self, name: &str, addr: &Addr<A>) -> Exposed<'_, A> {
+        A::expose_handlers(self.expose(name, addr))
+    }
+
+    /// Serves `M` under `name` with a plain function, run on the workers (the seed's
+    /// `process_transaction`): calls to it run in parallel, as many as there are workers.
+    /// Several functions (and an actor) may share a name if they take different messages.
+    pub fn function<M, F>(&self, name: &str, f: F) -> &Self
+    where
+        M: RemoteMessage,
+        F: Fn(M) -> M::Reply + Send + Sync + 'static,
+    {
+        let f = Arc::new(f);
+        let tell_f = f.clone();
+        self.register(
+            name,
+            Endpoint {
+                actor: name.into(),
+                message: codec::wire_name::<M>(),
+                call: Arc::new(move |body, _timeout, out| {
+                    let reply = f(decode::<M>(body)?);
+                    encode_reply(&reply, out)
+                }),
+                tell: Arc::new(move |body| {
+                    tell_f(decode::<M>(body)?);
+                    Ok(())
+                }),
+                tell_inline: false,
+            },
+        );
+        self
+    }
+
+    /// Stops serving `name`, dropping the DeMux's handles to what was exposed under it.
+    /// Whether it was exposed.
+    pub fn withdraw(&self, name: &str) -> bool {
+        self.shared.services().remove(name).is_some()
+    }
+
+    /// What is exposed: each name with the wire names of the messages it takes, sorted.
+    pub fn exposed(&self) -> Vec<(String, Vec<&'static str>)> {
+        let services = self.shared.services.read().unwrap_or_else(PoisonError::into_inner);
+        let mut all: Vec<_> = services
+            .iter()
+            .map(|(name, endpoints)| {
+                let mut messages: Vec<_> = endpoints.keys().copied().collect();
+                messages.sort_unstable();
+                (name.clone(), messages)
+            })
+            .collect();
+        all.sort();
+        all
+    }
+
+    /// Serves requests arriving on `transport`, on a reader thread of its own, until the
+    /// peer closes it, it carries bad framing, or it is closed from this side.
+    pub fn serve(&self, transport: Transport) -> Result<Served, WireError> {
+        if self.shared.closed.load(Ordering::Acquire) {
+            return Err(WireError::Disconnected {
+                peer: transport.peer().to_owned(),
+                reason: "the DeMux was closed".to_owned(),
+            });
+        }
+        let (reader, outbox, peer) = transport.into_parts();
+        let conn = Arc::new(Conn {
+            peer,
+            outbox,
+            max_frame: self.shared.max_frame,
+            active: AtomicUsize::new(0),
+            anomalies: Anomalies::default(),
+            demux_anomalies: self.shared.anomalies.clone(),
+        });
+        {
+            let mut connections = self
+                .shared
+                .connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            connections.retain(|c| c.strong_count() > 0);
+            connections.push(Arc::downgrade(&conn));
+        }
+        let (done, outcome) = crossbeam_channel::bounded(1);
+        let lease = Lease::new(conn.clone());
+        let shared = self.shared.clone();
+        thread::Builder::new()
+            .name("wire-demux".to_owned())
+            .spawn(move || {
+                let result = shared.read(&lease, reader);
+                let _ = done.send(result);
+            })
+            .map_err(|e| WireError::io(format!("starting a reader for {}", conn.peer), e))?;
+        Ok(Served {
+            conn,
+            outcome,
+            ended: Mutex::new(None),
+        })
+    }
+
+    /// Accepts connections from `listener` on a thread of its own and serves each, until
+    /// the returned [`Listening`] is closed or dropped.
+    pub fn listen(&self, listener: impl Listen) -> Result<Listening, WireError> {
+        let state = Arc::new(ListenState {
+            listener: Box::new(listener),
+            closed: AtomicBool::new(false),
+        });
+        self.shared
+            .listeners
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(Arc::downgrade(&state));
+        let demux = self.clone();
+        let accepting = state.clone();
+        let thread = thread::Builder::new()
+            .name("wire-listen".to_owned())
+            .spawn(move || demux.accept_loop(&accepting))
+            .map_err(|e| {
+                WireError::io(format!("starting to accept on {}", state.listener.describe()), e)
+            })?;
+        Ok(Listening {
+            state,
+            thread: Mutex::new(Some(thread)),
+        })
+    }
+
+    /// Closes every connection and listener and refuses new ones. Requests already with
+    /// a worker run to the end, but their replies have nowhere to go. Idempotent.
+    pub fn close(&self) {
+        self.shared.closed.store(true, Ordering::Release);
+        let listeners = mem_take(&self.shared.listeners);
+        for listener in listeners.iter().filter_map(Weak::upgrade) {
+            listener.close();
+        }
+        let connections = mem_take(&self.shared.connections);
+        for conn in connections.iter().filter_map(Weak::upgrade) {
+            conn.outbox.close();
+        }
+    }
+
+    /// The most recent bad input on any of the DeMux's connections (and failures to
+    /// accept), oldest first, at most 64.
+    pub fn anomalies(&self) -> Vec<WireError> {
+        self.shared.anomalies.recent()
+    }
+
+    /// How many anomalies there have been in all.
+    pub fn anomaly_count(&self) -> u64 {
+        self.shared.anomalies.count()
+    }
+
+    fn register(&self, name: &str, endpoint: Endpoint) {
+        self.shared
+            .services()
+            .entry(name.to_owned())
+            .or_default()
+            .insert(endpoint.message, endpoint);
+    }
+
+    fn accept_loop(&self, state: &ListenState) {
+        loop {
+            let accepted = state.listener.accept_transport();
+            if state.closed.load(Ordering::Acquire) || self.shared.closed.load(Ordering::Acquire) {
+                return;
+            }
+            match accepted.and_then(|transport| self.serve(transport)) {
+                Ok(_served) => {}
+                Err(e) => {
+                    self.shared.anomalies.report(e);
+                    // A failing accept (no file descriptors left) usually fails again at
+                    // once: pause rather than spin.
+                    thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
+    }
+}
+
+impl fmt::Debug for DeMux {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DeMux")
+            .field("exposed", &self.exposed())
+            .finish_non_exhaustive()
+    }
+}
+
+fn mem_take<T>(list: &Mutex<Vec<T>>) -> Vec<T> {
+    std::mem::take(&mut *list.lock().unwrap_or_else(PoisonError::into_inner))
+}
+
+fn decode<M: RemoteMessage>(body: &[u8]) -> Result<M, Failure> {
+    codec::decode(body).map_err(|e| Failure::BadRequest(e.to_string()))
+}
+
+fn encode_reply<R: serde::Serialize>(reply: &R, out: &mut Vec<u8>) -> Result<(), Failure> {
+    codec::encode(reply, out).map_err(|e| Failure::Failed(e.to_string()))
+}
+
+impl Shared {
+    fn services(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, HashMap<&'static str, Endpoint>>> {
+        self.services.write().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lookup(&self, route: Route<'_>) -> Result<Endpoint, Fault> {
+        let services = self.services.read().unwrap_or_else(PoisonError::into_inner);
+        let endpoints = services.get(route.actor).ok_or_else(|| Fault::NoSuchActor {
+            actor: route.actor.to_owned(),
+        })?;
+        endpoints
+            .get(route.message)
+            .cloned()
+            .ok_or_else(|| Fault::NotHandled {
+                actor: route.actor.to_owned(),
+                message: route.message.to_owned(),
+            })
+    }
+
+    /// A connection's reader thread: dispatches each request until the connection ends.
+    fn read(&self, conn: &Lease, reader: Box<dyn Read + Send>) -> Result<(), WireError> {
+        let mut frames = FrameReader::new(reader, self.max_frame);
+        loop {
+            match frames.read_frame() {
+                Ok(Some(packet)) => self.receive(conn, packet),
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    // The stream is out of step: nothing after this can be trusted.
+                    let error = WireError::Frame(e);
+                    conn.report(error.clone());
+                    conn.outbox.close();
+                    return Err(error);
+                }
+            }
+        }
+    }
+
+    fn receive(&self, conn: &Lease, packet: Vec<u8>) {
+        enum Action {
+            Call { xid: u64, timeout: Duration, endpoint: Endpoint },
+            Tell(Endpoint),
+            Refuse { xid: u64, fault: Fault },
+            Report(WireError),
+        }
+        let (action, start) = match codec::decode_packet(&packet) {
+            Ok((head, body)) => {
+                let action = match head {
+                    Head::Call {
+                        xid,
+                        timeout_ms,
+                        route,
+                    } => match self.lookup(route) {
+                        Ok(endpoint) => Action::Call {
+                            xid,
+                            timeout: Duration::from_millis(timeout_ms),
+                            endpoint,
+                        },
+                        Err(fault) => Action::Refuse { xid, fault },
+                    },
+                    Head::Tell { route } => match self.lookup(route) {
+                        Ok(endpoint) => Action::Tell(endpoint),
+                        Err(fault) => Action::Report(fault.into()),
+                    },
+                    Head::Reply { .. } | Head::Fault { .. } => Action::Report(WireError::Unexpected {
+                        what: head.kind(),
+                        side: "DeMux",
+                    }),
+                };
+                (action, packet.len() - body.len())
+            }
+            Err(e) => (Action::Report(e.into()), 0),
+        };
+        match action {
+            Action::Call {
+                xid,
+                timeout,
+                endpoint,
+            } => self.dispatch(Job {
+                conn: conn.clone(),
+                endpoint,
+                packet,
+                start,
+                kind: Kind::Call { xid, timeout },
+            }),
+            Action::Tell(endpoint) if endpoint.tell_inline => {
+                if let Err(failure) = catch(|| (endpoint.tell)(&packet[start..])) {
+                    conn.report(endpoint.fault(failure).into());
+                }
+            }
+            Action::Tell(endpoint) => self.dispatch(Job {
+                conn: conn.clone(),
+                endpoint,
+                packet,
+                start,
+                kind: Kind::Tell,
+            }),
+            Action::Refuse { xid, fault } => conn.send_fault(xid, fault),
+            Action::Report(error) => conn.report(error),
+        }
+    }
+
+    fn dispatch(&self, job: Job) {
+        match &self.work {
+            Work::Pool(jobs) => {
+                // The pool outlives every sender, so this cannot fail; if it did, the
+                // job would be refused below.
+                if let Err(e) = jobs.send(job) {
+                    e.into_inner().refuse("the DeMux's workers have stopped");
+                }
+            }
+            Work::PerRequest => {
+                let (conn, xid) = (job.conn.clone(), job.xid());
+                if let Err(e) = thread::Builder::new()
+                    .name("wire-request".to_owned())
+                    .spawn(move || job.run())
+                {
+                    let reason = format!("could not start a thread for the request: {e}");
+                    match xid {
+                        Some(xid) => conn.send_fault(xid, Fault::Unavailable { reason }),
+                        None => conn.report(Fault::Unavailable { reason }.into()),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into a [`Failure`] with its message.
+fn catch(f: impl FnOnce() -> Result<(), Failure>) -> Result<(), Failure> {
+    panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        Err(Failure::Panicked(panic_message(&*payload)))
+    })
+}
+
+fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_owned()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "the panic carried no message".to_owned()
+    }
+}
+
+/// One request for a worker.
+struct Job {
+    conn: Lease,
+    endpoint: Endpoint,
+    /// The packet, and where the body starts in it.
+    packet: Vec<u8>,
+    start: usize,
+    kind: Kind,
+}
+
+enum Kind {
+    Call { xid: u64, timeout: Duration },
+    Tell,
+}
+
+impl Job {
+    fn xid(&self) -> Option<u64> {
+        match self.kind {
+            Kind::Call { xid, .. } => Some(xid),
+            Kind::Tell => None,
+        }
+    }
+
+    fn run(self) {
+        let body = &self.packet[self.start..];
+        let endpoint = &self.endpoint;
+        match self.kind {
+            Kind::Call { xid, timeout } => {
+                // A reply that cannot be written: the connection is gone, and its reader
+                // thread tells the rest.
+                if let Some(reply) = self.answer(xid, timeout, body) {
+                    let _ = self.conn.outbox.send(&reply);
+                }
+            }
+            Kind::Tell => {
+                if let Err(failure) = catch(|| (endpoint.tell)(body)) {
+                    self.conn.report(endpoint.fault(failure).into());
+                }
+            }
+        }
+    }
+
+    /// The reply frame to call `xid`, or the fault frame that takes its place.
+    fn answer(&self, xid: u64, timeout: Duration, body: &[u8]) -> Option<Vec<u8>> {
+        let mut frame = Frame::new();
+        let outcome = codec::encode(&Head::Reply { xid }, frame.buf_mut())
+            .map_err(|e| Failure::Failed(e.to_string()))
+            .and_then(|()| catch(|| (self.endpoint.call)(body, timeout, frame.buf_mut())));
+        let failure = match outcome {
+            Ok(()) => match frame.finish(self.conn.max_frame) {
+                Ok(reply) => return Some(reply),
+                Err(e) => Failure::Failed(format!("its reply cannot be sent: {e}")),
+            },
+            Err(failure) => failure,
+        };
+        self.conn.fault_frame(xid, self.endpoint.fault(failure))
+    }
+
+    fn refuse(self, reason: &str) {
+        let fault = Fault::Unavailable {
+            reason: reason.to_owned(),
+        };
+        match self.xid() {
+            Some(xid) => self.conn.send_fault(xid, fault),
+            None => self.conn.report(fault.into()),
+        }
+    }
+}
+
+/// One served connection.
+struct Conn {
+    peer: String,
+    outbox: Outbox,
+    max_frame: u32,
+    /// Leases held: the reader thread's and one per request in progress.
+    active: AtomicUsize,
+    anomalies: Anomalies,
+    demux_anomalies: Arc<Anomalies>,
+}
+
+/// A hold on a connection: when the reader has stopped and the last request in progress
+/// is answered, the connection is closed, so a peer that only stopped writing still gets
+/// every reply.
+struct Lease(Arc<Conn>);
+
+impl Lease {
+    fn new(conn: Arc<Conn>) -> Self {
+        conn.active.fetch_add(1, Ordering::AcqRel);
+        Lease(conn)
+    }
+}
+
+impl Clone for Lease {
+    fn clone(&self) -> Self {
+        Lease::new(self.0.clone())
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.outbox.close();
+        }
+    }
+}
+
+impl std::ops::Deref for Lease {
+    type Target = Conn;
+
+    fn deref(&self) -> &Conn {
+        &self.0
+    }
+}
+
+impl Conn {
+    fn report(&self, error: WireError) {
+        self.demux_anomalies.report(error.clone());
+        self.anomalies.report(error);
+    }
+
+    fn send_fault(&self, xid: u64, fault: Fault) {
+        if let Some(frame) = self.fault_frame(xid, fault) {
+            let _ = self.outbox.send(&frame);
+        }
+    }
+
+    /// A fault is small; should one not fit in a frame, its caller times out instead.
+    fn fault_frame(&self, xid: u64, fault: Fault) -> Option<Vec<u8>> {
+        let mut frame = Frame::new();
+        codec::encode(&Head::Fault { xid, fault }, frame.buf_mut()).ok()?;
+        frame.finish(self.max_frame).ok()
+    }
+}
+
+/// A connection being served by a [`DeMux`]. Dropping it leaves the connection served;
+/// it ends when the peer closes it, or on [`close`](Served::close).
+pub struct Served {
+    conn: Arc<Conn>,
+    outcome: Receiver<Result<(), WireError>>,
+    ended: Mutex<Option<Result<(), WireError>>>,
+}
+
+impl Served {
+    /// Who is on the other end.
+    pub fn peer(&self) -> &str {
+        &self.conn.peer
+    }
+
+    /// Closes the connection both ways (see [`Mux::close`](super::Mux::close) for pipes).
+    pub fn close(&self) {
+        self.conn.outbox.close();
+    }
+
+    /// Waits until the connection has ended: `Ok` if the peer closed it (or it was closed
+    /// here), the frame error that ended it otherwise.
+    pub fn join(self) -> Result<(), WireError> {
+        self.wait(None).unwrap_or(Ok(()))
+    }
+
+    /// Waits up to `timeout` for the connection to end; `None` if it is still open.
+    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<(), WireError>> {
+        self.wait(Some(timeout))
+    }
+
+    /// Whether the connection has ended.
+    pub fn is_finished(&self) -> bool {
+        self.wait(Some(Duration::ZERO)).is_some()
+    }
+
+    /// The most recent bad input this connection survived or ended on, oldest first, at
+    /// most 64.
+    pub fn anomalies(&self) -> Vec<WireError> {
+        self.conn.anomalies.recent()
+    }
+
+    fn wait(&self, timeout: Option<Duration>) -> Option<Result<(), WireError>> {
+        let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
+        if ended.is_none() {
+            let received = match timeout {
+                Some(timeout) => self.outcome.recv_timeout(timeout).map_err(|e| e.is_disconnected()),
+                None => self.outcome.recv().map_err(|_| true),
+            };
+            *ended = match received {
+                Ok(outcome) => Some(outcome),
+                // The reader always reports before it ends, unless its thread died.
+                Err(true) => Some(Err(WireError::io(
+                    format!("serving {}", self.conn.peer),
+                    "its reader thread ended without a report",
+                ))),
+                Err(false) => None,
+            };
+        }
+        ended.clone()
+    }
+}
+
+impl fmt::Debug for Served {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Served({})", self.conn.peer)
+    }
+}
+
+struct ListenState {
+    listener: Box<dyn Listen>,
+    closed: AtomicBool,
+}
+
+impl ListenState {
+    fn close(&self) {
+        if !self.closed.swap(true, Ordering::AcqRel) {
+            self.listener.wake();
+        }
+    }
+}
+
+/// A [`DeMux`] accepting connections on a listener. Dropping it stops accepting (the
+/// connections already accepted go on).
+#[must_use = "dropping a `Listening` stops accepting connections"]
+pub struct Listening {
+    state: Arc<ListenState>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Listening {
+    /// What it listens on.
+    pub fn describe(&self) -> String {
+        self.state.listener.describe()
+    }
+
+    /// Stops accepting and waits for the accepting thread to end. Idempotent.
+    pub fn close(&self) {
+        self.state.close();
+        let thread = self
+            .thread
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some(thread) = thread {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl fmt::Debug for Listening {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Listening({})", self.describe())
+    }
+}
+
+/// An actor being exposed by a [`DeMux`]: chain [`handle`](Exposed::handle) for each
+/// message type that remote peers may send it.
+///
+/// Calls go through a [`Bridge`], so the actor sees them as ordinary calls, with the
+/// caller's timeout; a handler's panic comes back as [`Fault::Panicked`], an actor that
+/// has stopped as [`Fault::Failed`].
+#[must_use = "an exposed actor takes no message until `handle::<M>()` registers it"]
+pub struct Exposed<'d, A: Actor> {
+    demux: &'d DeMux,
+    name: Arc<str>,
+    addr: Addr<A>,
+}
+
+impl<A: Actor> Exposed<'_, A> {
+    /// Lets remote peers call and tell the actor an `M`, under `M`'s
+    /// [wire name](codec::wire_name). Registering the same message again replaces it.
+    pub fn handle<M>(self) -> Self
+    where
+        A: Handler<M>,
+        M: RemoteMessage,
+    {
+        let (for_call, for_tell) = (self.addr.clone(), self.addr.clone());
+        self.demux.register(
+            &self.name,
+            Endpoint {
+                actor: self.name.clone(),
+                message: codec::wire_name::<M>(),
+                call: Arc::new(move |body, timeout, out| {
+                    let msg = decode::<M>(body)?;
+                    match Bridge::new().call(&for_call, msg, timeout) {
+                        Ok(reply) => encode_reply(&reply, out),
+                        Err(CallError::Panicked { panic, .. }) => Err(Failure::Panicked(panic)),
+                        Err(e) => Err(Failure::Failed(e.to_string())),
+                    }
+                }),
+                tell: Arc::new(move |body| {
+                    let msg = decode::<M>(body)?;
+                    for_tell
+                        .tell(msg)
+                        .map_err(|e| Failure::Failed(e.to_string()))
+                }),
+                tell_inline: true,
+            },
+        );
+        self
+    }
+
+    /// The name the actor is exposed under.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl<A: Actor> fmt::Debug for Exposed<'_, A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Exposed({:?} = {:?})", self.name, self.addr)
+    }
+}

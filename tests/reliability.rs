@@ -1,0 +1,196 @@
+//! The reliability suite: delivery, panics, concurrent calls and stop under load, at
+//! scale. Each test prints its figure (run with `--nocapture` to see them); none is timed.
+//! Resource use (threads, memory) is measured alone, in `reliability_resources.rs`.
+
+mod common;
+
+use actor_core::prelude::*;
+use actor_core::{Intensity, Spawn};
+use common::{hold, Echo, Probe, Record, Recorded, WAIT};
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+#[test]
+fn a_million_messages_from_four_senders_keep_order_and_none_is_lost_or_doubled() {
+    const SENDERS: u64 = 4;
+    const EACH: u64 = 250_000;
+    let probe = Probe::default().spawn();
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for sender in 0..SENDERS {
+            let probe = probe.clone();
+            scope.spawn(move || {
+                for n in 0..EACH {
+                    probe.tell(Record(sender << 32 | n)).unwrap();
+                }
+            });
+        }
+    });
+    let seen = Bridge::new().call(&probe, Recorded, WAIT).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(seen.len() as u64, SENDERS * EACH);
+    let mut next = [0u64; SENDERS as usize];
+    for value in &seen {
+        let (sender, n) = ((value >> 32) as usize, value & 0xffff_ffff);
+        assert_eq!(
+            n, next[sender],
+            "sender {sender} out of order or duplicated"
+        );
+        next[sender] += 1;
+    }
+    assert!(next.iter().all(|&n| n == EACH));
+    println!("1,000,000 messages from 4 senders: in order, none lost or doubled, in {elapsed:?}");
+}
+
+#[derive(Message)]
+#[message(reply = u64)]
+struct Risky(u64);
+
+#[derive(Default)]
+struct Careful {
+    good: u64,
+}
+
+#[actor]
+impl Careful {
+    #[handles(Risky)]
+    fn risky(&mut self, Risky(n): Risky) -> u64 {
+        if n % 2 == 1 {
+            panic!("odd {n}");
+        }
+        self.good += 1;
+        self.good
+    }
+}
+
+fn interleaved_panics(addr: &Addr<Careful>) -> (u64, u64) {
+    let bridge = Bridge::new();
+    let (mut told, mut good) = (0, 0);
+    for (n, result) in bridge.multi_call((0..20_000).map(|n| (addr, Risky(n))), WAIT) {
+        match result {
+            Ok(_) => good += 1,
+            Err(CallError::Panicked { panic, .. }) => {
+                assert_eq!(panic, format!("odd {n}"));
+                told += 1;
+            }
+            Err(e) => panic!("call {n}: {e}"),
+        }
+    }
+    (told, good)
+}
+
+#[test]
+fn ten_thousand_panics_interleaved_with_good_messages_are_each_reported() {
+    // Quiet the default hook's 10,000 reports; every panic is checked through its caller.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let resumed = Careful::default().spawn();
+    let (told, good) = interleaved_panics(&resumed);
+    assert_eq!((told, good), (10_000, 10_000));
+    // Resume keeps the state: all 10,000 good messages counted by one instance.
+    assert_eq!(
+        Bridge::new().call(&resumed, Risky(0), WAIT).unwrap(),
+        10_001
+    );
+
+    let restarted = Spawn::new(Careful::default())
+        .restart_with(
+            Careful::default,
+            Intensity::new(20_000, Duration::from_secs(3600)),
+        )
+        .spawn();
+    let (told, good) = interleaved_panics(&restarted);
+    std::panic::set_hook(hook);
+    assert_eq!((told, good), (10_000, 10_000));
+    assert!(restarted.is_alive());
+    // The last message (19,999) panicked: a fresh instance counts this one as its first.
+    assert_eq!(Bridge::new().call(&restarted, Risky(0), WAIT).unwrap(), 1);
+    println!("10,000 panics among 10,000 good messages: every caller told, resumed and restarted actors alive");
+}
+
+#[test]
+fn concurrent_calls_with_random_timeouts_get_their_own_reply_or_a_timeout() {
+    let probe = Probe::default().spawn();
+    let gate = hold(&probe);
+    let bridge = Bridge::new();
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let mut random = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let timeouts: Vec<Duration> = (0..1_000)
+        .map(|_| Duration::from_millis(1 + random() % 200))
+        .collect();
+    let (replies, timed_out) = std::thread::scope(|scope| {
+        let callers: Vec<_> = timeouts
+            .iter()
+            .enumerate()
+            .map(|(n, &timeout)| {
+                let (bridge, probe) = (&bridge, &probe);
+                scope.spawn(move || match bridge.call(probe, Echo(n as u64), timeout) {
+                    Ok(reply) => {
+                        assert_eq!(reply, n as u64, "call {n} got another call's reply");
+                        true
+                    }
+                    Err(e) => {
+                        assert!(e.is_timeout(), "{e}");
+                        false
+                    }
+                })
+            })
+            .collect();
+        // The actor is slow (held) while the callers start, then answers all that wait.
+        drop(gate);
+        let answered = callers
+            .into_iter()
+            .map(|c| c.join().unwrap())
+            .filter(|&a| a)
+            .count();
+        (answered, 1_000 - answered)
+    });
+    assert_eq!(replies + timed_out, 1_000);
+    println!("1,000 concurrent calls with random timeouts: {replies} own replies, {timed_out} timeouts, none misattributed");
+}
+
+#[test]
+fn stop_under_load_handles_everything_before_and_returns_everything_after() {
+    let (probe, report) = common::reporting_probe();
+    let before = std::thread::scope(|scope| {
+        let sender = {
+            let probe = probe.clone();
+            scope.spawn(move || {
+                let (mut accepted, mut returned) = (Vec::new(), HashSet::new());
+                for n in 0..200_000 {
+                    match probe.tell(Record(n)) {
+                        Ok(()) => accepted.push(n),
+                        Err(e) => {
+                            returned.insert(e.into_inner().0);
+                        }
+                    }
+                }
+                (accepted, returned)
+            })
+        };
+        // Stop while the sender is still sending.
+        while probe.mailbox_len() < 1_000 {
+            std::thread::yield_now();
+        }
+        Bridge::new().call(&probe, Stop, WAIT).unwrap();
+        sender.join().unwrap()
+    });
+    let (accepted, returned) = before;
+    let handled = report.recv_timeout(WAIT).unwrap();
+    // Everything handled was sent in order; everything refused came back; the rest were
+    // queued behind Stop (dead letters).
+    assert_eq!(handled, accepted[..handled.len()]);
+    assert!(returned.iter().all(|n| !handled.contains(n)));
+    assert!(!returned.is_empty() || accepted.len() == 200_000);
+    println!(
+        "stop under load: {} handled before Stop, {} queued behind it, {} given back",
+        handled.len(),
+        accepted.len() - handled.len(),
+        returned.len()
+    );
+}
