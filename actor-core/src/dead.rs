@@ -96,13 +96,15 @@ impl DeadLetters {
 
     pub(crate) fn record(actor: Option<ActorInfo>, message: Option<String>, reason: DeadReason) {
         COUNT.fetch_add(1, Ordering::Relaxed);
+        let letter = DeadLetter {
+            actor,
+            message,
+            reason,
+        };
+        log::debug!("dead letter: {letter}");
         let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(hook) = hook {
-            hook(&DeadLetter {
-                actor,
-                message,
-                reason,
-            });
+            hook(&letter);
         }
     }
 }

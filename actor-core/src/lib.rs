@@ -69,7 +69,10 @@ mod registry;
 mod reply;
 mod runtime;
 mod supervise;
+mod supervisor;
 mod thread;
+#[cfg(feature = "wire")]
+pub mod wire;
 
 pub use actor::{Actor, Handler};
 pub use addr::{Addr, AnyAddr, Recipient, Sender};
@@ -84,6 +87,7 @@ pub use message::{DynMessage, Message, Stop, Stopped};
 pub use pubsub::PubSub;
 pub use registry::{Named, Registry};
 pub use supervise::{Intensity, OnPanic, Spawn, StopReason, Terminated};
+pub use supervisor::{ChildNamed, Children, Strategy, Supervisor};
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
 /// the handler forms it accepts.

@@ -115,6 +115,10 @@ impl<A: Actor> Cell<A> {
     }
 
     fn after_panic(&mut self, panic: String) -> Flow {
+        log::error!(
+            "{} panicked while handling a message: {panic}",
+            self.shared().info()
+        );
         match self.policy.after_panic(panic) {
             AfterPanic::Resume => self.after_handler(),
             AfterPanic::Stop(reason) => self.stop_with(reason),

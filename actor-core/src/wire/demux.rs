@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::Read;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock, Weak};
+use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockWriteGuard, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
@@ -239,7 +239,11 @@ impl DeMux {
 
     /// What is exposed: each name with the wire names of the messages it takes, sorted.
     pub fn exposed(&self) -> Vec<(String, Vec<&'static str>)> {
-        let services = self.shared.services.read().unwrap_or_else(PoisonError::into_inner);
+        let services = self
+            .shared
+            .services
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
         let mut all: Vec<_> = services
             .iter()
             .map(|(name, endpoints)| {
@@ -314,7 +318,10 @@ impl DeMux {
             .name("wire-listen".to_owned())
             .spawn(move || demux.accept_loop(&accepting))
             .map_err(|e| {
-                WireError::io(format!("starting to accept on {}", state.listener.describe()), e)
+                WireError::io(
+                    format!("starting to accept on {}", state.listener.describe()),
+                    e,
+                )
             })?;
         Ok(Listening {
             state,
@@ -395,15 +402,19 @@ fn encode_reply<R: serde::Serialize>(reply: &R, out: &mut Vec<u8>) -> Result<(),
 }
 
 impl Shared {
-    fn services(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, HashMap<&'static str, Endpoint>>> {
-        self.services.write().unwrap_or_else(PoisonError::into_inner)
+    fn services(&self) -> RwLockWriteGuard<'_, HashMap<String, HashMap<&'static str, Endpoint>>> {
+        self.services
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lookup(&self, route: Route<'_>) -> Result<Endpoint, Fault> {
         let services = self.services.read().unwrap_or_else(PoisonError::into_inner);
-        let endpoints = services.get(route.actor).ok_or_else(|| Fault::NoSuchActor {
-            actor: route.actor.to_owned(),
-        })?;
+        let endpoints = services
+            .get(route.actor)
+            .ok_or_else(|| Fault::NoSuchActor {
+                actor: route.actor.to_owned(),
+            })?;
         endpoints
             .get(route.message)
             .cloned()
@@ -433,9 +444,16 @@ impl Shared {
 
     fn receive(&self, conn: &Lease, packet: Vec<u8>) {
         enum Action {
-            Call { xid: u64, timeout: Duration, endpoint: Endpoint },
+            Call {
+                xid: u64,
+                timeout: Duration,
+                endpoint: Endpoint,
+            },
             Tell(Endpoint),
-            Refuse { xid: u64, fault: Fault },
+            Refuse {
+                xid: u64,
+                fault: Fault,
+            },
             Report(WireError),
         }
         let (action, start) = match codec::decode_packet(&packet) {
@@ -457,10 +475,12 @@ impl Shared {
                         Ok(endpoint) => Action::Tell(endpoint),
                         Err(fault) => Action::Report(fault.into()),
                     },
-                    Head::Reply { .. } | Head::Fault { .. } => Action::Report(WireError::Unexpected {
-                        what: head.kind(),
-                        side: "DeMux",
-                    }),
+                    Head::Reply { .. } | Head::Fault { .. } => {
+                        Action::Report(WireError::Unexpected {
+                            what: head.kind(),
+                            side: "DeMux",
+                        })
+                    }
                 };
                 (action, packet.len() - body.len())
             }
@@ -523,9 +543,8 @@ impl Shared {
 
 /// Runs `f`, turning a panic into a [`Failure`] with its message.
 fn catch(f: impl FnOnce() -> Result<(), Failure>) -> Result<(), Failure> {
-    panic::catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        Err(Failure::Panicked(panic_message(&*payload)))
-    })
+    panic::catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|payload| Err(Failure::Panicked(panic_message(&*payload))))
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
@@ -717,7 +736,10 @@ impl Served {
         let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
         if ended.is_none() {
             let received = match timeout {
-                Some(timeout) => self.outcome.recv_timeout(timeout).map_err(|e| e.is_disconnected()),
+                Some(timeout) => self
+                    .outcome
+                    .recv_timeout(timeout)
+                    .map_err(|e| e.is_disconnected()),
                 None => self.outcome.recv().map_err(|_| true),
             };
             *ended = match received {

@@ -71,7 +71,9 @@ pub enum CodecError {
         reason: String,
     },
     /// The value ended before the bytes did.
-    #[error("{extra} bytes were left over after a `{what}`: the two sides disagree on its definition")]
+    #[error(
+        "{extra} bytes were left over after a `{what}`: the two sides disagree on its definition"
+    )]
     Trailing {
         /// The type decoded.
         what: &'static str,

@@ -299,9 +299,7 @@ impl Shared {
         let mut frame = Frame::new();
         codec::encode(head, frame.buf_mut()).map_err(|e| not_sent(e.into()))?;
         frame.extend_from_slice(body);
-        frame
-            .finish(self.max_frame)
-            .map_err(|e| not_sent(e.into()))
+        frame.finish(self.max_frame).map_err(|e| not_sent(e.into()))
     }
 
     /// Writes a frame; a failed write closes the connection (a partial frame may be out).
@@ -349,9 +347,7 @@ impl Shared {
             }
             // An issued id no longer waiting: its caller timed out. Dropped on purpose.
             None if (1..self.next_xid.load(Ordering::Relaxed)).contains(&xid) => {}
-            None => self
-                .anomalies
-                .report(WireError::UnknownTransaction { xid }),
+            None => self.anomalies.report(WireError::UnknownTransaction { xid }),
         }
     }
 

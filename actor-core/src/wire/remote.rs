@@ -80,7 +80,12 @@ pub(crate) fn call<L: Link + ?Sized, M: RemoteMessage>(
 ) -> Result<M::Reply, RemoteError<M>> {
     let body = match codec::to_vec(&msg) {
         Ok(body) => body,
-        Err(e) => return Err(RemoteError::NotSent { error: e.into(), msg }),
+        Err(e) => {
+            return Err(RemoteError::NotSent {
+                error: e.into(),
+                msg,
+            })
+        }
     };
     let route = Route {
         actor,
@@ -100,7 +105,12 @@ pub(crate) fn tell<L: Link + ?Sized, M: RemoteMessage>(
 ) -> Result<(), RemoteError<M>> {
     let body = match codec::to_vec(&msg) {
         Ok(body) => body,
-        Err(e) => return Err(RemoteError::NotSent { error: e.into(), msg }),
+        Err(e) => {
+            return Err(RemoteError::NotSent {
+                error: e.into(),
+                msg,
+            })
+        }
     };
     let route = Route {
         actor,

@@ -87,7 +87,11 @@ impl Transport {
     /// A transport over a connected Unix socket.
     #[cfg(unix)]
     pub fn unix(stream: UnixStream) -> Result<Self, WireError> {
-        let peer = match stream.peer_addr().ok().and_then(|a| a.as_pathname().map(Path::to_owned)) {
+        let peer = match stream
+            .peer_addr()
+            .ok()
+            .and_then(|a| a.as_pathname().map(Path::to_owned))
+        {
             Some(path) => format!("unix socket {}", path.display()),
             None => "a unix socket".to_owned(),
         };
