@@ -9,7 +9,7 @@
 use std::any::Any;
 use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{SendTimeoutError, Sender as ChannelSender, TrySendError};
@@ -27,6 +27,7 @@ use crate::id::{ActorId, ActorInfo};
 use crate::message::{DynMessage, Message, Stop, Stopped};
 use crate::reply::ReplyTo;
 use crate::supervise::{StopReason, Terminated};
+use crate::sync::Monitors;
 
 /// One piece of mail and who sent it.
 pub(crate) struct Envelope<A: Actor> {
@@ -84,11 +85,6 @@ pub(crate) enum Watcher {
     Bridge(Bridge),
 }
 
-enum Watch {
-    Alive(Vec<Watcher>),
-    Ended(Terminated),
-}
-
 /// The state an actor shares with its handles: the sending half of its mailbox.
 pub(crate) struct Shared<A: Actor> {
     info: ActorInfo,
@@ -101,7 +97,7 @@ pub(crate) struct Shared<A: Actor> {
     stopped: AtomicBool,
     /// Whether the registry may hold a name for it, to forget when it stops.
     registered: AtomicBool,
-    watch: Mutex<Watch>,
+    monitors: Monitors<Watcher, Terminated>,
     pub(crate) host: Host<A>,
 }
 
@@ -122,7 +118,7 @@ impl<A: Actor> Shared<A> {
             release_pending: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
-            watch: Mutex::new(Watch::Alive(Vec::new())),
+            monitors: Monitors::new(),
             host,
         }
     }
@@ -229,14 +225,7 @@ impl<A: Actor> Shared<A> {
             actor: self.info,
             reason,
         };
-        let watchers =
-            match std::mem::replace(&mut *lock(&self.watch), Watch::Ended(notice.clone())) {
-                Watch::Alive(watchers) => watchers,
-                Watch::Ended(_) => return,
-            };
-        for watcher in watchers {
-            notify(watcher, notice.clone());
-        }
+        self.monitors.end(notice, notify);
     }
 }
 
@@ -250,12 +239,6 @@ fn notify(watcher: Watcher, notice: Terminated) {
         }
         Watcher::Bridge(bridge) => bridge.post(DynMessage::new(notice)),
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// What every handle needs from an actor, whatever its type.
@@ -338,15 +321,7 @@ impl<A: Actor> Erased for Shared<A> {
     }
 
     fn watch(&self, watcher: Watcher) {
-        let mut watch = lock(&self.watch);
-        match &mut *watch {
-            Watch::Alive(watchers) => watchers.push(watcher),
-            Watch::Ended(notice) => {
-                let notice = notice.clone();
-                drop(watch);
-                notify(watcher, notice);
-            }
-        }
+        self.monitors.add(watcher, notify);
     }
 
     fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>> {

@@ -34,6 +34,7 @@ use crate::id::ActorId;
 use crate::message::Stopped;
 use crate::runtime::{Cell, Flow};
 use crate::supervise::Spawn;
+use crate::sync::RunFlag;
 
 /// Messages one actor handles per turn before the worker moves to the next ready actor.
 pub const BATCH: usize = 64;
@@ -215,7 +216,7 @@ impl Driver {
         let (tx, rx) = crate::thread::mailbox(capacity);
         let cell = Arc::new(DriverCell {
             // Set from the start: the first turn (which runs `#[on_start]`) is queued below.
-            scheduled: AtomicBool::new(true),
+            scheduled: RunFlag::claimed(),
             started: UnsafeCell::new(false),
             state: UnsafeCell::new(None),
             driver: self.inner.clone(),
@@ -325,7 +326,7 @@ fn work(id: DriverId, threads: usize, jobs: Receiver<Job>) {
 
 /// An actor hosted on a driver: its cell, owned by whichever worker holds `scheduled`.
 pub(crate) struct DriverCell<A: Actor> {
-    scheduled: AtomicBool,
+    scheduled: RunFlag,
     started: UnsafeCell<bool>,
     state: UnsafeCell<Option<Cell<A>>>,
     driver: Arc<DriverInner>,
@@ -339,7 +340,7 @@ impl<A: Actor> DriverCell<A> {
     /// Called by a sender after posting: queue the actor unless it is queued or running.
     #[inline]
     pub(crate) fn notify(self: &Arc<Self>) {
-        if !self.scheduled.swap(true, Ordering::SeqCst) {
+        if self.scheduled.claim() {
             self.driver.schedule(self.clone());
         }
     }
@@ -390,11 +391,11 @@ impl<A: Actor> Runnable for DriverCell<A> {
             let _ = driver.injector.send(Job::Run(self));
             return;
         }
-        self.scheduled.store(false, Ordering::SeqCst);
+        self.scheduled.release();
         // From here another worker may own the cell, so look only through `shared` (the
         // mailbox's sending half). A sender that posted after our last `try_recv` but saw
         // the flag still set did not queue us: look again.
-        if shared.mailbox_len() > 0 && !self.scheduled.swap(true, Ordering::SeqCst) {
+        if shared.mailbox_len() > 0 && self.scheduled.claim() {
             let driver = self.driver.clone();
             driver.schedule(self);
         }

@@ -70,6 +70,7 @@ mod reply;
 mod runtime;
 mod supervise;
 mod supervisor;
+mod sync;
 mod thread;
 #[cfg(feature = "wire")]
 pub mod wire;

@@ -264,9 +264,6 @@ mod tests {
 
     #[test]
     fn wire_names_are_full_type_names() {
-        assert_eq!(
-            wire_name::<Head<'static>>(),
-            "actor_core::wire::codec::Head"
-        );
+        assert_eq!(wire_name::<Fault>(), "actor_core::wire::error::Fault");
     }
 }
