@@ -62,6 +62,16 @@ impl Fragile {
     }
 }
 
+/// A `Fragile` restarted from a fresh instance after each panic, and its start count.
+fn restartable(intensity: Intensity) -> (Addr<Fragile>, Arc<AtomicUsize>) {
+    let starts = Arc::new(AtomicUsize::new(0));
+    let factory_starts = starts.clone();
+    let fragile = Spawn::new(Fragile::new(&starts))
+        .restart_with(move || Fragile::new(&factory_starts), intensity)
+        .spawn();
+    (fragile, starts)
+}
+
 fn terminated(bridge: &Bridge) -> Terminated {
     bridge
         .receive(WAIT)
@@ -90,14 +100,7 @@ fn a_stop_policy_stops_the_actor_with_the_panic_as_reason() {
 
 #[test]
 fn a_restart_rebuilds_the_actor_runs_its_hooks_and_keeps_queued_mail() {
-    let starts = Arc::new(AtomicUsize::new(0));
-    let factory_starts = starts.clone();
-    let fragile = Spawn::new(Fragile::new(&starts))
-        .restart_with(
-            move || Fragile::new(&factory_starts),
-            Intensity::new(5, Duration::from_secs(60)),
-        )
-        .spawn();
+    let (fragile, starts) = restartable(Intensity::new(5, Duration::from_secs(60)));
     let bridge = Bridge::new();
     fragile.tell(Record(1)).unwrap();
     let gate = hold(&fragile);
@@ -115,14 +118,7 @@ fn a_restart_rebuilds_the_actor_runs_its_hooks_and_keeps_queued_mail() {
 
 #[test]
 fn restarts_beyond_the_intensity_stop_the_actor() {
-    let starts = Arc::new(AtomicUsize::new(0));
-    let factory_starts = starts.clone();
-    let fragile = Spawn::new(Fragile::new(&starts))
-        .restart_with(
-            move || Fragile::new(&factory_starts),
-            Intensity::new(2, Duration::from_secs(3600)),
-        )
-        .spawn();
+    let (fragile, starts) = restartable(Intensity::new(2, Duration::from_secs(3600)));
     let bridge = Bridge::new();
     bridge.watch(&fragile.any());
     for _ in 0..3 {

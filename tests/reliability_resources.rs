@@ -28,6 +28,15 @@ fn rss_kib() -> u64 {
     proc_status("VmRSS:")
 }
 
+/// Waits (up to `WAIT`) for the thread count to come down to `expected`: a stopped actor's
+/// thread ends just after it answers `Stopped`, and nothing joins it.
+fn settle(expected: u64) {
+    let deadline = Instant::now() + WAIT;
+    while threads() > expected && Instant::now() < deadline {
+        std::thread::yield_now();
+    }
+}
+
 #[test]
 fn threads_and_memory_come_back_and_stay_flat() {
     spawning_and_stopping_ten_thousand_actors_returns_threads_and_memory();
@@ -35,10 +44,12 @@ fn threads_and_memory_come_back_and_stay_flat() {
 }
 
 fn spawning_and_stopping_ten_thousand_actors_returns_threads_and_memory() {
+    let threads_initial = threads();
     // Warm up allocator pools so the baseline is not the first-use cost.
     let warm: Vec<_> = (0..100).map(|_| Probe::default().spawn()).collect();
     Bridge::new().stop(&warm.iter().map(Addr::any).collect::<Vec<_>>(), WAIT);
     drop(warm);
+    settle(threads_initial);
     let (threads_before, rss_before) = (threads(), rss_kib());
     let bridge = Bridge::new();
     for batch in 0..100 {
@@ -52,11 +63,7 @@ fn spawning_and_stopping_ten_thousand_actors_returns_threads_and_memory() {
             "batch {batch}"
         );
     }
-    // A stopped actor's thread ends right after it answers Stopped: wait for them to go.
-    let deadline = Instant::now() + WAIT;
-    while threads() > threads_before && Instant::now() < deadline {
-        std::thread::yield_now();
-    }
+    settle(threads_before);
     let (threads_after, rss_after) = (threads(), rss_kib());
     assert_eq!(threads_after, threads_before, "threads leaked");
     let grown = rss_after.saturating_sub(rss_before);
