@@ -190,7 +190,8 @@ fn an_actor_monitors_another_and_learns_why_it_ended() {
 
 #[test]
 fn undeliverable_messages_are_dead_letters() {
-    let seen: Arc<Mutex<Vec<(Option<ActorId>, Option<String>, DeadReason)>>> = Arc::default();
+    type Seen = Vec<(Option<ActorId>, Option<String>, DeadReason)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
     let sink = seen.clone();
     DeadLetters::set_hook(move |letter| {
         sink.lock().unwrap().push((

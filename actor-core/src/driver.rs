@@ -376,11 +376,11 @@ impl<A: Actor> Runnable for DriverCell<A> {
             }
         }
         if flow == Flow::Stop {
-            let id = cell.shared().info().id;
+            // Off the live list before the stopper hears `Stopped`.
+            lock(&self.driver.actors).remove(&shared.info().id);
             if let Some(cell) = state.take() {
                 cell.finish();
             }
-            lock(&self.driver.actors).remove(&id);
             // `scheduled` stays set: nothing is queued for a finished actor again.
             return;
         }

@@ -224,25 +224,29 @@ type Call = Box<dyn FnOnce() + Send>;
 ///
 /// ```
 /// use actor_core::CallQueue;
+/// use std::sync::atomic::{AtomicBool, Ordering};
+/// use std::sync::Arc;
 /// use std::thread;
 /// use std::time::Duration;
 ///
 /// let queue = CallQueue::new();
+/// let stop = Arc::new(AtomicBool::new(false));
 /// let worker = {
-///     let queue = queue.clone_handle();
+///     let (queue, stop) = (queue.clone_handle(), stop.clone());
 ///     thread::spawn(move || {
-///         let mut state = Vec::new();
-///         // Work, and answer calls between steps.
-///         for step in 0..1_000 {
-///             state.push(step);
-///             queue.receive();
+///         let mut steps = 0_u64;
+///         // Work in steps, answering queued calls between them, until a call says stop.
+///         while !stop.load(Ordering::SeqCst) {
+///             steps += 1;
+///             queue.receive_timeout(Duration::from_millis(1));
 ///         }
-///         state.len()
+///         steps
 ///     })
 /// };
 /// let answer = queue.call(|| "from the worker thread".len()).wait();
 /// assert_eq!(answer, Ok(22));
-/// assert_eq!(worker.join().unwrap(), 1_000);
+/// queue.call(move || stop.store(true, Ordering::SeqCst)).wait().unwrap();
+/// assert!(worker.join().unwrap() > 0);
 /// ```
 pub struct CallQueue {
     tx: Option<ChannelSender<Call>>,

@@ -24,7 +24,7 @@ use std::fmt;
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not a message",
     label = "`{Self}` does not implement `Message`",
-    note = "add `#[derive(Message)]` to the definition of `{Self}` (with `#[message(reply = T)]` if it expects a reply)"
+    note = "a message is a struct or enum with `#[derive(Message)]` (and `#[message(reply = T)]` if it expects a reply): derive it on `{Self}`, or wrap the value in a type that has it"
 )]
 pub trait Message: Send + 'static {
     /// What a handler of this message returns to a caller.

@@ -4,29 +4,118 @@
 //! # Writing handlers
 //!
 //! `#[actor]` goes on an inherent `impl` block. Each method marked `#[handles(M)]` handles
-//! the message type `M`:
+//! the message type `M`; `#[handles(other)]` marks the catch-all, `#[on_start]` and
+//! `#[on_stop]` the lifecycle hooks. Other methods in the block are left alone.
 //!
-//! | form | accepted |
+//! ## Accepted forms
+//!
+//! | form | notes |
 //! |---|---|
-//! | `fn f(&mut self, msg: M)` | yes; reply `()` |
-//! | `fn f(&self, msg: M) -> R` | yes; `R` must be `M`'s reply type |
-//! | `fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> R` | yes |
-//! | `fn f(&mut self, Pattern(x): M)` | yes: any pattern |
-//! | `fn f(self, msg: M)` | no: a handler borrows the actor |
-//! | `fn f(&mut self, msg: &M)` | no: the message comes by value |
-//! | `fn f(&mut self)` / `fn f(&mut self, a: M, b: N)` | no: exactly one message |
-//! | `async fn`, `fn f<T>` | no: handlers are plain, non-generic methods |
+//! | `#[handles(M)] fn f(&mut self, msg: M)` | the reply is `()` |
+//! | `#[handles(M)] fn f(&self, msg: M) -> R` | `R` is `M`'s reply type (`#[message(reply = R)]`); `-> ()` may be written or left out |
+//! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> R` | the context last; `Context<ActorName>` works too |
+//! | `#[handles(M)] fn f(&mut self, Pattern { x, .. }: M)` | any pattern binds the message |
+//! | `#[handles(path::M<T>)] fn f(&mut self, msg: path::M<T>)` | any type, written the same way in both places |
+//! | `#[handles(other)] fn f(&mut self, msg: DynMessage [, ctx: &mut Context<Self>])` | receives what no typed handler takes; returns nothing |
+//! | `#[on_start] fn f(&mut self [, ctx: &mut Context<Self>])` | runs on the actor's thread before its first message |
+//! | `#[on_stop] fn f(&self [, ctx: &mut Context<Self>])` | runs on the actor's thread when it stops |
 //!
-//! `#[handles(other)] fn f(&mut self, msg: DynMessage [, ctx])` receives dynamic messages
-//! no typed handler takes. `#[on_start]` and `#[on_stop]` methods take `&mut self` (or
-//! `&self`) and optionally the context, and run on the actor's own thread.
+//! The attributes are used by name, like any attribute: bring them into scope with
+//! `use actor_core::prelude::*;` (or `use actor_core::{actor, handles, ..}`), or write
+//! them as paths (`#[actor_core::handles(M)]`). The generated code names everything by
+//! absolute path, so it compiles next to user items called `Result`, `Option`, `Box`,
+//! `Send`, `Actor`, `Context`, a local `mod std`, under `#![no_implicit_prelude]`, and
+//! raises no warning under `#![deny(warnings, missing_docs)]` (the `tests/pass/` cases of
+//! the `ui-tests` crate hold each of these).
 //!
-//! Every rule is checked with an error on the tokens at fault; the cases are pinned in
-//! the `ui-tests` crate of the repository.
+//! `Stop` is handled by every actor already (it runs the `#[on_stop]` hook and replies
+//! `Stopped`). A macro sees how a type is written, not what it is, so the rule goes by
+//! the name: `#[handles(Stop)]` and `#[handles(actor_core::Stop)]` are refused, and a
+//! message type of your own called `Stop` is handled by writing its path,
+//! `#[handles(self::Stop)]` or `#[handles(control::Stop)]` (`tests/pass/own-message-named-stop.rs`).
+//!
+//! ## Rejected forms
+//!
+//! Each is an error on the tokens at fault, saying what to write instead; all the
+//! mistakes of one block are reported in one build (`several-mistakes-in-one-block`).
+//! The case named is `ui-tests/tests/ui/<case>.rs`, with the full error in its `.stderr`.
+//!
+//! | you wrote | the error says | case |
+//! |---|---|---|
+//! | `#[actor] struct A;` (or an enum, a trait, a fn) | `#[actor]` goes on the `impl` block that holds the handlers | `actor-on-struct` |
+//! | `#[actor] impl Trait for A` | `#[actor]` goes on an inherent impl block: write `impl A { .. }` | `actor-on-trait-impl` |
+//! | `#[actor] impl<T> A<T>` | generic actors are not supported: make the actor a concrete type | `actor-on-generic-impl` |
+//! | `#[actor] impl A where ..` | remove the `where` clause | `actor-on-impl-with-where-clause` |
+//! | `#[actor] unsafe impl A` | the compiler's "inherent impls cannot be unsafe", then: remove `unsafe` | `actor-on-unsafe-impl` |
+//! | `#[actor(threads = 2)]` | `#[actor]` takes no arguments | `actor-with-arguments` |
+//! | `#[handles]` | needs the message type: write `#[handles(MessageType)]` | `handles-without-type` |
+//! | `#[handles()]` | empty: write the message type | `handles-empty` |
+//! | `#[handles(Ping, Pong)]` | one message type per handler | `handles-two-types` |
+//! | `#[handles("Ping")]` | takes the message type itself | `handles-not-a-type` |
+//! | `#[handles(Ping)] fn f(&mut self, msg: Pong)` | declared with `Ping` but takes a `Pong`: write `msg: Ping` | `handles-other-type-than-parameter` |
+//! | two `#[handles(Ping)]` methods | `Ping` is handled twice, with a second error at the first handler | `message-handled-twice` |
+//! | `#[handles(Stop)]` | every actor already handles `Stop`: write an `#[on_stop]` hook | `handles-stop` |
+//! | `#[handles(..)]` outside an `#[actor]` block | add `#[actor]` above the `impl` | `handles-outside-actor`, `on-start-outside-actor` |
+//! | `#[handles(..)]` on a const, type or macro of the block | this attribute marks a method | `handles-on-associated-const` |
+//! | `#[handles(..)]` not imported | the compiler's "cannot find attribute `handles`" | `handles-not-imported` |
+//! | two roles on one method | `f` already has a role | `two-roles-on-one-method` |
+//! | `fn f(&mut self)` | takes the message after `self`: write `fn f(&mut self, msg: Ping)` | `handler-without-message` |
+//! | `fn f(&mut self, a: Ping, b: Pong)` | takes one message: give `Pong` a method of its own | `handler-two-messages` |
+//! | `fn f(&mut self, msg: &Ping)` | takes the message by value: write `msg: Ping` | `message-by-reference` |
+//! | `fn f(self, msg: Ping)` | borrows the actor: write `&mut self` | `self-by-value`, `hook-self-by-value` |
+//! | `fn f(msg: Ping)` | is a method: add `&mut self` | `missing-self` |
+//! | `async fn f(..)` | cannot be `async`: remove `async` | `async-handler` |
+//! | `unsafe fn f(..)` | cannot be `unsafe fn`: remove `unsafe` | `unsafe-handler` |
+//! | `fn f<T>(..)` | cannot be generic: remove the generic parameters | `generic-handler` |
+//! | `fn f(..) where ..` | cannot have a where clause | `handler-where-clause` |
+//! | `ctx: &Context<Self>` (or by value) | the context comes by mutable reference | `context-by-shared-reference` |
+//! | `ctx: &mut Context<Other>` | the context is this actor's own: write `&mut Context<Self>` | `context-of-another-actor` |
+//! | `fn f(&mut self, ctx: &mut Context<Self>, msg: Ping)` | the message comes first, then the context | `context-before-message` |
+//! | a parameter after the context | too many parameters: remove this one | `handler-parameter-after-context` |
+//! | two `#[handles(other)]` methods | an actor has one catch-all: merge them | `two-catch-alls` |
+//! | `#[handles(other)] fn f(&mut self, msg: Ping)` | the catch-all receives messages of any type: write `msg: DynMessage` | `catch-all-typed-parameter` |
+//! | `#[handles(other)] fn f(&mut self, msg: &DynMessage)` | takes the message by value | `catch-all-by-reference` |
+//! | `#[handles(other)] fn f(..) -> bool` | returns nothing: remove `-> bool` | `catch-all-returns-value` |
+//! | two `#[on_start]` (or `#[on_stop]`) methods | an actor has one such hook: merge them | `two-on-start-hooks`, `two-on-stop-hooks` |
+//! | `#[on_stop(graceful)]` | takes no arguments | `hook-with-arguments` |
+//! | `#[on_start] fn f(&mut self, msg: Ping)` | receives no message: its only parameter after `self` is the context | `hook-with-message-parameter` |
+//! | `#[on_start] fn f(&mut self) -> bool` | returns nothing: remove `-> bool` | `hook-returns-value` |
+//!
+//! For `#[derive(Message)]` and `#[message(..)]`:
+//!
+//! | you wrote | the error says | case |
+//! |---|---|---|
+//! | `#[derive(Message)] union U` | works on structs and enums, not unions | `message-on-union` |
+//! | `struct M<'a>` | a message must own its data: remove the lifetime | `message-with-lifetime` |
+//! | `#[message]` | needs a key: write `#[message(reply = Type)]` | `message-bare` |
+//! | `#[message()]` | empty: write `#[message(reply = Type)]` | `message-empty-parentheses` |
+//! | `#[message = "u64"]` | takes its key in parentheses | `message-name-value` |
+//! | `#[message(response = u64)]` | unknown key: the only key is `reply` | `message-unknown-key` |
+//! | `#[message(reply)]` / `#[message(reply = )]` | `reply` needs a type: write `reply = Type` | `message-missing-value`, `message-empty-value` |
+//! | `reply` given twice | duplicate `reply` key, with a second error at the first | `message-duplicate-key`, `message-duplicate-key-in-one-attribute` |
+//! | `#[message(..)]` on a field or variant | goes on the message type itself | `message-on-field` |
+//!
+//! ## Errors the compiler finds
+//!
+//! Type errors are the compiler's, but the generated code is located at the user's
+//! tokens, so they point there too:
+//!
+//! | mistake | reported at | case |
+//! |---|---|---|
+//! | a handler returns another type than its message's reply | the return type (or the name, if none): "expected `u64`, found `String`", with "expected due to this" at the type in `#[handles(..)]` | `reply-type-mismatch`, `reply-missing`, `reply-to-message-without-reply` |
+//! | `#[handles(M)]` where `M` has no `#[derive(Message)]` | `M` in `#[handles(M)]`: "`M` is not a message" | `message-not-derived` |
+//! | a message field that is not `Send` | the field's type | `message-not-send`, `message-enum-field-not-send` |
+//! | a reply type that is not `Send` | the type in `#[message(reply = ..)]` | `reply-not-send` |
+//! | an actor that is not `Send` | the type in `impl A` | `actor-not-send` |
+//! | `addr.tell(m)`, `bridge.call(&addr, m, ..)`, `addr.recipient::<M>()` of a type the actor does not handle | the call: "`A` does not handle `M`", naming the types it does handle | `tell-unhandled-message`, `call-unhandled-message`, `recipient-of-unhandled-message` |
+//! | `addr.tell(v)` of a value that is not a message | the value: "`&str` is not a message" | `tell-non-message` |
 
 mod actor;
 mod ctxt;
 mod message;
+#[cfg(test)]
+mod snapshots;
+mod span;
 mod symbol;
 
 use proc_macro::TokenStream;
@@ -51,17 +140,17 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
 /// Marks a handler; only meaningful inside an `#[actor]` block, which consumes it.
 #[proc_macro_attribute]
 pub fn handles(args: TokenStream, input: TokenStream) -> TokenStream {
-    actor::misplaced(symbol::HANDLES, args.into(), input.into()).into()
+    actor::method_attribute(symbol::HANDLES, args.into(), input.into()).into()
 }
 
 /// Marks the start hook; only meaningful inside an `#[actor]` block, which consumes it.
 #[proc_macro_attribute]
 pub fn on_start(args: TokenStream, input: TokenStream) -> TokenStream {
-    actor::misplaced(symbol::ON_START, args.into(), input.into()).into()
+    actor::method_attribute(symbol::ON_START, args.into(), input.into()).into()
 }
 
 /// Marks the stop hook; only meaningful inside an `#[actor]` block, which consumes it.
 #[proc_macro_attribute]
 pub fn on_stop(args: TokenStream, input: TokenStream) -> TokenStream {
-    actor::misplaced(symbol::ON_STOP, args.into(), input.into()).into()
+    actor::method_attribute(symbol::ON_STOP, args.into(), input.into()).into()
 }

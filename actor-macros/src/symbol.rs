@@ -1,4 +1,4 @@
-//! Every attribute keyword the macros understand, named once.
+//! Every attribute keyword and every name the macros recognise, named once.
 
 pub const HANDLES: &str = "handles";
 pub const ON_START: &str = "on_start";
@@ -12,3 +12,10 @@ pub const REPLY: &str = "reply";
 pub const CONTEXT: &str = "Context";
 /// The catch-all handler's parameter type.
 pub const DYN_MESSAGE: &str = "DynMessage";
+/// The built-in message every actor already handles.
+pub const STOP: &str = "Stop";
+/// The runtime crate, as a path's first segment.
+pub const ACTOR_CORE: &str = "actor_core";
+/// What `#[actor]` leaves as the argument of each attribute it has read: the attribute
+/// macro then passes the method through, and the user's import of it counts as used.
+pub const CONSUMED: &str = "__consumed_by_actor";

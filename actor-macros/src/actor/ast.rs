@@ -1,18 +1,21 @@
-//! The `#[actor]` block as a small model: the impl block cleaned of our attributes, and
-//! each marked method with its role.
+//! The `#[actor]` block as a small model: the impl block with our attributes marked
+//! consumed, and each marked method with its role.
 
-use syn::{Ident, ImplItem, ItemImpl, Signature, Type};
+use syn::{Attribute, FnArg, Ident, ImplItem, ItemImpl, Signature, Type};
 
 use super::attr::{self, Marked, Role};
 use crate::ctxt::Ctxt;
+use crate::symbol::{ACTOR_CORE, STOP};
 
 pub struct Actor {
-    /// The block as it will be emitted: our attributes removed.
+    /// The block as it will be emitted: our attributes marked consumed.
     pub item: ItemImpl,
     /// The actor's type name (the last segment of the self type).
     pub name: String,
     /// Methods with one of our attributes, in declaration order.
     pub methods: Vec<Method>,
+    /// Our attributes on items that are not methods (consts, types, macros).
+    pub misplaced: Vec<Attribute>,
 }
 
 pub struct Method {
@@ -25,9 +28,23 @@ pub struct Method {
 impl Actor {
     pub fn from_impl(cx: &mut Ctxt, mut item: ItemImpl) -> Self {
         let mut methods = Vec::new();
+        let mut misplaced = Vec::new();
         for impl_item in &mut item.items {
-            let ImplItem::Fn(method) = impl_item else {
-                continue;
+            let method = match impl_item {
+                ImplItem::Fn(method) => method,
+                ImplItem::Const(item) => {
+                    misplaced.extend(attr::take_misplaced(&mut item.attrs));
+                    continue;
+                }
+                ImplItem::Type(item) => {
+                    misplaced.extend(attr::take_misplaced(&mut item.attrs));
+                    continue;
+                }
+                ImplItem::Macro(item) => {
+                    misplaced.extend(attr::take_misplaced(&mut item.attrs));
+                    continue;
+                }
+                _ => continue,
             };
             let mut marks = attr::take(cx, &mut method.attrs).into_iter();
             if let Some(first) = marks.next() {
@@ -43,6 +60,7 @@ impl Actor {
             item,
             name,
             methods,
+            misplaced,
         }
     }
 
@@ -55,7 +73,7 @@ impl Actor {
         self.methods
             .iter()
             .filter_map(|method| match method.role() {
-                Role::Handles(ty) => Some((method, ty)),
+                Role::Handles(ty) => Some((method, &**ty)),
                 _ => None,
             })
     }
@@ -75,10 +93,19 @@ impl Method {
         &self.sig.ident
     }
 
-    /// Whether the method takes the context as its last parameter; `plain` is how many
-    /// parameters (self included) it has without it.
-    pub fn takes_context(&self, plain: usize) -> bool {
-        self.sig.inputs.len() > plain
+    /// Whether the role passes a message to the method.
+    pub fn takes_message(&self) -> bool {
+        matches!(self.role(), Role::Handles(_) | Role::CatchAll)
+    }
+
+    /// The type of the context parameter, if the method takes one: it comes after the
+    /// receiver and the message (if any).
+    pub fn context(&self) -> Option<&Type> {
+        let position = 1 + usize::from(self.takes_message());
+        match self.sig.inputs.iter().nth(position) {
+            Some(FnArg::Typed(param)) => Some(&param.ty),
+            _ => None,
+        }
     }
 }
 
@@ -97,4 +124,20 @@ fn type_name(ty: &Type) -> String {
 /// A type as the user wrote it, without token spacing: `Vec<i64>`, `msg::Ping`.
 pub fn type_key(ty: &Type) -> String {
     quote::quote!(#ty).to_string().replace(' ', "")
+}
+
+/// Whether `ty` names the runtime's built-in `Stop`, as far as a macro can tell from the
+/// way it is written: a bare `Stop` (the prelude's) or a path through `actor_core`.
+pub fn is_core_stop(ty: &Type) -> bool {
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let segments = &path.path.segments;
+    let is_stop = segments.last().is_some_and(|last| last.ident == STOP);
+    let bare = path.qself.is_none() && segments.len() == 1 && path.path.leading_colon.is_none();
+    let from_core = path.qself.is_none()
+        && segments
+            .first()
+            .is_some_and(|first| first.ident == ACTOR_CORE);
+    is_stop && (bare || from_core)
 }

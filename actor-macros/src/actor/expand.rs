@@ -5,45 +5,74 @@
 //! - `enum __ActorDispatch { __M0(Msg0, ReplyTo<Reply0>), .. }`, carried by the mailbox;
 //! - `impl Actor for A`: the dispatch `match`, dynamic conversion, hooks, registry;
 //! - `impl Handler<Msg> for A` per handler: packing a message into mail.
+//!
+//! Code that can fail to type-check is located at the user's tokens (the message type in
+//! `#[handles(..)]`, the handler's return type, the context parameter), so the compiler's
+//! errors point there and not at `#[actor]`.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
 use quote::{format_ident, quote, quote_spanned};
-use syn::spanned::Spanned;
-use syn::{ReturnType, Type};
+use syn::{Ident, ReturnType, Type};
 
-use super::ast::{type_key, Actor, Method};
+use super::ast::{is_core_stop, type_key, Actor, Method};
 use super::attr::Role;
+use crate::span::{at, at_range, of, relocated};
+
+/// `::actor_core::__private`: every runtime item generated code names.
+fn private() -> TokenStream {
+    private_at(Span::call_site())
+}
+
+/// `::actor_core::__private`, located at `span` along with the code that names it.
+fn private_at(span: Span) -> TokenStream {
+    quote_spanned!(span=> ::actor_core::__private)
+}
+
+/// One `#[handles(M)]` method and its place in the dispatch enum.
+struct Typed<'a> {
+    method: &'a Method,
+    ty: &'a Type,
+    index: usize,
+}
+
+impl Typed<'_> {
+    /// The dispatch variant, `__M0`, with the span of the code that names it: an
+    /// identifier located elsewhere than its neighbours would stretch their reported
+    /// range to `#[actor]`.
+    fn variant(&self, span: Span) -> Ident {
+        format_ident!("__M{}", self.index, span = span)
+    }
+}
 
 pub fn actor(actor: &Actor) -> TokenStream {
     let item = &actor.item;
     let self_ty = actor.self_ty();
     let name = &actor.name;
-    let private = quote!(::actor_core::__private);
+    let private = private();
     let result = quote!(::core::result::Result);
 
-    let handlers: Vec<(&Method, &Type)> = actor.handlers().collect();
-    let variants: Vec<_> = (0..handlers.len())
-        .map(|i| format_ident!("__M{}", i))
+    let typed: Vec<Typed> = actor
+        .handlers()
+        .enumerate()
+        .map(|(index, (method, ty))| Typed { method, ty, index })
         .collect();
-    let types: Vec<&Type> = handlers.iter().map(|(_, ty)| *ty).collect();
-    let names: Vec<String> = types.iter().map(|ty| type_key(ty)).collect();
+    let names: Vec<String> = typed.iter().map(|typed| type_key(typed.ty)).collect();
 
-    let arms = handlers
-        .iter()
-        .zip(&variants)
-        .map(|((method, _), variant)| {
-            let call = call(method, 2, quote!(__msg,));
-            // Spanned at the handler's return type, so a reply type mismatch points there.
-            let span = match &method.sig.output {
-                ReturnType::Type(_, ty) => ty.span(),
-                ReturnType::Default => method.ident().span(),
-            };
-            let complete = quote_spanned!(span=> __reply.complete(|| #call));
-            quote!(__ActorDispatch::#variant(__msg, __reply) => #complete,)
-        });
+    // Located at `M` as a whole (variant names are not hygienic), so that a message type
+    // that is not a `Message` is reported there.
+    let variant_defs = typed.iter().map(|typed| {
+        let ty = typed.ty;
+        let variant = typed.variant(of(ty));
+        let reply = reply_slot(ty);
+        quote_spanned!(of(ty)=> #variant(#ty, #reply))
+    });
+    let arms = typed.iter().map(dispatch_arm);
+    let from_dyn_steps = typed.iter().map(from_dyn_step);
+    let into_dyn_arms = typed.iter().map(into_dyn_arm);
+    let handler_impls = typed.iter().map(handler_impl);
 
     let catch_all = actor.hook(|role| matches!(role, Role::CatchAll)).map(|method| {
-        let call = call(method, 2, quote!(__msg,));
+        let call = call(method, quote!(__msg,), at_range(method.ident()));
         quote! {
             fn __catch_all(&mut self, __msg: #private::DynMessage, __ctx: &mut #private::Context<Self>) {
                 #call;
@@ -53,8 +82,8 @@ pub fn actor(actor: &Actor) -> TokenStream {
     let has_catch_all = catch_all.is_some();
     let hook = |wanted: fn(&Role) -> bool, fn_name: &str| {
         actor.hook(wanted).map(|method| {
-            let fn_name = syn::Ident::new(fn_name, Span::call_site());
-            let call = call(method, 1, quote!());
+            let fn_name = Ident::new(fn_name, Span::call_site());
+            let call = call(method, quote!(), at_range(method.ident()));
             quote! {
                 fn #fn_name(&mut self, __ctx: &mut #private::Context<Self>) {
                     #call;
@@ -64,28 +93,7 @@ pub fn actor(actor: &Actor) -> TokenStream {
     };
     let on_start = hook(|role| matches!(role, Role::OnStart), "__on_start");
     let on_stop = hook(|role| matches!(role, Role::OnStop), "__on_stop");
-
-    let handler_impls = types.iter().zip(&variants).map(|(ty, variant)| {
-        quote! {
-            #[automatically_derived]
-            impl #private::Handler<#ty> for #self_ty {
-                #[inline]
-                fn __pack(
-                    __msg: #ty,
-                    __reply: #private::ReplyTo<<#ty as #private::Message>::Reply>,
-                ) -> #private::Mail<Self> {
-                    #private::Mail::Typed(__ActorDispatch::#variant(__msg, __reply))
-                }
-
-                fn __unpack(__mail: #private::Mail<Self>) -> #ty {
-                    match __mail {
-                        #private::Mail::Typed(__ActorDispatch::#variant(__msg, _)) => __msg,
-                        _ => #private::__mismatched_mail(),
-                    }
-                }
-            }
-        }
-    });
+    let actor_header = actor_header(self_ty);
 
     quote! {
         #item
@@ -94,11 +102,12 @@ pub fn actor(actor: &Actor) -> TokenStream {
             #[doc(hidden)]
             #[allow(private_interfaces, non_camel_case_types)]
             pub enum __ActorDispatch {
-                #( #variants(#types, #private::ReplyTo<<#types as #private::Message>::Reply>), )*
+                #(#variant_defs,)*
             }
 
-            #[automatically_derived]
-            impl #private::Actor for #self_ty {
+            type __Self = #self_ty;
+
+            #actor_header {
                 const NAME: &'static str = #name;
                 const HANDLES: &'static [&'static str] = &[#(#names),*];
                 const __CATCH_ALL: bool = #has_catch_all;
@@ -115,20 +124,13 @@ pub fn actor(actor: &Actor) -> TokenStream {
                 #[allow(unused_mut)]
                 fn __from_dyn(__msg: #private::DynMessage) -> #result<__ActorDispatch, #private::DynMessage> {
                     let mut __msg = __msg;
-                    #(
-                        __msg = match __msg.downcast::<#types>() {
-                            #result::Ok(__typed) => {
-                                return #result::Ok(__ActorDispatch::#variants(__typed, #private::ReplyTo::none()));
-                            }
-                            #result::Err(__other) => __other,
-                        };
-                    )*
+                    #(#from_dyn_steps)*
                     #result::Err(__msg)
                 }
 
                 fn __into_dyn(__msg: __ActorDispatch) -> #private::DynMessage {
                     match __msg {
-                        #( __ActorDispatch::#variants(__msg, _) => #private::DynMessage::new(__msg), )*
+                        #(#into_dyn_arms)*
                     }
                 }
 
@@ -142,10 +144,192 @@ pub fn actor(actor: &Actor) -> TokenStream {
     }
 }
 
-/// `Self::method(self, <message>, __ctx)`, passing the context only if the method takes
-/// it; `plain` is the method's parameter count without the context.
-fn call(method: &Method, plain: usize, message: TokenStream) -> TokenStream {
+/// `impl Actor for __Self`, located at the actor's type in `impl A`. `__Self` is the
+/// alias `type __Self = A;`, so that each impl header can be located where it belongs.
+fn actor_header(self_ty: &Type) -> TokenStream {
+    let private = private_at(of(self_ty));
+    quote_spanned! {of(self_ty)=>
+        #[automatically_derived]
+        impl #private::Actor for __Self
+    }
+}
+
+/// `ReplyTo<<M as Message>::Reply>`, located at `M` so that "`M` is not a message"
+/// points at the type in `#[handles(M)]`.
+fn reply_slot(ty: &Type) -> TokenStream {
+    let private = private_at(of(ty));
+    quote_spanned!(of(ty)=> #private::ReplyTo<<#ty as #private::Message>::Reply>)
+}
+
+/// `__ActorDispatch::__M0(__msg, __reply) => __reply.complete(|| <call>),`, the call
+/// bound to the reply type: a handler returning another type is a mismatch located at
+/// its return type (or its name, if it has none), expected because of the message type
+/// in `#[handles(..)]`.
+fn dispatch_arm(typed: &Typed) -> TokenStream {
+    let Typed { method, ty, .. } = typed;
+    let variant = typed.variant(at(ty));
+    let returns = match &method.sig.output {
+        ReturnType::Type(_, ty) => at_range(ty),
+        ReturnType::Default => at_range(method.ident()),
+    };
+    let call = call(method, quote!(__msg,), returns);
+    // The rest of the arm is located at `M` (with call-site hygiene, for its locals), so
+    // that "`M` is not a message" is reported there and not at `#[actor]`.
+    let private = private_at(at(ty));
+    let ty = relocated(ty);
+    quote_spanned! {at(&ty)=>
+        __ActorDispatch::#variant(__msg, __reply) => __reply.complete(|| {
+            let __value: <#ty as #private::Message>::Reply = #call;
+            __value
+        }),
+    }
+}
+
+/// One arm of `__into_dyn`: typed mail back as a dynamic message.
+fn into_dyn_arm(typed: &Typed) -> TokenStream {
+    let ty = typed.ty;
+    let variant = typed.variant(at(ty));
+    let private = private_at(at(ty));
+    quote_spanned! {at(ty)=>
+        __ActorDispatch::#variant(__msg, _) => #private::DynMessage::new(__msg),
+    }
+}
+
+/// One step of `__from_dyn`: the dynamic message as `M`, or on to the next type.
+fn from_dyn_step(typed: &Typed) -> TokenStream {
+    let ty = typed.ty;
+    let variant = typed.variant(at(ty));
+    let private = private_at(at(ty));
+    let ty = relocated(ty);
+    quote_spanned! {at(&ty)=>
+        __msg = match __msg.downcast::<#ty>() {
+            ::core::result::Result::Ok(__typed) => {
+                return ::core::result::Result::Ok(
+                    __ActorDispatch::#variant(__typed, #private::ReplyTo::none()),
+                );
+            }
+            ::core::result::Result::Err(__other) => __other,
+        };
+    }
+}
+
+/// `impl Handler<M> for __Self`, located at `M` in `#[handles(M)]`: what "`A` does not
+/// handle `N`, but it handles `M`" points at.
+fn handler_header(ty: &Type) -> TokenStream {
+    let private = private_at(of(ty));
+    quote_spanned! {of(ty)=>
+        #[automatically_derived]
+        impl #private::Handler<#ty> for __Self
+    }
+}
+
+/// `impl Handler<M> for A`: packing a message into mail. All of it is located at `M`
+/// (its locals are its own, so no hygiene is at stake), so that the compiler reports the
+/// impl there and not at `#[actor]`.
+fn handler_impl(typed: &Typed) -> TokenStream {
+    let ty = typed.ty;
+    let variant = typed.variant(of(ty));
+    let private = private_at(of(ty));
+    let header = handler_header(ty);
+    let reply = reply_slot(ty);
+    quote_spanned! {of(ty)=>
+        #header {
+            #[inline]
+            fn __pack(__msg: #ty, __reply: #reply) -> #private::Mail<Self> {
+                #private::Mail::Typed(__ActorDispatch::#variant(__msg, __reply))
+            }
+
+            fn __unpack(__mail: #private::Mail<Self>) -> #ty {
+                match __mail {
+                    #private::Mail::Typed(__ActorDispatch::#variant(__msg, _)) => __msg,
+                    _ => #private::__mismatched_mail(),
+                }
+            }
+        }
+    }
+}
+
+/// `Self::method(self, <message>, __ctx)`, located from `first` to `last`, passing the
+/// context (located at the user's context parameter) only if the method takes it.
+fn call(method: &Method, message: TokenStream, (first, last): (Span, Span)) -> TokenStream {
     let ident = method.ident();
-    let ctx = method.takes_context(plain).then(|| quote!(__ctx));
-    quote!(Self::#ident(self, #message #ctx))
+    let ctx = method.context().map(|ty| quote_spanned!(at(ty)=> __ctx));
+    let mut args = Group::new(
+        Delimiter::Parenthesis,
+        quote_spanned!(first=> self, #message #ctx),
+    );
+    args.set_span(last);
+    quote_spanned!(first=> Self::#ident #args)
+}
+
+/// What goes out when the block has errors: the block itself and an `impl Actor` that
+/// handles only `Stop`, plus `impl Handler<M>` for each declared message type, so that
+/// uses of the actor elsewhere (`spawn`, `tell`, `Context<Self>`) raise no errors of their
+/// own and the user sees just the mistakes in the block. Left out where the block is
+/// not a concrete inherent impl, since there is no single actor type to implement for.
+pub fn fallback(actor: &Actor) -> TokenStream {
+    let mut item = actor.item.clone();
+    // Already reported: the compiler need not report it again.
+    item.unsafety = None;
+    if item.trait_.is_some() || !item.generics.params.is_empty() {
+        return quote!(#item);
+    }
+    let self_ty = actor.self_ty();
+    let name = &actor.name;
+    let private = private();
+    let mut seen = Vec::new();
+    let handler_impls = actor.handlers().filter_map(|(_, ty)| {
+        let key = type_key(ty);
+        if seen.contains(&key) || is_core_stop(ty) {
+            return None;
+        }
+        seen.push(key);
+        let header = handler_header(ty);
+        let reply = reply_slot(ty);
+        let private = private_at(of(ty));
+        Some(quote_spanned! {of(ty)=>
+            #header {
+                fn __pack(_: #ty, _: #reply) -> #private::Mail<Self> {
+                    #private::__mismatched_mail()
+                }
+
+                fn __unpack(_: #private::Mail<Self>) -> #ty {
+                    #private::__mismatched_mail()
+                }
+            }
+        })
+    });
+    let handler_impls: Vec<TokenStream> = handler_impls.collect();
+    let actor_header = actor_header(self_ty);
+    quote! {
+        #item
+
+        const _: () = {
+            #[doc(hidden)]
+            pub enum __ActorDispatch {}
+
+            type __Self = #self_ty;
+
+            #actor_header {
+                const NAME: &'static str = #name;
+                const HANDLES: &'static [&'static str] = &[];
+                const __CATCH_ALL: bool = false;
+                type Dispatch = __ActorDispatch;
+
+                fn __dispatch(&mut self, __msg: __ActorDispatch, _: &mut #private::Context<Self>) {
+                    match __msg {}
+                }
+
+                fn __from_dyn(__msg: #private::DynMessage) -> ::core::result::Result<__ActorDispatch, #private::DynMessage> {
+                    ::core::result::Result::Err(__msg)
+                }
+
+                fn __into_dyn(__msg: __ActorDispatch) -> #private::DynMessage {
+                    match __msg {}
+                }
+            }
+
+            #(#handler_impls)*
+        };
+    }
 }

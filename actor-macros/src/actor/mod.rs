@@ -22,27 +22,30 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
         Item::Impl(item) => item,
         other => {
             cx.syn_error(valid::not_an_impl(&other));
-            cx.check()?;
-            unreachable!("an error was just recorded")
+            return cx.check().map(|()| TokenStream::new());
         }
     };
     let actor = ast::Actor::from_impl(&mut cx, item);
     valid::check(&mut cx, &actor);
     match cx.check() {
-        // The block still goes out, cleaned of our attributes, so its methods exist and
+        // The block still goes out, with a stand-in actor impl, so its methods exist and
         // the user sees only the errors that matter.
         Err(errors) => {
-            let item = &actor.item;
+            let fallback = expand::fallback(&actor);
             let errors = errors.into_compile_error();
-            Ok(quote!(#item #errors))
+            Ok(quote!(#fallback #errors))
         }
         Ok(()) => Ok(expand::actor(&actor)),
     }
 }
 
-/// `#[handles]`, `#[on_start]` or `#[on_stop]` outside an `#[actor]` block: the item
-/// stays as written, with an error saying where the attribute belongs.
-pub fn misplaced(name: &str, args: TokenStream, input: TokenStream) -> TokenStream {
+/// `#[handles]`, `#[on_start]` or `#[on_stop]`: inside an `#[actor]` block, already read
+/// and marked consumed, so the method passes through; anywhere else, the item stays as
+/// written, with an error saying where the attribute belongs.
+pub fn method_attribute(name: &str, args: TokenStream, input: TokenStream) -> TokenStream {
+    if attr::is_consumed(&args) {
+        return input;
+    }
     let at = match syn::parse2::<syn::ImplItemFn>(input.clone()) {
         Ok(method) => method.sig.ident.into_token_stream(),
         Err(_) if !args.is_empty() => args,

@@ -1,17 +1,19 @@
-//! Every rule of `#[actor]`, each failure an error on the tokens at fault.
+//! Every rule of `#[actor]`, each failure an error on the tokens at fault. Each rule has a
+//! compile-fail case in `ui-tests/tests/ui/`, named in the crate docs.
 
 use std::collections::HashMap;
 
-use syn::{FnArg, Item, PathArguments, ReturnType, Signature, Type};
+use quote::ToTokens;
+use syn::{FnArg, GenericArgument, Item, PatType, PathArguments, ReturnType, Type};
 
-use super::ast::{type_key, Actor, Method};
+use super::ast::{is_core_stop, type_key, Actor, Method};
 use super::attr::Role;
 use crate::ctxt::Ctxt;
 use crate::symbol::{CONTEXT, DYN_MESSAGE};
 
 /// `#[actor]` on something other than an impl block.
 pub fn not_an_impl(item: &Item) -> syn::Error {
-    let (tokens, what): (&dyn quote::ToTokens, &str) = match item {
+    let (tokens, what): (&dyn ToTokens, &str) = match item {
         Item::Struct(s) => (&s.struct_token, "a struct"),
         Item::Enum(e) => (&e.enum_token, "an enum"),
         Item::Trait(t) => (&t.trait_token, "a trait"),
@@ -28,6 +30,12 @@ pub fn not_an_impl(item: &Item) -> syn::Error {
 
 pub fn check(cx: &mut Ctxt, actor: &Actor) {
     check_block(cx, actor);
+    for attr in &actor.misplaced {
+        cx.error_spanned_by(
+            attr,
+            "this attribute marks a method: put it on a `fn` of the block, as in `#[handles(Ping)] fn on_ping(&mut self, msg: Ping)`",
+        );
+    }
     for method in &actor.methods {
         for extra in &method.extra {
             cx.error_spanned_by(
@@ -38,7 +46,10 @@ pub fn check(cx: &mut Ctxt, actor: &Actor) {
                 ),
             );
         }
-        check_signature(cx, method);
+        if let Role::Handles(ty) = method.role() {
+            check_not_stop(cx, ty);
+        }
+        Signature::new(cx, actor, method).check();
     }
     check_unique(cx, actor);
 }
@@ -62,114 +73,40 @@ fn check_block(cx: &mut Ctxt, actor: &Actor) {
     } else if let Some(where_clause) = &item.generics.where_clause {
         cx.error_spanned_by(
             where_clause,
-            "#[actor] does not support where clauses: an actor is a concrete type",
+            "#[actor] does not support where clauses: an actor is a concrete type; remove the `where` clause",
         );
     }
     if let Some(unsafety) = &item.unsafety {
-        cx.error_spanned_by(unsafety, "#[actor] blocks cannot be `unsafe impl`");
-    }
-}
-
-/// What a role expects after the receiver: the message (if any), then an optional context.
-fn check_signature(cx: &mut Ctxt, method: &Method) {
-    let sig = &method.sig;
-    let what = match method.role() {
-        Role::Handles(_) => "a handler",
-        Role::CatchAll => "the catch-all handler",
-        Role::OnStart => "an #[on_start] hook",
-        Role::OnStop => "an #[on_stop] hook",
-    };
-    if let Some(asyncness) = &sig.asyncness {
-        cx.error_spanned_by(
-            asyncness,
-            format_args!("{what} runs on the actor's thread and cannot be `async`: remove `async`"),
-        );
-    }
-    if let Some(unsafety) = &sig.unsafety {
         cx.error_spanned_by(
             unsafety,
-            format_args!("{what} cannot be `unsafe fn`: keep unsafe blocks inside its body"),
+            "an #[actor] block is a plain `impl`: remove `unsafe`",
         );
     }
-    if !sig.generics.params.is_empty() {
-        cx.error_spanned_by(
-            &sig.generics,
-            format_args!("{what} cannot be generic: it handles exactly the type it names"),
-        );
-    } else if let Some(where_clause) = &sig.generics.where_clause {
-        cx.error_spanned_by(
-            where_clause,
-            format_args!("{what} cannot have a where clause"),
-        );
-    }
-
-    let mut inputs = sig.inputs.iter();
-    match inputs.next() {
-        Some(FnArg::Receiver(receiver))
-            if receiver.reference.is_some() && receiver.colon_token.is_none() => {}
-        Some(FnArg::Receiver(receiver)) => cx.error_spanned_by(
-            receiver,
-            format_args!("{what} borrows the actor: write `&mut self` (or `&self`)"),
-        ),
-        Some(FnArg::Typed(first)) => cx.error_spanned_by(
-            first,
-            format_args!(
-                "{what} is a method: its first parameter must be `&mut self` (or `&self`)"
-            ),
-        ),
-        None => {
-            cx.error_spanned_by(
-                &sig.ident,
-                format_args!(
-                    "{what} is a method: its first parameter must be `&mut self` (or `&self`)"
-                ),
-            );
-            return;
-        }
-    }
-
-    let message = match method.role() {
-        Role::Handles(ty) => Some(Expected::Type(ty)),
-        Role::CatchAll => Some(Expected::Dynamic),
-        Role::OnStart | Role::OnStop => None,
-    };
-    if let Some(expected) = &message {
-        match inputs.next() {
-            Some(FnArg::Typed(param)) => check_message_param(cx, &param.ty, expected, what),
-            Some(FnArg::Receiver(_)) | None => {
-                let write = expected.describe();
-                cx.error_spanned_by(
-                    &sig.ident,
-                    format_args!("{what} takes the message after `self`: write `msg: {write}`"),
-                );
-                return;
-            }
-        }
-    }
-    if let Some(param) = inputs.next() {
-        if let FnArg::Typed(param) = param {
-            if !is_context(&param.ty) {
-                let why = if message.is_some() {
-                    format!("{what} takes one message; its only other parameter is the context: write `ctx: &mut Context<Self>`")
-                } else {
-                    format!("{what} takes no message; its only parameter after `self` is the context: write `ctx: &mut Context<Self>`")
-                };
-                cx.error_spanned_by(&param.ty, why);
-            }
-        }
-    }
-    for extra in inputs {
-        cx.error_spanned_by(
-            extra,
-            format_args!(
-                "too many parameters: {what} takes `&mut self`{} and optionally `ctx: &mut Context<Self>`",
-                if message.is_some() { ", the message" } else { "" }
-            ),
-        );
-    }
-    check_output(cx, sig, method.role(), what);
 }
 
+/// `actor_core::Stop` is handled by every actor already. A macro sees names, not types,
+/// so the rule goes by how the type is written (see `is_core_stop`); a user's own `Stop`
+/// is named by another path (`self::Stop`, `control::Stop`).
+fn check_not_stop(cx: &mut Ctxt, ty: &Type) {
+    if is_core_stop(ty) {
+        cx.error_spanned_by(
+            ty,
+            "every actor already handles `Stop`: to run code when the actor stops, write an `#[on_stop] fn stopped(&mut self)` hook instead; if `Stop` is a message type of your own, name it by its path (`#[handles(self::Stop)]`) or rename it",
+        );
+    }
+}
+
+/// What a role expects after the receiver: the message (if any), then an optional
+/// context.
+struct Signature<'a> {
+    cx: &'a mut Ctxt,
+    actor: &'a Actor,
+    method: &'a Method,
+    /// "a handler", "an #[on_start] hook", ...: the subject of every message.
+    what: &'static str,
+}
+
+/// The message a role takes.
 enum Expected<'a> {
     Type(&'a Type),
     Dynamic,
@@ -184,124 +121,352 @@ impl Expected<'_> {
     }
 }
 
-fn check_message_param(cx: &mut Ctxt, ty: &Type, expected: &Expected, what: &str) {
-    if let Type::Reference(reference) = ty {
-        cx.error_spanned_by(
+impl<'a> Signature<'a> {
+    fn new(cx: &'a mut Ctxt, actor: &'a Actor, method: &'a Method) -> Self {
+        let what = match method.role() {
+            Role::Handles(_) => "a handler",
+            Role::CatchAll => "the catch-all handler",
+            Role::OnStart => "an #[on_start] hook",
+            Role::OnStop => "an #[on_stop] hook",
+        };
+        Signature {
+            cx,
+            actor,
+            method,
+            what,
+        }
+    }
+
+    fn expected(&self) -> Option<Expected<'a>> {
+        match self.method.role() {
+            Role::Handles(ty) => Some(Expected::Type(ty)),
+            Role::CatchAll => Some(Expected::Dynamic),
+            Role::OnStart | Role::OnStop => None,
+        }
+    }
+
+    /// The whole signature the role wants, for messages: `fn on_ping(&mut self, msg: Ping)`.
+    fn model(&self, with_context: bool) -> String {
+        let message = self
+            .expected()
+            .map(|expected| format!(", msg: {}", expected.describe()))
+            .unwrap_or_default();
+        let context = if with_context {
+            ", ctx: &mut Context<Self>"
+        } else {
+            ""
+        };
+        format!("fn {}(&mut self{message}{context})", self.method.ident())
+    }
+
+    fn check(mut self) {
+        self.check_qualifiers();
+        let sig = &self.method.sig;
+        let mut inputs = sig.inputs.iter().peekable();
+        match inputs.peek() {
+            Some(FnArg::Receiver(receiver)) => {
+                if receiver.reference.is_none() || receiver.colon_token.is_some() {
+                    self.cx.error_spanned_by(
+                        receiver,
+                        format_args!(
+                            "{} borrows the actor: write `&mut self` (or `&self`)",
+                            self.what
+                        ),
+                    );
+                }
+                inputs.next();
+            }
+            // The parameters are checked on as if `&mut self` were there.
+            Some(FnArg::Typed(first)) => self.cx.error_spanned_by(
+                first,
+                format_args!(
+                    "{} is a method: add `&mut self` (or `&self`) as its first parameter",
+                    self.what
+                ),
+            ),
+            None => {
+                self.cx.error_spanned_by(
+                    &sig.ident,
+                    format_args!("{} is a method: write `{}`", self.what, self.model(false)),
+                );
+                return;
+            }
+        }
+
+        if let Some(expected) = self.expected() {
+            match inputs.next() {
+                Some(FnArg::Typed(param)) if is_context(&param.ty) => {
+                    self.cx.error_spanned_by(
+                        param,
+                        format_args!(
+                            "the message comes first, then the context: write `{}`",
+                            self.model(true)
+                        ),
+                    );
+                    return;
+                }
+                Some(FnArg::Typed(param)) => self.check_message(param, &expected),
+                Some(receiver @ FnArg::Receiver(_)) => {
+                    self.cx
+                        .error_spanned_by(receiver, "`self` comes first, and only once");
+                    return;
+                }
+                None => {
+                    self.cx.error_spanned_by(
+                        &sig.ident,
+                        format_args!(
+                            "{} takes the message after `self`: write `{}`",
+                            self.what,
+                            self.model(false)
+                        ),
+                    );
+                    return;
+                }
+            }
+        }
+        if let Some(param) = inputs.next() {
+            self.check_context(param);
+        }
+        for extra in inputs {
+            self.cx.error_spanned_by(
+                extra,
+                format_args!(
+                    "too many parameters: remove this one; {} is written `{}`",
+                    self.what,
+                    self.model(true)
+                ),
+            );
+        }
+        self.check_output();
+    }
+
+    fn check_qualifiers(&mut self) {
+        let sig = &self.method.sig;
+        let what = self.what;
+        if let Some(asyncness) = &sig.asyncness {
+            self.cx.error_spanned_by(
+                asyncness,
+                format_args!(
+                    "{what} runs on the actor's thread and cannot be `async`: remove `async`"
+                ),
+            );
+        }
+        if let Some(unsafety) = &sig.unsafety {
+            self.cx.error_spanned_by(
+                unsafety,
+                format_args!(
+                    "{what} cannot be `unsafe fn`: remove `unsafe` and keep unsafe blocks inside its body"
+                ),
+            );
+        }
+        if !sig.generics.params.is_empty() {
+            self.cx.error_spanned_by(
+                &sig.generics,
+                format_args!(
+                    "{what} cannot be generic: it is called with exactly the types it names; remove the generic parameters"
+                ),
+            );
+        } else if let Some(where_clause) = &sig.generics.where_clause {
+            self.cx.error_spanned_by(
+                where_clause,
+                format_args!("{what} cannot have a where clause: remove it"),
+            );
+        }
+    }
+
+    fn check_message(&mut self, param: &PatType, expected: &Expected) {
+        let pat = param.pat.to_token_stream();
+        let ty = &*param.ty;
+        if let Type::Reference(reference) = ty {
+            self.cx.error_spanned_by(
+                ty,
+                format_args!(
+                    "{} takes the message by value: write `{pat}: {}`",
+                    self.what,
+                    type_key(&reference.elem)
+                ),
+            );
+            return;
+        }
+        match expected {
+            Expected::Type(declared) => {
+                if type_key(declared) != type_key(ty) {
+                    self.cx.error_spanned_by(
+                        ty,
+                        format_args!(
+                            "this handler is declared with `#[handles({declared})]` but takes a `{taken}`: write `{pat}: {declared}`, or `#[handles({taken})]`",
+                            declared = type_key(declared),
+                            taken = type_key(ty)
+                        ),
+                    );
+                }
+            }
+            Expected::Dynamic => {
+                if !last_segment_is(ty, DYN_MESSAGE) || has_arguments(ty) {
+                    self.cx.error_spanned_by(
+                        ty,
+                        format_args!(
+                            "the catch-all handler receives messages of any type: write `{pat}: DynMessage`; a message of type `{}` needs `#[handles({0})]`",
+                            type_key(ty)
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    fn check_context(&mut self, param: &FnArg) {
+        let FnArg::Typed(param) = param else {
+            self.cx
+                .error_spanned_by(param, "`self` comes first, and only once");
+            return;
+        };
+        let ty = &*param.ty;
+        if !is_context(ty) {
+            let why = match self.method.role() {
+                Role::Handles(_) | Role::CatchAll => format!(
+                    "{} takes one message: give `{}` a `#[handles({1})]` method of its own; after the message comes only `ctx: &mut Context<Self>`",
+                    self.what,
+                    type_key(ty)
+                ),
+                Role::OnStart | Role::OnStop => format!(
+                    "{} receives no message: its only parameter after `self` is `ctx: &mut Context<Self>`",
+                    self.what
+                ),
+            };
+            self.cx.error_spanned_by(ty, why);
+            return;
+        }
+        let pat = param.pat.to_token_stream();
+        match ty {
+            Type::Reference(reference) if reference.mutability.is_some() => {
+                if !self.is_own_context(&reference.elem) {
+                    self.cx.error_spanned_by(
+                        &reference.elem,
+                        format_args!(
+                            "the context is this actor's own: write `{pat}: &mut Context<Self>`"
+                        ),
+                    );
+                }
+            }
+            _ => self.cx.error_spanned_by(
+                ty,
+                format_args!(
+                    "the context comes by mutable reference: write `{pat}: &mut Context<Self>`"
+                ),
+            ),
+        }
+    }
+
+    /// `Context<Self>` or `Context<ThisActor>`.
+    fn is_own_context(&self, context: &Type) -> bool {
+        let Type::Path(path) = context else {
+            return false;
+        };
+        let Some(last) = path.path.segments.last() else {
+            return false;
+        };
+        let PathArguments::AngleBracketed(args) = &last.arguments else {
+            return false;
+        };
+        let mut args = args.args.iter();
+        let (Some(GenericArgument::Type(actor)), None) = (args.next(), args.next()) else {
+            return false;
+        };
+        let actor = type_key(actor);
+        actor == "Self" || actor == type_key(self.actor.self_ty())
+    }
+
+    fn check_output(&mut self) {
+        let ReturnType::Type(_, ty) = &self.method.sig.output else {
+            return;
+        };
+        // A handler's reply type is checked by the compiler, against the message's.
+        if matches!(self.method.role(), Role::Handles(_)) {
+            return;
+        }
+        if matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()) {
+            return;
+        }
+        self.cx.error_spanned_by(
             ty,
-            format_args!("{what} takes the message by value: write `msg: {}`", {
-                let elem = &reference.elem;
-                type_key(elem)
-            }),
+            format_args!(
+                "{} returns nothing: no one waits for its result; remove `-> {}`",
+                self.what,
+                type_key(ty)
+            ),
         );
-        return;
-    }
-    match expected {
-        Expected::Type(declared) => {
-            if type_key(declared) != type_key(ty) {
-                cx.error_spanned_by(
-                    ty,
-                    format_args!(
-                        "this handler is declared with `#[handles({})]` but takes a `{}`: make them the same type",
-                        type_key(declared),
-                        type_key(ty)
-                    ),
-                );
-            }
-        }
-        Expected::Dynamic => {
-            if !last_segment_is(ty, DYN_MESSAGE) {
-                cx.error_spanned_by(
-                    ty,
-                    "the catch-all handler receives messages of any type: write `msg: DynMessage`",
-                );
-            }
-        }
     }
 }
 
-fn check_output(cx: &mut Ctxt, sig: &Signature, role: &Role, what: &str) {
-    let ReturnType::Type(_, ty) = &sig.output else {
-        return;
-    };
-    if matches!(role, Role::Handles(_)) {
-        return;
-    }
-    if matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()) {
-        return;
-    }
-    cx.error_spanned_by(
-        ty,
-        format_args!(
-            "{what} returns nothing: no one waits for its result; remove `-> {}`",
-            type_key(ty)
-        ),
-    );
-}
-
+/// A parameter meant as the context: `Context<..>` by any reference or by value.
 fn is_context(ty: &Type) -> bool {
     match ty {
-        Type::Reference(reference) => {
-            reference.mutability.is_some() && last_segment_is(&reference.elem, CONTEXT)
-        }
-        _ => false,
+        Type::Reference(reference) => last_segment_is(&reference.elem, CONTEXT),
+        other => last_segment_is(other, CONTEXT),
     }
 }
 
 fn last_segment_is(ty: &Type, name: &str) -> bool {
     match ty {
-        Type::Path(path) => path.path.segments.last().is_some_and(|segment| {
-            segment.ident == name
-                && (name == CONTEXT || matches!(segment.arguments, PathArguments::None))
-        }),
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == name),
+        _ => false,
+    }
+}
+
+fn has_arguments(ty: &Type) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| !matches!(segment.arguments, PathArguments::None)),
         _ => false,
     }
 }
 
 /// Each message type handled once; at most one catch-all, one start hook, one stop hook.
 fn check_unique(cx: &mut Ctxt, actor: &Actor) {
-    let mut seen: HashMap<String, &Method> = HashMap::new();
+    let mut seen: HashMap<String, &Type> = HashMap::new();
     for (method, ty) in actor.handlers() {
-        match seen.get(&type_key(ty)) {
+        let key = type_key(ty);
+        match seen.get(&key) {
             Some(first) => {
                 cx.error_spanned_by(
                     ty,
                     format_args!(
-                        "`{}` is handled twice: `{}` already handles it; each message type has one handler",
-                        type_key(ty),
-                        first.ident()
+                        "`{key}` is handled twice: each message type has one handler; remove this `#[handles({key})]` from `{}` or merge it with the first",
+                        method.ident()
                     ),
                 );
-                if let Role::Handles(first_ty) = first.role() {
-                    cx.error_spanned_by(
-                        first_ty,
-                        format_args!("first handler of `{}` is here", type_key(ty)),
-                    );
-                }
+                cx.error_spanned_by(first, format_args!("the first handler of `{key}` is here"));
             }
             None => {
-                seen.insert(type_key(ty), method);
+                seen.insert(key, ty);
             }
         }
     }
-    let unit_roles: [(fn(&Role) -> bool, &str); 3] = [
-        (
-            |role| matches!(role, Role::CatchAll),
-            "catch-all handler `#[handles(other)]`",
-        ),
-        (|role| matches!(role, Role::OnStart), "`#[on_start]` hook"),
-        (|role| matches!(role, Role::OnStop), "`#[on_stop]` hook"),
-    ];
-    for (is_role, name) in unit_roles {
-        let mut found = actor.methods.iter().filter(|method| is_role(method.role()));
-        let Some(first) = found.next() else { continue };
-        for again in found {
-            cx.error_spanned_by(
-                &again.marked.attr,
+    let mut first_of: HashMap<&str, &Method> = HashMap::new();
+    for method in &actor.methods {
+        let Some(name) = method.role().unique_name() else {
+            continue;
+        };
+        match first_of.get(name) {
+            Some(first) => cx.error_spanned_by(
+                &method.marked.attr,
                 format_args!(
-                    "an actor has one {name}, and `{}` is already it: merge the two methods",
-                    first.ident()
+                    "an actor has one {name}, and `{}` is already it: merge `{}` into `{0}`",
+                    first.ident(),
+                    method.ident()
                 ),
-            );
+            ),
+            None => {
+                first_of.insert(name, method);
+            }
         }
     }
 }

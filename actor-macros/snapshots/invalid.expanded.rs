@@ -1,0 +1,64 @@
+// The expansion of invalid; rewrite with `UPDATE_SNAPSHOTS=1 cargo test -p actor-macros`.
+
+impl Broken {
+    #[handles(__consumed_by_actor)]
+    fn on_ping(&mut self, ping: &Ping) {}
+    #[handles(__consumed_by_actor)]
+    async fn on_ping_again(&mut self, ping: Ping) {}
+}
+const _: () = {
+    #[doc(hidden)]
+    pub enum __ActorDispatch {}
+    type __Self = Broken;
+    #[automatically_derived]
+    impl ::actor_core::__private::Actor for __Self {
+        const NAME: &'static str = "Broken";
+        const HANDLES: &'static [&'static str] = &[];
+        const __CATCH_ALL: bool = false;
+        type Dispatch = __ActorDispatch;
+        fn __dispatch(
+            &mut self,
+            __msg: __ActorDispatch,
+            _: &mut ::actor_core::__private::Context<Self>,
+        ) {
+            match __msg {}
+        }
+        fn __from_dyn(
+            __msg: ::actor_core::__private::DynMessage,
+        ) -> ::core::result::Result<
+            __ActorDispatch,
+            ::actor_core::__private::DynMessage,
+        > {
+            ::core::result::Result::Err(__msg)
+        }
+        fn __into_dyn(__msg: __ActorDispatch) -> ::actor_core::__private::DynMessage {
+            match __msg {}
+        }
+    }
+    #[automatically_derived]
+    impl ::actor_core::__private::Handler<Ping> for __Self {
+        fn __pack(
+            _: Ping,
+            _: ::actor_core::__private::ReplyTo<
+                <Ping as ::actor_core::__private::Message>::Reply,
+            >,
+        ) -> ::actor_core::__private::Mail<Self> {
+            ::actor_core::__private::__mismatched_mail()
+        }
+        fn __unpack(_: ::actor_core::__private::Mail<Self>) -> Ping {
+            ::actor_core::__private::__mismatched_mail()
+        }
+    }
+};
+::core::compile_error! {
+    "a handler takes the message by value: write `ping: Ping`"
+}
+::core::compile_error! {
+    "a handler runs on the actor's thread and cannot be `async`: remove `async`"
+}
+::core::compile_error! {
+    "`Ping` is handled twice: each message type has one handler; remove this `#[handles(Ping)]` from `on_ping_again` or merge it with the first"
+}
+::core::compile_error! {
+    "the first handler of `Ping` is here"
+}

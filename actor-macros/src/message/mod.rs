@@ -1,0 +1,19 @@
+//! `#[derive(Message)]`: read the `#[message(..)]` attributes (`attr`), check the item
+//! (`valid`), then emit `impl Message` (`expand`).
+
+mod attr;
+mod expand;
+mod valid;
+
+use proc_macro2::TokenStream;
+use syn::DeriveInput;
+
+use crate::ctxt::Ctxt;
+
+pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
+    let mut cx = Ctxt::default();
+    let reply = attr::reply_type(&mut cx, &input.attrs);
+    valid::check(&mut cx, input);
+    cx.check()?;
+    Ok(expand::message(input, reply))
+}

@@ -1,0 +1,277 @@
+//! A typed `tell` of a small message, and its handling, allocate nothing of the
+//! framework's own.
+//!
+//! What is counted: heap allocations (`alloc`, `alloc_zeroed`, `realloc`), per thread,
+//! by a counting `#[global_allocator]` whose counter is thread-local. A thread reads only
+//! its own count, so the test harness, the other tests and any other thread cannot disturb
+//! the figures, and no figure depends on timing.
+//!
+//! What is compared: the mailbox is a crossbeam *unbounded* channel (list flavor), which
+//! allocates one block per 31 messages on the sending side whatever the message; a raw
+//! crossbeam channel does exactly the same. So each measurement is taken twice, through
+//! the framework and through a raw channel drained by a bare thread, with the two channels
+//! in the same state (the same number of messages sent before the measured window), and
+//! the test asserts that the framework allocates no more than raw crossbeam: on the
+//! sending thread for N tells, and on the receiving thread for handling them (where raw
+//! crossbeam allocates nothing, so neither may the framework). It also checks that the
+//! raw figure is the channel's blocks only (fewer than one allocation per 16 messages),
+//! so "no more than raw" does mean "nothing per message".
+//!
+//! The receiver is held inside a handler (waiting on a gate channel) while the N messages
+//! are queued, so it never blocks on the mailbox during the measured window: a blocking
+//! receive may register with the channel's waker, which can allocate once in a thread's
+//! life, and would make the count depend on timing.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::thread;
+use std::time::Duration;
+
+use actor_core::prelude::*;
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender as Tx};
+
+/// Counts allocations made by the current thread.
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: the counter may be gone while a thread is torn down.
+    let _ = ALLOCATIONS.try_with(|n| n.set(n.get() + 1));
+}
+
+/// Allocations made by this thread so far.
+fn allocations() -> u64 {
+    ALLOCATIONS.with(Cell::get)
+}
+
+// SAFETY: every call is forwarded unchanged to the system allocator; the counter is a
+// const-initialised thread-local `Cell`, which never allocates.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded with the caller's guarantees.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// How many messages each measurement sends: enough to cross many channel blocks.
+const N: u64 = 10_000;
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The small message under test.
+#[derive(Message)]
+struct Small(u64);
+
+/// Holds the actor in its handler until the gate opens, then marks the start of the
+/// measured window on the actor's thread.
+#[derive(Message)]
+struct Hold(Receiver<()>);
+
+/// Ends the window: the actor sends back its thread's allocations since `Hold` let go.
+#[derive(Message)]
+struct Report(Tx<u64>);
+
+/// Sent by `Relay` to `Sink` from inside a handler, for the actor-to-actor case.
+#[derive(Message)]
+#[message(reply = u64)]
+struct Burst {
+    to: Addr<Sink>,
+    n: u64,
+}
+
+#[derive(Default)]
+struct Sink {
+    sum: u64,
+    mark: u64,
+}
+
+#[actor]
+impl Sink {
+    #[handles(Hold)]
+    fn hold(&mut self, Hold(gate): Hold) {
+        gate.recv_timeout(TIMEOUT).expect("the test opens the gate");
+        self.mark = allocations();
+    }
+
+    #[handles(Small)]
+    fn small(&mut self, Small(n): Small) {
+        self.sum += n;
+    }
+
+    #[handles(Report)]
+    fn report(&mut self, Report(to): Report) {
+        let handled = allocations() - self.mark;
+        to.send(handled).expect("the test waits for the report");
+    }
+}
+
+/// Sends `Small`s to a `Sink` from inside its own handler (so each carries it as sender)
+/// and answers its own thread's allocations for them.
+struct Relay;
+
+#[actor]
+impl Relay {
+    #[handles(Burst)]
+    fn burst(&mut self, Burst { to, n }: Burst) -> u64 {
+        let before = allocations();
+        for i in 0..n {
+            to.tell(Small(i)).expect("sink alive");
+        }
+        allocations() - before
+    }
+}
+
+/// Allocations for N messages: on the sending thread, and on the receiving thread while
+/// handling them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Figures {
+    sending: u64,
+    handling: u64,
+}
+
+/// The raw yardstick: a bare thread draining an unbounded channel, held at a gate like
+/// the actor, sent N messages from this thread.
+fn raw_figures() -> Figures {
+    enum Raw {
+        Hold(Receiver<()>),
+        Small(u64),
+        Report(Tx<u64>),
+    }
+    let (tx, rx) = unbounded::<Raw>();
+    let drainer = thread::spawn(move || {
+        let mut sum = 0u64;
+        let mut mark = 0;
+        for msg in rx {
+            match msg {
+                Raw::Hold(gate) => {
+                    gate.recv_timeout(TIMEOUT).expect("the test opens the gate");
+                    mark = allocations();
+                }
+                Raw::Small(n) => sum += n,
+                Raw::Report(to) => {
+                    to.send(allocations() - mark).expect("the test waits");
+                }
+            }
+        }
+        sum
+    });
+    let (open, gate) = bounded(1);
+    let (report_to, report) = bounded(1);
+    tx.send(Raw::Hold(gate)).unwrap();
+
+    let before = allocations();
+    for i in 0..N {
+        tx.send(Raw::Small(i)).unwrap();
+    }
+    let sending = allocations() - before;
+
+    tx.send(Raw::Report(report_to)).unwrap();
+    open.send(()).unwrap();
+    let handling = report.recv_timeout(TIMEOUT).unwrap();
+    drop(tx);
+    assert_eq!(drainer.join().unwrap(), N * (N - 1) / 2);
+    Figures { sending, handling }
+}
+
+/// The framework, same shape: `Hold`, N tells of `Small` through `send`, `Report`.
+fn framework_figures(send: impl FnOnce(&Addr<Sink>) -> u64) -> Figures {
+    let sink = Sink::default().spawn();
+    let (open, gate) = bounded(1);
+    let (report_to, report) = bounded(1);
+    sink.tell(Hold(gate)).unwrap();
+
+    let sending = send(&sink);
+
+    sink.tell(Report(report_to)).unwrap();
+    open.send(()).unwrap();
+    let handling = report.recv_timeout(TIMEOUT).unwrap();
+    let bridge = Bridge::new();
+    assert_eq!(bridge.stop(&[sink.any()], TIMEOUT), [Some(Stopped)]);
+    Figures { sending, handling }
+}
+
+/// Asserts the framework allocates nothing beyond the raw channel's own blocks.
+fn assert_adds_nothing(framework: Figures) {
+    let raw = raw_figures();
+    assert_eq!(
+        raw.handling, 0,
+        "raw crossbeam receiving allocated: {raw:?}"
+    );
+    assert!(
+        raw.sending <= N / 16,
+        "raw crossbeam allocated more than its blocks: {raw:?} for {N} messages"
+    );
+    assert!(
+        framework.sending <= raw.sending,
+        "the framework's sends allocated more than raw crossbeam's for {N} messages: \
+         framework {framework:?}, raw {raw:?}"
+    );
+    assert!(
+        framework.handling <= raw.handling,
+        "handling {N} messages allocated: framework {framework:?}, raw {raw:?}"
+    );
+}
+
+#[test]
+fn addr_tell_from_plain_code_allocates_nothing_of_its_own() {
+    let figures = framework_figures(|sink| {
+        let before = allocations();
+        for i in 0..N {
+            sink.tell(Small(i)).unwrap();
+        }
+        allocations() - before
+    });
+    assert_adds_nothing(figures);
+}
+
+#[test]
+fn recipient_tell_allocates_nothing_of_its_own() {
+    let figures = framework_figures(|sink| {
+        let recipient: Recipient<Small> = sink.recipient();
+        let before = allocations();
+        for i in 0..N {
+            recipient.tell(Small(i)).unwrap();
+        }
+        allocations() - before
+    });
+    assert_adds_nothing(figures);
+}
+
+#[test]
+fn tell_from_inside_a_handler_allocates_nothing_of_its_own() {
+    // The relay's sends stamp the relay as sender; handling them drops that stamp.
+    let relay = Relay.spawn();
+    let bridge = Bridge::new();
+    let figures = framework_figures(|sink| {
+        let burst = Burst {
+            to: sink.clone(),
+            n: N,
+        };
+        bridge.call(&relay, burst, TIMEOUT).expect("relay answers")
+    });
+    assert_adds_nothing(figures);
+    assert_eq!(bridge.stop(&[relay.any()], TIMEOUT), [Some(Stopped)]);
+}

@@ -1,0 +1,6 @@
+use actor_core::prelude::*;
+
+#[actor]
+struct Pinger;
+
+fn main() {}

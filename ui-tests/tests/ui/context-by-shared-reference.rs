@@ -1,0 +1,14 @@
+use actor_core::prelude::*;
+
+#[derive(Message)]
+struct Ping;
+
+struct Pinger;
+
+#[actor]
+impl Pinger {
+    #[handles(Ping)]
+    fn on_ping(&mut self, _ping: Ping, _ctx: &Context<Self>) {}
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use actor_core::prelude::*;
+
+#[derive(Message)]
+struct Ping;
+
+struct Pinger;
+
+impl Pinger {
+    #[handles(Ping)]
+    fn on_ping(&mut self, _ping: Ping) {}
+}
+
+fn main() {}

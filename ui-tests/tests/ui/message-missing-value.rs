@@ -1,0 +1,7 @@
+use actor_core::prelude::*;
+
+#[derive(Message)]
+#[message(reply)]
+struct Count;
+
+fn main() {}
