@@ -82,9 +82,9 @@ fn one_for_all_restarts_every_child() {
         child(&bridge, &supervisor, "a"),
         child(&bridge, &supervisor, "b"),
     );
-    bridge.watch(&b.any());
     crash(&bridge, &a);
-    // The healthy sibling is stopped too, by its supervisor.
+    // The healthy sibling is stopped too, by its supervisor (a late watcher is told too).
+    bridge.watch(&b.any());
     let sibling: Terminated = bridge.receive(WAIT).unwrap().downcast().unwrap();
     assert_eq!(
         (sibling.id(), sibling.reason),
@@ -103,14 +103,15 @@ fn one_for_all_restarts_every_child() {
 fn beyond_its_intensity_the_supervisor_stops_with_its_children() {
     let bridge = Bridge::new();
     let supervisor = supervisor(Strategy::OneForOne, 1);
-    bridge.watch(&supervisor.any());
-    let first = child(&bridge, &supervisor, "a");
-    crash(&bridge, &first);
-    let b = child(&bridge, &supervisor, "b");
-    bridge.watch(&b.any());
     crash(&bridge, &child(&bridge, &supervisor, "a"));
-    // Two crashes within the hour, one restart allowed: the supervisor and b stop.
-    let mut ended: Vec<(ActorId, StopReason)> = (0..2)
+    let (a, b) = (child(&bridge, &supervisor, "a"), child(&bridge, &supervisor, "b"));
+    for watched in [supervisor.any(), a.any(), b.any()] {
+        bridge.watch(&watched);
+    }
+    // A second crash within the hour, one restart allowed: the supervisor stops, and b
+    // with it. The three notices come from three actors, in no fixed order.
+    assert!(matches!(bridge.call(&a, Divide(0), WAIT), Err(CallError::Panicked { .. })));
+    let mut ended: Vec<(ActorId, StopReason)> = (0..3)
         .map(|_| {
             let notice: Terminated = bridge.receive(WAIT).unwrap().downcast().unwrap();
             (notice.id(), notice.reason)
@@ -119,6 +120,7 @@ fn beyond_its_intensity_the_supervisor_stops_with_its_children() {
     ended.sort_by_key(|(id, _)| *id);
     let mut expected = vec![
         (supervisor.id(), StopReason::Requested),
+        (a.id(), StopReason::Panicked("division by zero".to_owned())),
         (b.id(), StopReason::Stopped),
     ];
     expected.sort_by_key(|(id, _)| *id);
