@@ -124,6 +124,7 @@ impl<A: Actor> Shared<A> {
     }
 
     /// Queues mail, or gives it back with the reason it was refused.
+    #[inline(always)]
     pub(crate) fn post(
         &self,
         mail: Mail<A>,
@@ -170,6 +171,7 @@ impl<A: Actor> Shared<A> {
         })
     }
 
+    #[inline(always)]
     pub(crate) fn deliver<M: Message>(
         &self,
         msg: M,
@@ -201,11 +203,19 @@ impl<A: Actor> Shared<A> {
     }
 
     /// Posts the `Released` that a full mailbox refused earlier, if one is owed.
+    #[inline(always)]
     pub(crate) fn retry_release(&self) {
-        if self.release_pending.load(Ordering::Acquire)
-            && self
-                .post(Mail::Released, Sender::Nobody, Wait::Never)
-                .is_ok()
+        if self.release_pending.load(Ordering::Acquire) {
+            self.retry_release_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn retry_release_slow(&self) {
+        if self
+            .post(Mail::Released, Sender::Nobody, Wait::Never)
+            .is_ok()
         {
             self.release_pending.store(false, Ordering::Release);
         }
@@ -424,6 +434,7 @@ impl<A: Actor> Addr<A> {
     /// Sent from inside a handler, the message carries the running actor as its sender;
     /// from plain code, no sender. If the actor has stopped, the message comes back in
     /// the error.
+    #[inline(always)]
     pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
     where
         A: Handler<M>,

@@ -4,7 +4,7 @@
 //! batch on a driver). `tell` reads it to name the sender; `Bridge::call` reads it to
 //! refuse a call an actor makes to itself.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::sync::Arc;
 
 use crate::addr::{AnyAddr, Erased, Sender};
@@ -14,36 +14,52 @@ use crate::id::ActorId;
 thread_local! {
     /// The driver this thread works for, and its thread count.
     static WORKER: Cell<Option<(DriverId, usize)>> = const { Cell::new(None) };
-    static CURRENT: RefCell<Option<Arc<dyn Erased>>> = const { RefCell::new(None) };
+    /// The running actor, lent by the `Entered` guard that owns the reference: a `Copy`
+    /// pointer, so reading it is one TLS load (no `RefCell` flag, no destructor state).
+    static CURRENT: Cell<Option<*const dyn Erased>> = const { Cell::new(None) };
 }
 
 /// The sender to stamp on a message sent from this thread now.
+#[inline]
 pub(crate) fn sender() -> Sender {
-    CURRENT.with_borrow(|current| match current {
-        Some(actor) => Sender::Actor(AnyAddr::from_arc(actor.clone())),
+    match CURRENT.get() {
         None => Sender::Nobody,
-    })
+        Some(ptr) => {
+            // SAFETY: `ptr` came from `Arc::into_raw` in `enter`, and the `Entered` guard
+            // keeps that reference until it puts the previous value back, so the
+            // allocation is alive; we take a strong reference of our own.
+            let actor = unsafe {
+                Arc::increment_strong_count(ptr);
+                Arc::from_raw(ptr)
+            };
+            Sender::Actor(AnyAddr::from_arc(actor))
+        }
+    }
 }
 
 /// The id of the actor running on this thread, if any.
+#[inline]
 pub(crate) fn id() -> Option<ActorId> {
-    CURRENT.with_borrow(|current| current.as_ref().map(|actor| actor.info().id))
+    // SAFETY: as in `sender`, the guard keeps the pointee alive while it is set.
+    CURRENT.get().map(|ptr| unsafe { (*ptr).info().id })
 }
 
 /// Marks `actor` as running on this thread until the guard is dropped.
 pub(crate) fn enter(actor: Arc<dyn Erased>) -> Entered {
-    let previous = CURRENT.with_borrow_mut(|current| current.replace(actor));
+    let previous = CURRENT.replace(Some(Arc::into_raw(actor)));
     Entered { previous }
 }
 
 pub(crate) struct Entered {
-    previous: Option<Arc<dyn Erased>>,
+    previous: Option<*const dyn Erased>,
 }
 
 impl Drop for Entered {
     fn drop(&mut self) {
-        let previous = self.previous.take();
-        CURRENT.with_borrow_mut(|current| *current = previous);
+        if let Some(mine) = CURRENT.replace(self.previous) {
+            // SAFETY: the reference `enter` leaked into the thread-local, taken back once.
+            drop(unsafe { Arc::from_raw(mine) });
+        }
     }
 }
 

@@ -77,8 +77,26 @@ pub struct Stopped;
 /// assert_eq!(back, 42);
 /// ```
 pub struct DynMessage {
-    value: Box<dyn Any + Send>,
-    type_name: &'static str,
+    value: Box<dyn Payload>,
+}
+
+/// A boxed value that knows its type name: keeps `DynMessage` at two words.
+trait Payload: Any + Send {
+    fn type_name(&self) -> &'static str;
+    fn as_any(&self) -> &dyn Any;
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
+}
+
+impl<T: Send + 'static> Payload for T {
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<T>()
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
+        self
+    }
 }
 
 impl DynMessage {
@@ -86,38 +104,39 @@ impl DynMessage {
     pub fn new<T: Send + 'static>(value: T) -> Self {
         DynMessage {
             value: Box::new(value),
-            type_name: std::any::type_name::<T>(),
         }
     }
 
     /// The full type name of the value, as [`std::any::type_name`] gives it.
     pub fn type_name(&self) -> &'static str {
-        self.type_name
+        // Deref first: `Box<dyn Payload>` is itself a `Payload`.
+        (*self.value).type_name()
     }
 
     /// Whether the value is a `T`.
     pub fn is<T: 'static>(&self) -> bool {
-        self.value.is::<T>()
+        (*self.value).as_any().is::<T>()
     }
 
     /// A reference to the value if it is a `T`.
     pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
-        self.value.downcast_ref()
+        (*self.value).as_any().downcast_ref()
     }
 
     /// The value if it is a `T`; otherwise the message itself, unchanged.
     pub fn downcast<T: 'static>(self) -> Result<T, DynMessage> {
-        let DynMessage { value, type_name } = self;
-        match value.downcast::<T>() {
-            Ok(value) => Ok(*value),
-            Err(value) => Err(DynMessage { value, type_name }),
+        if self.is::<T>() {
+            let value = self.value.into_any().downcast::<T>();
+            Ok(*value.unwrap_or_else(|_| unreachable!("checked by `is`")))
+        } else {
+            Err(self)
         }
     }
 }
 
 impl fmt::Debug for DynMessage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "DynMessage({})", self.type_name)
+        write!(f, "DynMessage({})", self.type_name())
     }
 }
 

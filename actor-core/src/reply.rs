@@ -27,7 +27,7 @@ pub(crate) type Outcome<R> = (usize, Result<R, NoReply>);
 /// Generated dispatch code completes it with the handler's return value; users never
 /// build one.
 pub struct ReplyTo<R> {
-    slot: Option<(usize, ChannelSender<Outcome<R>>)>,
+    slot: Option<Box<(usize, ChannelSender<Outcome<R>>)>>,
 }
 
 impl<R> ReplyTo<R> {
@@ -38,7 +38,7 @@ impl<R> ReplyTo<R> {
 
     pub(crate) fn to(index: usize, tx: ChannelSender<Outcome<R>>) -> Self {
         ReplyTo {
-            slot: Some((index, tx)),
+            slot: Some(Box::new((index, tx))),
         }
     }
 
@@ -49,7 +49,8 @@ impl<R> ReplyTo<R> {
 
     /// Hands `reply` to the caller, if any is still waiting.
     pub fn send(mut self, reply: R) {
-        if let Some((index, tx)) = self.slot.take() {
+        if let Some(slot) = self.slot.take() {
+            let (index, tx) = *slot;
             // A closed channel means the caller timed out: the reply is dropped.
             let _ = tx.try_send((index, Ok(reply)));
         }
@@ -58,9 +59,11 @@ impl<R> ReplyTo<R> {
     /// Runs a handler and sends its result. If the handler panics, the caller is told
     /// the panic message and the panic goes on to the actor's loop, which applies the
     /// actor's policy.
+    #[inline]
     pub fn complete(self, handler: impl FnOnce() -> R) {
         if self.slot.is_none() {
-            // A tell: the actor's loop already catches panics.
+            // A tell: nothing to drop, and the actor's loop already catches panics.
+            std::mem::forget(self);
             handler();
             return;
         }
@@ -83,7 +86,8 @@ impl<R> ReplyTo<R> {
     }
 
     fn fail(mut self, why: NoReply) {
-        if let Some((index, tx)) = self.slot.take() {
+        if let Some(slot) = self.slot.take() {
+            let (index, tx) = *slot;
             let _ = tx.try_send((index, Err(why)));
         }
     }
@@ -91,7 +95,8 @@ impl<R> ReplyTo<R> {
 
 impl<R> Drop for ReplyTo<R> {
     fn drop(&mut self) {
-        if let Some((index, tx)) = self.slot.take() {
+        if let Some(slot) = self.slot.take() {
+            let (index, tx) = *slot;
             let _ = tx.try_send((index, Err(NoReply::Stopped)));
         }
     }

@@ -71,21 +71,21 @@ impl<A: Actor> Cell<A> {
         let Cell { actor, ctx, .. } = self;
         let handled = match mail {
             Mail::Typed(msg) => {
-                ctx.sender = sender;
+                set_sender(&mut ctx.sender, sender);
                 let handled = panic::catch_unwind(AssertUnwindSafe(|| actor.__dispatch(msg, ctx)));
-                ctx.sender = Sender::Nobody;
+                clear_sender(&mut ctx.sender);
                 handled
             }
             Mail::Other(msg) => {
-                ctx.sender = sender;
+                set_sender(&mut ctx.sender, sender);
                 let handled = panic::catch_unwind(AssertUnwindSafe(|| actor.__catch_all(msg, ctx)));
-                ctx.sender = Sender::Nobody;
+                clear_sender(&mut ctx.sender);
                 handled
             }
             Mail::Exec(job) => {
-                ctx.sender = sender;
+                set_sender(&mut ctx.sender, sender);
                 let handled = panic::catch_unwind(AssertUnwindSafe(|| job(actor, ctx)));
-                ctx.sender = Sender::Nobody;
+                clear_sender(&mut ctx.sender);
                 handled
             }
             Mail::Stop(reply) => {
@@ -106,6 +106,7 @@ impl<A: Actor> Cell<A> {
         }
     }
 
+    #[inline(always)]
     fn after_handler(&mut self) -> Flow {
         if self.ctx.stopping {
             self.stop_with(StopReason::Requested)
@@ -114,6 +115,8 @@ impl<A: Actor> Cell<A> {
         }
     }
 
+    #[cold]
+    #[inline(never)]
     fn after_panic(&mut self, panic: String) -> Flow {
         log::error!(
             "{} panicked while handling a message: {panic}",
@@ -172,4 +175,26 @@ impl<A: Actor> Cell<A> {
             stopper.send(Stopped);
         }
     }
+}
+
+/// Puts a message's sender in the context. Between messages the slot holds
+/// `Sender::Nobody`, which owns nothing, so it is overwritten without a drop call.
+#[inline(always)]
+fn set_sender(slot: &mut Sender, sender: Sender) {
+    clear_sender(slot);
+    std::mem::forget(std::mem::replace(slot, sender));
+}
+
+/// Empties the context's sender slot; only a real sender pays for a drop, out of line.
+#[inline(always)]
+fn clear_sender(slot: &mut Sender) {
+    if !slot.is_nobody() {
+        drop_sender(slot);
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn drop_sender(slot: &mut Sender) {
+    *slot = Sender::Nobody;
 }

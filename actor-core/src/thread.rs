@@ -33,7 +33,16 @@ fn run<A: Actor>(mut cell: Cell<A>) {
     if cell.start() == Flow::Continue {
         // The runtime's own reference keeps the channel open, so `recv` ends only
         // through `Stop`, `ctx.stop()` or the release of the last handle.
-        while let Ok(envelope) = cell.rx.recv() {
+        loop {
+            // Drain what is queued on the cheap non-blocking path; block only when empty.
+            let envelope = match cell.rx.try_recv() {
+                Ok(envelope) => envelope,
+                Err(crossbeam_channel::TryRecvError::Empty) => match cell.rx.recv() {
+                    Ok(envelope) => envelope,
+                    Err(_) => break,
+                },
+                Err(crossbeam_channel::TryRecvError::Disconnected) => break,
+            };
             if cell.handle(envelope) == Flow::Stop {
                 break;
             }
