@@ -113,9 +113,39 @@ pub mod prelude {
     };
 }
 
+/// `#[actor(remote)]`: lists the actor's handlers for the wire (feature `wire`).
+#[cfg(feature = "wire")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __remote_actor {
+    ($actor:ty; $($msg:ty),* $(,)?) => {
+        #[automatically_derived]
+        impl $crate::wire::RemoteActor for $actor {
+            fn expose_handlers(
+                exposed: $crate::wire::Exposed<'_, Self>,
+            ) -> $crate::wire::Exposed<'_, Self> {
+                exposed $( .handle::<$msg>() )*
+            }
+        }
+    };
+}
+
+/// `#[actor(remote)]` without the `wire` feature: say so, at the attribute.
+#[cfg(not(feature = "wire"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __remote_actor {
+    ($actor:ty; $($msg:ty),* $(,)?) => {
+        ::core::compile_error!(
+            "`#[actor(remote)]` needs actor-core's `wire` feature: write `actor-core = { version = \"..\", features = [\"wire\"] }` in Cargo.toml"
+        );
+    };
+}
+
 /// What generated code names; not part of the public API.
 #[doc(hidden)]
 pub mod __private {
+    pub use crate::__remote_actor as remote_actor;
     pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail};
     pub use crate::context::Context;
     pub use crate::message::{DynMessage, Message};

@@ -19,3 +19,5 @@ pub const ACTOR_CORE: &str = "actor_core";
 /// What `#[actor]` leaves as the argument of each attribute it has read: the attribute
 /// macro then passes the method through, and the user's import of it counts as used.
 pub const CONSUMED: &str = "__consumed_by_actor";
+/// `#[actor(remote)]`: also list the handlers for the wire.
+pub const REMOTE: &str = "remote";

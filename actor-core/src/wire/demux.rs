@@ -12,8 +12,8 @@ use std::io::Read;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockWriteGuard, Weak};
-use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -110,7 +110,7 @@ type TellFn = dyn Fn(&[u8]) -> Result<(), Failure> + Send + Sync;
 
 /// One message type that one exposed name takes.
 #[derive(Clone)]
-struct Endpoint {
+pub(crate) struct Endpoint {
     actor: Arc<str>,
     message: &'static str,
     call: Arc<CallFn>,
@@ -128,6 +128,31 @@ enum Failure {
 }
 
 impl Endpoint {
+    /// Runs a call on this thread, appending the encoded reply to `out`; for transports
+    /// other than a byte stream (`nats`), which send the reply themselves.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn answer(
+        &self,
+        body: &[u8],
+        timeout: Duration,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Fault> {
+        catch(|| (self.call)(body, timeout, out)).map_err(|failure| self.fault(failure))
+    }
+
+    /// Runs a tell on this thread.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn deliver(&self, body: &[u8]) -> Result<(), Fault> {
+        catch(|| (self.tell)(body)).map_err(|failure| self.fault(failure))
+    }
+
+    /// Whether a tell only posts to a mailbox (quick, and kept in order on the receiving
+    /// thread) rather than running a function that may block.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn tells_inline(&self) -> bool {
+        self.tell_inline
+    }
+
     fn fault(&self, failure: Failure) -> Fault {
         let (actor, message) = (self.actor.to_string(), self.message.to_owned());
         match failure {
@@ -188,6 +213,7 @@ impl DeMux {
     /// Exposes `addr` under `name`; chain [`handle::<M>()`](Exposed::handle) for each
     /// message type remote peers may send it. The DeMux keeps a handle to the actor until
     /// it is [withdrawn](DeMux::withdraw).
+    #[must_use = "an exposed actor takes no message until `handle::<M>()` registers it"]
     pub fn expose<A: Actor>(&self, name: &str, addr: &Addr<A>) -> Exposed<'_, A> {
         self.shared.services().entry(name.to_owned()).or_default();
         Exposed {
@@ -265,7 +291,7 @@ impl DeMux {
                 reason: "the DeMux was closed".to_owned(),
             });
         }
-        let (reader, outbox, peer) = transport.into_parts();
+        let (reader, outbox, peer) = transport.start()?;
         let conn = Arc::new(Conn {
             peer,
             outbox,
@@ -282,6 +308,10 @@ impl DeMux {
                 .unwrap_or_else(PoisonError::into_inner);
             connections.retain(|c| c.strong_count() > 0);
             connections.push(Arc::downgrade(&conn));
+        }
+        if self.shared.closed.load(Ordering::Acquire) {
+            // `close` ran meanwhile and may have missed this one.
+            conn.outbox.close();
         }
         let (done, outcome) = crossbeam_channel::bounded(1);
         let lease = Lease::new(conn.clone());
@@ -314,7 +344,7 @@ impl DeMux {
             .push(Arc::downgrade(&state));
         let demux = self.clone();
         let accepting = state.clone();
-        let thread = thread::Builder::new()
+        thread::Builder::new()
             .name("wire-listen".to_owned())
             .spawn(move || demux.accept_loop(&accepting))
             .map_err(|e| {
@@ -323,10 +353,7 @@ impl DeMux {
                     e,
                 )
             })?;
-        Ok(Listening {
-            state,
-            thread: Mutex::new(Some(thread)),
-        })
+        Ok(Listening { state })
     }
 
     /// Closes every connection and listener and refuses new ones. Requests already with
@@ -352,6 +379,13 @@ impl DeMux {
     /// How many anomalies there have been in all.
     pub fn anomaly_count(&self) -> u64 {
         self.shared.anomalies.count()
+    }
+
+    /// What serves `route`, or the fault that answers it; for other transports (`nats`),
+    /// which use a DeMux as their registry.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(crate) fn lookup(&self, route: Route<'_>) -> Result<Endpoint, Fault> {
+        self.shared.lookup(route)
     }
 
     fn register(&self, name: &str, endpoint: Endpoint) {
@@ -486,6 +520,11 @@ impl Shared {
             }
             Err(e) => (Action::Report(e.into()), 0),
         };
+        // Each request answered on this connection holds a permit until its answer is
+        // written: a peer that stops reading its replies stops being read.
+        if matches!(action, Action::Call { .. } | Action::Refuse { .. }) && !conn.outbox.acquire() {
+            return; // the connection is closed: no answer could go out
+        }
         match action {
             Action::Call {
                 xid,
@@ -587,8 +626,9 @@ impl Job {
             Kind::Call { xid, timeout } => {
                 // A reply that cannot be written: the connection is gone, and its reader
                 // thread tells the rest.
-                if let Some(reply) = self.answer(xid, timeout, body) {
-                    let _ = self.conn.outbox.send(&reply);
+                match self.answer(xid, timeout, body) {
+                    Some(reply) => self.conn.outbox.reply(reply),
+                    None => self.conn.outbox.release(),
                 }
             }
             Kind::Tell => {
@@ -658,7 +698,7 @@ impl Clone for Lease {
 impl Drop for Lease {
     fn drop(&mut self) {
         if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.outbox.close();
+            self.0.outbox.finish();
         }
     }
 }
@@ -677,9 +717,11 @@ impl Conn {
         self.anomalies.report(error);
     }
 
+    /// Answers call `xid` (which holds a permit) with `fault`.
     fn send_fault(&self, xid: u64, fault: Fault) {
-        if let Some(frame) = self.fault_frame(xid, fault) {
-            let _ = self.outbox.send(&frame);
+        match self.fault_frame(xid, fault) {
+            Some(frame) => self.outbox.reply(frame),
+            None => self.outbox.release(),
         }
     }
 
@@ -733,12 +775,13 @@ impl Served {
     }
 
     fn wait(&self, timeout: Option<Duration>) -> Option<Result<(), WireError>> {
+        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
         let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
         if ended.is_none() {
-            let received = match timeout {
-                Some(timeout) => self
+            let received = match deadline {
+                Some(deadline) => self
                     .outcome
-                    .recv_timeout(timeout)
+                    .recv_deadline(deadline)
                     .map_err(|e| e.is_disconnected()),
                 None => self.outcome.recv().map_err(|_| true),
             };
@@ -752,7 +795,11 @@ impl Served {
                 Err(false) => None,
             };
         }
-        ended.clone()
+        // Reading is over; the connection has ended once the last answer is written.
+        match &*ended {
+            Some(outcome) if self.conn.outbox.wait_finished(deadline) => Some(outcome.clone()),
+            _ => None,
+        }
     }
 }
 
@@ -780,7 +827,6 @@ impl ListenState {
 #[must_use = "dropping a `Listening` stops accepting connections"]
 pub struct Listening {
     state: Arc<ListenState>,
-    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl Listening {
@@ -789,17 +835,10 @@ impl Listening {
         self.state.listener.describe()
     }
 
-    /// Stops accepting and waits for the accepting thread to end. Idempotent.
+    /// Stops accepting. The accepting thread is woken (by a connection to the listener)
+    /// and ends; it is not waited for, so this never blocks. Idempotent.
     pub fn close(&self) {
         self.state.close();
-        let thread = self
-            .thread
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .take();
-        if let Some(thread) = thread {
-            let _ = thread.join();
-        }
     }
 }
 
@@ -821,7 +860,6 @@ impl fmt::Debug for Listening {
 /// Calls go through a [`Bridge`], so the actor sees them as ordinary calls, with the
 /// caller's timeout; a handler's panic comes back as [`Fault::Panicked`], an actor that
 /// has stopped as [`Fault::Failed`].
-#[must_use = "an exposed actor takes no message until `handle::<M>()` registers it"]
 pub struct Exposed<'d, A: Actor> {
     demux: &'d DeMux,
     name: Arc<str>,

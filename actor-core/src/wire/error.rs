@@ -188,6 +188,23 @@ pub enum WireError {
         /// This side's role.
         side: &'static str,
     },
+    /// The message bus found no one serving the name: nothing received the request, so
+    /// the message comes back (a NATS request to a subject with no subscriber).
+    #[error("no one serves `{actor}`: the server has no subscriber on `{subject}`")]
+    NoResponders {
+        /// The name called.
+        actor: String,
+        /// The subject the request was sent to.
+        subject: String,
+    },
+    /// A packet over the message bus's size limit (NATS' `max_payload`); it was not sent.
+    #[error("a packet of {len} bytes is over the server's limit of {max} bytes (its max_payload), so it was not sent")]
+    PayloadTooLarge {
+        /// The packet's length: head and body.
+        len: u64,
+        /// The server's limit.
+        max: u64,
+    },
     /// Connecting, accepting or starting a thread failed.
     #[error("{action} failed: {reason}")]
     Io {
@@ -214,6 +231,11 @@ impl WireError {
     /// Whether the connection is gone.
     pub fn is_disconnected(&self) -> bool {
         matches!(self, WireError::Disconnected { .. })
+    }
+
+    /// Whether no one serves the name called (a message bus' "no responders").
+    pub fn is_no_responders(&self) -> bool {
+        matches!(self, WireError::NoResponders { .. })
     }
 
     /// The far side's fault, if it sent one.
@@ -280,6 +302,11 @@ impl<M> RemoteError<M> {
     /// Whether the connection is gone.
     pub fn is_disconnected(&self) -> bool {
         self.error().is_disconnected()
+    }
+
+    /// Whether no one serves the name called.
+    pub fn is_no_responders(&self) -> bool {
+        self.error().is_no_responders()
     }
 
     /// The far side's fault, if it sent one.

@@ -51,7 +51,7 @@
 //! // The serving side (usually another process).
 //! let demux = DeMux::new(Workers::Pool(4))?;
 //! let warehouse = Warehouse::default().spawn();
-//! let _ = demux.expose("warehouse", &warehouse).handle::<GetInventory>().handle::<Product>();
+//! demux.expose("warehouse", &warehouse).handle::<GetInventory>().handle::<Product>();
 //! let listener = TcpListener::bind("127.0.0.1:0")?;
 //! let addr = listener.local_addr()?;
 //! let _listening = demux.listen(listener)?;
@@ -74,6 +74,12 @@ pub mod frame;
 mod mux;
 mod remote;
 mod transport;
+
+// For the `nats` transport, which shares the DeMux's registry and the anomaly log.
+#[cfg(feature = "nats")]
+pub(crate) use demux::Endpoint;
+#[cfg(feature = "nats")]
+pub(crate) use error::Anomalies;
 
 pub use codec::{Payload, RemoteMessage, Route};
 pub use demux::{DeMux, Exposed, Listening, Served, Workers};

@@ -2,8 +2,9 @@
 //! transaction id.
 //!
 //! Every call gets a fresh id and a one-slot channel of its own, registered in a table
-//! before its request is written. One reader thread per connection takes each reply out of
-//! the table and hands it to its slot. A reply whose id is no longer in the table belongs
+//! before its request is queued for the connection's writer thread (so no caller ever
+//! blocks inside a write). One reader thread per connection takes each reply out of the
+//! table and hands it to its slot. A reply whose id is no longer in the table belongs
 //! to a call that timed out and is dropped: it can never reach another call. When the
 //! connection ends, the table is emptied at once, each waiting caller gets `Disconnected`,
 //! and the closed table refuses new calls.
@@ -14,7 +15,7 @@ use std::mem;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{RecvTimeoutError, Sender as Slot};
 
@@ -22,17 +23,18 @@ use super::codec::{self, Head, Payload, RemoteMessage, Route};
 use super::error::{Anomalies, RemoteError, WireError};
 use super::frame::{Frame, FrameReader};
 use super::remote::{self, Link, RemoteAddr};
-use super::transport::{Outbox, Transport};
+use super::transport::{Outbox, Refused, Transport};
 use super::Config;
 use crate::actor::Actor;
 
 /// The calling side of a connection: any number of threads call actors exposed by the
 /// [`DeMux`](super::DeMux) on the other end, all at once, over one connection.
 ///
-/// Each call has its own timeout. If the connection drops, or the Mux is closed (or its
-/// last handle dropped), every waiting caller is released at once with
+/// Each call has its own timeout, which covers waiting for room to send (a peer that
+/// stops reading) as well as waiting for the reply. If the connection drops, or the Mux is
+/// closed (or its last handle dropped), every waiting caller is released at once with
 /// [`WireError::Disconnected`], and later calls fail at once, giving their message back.
-/// Cheap to clone; clones share the connection.
+/// Cheap to clone; clones share the connection, which has a reader and a writer thread.
 ///
 /// ```
 /// use actor_core::prelude::*;
@@ -105,9 +107,9 @@ impl Mux {
         Mux::with_config(transport, Config::default())
     }
 
-    /// Starts a Mux on `transport`: one thread reads its replies.
+    /// Starts a Mux on `transport`: one thread writes its requests, one reads its replies.
     pub fn with_config(transport: Transport, config: Config) -> Result<Mux, WireError> {
-        let (reader, outbox, peer) = transport.into_parts();
+        let (reader, outbox, peer) = transport.start()?;
         let shared = Arc::new(Shared {
             peer,
             outbox,
@@ -118,6 +120,12 @@ impl Mux {
             next_xid: AtomicU64::new(1),
             max_frame: config.max_frame,
             anomalies: Anomalies::default(),
+        });
+        let failed = Arc::downgrade(&shared);
+        shared.outbox.on_error(move |reason| {
+            if let Some(shared) = failed.upgrade() {
+                shared.close(reason);
+            }
         });
         let reading = shared.clone();
         thread::Builder::new()
@@ -160,6 +168,8 @@ impl Mux {
         timeout: Duration,
     ) -> Result<Payload, RemoteError<()>> {
         let shared = &self.handle.shared;
+        // `None` if the timeout is too long to count: then it is no timeout at all.
+        let deadline = Instant::now().checked_add(timeout);
         let xid = shared.next_xid.fetch_add(1, Ordering::Relaxed);
         let timeout_ms = u64::try_from(timeout.as_millis())
             .unwrap_or(u64::MAX)
@@ -172,6 +182,11 @@ impl Mux {
             },
             body,
         )?;
+        let timed_out = || WireError::Timeout {
+            actor: route.actor.to_owned(),
+            message: route.message.to_owned(),
+            timeout,
+        };
         let (slot, reply) = crossbeam_channel::bounded(1);
         {
             let mut calls = shared.calls();
@@ -180,28 +195,31 @@ impl Mux {
             }
             calls.waiting.insert(xid, slot);
         }
-        if let Err(error) = shared.send(&frame) {
+        if let Err(refused) = shared.outbox.send(frame, deadline) {
             shared.calls().waiting.remove(&xid);
-            return Err(not_sent(error));
+            return Err(not_sent(match refused {
+                Refused::Closed => shared.disconnected_now(),
+                Refused::Timeout => timed_out(),
+            }));
         }
-        match reply.recv_timeout(timeout) {
+        let outcome = match deadline {
+            Some(deadline) => reply.recv_deadline(deadline),
+            None => reply.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match outcome {
             Ok(outcome) => outcome.map_err(RemoteError::Failed),
             Err(RecvTimeoutError::Timeout) => {
                 shared.calls().waiting.remove(&xid);
                 // The reply may have come between the timeout and the removal.
                 match reply.try_recv() {
                     Ok(outcome) => outcome.map_err(RemoteError::Failed),
-                    Err(_) => Err(RemoteError::Failed(WireError::Timeout {
-                        actor: route.actor.to_owned(),
-                        message: route.message.to_owned(),
-                        timeout,
-                    })),
+                    Err(_) => Err(RemoteError::Failed(timed_out())),
                 }
             }
-            // Unreachable in practice: the slot is answered before it is dropped.
-            Err(RecvTimeoutError::Disconnected) => Err(RemoteError::Failed(
-                shared.disconnected("the reply slot was dropped"),
-            )),
+            // Unreachable in practice: a slot is answered before it is dropped.
+            Err(RecvTimeoutError::Disconnected) => {
+                Err(RemoteError::Failed(shared.disconnected_now()))
+            }
         }
     }
 
@@ -212,15 +230,20 @@ impl Mux {
         if let Some(reason) = &shared.calls().closed {
             return Err(not_sent(shared.disconnected(reason)));
         }
-        shared.send(&frame).map_err(not_sent)
+        // A tell waits for room in the queue as long as it takes, like a local `tell` to
+        // a full bounded mailbox; closing the connection releases it.
+        shared
+            .outbox
+            .send(frame, None)
+            .map_err(|_| not_sent(shared.disconnected_now()))
     }
 
     /// Closes the connection: every waiting caller is released at once with
     /// [`WireError::Disconnected`] and later calls fail at once. Idempotent.
     ///
-    /// A socket is shut down both ways, which also ends the reader thread; over plain
-    /// pipes, the writing half is closed and the reader thread ends when the peer closes
-    /// its own.
+    /// A socket is shut down both ways, which also ends the reader and writer threads;
+    /// over plain pipes, the writing half is closed (once a write in progress returns),
+    /// and the reader thread ends when the peer closes its own.
     pub fn close(&self) {
         self.handle.shared.close("the Mux was closed".to_owned());
     }
@@ -302,13 +325,10 @@ impl Shared {
         frame.finish(self.max_frame).map_err(|e| not_sent(e.into()))
     }
 
-    /// Writes a frame; a failed write closes the connection (a partial frame may be out).
-    fn send(&self, frame: &[u8]) -> Result<(), WireError> {
-        self.outbox.send(frame).map_err(|e| {
-            self.close(format!("writing to it failed: {e}"));
-            let calls = self.calls();
-            self.disconnected(calls.closed.as_deref().unwrap_or_default())
-        })
+    /// The error for a closed connection, with the reason it closed.
+    fn disconnected_now(&self) -> WireError {
+        let calls = self.calls();
+        self.disconnected(calls.closed.as_deref().unwrap_or("it was closed"))
     }
 
     /// The reader thread: hands each reply to its caller until the connection ends.

@@ -153,7 +153,7 @@ pub(crate) fn tell<L: Link + ?Sized, M: RemoteMessage>(
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// let (near, far) = Transport::pair()?;
 /// let demux = DeMux::new(Workers::Pool(2))?;
-/// let _ = demux.expose("sum", &Sum::default().spawn()).handle::<Add>().handle::<Total>();
+/// demux.expose("sum", &Sum::default().spawn()).handle::<Add>().handle::<Total>();
 /// let _served = demux.serve(far)?;
 ///
 /// let sum = Mux::new(near)?.remote::<Sum>("sum");

@@ -11,7 +11,11 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, PoisonError, TryLockError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::thread;
+use std::time::Instant;
+
+use crossbeam_channel::{Receiver, Sender};
 
 use super::error::WireError;
 
@@ -172,9 +176,9 @@ impl Transport {
         self
     }
 
-    /// Runs `close` when the transport is closed, before its writing half is dropped: to
-    /// wake a thread blocked reading it (shut a socket down, kill a process). Replaces the
-    /// closer a socket transport comes with.
+    /// Runs `close` when the connection is closed: to wake the threads blocked reading and
+    /// writing it (shut a socket down, kill a process). Replaces the closer a socket
+    /// transport comes with.
     pub fn on_close(mut self, close: impl Fn() + Send + Sync + 'static) -> Self {
         self.closer = Some(Box::new(close));
         self
@@ -185,13 +189,10 @@ impl Transport {
         &self.peer
     }
 
-    pub(crate) fn into_parts(self) -> (Box<dyn Read + Send>, Outbox, String) {
-        let outbox = Outbox {
-            writer: Mutex::new(Some(self.writer)),
-            closer: self.closer,
-            closed: AtomicBool::new(false),
-        };
-        (self.reader, outbox, self.peer)
+    /// The reading half, and the writing half started on a thread of its own.
+    pub(crate) fn start(self) -> Result<(Box<dyn Read + Send>, Outbox, String), WireError> {
+        let outbox = Outbox::start(self.writer, self.closer, &self.peer)?;
+        Ok((self.reader, outbox, self.peer))
     }
 }
 
@@ -201,47 +202,218 @@ impl fmt::Debug for Transport {
     }
 }
 
-/// The writing half of a connection, shared by every thread that sends on it: each frame
-/// is written whole under the lock, so frames never interleave.
+/// How many frames may wait for a connection's writer; on the serving side, also how
+/// many requests may wait for their reply (see [`Outbox::acquire`]).
+pub(crate) const QUEUE: usize = 1024;
+
+/// Why a frame was not queued.
+pub(crate) enum Refused {
+    /// The connection is closed.
+    Closed,
+    /// The queue stayed full until the deadline.
+    Timeout,
+}
+
+enum Out {
+    /// A frame; `permit` if it answers a request that holds a permit.
+    Frame { bytes: Vec<u8>, permit: bool },
+    /// Write what is queued, then close.
+    Finish,
+}
+
+type ErrorHook = Box<dyn Fn(String) + Send + Sync>;
+
+/// The writing half of a connection: a writer thread of its own, fed through a bounded
+/// queue. No sender ever blocks on the stream itself, so a peer that stops reading can
+/// stall only its own connection, and closing releases every sender at once (a thread
+/// stuck in a write to a pipe cannot be woken; with a writer thread, no caller is that
+/// thread).
 pub(crate) struct Outbox {
-    writer: Mutex<Option<Box<dyn Write + Send>>>,
+    inner: Arc<OutboxInner>,
+    /// Disconnects when the writer thread has ended.
+    finished: Receiver<()>,
+}
+
+struct OutboxInner {
+    queue: Sender<Out>,
+    /// Never carries a value: it disconnects when the outbox closes, waking every select.
+    closed: Receiver<()>,
+    close_signal: Mutex<Option<Sender<()>>>,
+    is_closed: AtomicBool,
     closer: Option<Closer>,
-    closed: AtomicBool,
+    /// Requests in progress that will be answered on this connection.
+    permits: (Sender<()>, Receiver<()>),
+    on_error: OnceLock<ErrorHook>,
 }
 
 impl Outbox {
-    /// Writes one whole frame.
-    pub(crate) fn send(&self, frame: &[u8]) -> io::Result<()> {
-        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
-        let Some(w) = writer.as_mut() else {
-            return Err(io::Error::new(
-                io::ErrorKind::NotConnected,
-                "the connection is closed",
-            ));
-        };
-        let result = w.write_all(frame).and_then(|()| w.flush());
-        // A failed write leaves a partial frame behind: nothing more may follow it.
-        if result.is_err() || self.closed.load(Ordering::Acquire) {
-            *writer = None;
-        }
-        result
+    /// Starts the writer thread for `writer`.
+    pub(crate) fn start(
+        writer: Box<dyn Write + Send>,
+        closer: Option<Closer>,
+        peer: &str,
+    ) -> Result<Outbox, WireError> {
+        // One more than the permits: `finish` always fits.
+        let (queue, frames) = crossbeam_channel::bounded(QUEUE + 1);
+        let (close_signal, closed) = crossbeam_channel::bounded(0);
+        let inner = Arc::new(OutboxInner {
+            queue,
+            closed,
+            close_signal: Mutex::new(Some(close_signal)),
+            is_closed: AtomicBool::new(false),
+            closer,
+            permits: crossbeam_channel::bounded(QUEUE),
+            on_error: OnceLock::new(),
+        });
+        let writing = inner.clone();
+        let (running, finished) = crossbeam_channel::bounded::<()>(0);
+        thread::Builder::new()
+            .name("wire-writer".to_owned())
+            .spawn(move || {
+                writing.write(writer, &frames);
+                drop(running);
+            })
+            .map_err(|e| WireError::io(format!("starting a writer for {peer}"), e))?;
+        Ok(Outbox { inner, finished })
     }
 
-    /// Closes the connection both ways; idempotent. Never waits for a thread that is in
-    /// the middle of a write: that thread drops the writer when it is done.
+    /// Waits until the writer thread has ended (everything is written or dropped), until
+    /// `deadline` if there is one; whether it has.
+    pub(crate) fn wait_finished(&self, deadline: Option<Instant>) -> bool {
+        match deadline {
+            Some(deadline) => self
+                .finished
+                .recv_deadline(deadline)
+                .is_err_and(|e| e.is_disconnected()),
+            None => self.finished.recv().is_err(),
+        }
+    }
+
+    /// Runs `hook` with the reason if a write fails. The outbox then closes itself, which
+    /// shuts a socket down: its reader sees the end of the stream.
+    pub(crate) fn on_error(&self, hook: impl Fn(String) + Send + Sync + 'static) {
+        let _ = self.inner.on_error.set(Box::new(hook));
+    }
+
+    /// Queues a frame, waiting for room until `deadline` (forever if `None`) or until the
+    /// connection closes.
+    pub(crate) fn send(&self, bytes: Vec<u8>, deadline: Option<Instant>) -> Result<(), Refused> {
+        self.inner.push(
+            Out::Frame {
+                bytes,
+                permit: false,
+            },
+            deadline,
+        )
+    }
+
+    /// Takes a permit for one more request in progress; waits while [`QUEUE`] are. False
+    /// if the connection closed.
+    pub(crate) fn acquire(&self) -> bool {
+        let inner = &self.inner;
+        crossbeam_channel::select! {
+            send(inner.permits.0, ()) -> sent => sent.is_ok(),
+            recv(inner.closed) -> _ => false,
+        }
+    }
+
+    /// Queues the answer to a request holding a permit; the permit goes back once the
+    /// answer is written.
+    pub(crate) fn reply(&self, bytes: Vec<u8>) {
+        // Room is guaranteed: at most QUEUE permits, and the queue holds QUEUE + 1.
+        let _ = self.inner.push(
+            Out::Frame {
+                bytes,
+                permit: true,
+            },
+            None,
+        );
+    }
+
+    /// Gives back a permit whose request will not be answered.
+    pub(crate) fn release(&self) {
+        let _ = self.inner.permits.1.try_recv();
+    }
+
+    /// Writes what is queued, then closes the connection.
+    pub(crate) fn finish(&self) {
+        if self.inner.queue.try_send(Out::Finish).is_err() {
+            self.close();
+        }
+    }
+
+    /// Closes the connection both ways at once; what is still queued is dropped.
+    /// Idempotent.
     pub(crate) fn close(&self) {
-        if self.closed.swap(true, Ordering::AcqRel) {
+        self.inner.close();
+    }
+}
+
+impl Drop for Outbox {
+    fn drop(&mut self) {
+        // Not `close`: replies queued by the last requests must still go out.
+        self.finish();
+    }
+}
+
+impl OutboxInner {
+    fn push(&self, out: Out, deadline: Option<Instant>) -> Result<(), Refused> {
+        match deadline {
+            Some(deadline) => crossbeam_channel::select! {
+                send(self.queue, out) -> sent => sent.map_err(|_| Refused::Closed),
+                recv(self.closed) -> _ => Err(Refused::Closed),
+                default(deadline.saturating_duration_since(Instant::now())) => Err(Refused::Timeout),
+            },
+            None => crossbeam_channel::select! {
+                send(self.queue, out) -> sent => sent.map_err(|_| Refused::Closed),
+                recv(self.closed) -> _ => Err(Refused::Closed),
+            },
+        }
+    }
+
+    fn close(&self) {
+        if self.is_closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        // First the closer, which unblocks a writer stuck on a full socket.
+        drop(
+            self.close_signal
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
+        // Shutting a socket down also unblocks the writer thread if it is stuck.
         if let Some(close) = &self.closer {
             close();
         }
-        match self.writer.try_lock() {
-            Ok(mut writer) => *writer = None,
-            Err(TryLockError::Poisoned(poisoned)) => *poisoned.into_inner() = None,
-            Err(TryLockError::WouldBlock) => {}
+    }
+
+    /// The writer thread: writes each queued frame whole, until closed or finished.
+    fn write(&self, mut writer: Box<dyn Write + Send>, frames: &Receiver<Out>) {
+        loop {
+            let out = crossbeam_channel::select! {
+                recv(frames) -> out => out,
+                recv(self.closed) -> _ => break,
+            };
+            match out {
+                Ok(Out::Frame { bytes, permit }) => {
+                    if let Err(e) = writer.write_all(&bytes).and_then(|()| writer.flush()) {
+                        if !self.is_closed.load(Ordering::Acquire) {
+                            if let Some(hook) = self.on_error.get() {
+                                hook(format!("writing to it failed: {e}"));
+                            }
+                        }
+                        break;
+                    }
+                    if permit {
+                        let _ = self.permits.1.try_recv();
+                    }
+                }
+                Ok(Out::Finish) | Err(_) => break,
+            }
         }
+        // Dropping the writer closes a pipe; the closer shuts a socket down.
+        drop(writer);
+        self.close();
     }
 }
 

@@ -44,7 +44,8 @@ impl Typed<'_> {
     }
 }
 
-pub fn actor(actor: &Actor) -> TokenStream {
+/// The actor's impls; with `remote`, also the list of its handlers for the wire.
+pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     let item = &actor.item;
     let self_ty = actor.self_ty();
     let name = &actor.name;
@@ -94,6 +95,12 @@ pub fn actor(actor: &Actor) -> TokenStream {
     let on_start = hook(|role| matches!(role, Role::OnStart), "__on_start");
     let on_stop = hook(|role| matches!(role, Role::OnStop), "__on_stop");
     let actor_header = actor_header(self_ty);
+    // Through a `macro_rules!` of actor-core, which knows whether its `wire` feature is on
+    // (and says so at compile time if it is not).
+    let remote = remote.then(|| {
+        let types = typed.iter().map(|typed| typed.ty);
+        quote!(#private::remote_actor!(__Self; #(#types),*);)
+    });
 
     quote! {
         #item
@@ -140,6 +147,8 @@ pub fn actor(actor: &Actor) -> TokenStream {
             }
 
             #(#handler_impls)*
+
+            #remote
         };
     }
 }

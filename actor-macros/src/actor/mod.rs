@@ -11,13 +11,22 @@ use quote::{quote, ToTokens};
 use syn::Item;
 
 use crate::ctxt::Ctxt;
+use crate::symbol::REMOTE;
 
 pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
     let item: Item = syn::parse2(input)?;
     let mut cx = Ctxt::default();
-    if !args.is_empty() {
-        cx.error_spanned_by(&args, "#[actor] takes no arguments: write `#[actor]`");
-    }
+    let remote = match syn::parse2::<Option<syn::Ident>>(args.clone()) {
+        Ok(None) => false,
+        Ok(Some(ident)) if ident == REMOTE => true,
+        _ => {
+            cx.error_spanned_by(
+                &args,
+                "#[actor] takes no arguments, or `remote` to serve the actor over the wire: write `#[actor]` or `#[actor(remote)]`",
+            );
+            false
+        }
+    };
     let item = match item {
         Item::Impl(item) => item,
         other => {
@@ -35,7 +44,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             let errors = errors.into_compile_error();
             Ok(quote!(#fallback #errors))
         }
-        Ok(()) => Ok(expand::actor(&actor)),
+        Ok(()) => Ok(expand::actor(&actor, remote)),
     }
 }
 
