@@ -104,13 +104,19 @@ fn beyond_its_intensity_the_supervisor_stops_with_its_children() {
     let bridge = Bridge::new();
     let supervisor = supervisor(Strategy::OneForOne, 1);
     crash(&bridge, &child(&bridge, &supervisor, "a"));
-    let (a, b) = (child(&bridge, &supervisor, "a"), child(&bridge, &supervisor, "b"));
+    let (a, b) = (
+        child(&bridge, &supervisor, "a"),
+        child(&bridge, &supervisor, "b"),
+    );
     for watched in [supervisor.any(), a.any(), b.any()] {
         bridge.watch(&watched);
     }
     // A second crash within the hour, one restart allowed: the supervisor stops, and b
     // with it. The three notices come from three actors, in no fixed order.
-    assert!(matches!(bridge.call(&a, Divide(0), WAIT), Err(CallError::Panicked { .. })));
+    assert!(matches!(
+        bridge.call(&a, Divide(0), WAIT),
+        Err(CallError::Panicked { .. })
+    ));
     let mut ended: Vec<(ActorId, StopReason)> = (0..3)
         .map(|_| {
             let notice: Terminated = bridge.receive(WAIT).unwrap().downcast().unwrap();
