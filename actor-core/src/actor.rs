@@ -73,6 +73,15 @@ pub trait Actor: Sized + Send + 'static {
     #[doc(hidden)]
     fn __from_dyn(msg: DynMessage) -> Result<Self::Dispatch, DynMessage>;
 
+    /// Takes a message out of `slot` (an `&mut Option<M>`) as typed mail, if a typed
+    /// handler takes `M`; leaves it there otherwise. How a dynamic send to a typed handler
+    /// avoids boxing the message.
+    #[doc(hidden)]
+    fn __take(slot: &mut dyn std::any::Any) -> Option<Self::Dispatch> {
+        let _ = slot;
+        None
+    }
+
     /// The inverse of `__from_dyn`: typed mail as a dynamic message.
     #[doc(hidden)]
     fn __into_dyn(msg: Self::Dispatch) -> DynMessage;

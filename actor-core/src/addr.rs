@@ -260,6 +260,10 @@ pub(crate) trait Erased: Any + Send + Sync + 'static {
     fn is_alive(&self) -> bool;
     fn mailbox_len(&self) -> usize;
     fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>>;
+    /// Posts the message in `slot` (an `&mut Option<M>`) to its typed handler without
+    /// boxing it; `Ok(false)` leaves it in the slot when no typed handler takes it.
+    fn post_typed(&self, slot: &mut dyn Any, sender: Sender)
+        -> Result<bool, SendError<DynMessage>>;
     fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>>;
     /// The driver hosting the actor and its thread count, if not a thread of its own.
     fn driver(&self) -> Option<(DriverId, usize)>;
@@ -319,6 +323,19 @@ impl<A: Actor> Erased for Shared<A> {
             }
         };
         self.post(mail, sender, Wait::Block)
+            .map_err(|(mail, why)| self.refused(mail.into_dyn(), why))
+    }
+
+    fn post_typed(
+        &self,
+        slot: &mut dyn Any,
+        sender: Sender,
+    ) -> Result<bool, SendError<DynMessage>> {
+        let Some(typed) = A::__take(slot) else {
+            return Ok(false);
+        };
+        self.post(Mail::Typed(typed), sender, Wait::Block)
+            .map(|()| true)
             .map_err(|(mail, why)| self.refused(mail.into_dyn(), why))
     }
 
@@ -691,12 +708,23 @@ impl AnyAddr {
     /// Sends `msg` to the actor's handler for its type, or to its catch-all handler; gives
     /// it back if there is neither or the actor has stopped.
     pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
-        self.tell_dyn(DynMessage::new(msg)).map_err(|e| {
+        let back = |e: SendError<DynMessage>| {
             e.map(|msg| {
                 msg.downcast::<M>()
                     .unwrap_or_else(|_| crate::actor::__mismatched_mail())
             })
-        })
+        };
+        // A typed handler takes it straight from this slot, unboxed; only a message for
+        // the catch-all (or for no one) is boxed.
+        let mut slot = Some(msg);
+        match self.handle.0.post_typed(&mut slot, current::sender()) {
+            Ok(true) => Ok(()),
+            Ok(false) => match slot {
+                Some(msg) => self.tell_dyn(DynMessage::new(msg)).map_err(back),
+                None => crate::actor::__mismatched_mail(),
+            },
+            Err(e) => Err(back(e)),
+        }
     }
 
     /// Sends an already type-erased message.

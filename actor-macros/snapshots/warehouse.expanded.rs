@@ -133,6 +133,57 @@ const _: () = {
             };
             ::core::result::Result::Err(__msg)
         }
+        #[allow(unused_variables)]
+        fn __take(
+            __slot: &mut dyn ::core::any::Any,
+        ) -> ::core::option::Option<__ActorDispatch> {
+            if let ::core::option::Option::Some(__slot) = __slot
+                .downcast_mut::<::core::option::Option<GetInventory>>()
+            {
+                return match __slot.take() {
+                    ::core::option::Option::Some(__typed) => {
+                        ::core::option::Option::Some(
+                            __ActorDispatch::__M0(
+                                __typed,
+                                ::actor_core::__private::ReplyTo::none(),
+                            ),
+                        )
+                    }
+                    ::core::option::Option::None => ::core::option::Option::None,
+                };
+            }
+            if let ::core::option::Option::Some(__slot) = __slot
+                .downcast_mut::<::core::option::Option<Product>>()
+            {
+                return match __slot.take() {
+                    ::core::option::Option::Some(__typed) => {
+                        ::core::option::Option::Some(
+                            __ActorDispatch::__M1(
+                                __typed,
+                                ::actor_core::__private::ReplyTo::none(),
+                            ),
+                        )
+                    }
+                    ::core::option::Option::None => ::core::option::Option::None,
+                };
+            }
+            if let ::core::option::Option::Some(__slot) = __slot
+                .downcast_mut::<::core::option::Option<wire::Count>>()
+            {
+                return match __slot.take() {
+                    ::core::option::Option::Some(__typed) => {
+                        ::core::option::Option::Some(
+                            __ActorDispatch::__M2(
+                                __typed,
+                                ::actor_core::__private::ReplyTo::none(),
+                            ),
+                        )
+                    }
+                    ::core::option::Option::None => ::core::option::Option::None,
+                };
+            }
+            ::core::option::Option::None
+        }
         fn __into_dyn(__msg: __ActorDispatch) -> ::actor_core::__private::DynMessage {
             match __msg {
                 __ActorDispatch::__M0(__msg, _) => {

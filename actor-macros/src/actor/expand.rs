@@ -69,6 +69,7 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     });
     let arms = typed.iter().map(dispatch_arm);
     let from_dyn_steps = typed.iter().map(from_dyn_step);
+    let take_steps = typed.iter().map(take_step);
     let into_dyn_arms = typed.iter().map(into_dyn_arm);
     let handler_impls = typed.iter().map(handler_impl);
 
@@ -133,6 +134,12 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     let mut __msg = __msg;
                     #(#from_dyn_steps)*
                     #result::Err(__msg)
+                }
+
+                #[allow(unused_variables)]
+                fn __take(__slot: &mut dyn ::core::any::Any) -> ::core::option::Option<__ActorDispatch> {
+                    #(#take_steps)*
+                    ::core::option::Option::None
                 }
 
                 fn __into_dyn(__msg: __ActorDispatch) -> #private::DynMessage {
@@ -219,6 +226,26 @@ fn from_dyn_step(typed: &Typed) -> TokenStream {
             }
             ::core::result::Result::Err(__other) => __other,
         };
+    }
+}
+
+/// One step of `__take`: if the slot holds an `Option<M>`, take the message out.
+fn take_step(typed: &Typed) -> TokenStream {
+    let ty = typed.ty;
+    let variant = typed.variant(at(ty));
+    let private = private_at(at(ty));
+    let ty = relocated(ty);
+    quote_spanned! {at(&ty)=>
+        if let ::core::option::Option::Some(__slot) =
+            __slot.downcast_mut::<::core::option::Option<#ty>>()
+        {
+            return match __slot.take() {
+                ::core::option::Option::Some(__typed) => ::core::option::Option::Some(
+                    __ActorDispatch::#variant(__typed, #private::ReplyTo::none()),
+                ),
+                ::core::option::Option::None => ::core::option::Option::None,
+            };
+        }
     }
 }
 
