@@ -1,0 +1,156 @@
+//! A quick Savina report: runs five workloads of the Savina suite (ThreadRing, Big,
+//! Fork-Join throughput, chain spawn, ping-pong; `actor-core/benches/savina/mod.rs`,
+//! included here by path) with the framework's actors on a `Driver::new(2)`, on dedicated
+//! threads, and as plain threads with crossbeam channels, takes the median of a few runs
+//! of each, and prints them next to the peers' figures of issue 10 and the targets.
+//!
+//! ```text
+//! cargo run --release --example savina_report                       # everything, full size
+//! cargo run --release --example savina_report -- --scale 0.1 big    # smaller, only `big`
+//! cargo run --release --example savina_report -- --reps 5 --hosting driver
+//! ```
+//!
+//! It is a report, not a test: it always exits 0, and its figures are only as quiet as
+//! the machine. The targets are tracked in BENCHMARKS.md ("Savina"). Every run still
+//! checks its own result (hops, pongs, messages handled, the chain's end) and panics if
+//! it is wrong.
+
+#[path = "../actor-core/benches/savina/mod.rs"]
+mod savina;
+
+use std::time::Instant;
+
+use savina::{Hosting, Workload};
+
+fn main() {
+    let mut scale = 1.0;
+    let mut reps = 3;
+    let mut hostings: Option<String> = None;
+    let mut only = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--scale" => scale = args.next().and_then(|s| s.parse().ok()).unwrap_or(scale),
+            "--reps" => reps = args.next().and_then(|s| s.parse().ok()).unwrap_or(reps),
+            "--hosting" => hostings = args.next(),
+            _ => only.push(arg),
+        }
+    }
+    let reps: usize = reps.max(1);
+    let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
+    println!(
+        "savina_report: medians of {reps} runs per hosting at scale {scale}; \
+         {threads} hardware threads"
+    );
+    println!();
+
+    let mut rows = Vec::new();
+    for workload in savina::all() {
+        if !only.is_empty() && !only.iter().any(|name| name == workload.name) {
+            continue;
+        }
+        println!(
+            "{}: {} ({} {}s per run at this scale)",
+            workload.name,
+            workload.what,
+            (workload.units)(scale),
+            workload.unit
+        );
+        let started = Instant::now();
+        let mut medians = Vec::new();
+        for &hosting in workload.hostings {
+            if hostings.as_ref().is_some_and(|h| h != hosting.name()) {
+                continue;
+            }
+            // One untimed run to warm up, then the timed ones.
+            (workload.run)(hosting, scale);
+            let mut runs: Vec<f64> = (0..reps)
+                .map(|_| (workload.run)(hosting, scale).ns_per_unit())
+                .collect();
+            runs.sort_by(f64::total_cmp);
+            println!(
+                "  {:<9} median {} per {} (runs {} .. {})",
+                hosting.name(),
+                per_unit(runs[reps / 2]),
+                workload.unit,
+                per_unit(runs[0]),
+                per_unit(runs[reps - 1]),
+            );
+            medians.push((hosting, runs[reps / 2]));
+        }
+        println!("  in {:.1?}", started.elapsed());
+        rows.push((workload, medians));
+    }
+
+    println!();
+    println!(
+        "| {:<10} | {:<10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:<26} |",
+        "workload", "unit", "driver", "dedicated", "raw", "raw (peer)", "actix", "ractor",
+        "kameo", "target"
+    );
+    println!(
+        "|{:-<12}|{:-<12}|{:->12}|{:->12}|{:->12}|{:->12}|{:->12}|{:->12}|{:->12}|{:-<28}|",
+        "", "", "", "", "", "", "", "", "", ""
+    );
+    for (workload, medians) in &rows {
+        let of = |hosting: Hosting| {
+            medians
+                .iter()
+                .find(|(h, _)| *h == hosting)
+                .map_or("-".to_owned(), |(_, ns)| per_unit(*ns))
+        };
+        println!(
+            "| {:<10} | {:<10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:>10} | {:<26} |",
+            workload.name,
+            workload.unit,
+            of(Hosting::Driver),
+            of(Hosting::Dedicated),
+            of(Hosting::Raw),
+            per_unit(workload.peers[0]),
+            per_unit(workload.peers[1]),
+            per_unit(workload.peers[2]),
+            per_unit(workload.peers[3]),
+            target(workload),
+        );
+    }
+    println!();
+    for (workload, medians) in &rows {
+        let verdict = |hosting: Hosting, target: f64| {
+            medians.iter().find(|(h, _)| *h == hosting).map(|(_, ns)| {
+                if *ns <= target {
+                    "met"
+                } else {
+                    "not met"
+                }
+            })
+        };
+        if let Some(v) = verdict(Hosting::Driver, workload.target_driver) {
+            println!("{}: driver target {v}", workload.name);
+        }
+        if let Some(t) = workload.target_dedicated {
+            if let Some(v) = verdict(Hosting::Dedicated, t) {
+                println!("{}: dedicated target {v}", workload.name);
+            }
+        }
+    }
+}
+
+fn target(workload: &Workload) -> String {
+    match workload.target_dedicated {
+        Some(t) => format!(
+            "<= {} drv, <= {} ded",
+            per_unit(workload.target_driver),
+            per_unit(t)
+        ),
+        None => format!("<= {} drv", per_unit(workload.target_driver)),
+    }
+}
+
+/// A time per unit, in ns below 1 µs, else in µs.
+fn per_unit(ns: f64) -> String {
+    if ns < 1_000.0 {
+        format!("{ns:.0} ns")
+    } else {
+        format!("{:.2} µs", ns / 1e3)
+    }
+}
