@@ -9,8 +9,8 @@ use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head, Route};
 use actor_core::wire::frame::{Frame, FrameReader, DEFAULT_MAX_FRAME, VERSION};
 use actor_core::wire::{
-    CodecError, Config, DeMux, Exposed, Fault, FrameError, Listening, Mux, RemoteActor,
-    RemoteError, Served, Transport, WireError, Workers,
+    CodecError, Config, DeMux, Fault, FrameError, Listening, Mux, RemoteError, Served, Transport,
+    WireError, Workers,
 };
 use crossbeam_channel::{Receiver, Sender as Channel};
 use serde::{Deserialize, Serialize};

@@ -64,6 +64,8 @@ mod exec;
 mod host;
 mod id;
 mod message;
+#[cfg(feature = "nats")]
+pub mod nats;
 mod pubsub;
 mod registry;
 mod reply;

@@ -1,0 +1,616 @@
+//! [`NatsLink`]: the calling side over NATS, the wire's [`Link`] on NATS subjects.
+//!
+//! Every call gets a fresh transaction id `xid` and the reply subject `{inbox}.{xid}`,
+//! unique to this node and this call. A slot for its reply is registered in a table
+//! before the request is queued; the node's one subscription to `{inbox}.*` hands each
+//! reply to the slot of its xid. A reply whose xid is no longer in the table belongs to a
+//! call that timed out (or was released) and is dropped: it can never reach another
+//! call. When the connection to the server is lost, the table is emptied at once, each
+//! waiting caller gets [`WireError::Disconnected`], and new calls fail at once until the
+//! client has reconnected.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::mem;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use async_nats::connection::State;
+use async_nats::{Client, Event, Message as NatsMessage, StatusCode, Subject};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::config::NodeConfig;
+use super::error::NatsError;
+use super::packet;
+use super::runtime::{self, Forward, Op, Subscription};
+use super::subject::{check_prefix, Subjects};
+use crate::actor::Actor;
+use crate::wire::codec::{Head, Payload, RemoteMessage, Route};
+use crate::wire::{Anomalies, Link, RemoteAddr, RemoteError, WireError};
+
+/// Why calls fail while the client reconnects.
+const LOST: &str = "the connection was lost; the client is reconnecting";
+
+/// A reply (or the error that took its place) for one waiting call.
+type Slot = Sender<Result<NatsMessage, WireError>>;
+
+/// The calls waiting for a reply, shared with the runtime's reply task and its event
+/// callback.
+pub(crate) struct Calls {
+    table: Mutex<Table>,
+    /// The next transaction id; ids below it were issued.
+    next_xid: AtomicU64,
+    /// Who the connection is to, for messages.
+    peer: String,
+    pub(crate) anomalies: Anomalies,
+}
+
+struct Table {
+    waiting: HashMap<u64, Slot>,
+    /// Why the node closed, once it has.
+    closed: Option<String>,
+}
+
+impl Calls {
+    pub(crate) fn new(peer: String) -> Self {
+        Calls {
+            table: Mutex::new(Table {
+                waiting: HashMap::new(),
+                closed: None,
+            }),
+            next_xid: AtomicU64::new(1),
+            peer,
+            anomalies: Anomalies::default(),
+        }
+    }
+
+    fn table(&self) -> MutexGuard<'_, Table> {
+        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn disconnected(&self, reason: &str) -> WireError {
+        WireError::Disconnected {
+            peer: self.peer.clone(),
+            reason: reason.to_owned(),
+        }
+    }
+
+    /// Registers a call: its transaction id and where its reply will come.
+    fn register(&self) -> Result<(u64, Receiver<Result<NatsMessage, WireError>>), WireError> {
+        let (slot, reply) = crossbeam_channel::bounded(1);
+        let mut table = self.table();
+        if let Some(reason) = &table.closed {
+            return Err(self.disconnected(reason));
+        }
+        let xid = self.next_xid.fetch_add(1, Ordering::Relaxed);
+        table.waiting.insert(xid, slot);
+        Ok((xid, reply))
+    }
+
+    fn forget(&self, xid: u64) {
+        self.table().waiting.remove(&xid);
+    }
+
+    /// A message on the node's reply subscription: hands it to its call, if still waiting.
+    pub(crate) fn deliver(&self, msg: NatsMessage) {
+        let xid = msg
+            .subject
+            .rsplit('.')
+            .next()
+            .and_then(|token| token.parse::<u64>().ok());
+        let Some(xid) = xid else {
+            return self.report(WireError::Unexpected {
+                what: "reply whose subject names no call",
+                side: "NATS node",
+            });
+        };
+        let slot = self.table().waiting.remove(&xid);
+        match slot {
+            Some(slot) => {
+                let _ = slot.send(Ok(msg));
+            }
+            // An issued id no longer waiting: its caller timed out or was released.
+            None if (1..self.next_xid.load(Ordering::Relaxed)).contains(&xid) => {}
+            None => self.report(WireError::UnknownTransaction { xid }),
+        }
+    }
+
+    /// Fails call `xid` (if it still waits) with `error`.
+    pub(crate) fn fail(&self, xid: u64, error: WireError) {
+        let slot = self.table().waiting.remove(&xid);
+        if let Some(slot) = slot {
+            let _ = slot.send(Err(error));
+        }
+    }
+
+    pub(crate) fn report(&self, error: WireError) {
+        log::debug!("NATS: {error}");
+        self.anomalies.report(error);
+    }
+
+    /// The client's events: a lost connection releases every waiting caller.
+    pub(crate) fn on_event(&self, event: Event) {
+        match event {
+            Event::Disconnected => {
+                log::warn!("NATS: disconnected from {}; reconnecting", self.peer);
+                self.release(LOST);
+            }
+            Event::Connected => log::info!("NATS: connected to {}", self.peer),
+            Event::Closed => self.release("the client closed the connection"),
+            Event::LameDuckMode => {
+                log::warn!("NATS: the server is shutting down (lame duck mode)")
+            }
+            Event::SlowConsumer(sid) => {
+                log::warn!("NATS: subscription {sid} is too slow; the client dropped messages")
+            }
+            Event::ServerError(e) => log::warn!("NATS: the server reported an error: {e}"),
+            Event::ClientError(e) => log::debug!("NATS: {e}"),
+            other => log::debug!("NATS: {other}"),
+        }
+    }
+
+    /// Releases every waiting caller with `Disconnected`.
+    fn release(&self, reason: &str) {
+        let waiting = mem::take(&mut self.table().waiting);
+        for slot in waiting.into_values() {
+            let _ = slot.send(Err(self.disconnected(reason)));
+        }
+    }
+
+    /// Refuses new calls from now on and releases the waiting ones. Whether this closed it.
+    fn close(&self, reason: &str) -> bool {
+        let waiting = {
+            let mut table = self.table();
+            if table.closed.is_some() {
+                return false;
+            }
+            table.closed = Some(reason.to_owned());
+            mem::take(&mut table.waiting)
+        };
+        for slot in waiting.into_values() {
+            let _ = slot.send(Err(self.disconnected(reason)));
+        }
+        true
+    }
+
+    fn closed(&self) -> Option<String> {
+        self.table().closed.clone()
+    }
+}
+
+/// The connection shared by a node and its links: the client, the queue to its runtime
+/// thread, and the waiting calls. The last handle to go closes it.
+pub(crate) struct Core {
+    client: Client,
+    ops: UnboundedSender<Op>,
+    calls: Arc<Calls>,
+    pub(crate) subjects: Subjects,
+    pub(crate) servers: String,
+    inbox: String,
+    /// How long to wait for the client to take a subscription, or the server to confirm it.
+    pub(crate) confirm_timeout: Duration,
+    runtime: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Core {
+    pub(crate) fn connect(config: &NodeConfig) -> Result<Core, NatsError> {
+        check_prefix("subject prefix", &config.prefix)?;
+        check_prefix("inbox prefix", &config.inbox_prefix)?;
+        let servers = config.servers_text();
+        let calls = Arc::new(Calls::new(format!("NATS server {servers}")));
+        let started = runtime::start(config, calls.clone())?;
+        Ok(Core {
+            client: started.client,
+            ops: started.ops,
+            calls,
+            subjects: Subjects::new(&config.prefix),
+            servers,
+            inbox: started.inbox,
+            confirm_timeout: config.connect_timeout,
+            runtime: Mutex::new(Some(started.thread)),
+        })
+    }
+
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub(crate) fn ops(&self) -> UnboundedSender<Op> {
+        self.ops.clone()
+    }
+
+    pub(crate) fn calls(&self) -> &Arc<Calls> {
+        &self.calls
+    }
+
+    pub(crate) fn is_connected(&self) -> bool {
+        self.client.connection_state() == State::Connected && self.calls.closed().is_none()
+    }
+
+    /// Refuses at once what cannot go out now: the node is closed, or the client is
+    /// reconnecting.
+    fn check_open(&self) -> Result<(), WireError> {
+        if let Some(reason) = self.calls.closed() {
+            return Err(self.calls.disconnected(&reason));
+        }
+        if self.client.connection_state() != State::Connected {
+            return Err(self.calls.disconnected(LOST));
+        }
+        Ok(())
+    }
+
+    /// Refuses a payload over the server's `max_payload`.
+    pub(crate) fn check_size(&self, len: usize) -> Result<(), WireError> {
+        let max = self.client.max_payload();
+        if len > max {
+            return Err(WireError::PayloadTooLarge {
+                len: len as u64,
+                max: max as u64,
+            });
+        }
+        Ok(())
+    }
+
+    fn queue(&self, op: Op) -> Result<(), WireError> {
+        self.ops.send(op).map_err(|_| {
+            self.calls
+                .disconnected("the node's runtime thread has stopped")
+        })
+    }
+
+    /// Publishes a whole packet to `subject`, in order with every other publish.
+    pub(crate) fn publish(&self, subject: String, packet: Vec<u8>) -> Result<(), WireError> {
+        self.check_open()?;
+        self.check_size(packet.len())?;
+        self.queue(Op::Publish {
+            subject: subject.into(),
+            reply: None,
+            payload: packet.into(),
+            xid: None,
+        })
+    }
+
+    /// The seed's transaction over NATS: sends `body` to the actor `route` names and waits
+    /// up to `timeout` for the encoded reply.
+    pub(crate) fn transaction(
+        &self,
+        route: Route<'_>,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<Payload, RemoteError<()>> {
+        // `None` if the timeout is too long to count: then it is no timeout at all.
+        let deadline = Instant::now().checked_add(timeout);
+        self.check_open().map_err(not_sent)?;
+        let (xid, reply) = self.calls.register().map_err(not_sent)?;
+        let timeout_ms = u64::try_from(timeout.as_millis())
+            .unwrap_or(u64::MAX)
+            .max(1);
+        let head = Head::Call {
+            xid,
+            timeout_ms,
+            route,
+        };
+        let subject = self.subjects.actor(route.actor);
+        let queued = packet::build(&head, body)
+            .map_err(WireError::from)
+            .and_then(|packet| {
+                self.check_size(packet.len())?;
+                self.queue(Op::Publish {
+                    subject: Subject::from(subject.as_str()),
+                    reply: Some(format!("{}.{xid}", self.inbox).into()),
+                    payload: packet.into(),
+                    xid: Some(xid),
+                })
+            });
+        if let Err(e) = queued {
+            self.calls.forget(xid);
+            return Err(not_sent(e));
+        }
+        let outcome = match deadline {
+            Some(deadline) => reply.recv_deadline(deadline),
+            None => reply.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        let outcome = match outcome {
+            Ok(outcome) => outcome,
+            Err(RecvTimeoutError::Timeout) => {
+                self.calls.forget(xid);
+                // The reply may have come between the timeout and the removal.
+                reply.try_recv().unwrap_or_else(|_| {
+                    Err(WireError::Timeout {
+                        actor: route.actor.to_owned(),
+                        message: route.message.to_owned(),
+                        timeout,
+                    })
+                })
+            }
+            // Unreachable in practice: a slot is answered before it is dropped.
+            Err(RecvTimeoutError::Disconnected) => Err(self.calls.disconnected(LOST)),
+        };
+        match outcome {
+            Ok(msg) => reply_of(route, subject, msg),
+            Err(e) => Err(RemoteError::Failed(e)),
+        }
+    }
+
+    /// Waits until the server has handled everything this node sent before (its
+    /// subscriptions included), across a reconnection if need be: a message to the
+    /// node's own inbox, and back.
+    pub(crate) fn round_trip(&self, timeout: Duration) -> Result<(), NatsError> {
+        let deadline = Instant::now().checked_add(timeout);
+        let closed = |reason: String| NatsError::Closed { reason };
+        loop {
+            let (xid, reply) = self
+                .calls
+                .register()
+                .map_err(|_| closed(self.calls.closed().unwrap_or_default()))?;
+            self.queue(Op::Publish {
+                subject: format!("{}.{xid}", self.inbox).into(),
+                reply: None,
+                payload: Default::default(),
+                xid: Some(xid),
+            })
+            .map_err(|e| closed(e.to_string()))?;
+            let outcome = match deadline {
+                Some(deadline) => reply.recv_deadline(deadline),
+                None => reply.recv().map_err(|_| RecvTimeoutError::Disconnected),
+            };
+            match outcome {
+                Ok(Ok(_)) => return Ok(()),
+                // Released by a lost connection: the next one goes out after reconnecting.
+                Ok(Err(WireError::Disconnected { .. })) if self.calls.closed().is_none() => {}
+                Ok(Err(e)) => return Err(closed(e.to_string())),
+                Err(_) => {
+                    self.calls.forget(xid);
+                    return Err(NatsError::Timeout {
+                        servers: self.servers.clone(),
+                        timeout,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Subscribes (in `queue`, if given), handing each message to `forward`; returns once
+    /// the client has the subscription.
+    pub(crate) fn subscribe(
+        &self,
+        subject: &str,
+        queue: Option<String>,
+        forward: Forward,
+    ) -> Result<Subscription, NatsError> {
+        if let Some(reason) = self.calls.closed() {
+            return Err(NatsError::Closed { reason });
+        }
+        let failed = |reason: String| NatsError::Subscribe {
+            subject: subject.to_owned(),
+            reason,
+        };
+        let (done, subscribed) = crossbeam_channel::bounded(1);
+        self.queue(Op::Subscribe {
+            subject: subject.to_owned(),
+            queue,
+            forward,
+            done,
+        })
+        .map_err(|e| failed(e.to_string()))?;
+        match subscribed.recv_timeout(self.confirm_timeout) {
+            Ok(outcome) => outcome.map_err(failed),
+            Err(_) => Err(failed(format!(
+                "the client did not take it within {:?}",
+                self.confirm_timeout
+            ))),
+        }
+    }
+
+    /// Unsubscribes, in order with the publishes.
+    pub(crate) fn unsubscribe(&self, subscription: Subscription) {
+        // Fails only once the runtime has stopped, which ends every subscription.
+        let _ = self.queue(Op::Unsubscribe { subscription });
+    }
+
+    /// Closes the connection: waiting callers are released at once, later calls fail at
+    /// once, and what was published goes out first (for at most a few seconds).
+    pub(crate) fn close(&self, reason: &str) {
+        self.calls.close(reason);
+        let (done, flushed) = crossbeam_channel::bounded(1);
+        if self.ops.send(Op::Close { done }).is_ok()
+            && flushed.recv_timeout(Duration::from_secs(6)).is_ok()
+        {
+            let thread = self
+                .runtime
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take();
+            if let Some(thread) = thread {
+                let _ = thread.join();
+            }
+        }
+    }
+
+    pub(crate) fn pending(&self) -> usize {
+        self.calls.table().waiting.len()
+    }
+}
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // No waiting here: the runtime thread flushes and ends on its own.
+        if self.calls.close("every handle to the node was dropped") {
+            let (done, _) = crossbeam_channel::bounded(1);
+            let _ = self.ops.send(Op::Close { done });
+        }
+    }
+}
+
+fn not_sent(error: WireError) -> RemoteError<()> {
+    RemoteError::NotSent { error, msg: () }
+}
+
+/// What a call's reply message means.
+fn reply_of(
+    route: Route<'_>,
+    subject: String,
+    msg: NatsMessage,
+) -> Result<Payload, RemoteError<()>> {
+    match msg.status {
+        None | Some(StatusCode::OK) => {}
+        // Nothing received the request: the message can be given back.
+        Some(StatusCode::NO_RESPONDERS) => {
+            return Err(not_sent(WireError::NoResponders {
+                actor: route.actor.to_owned(),
+                subject,
+            }))
+        }
+        Some(status) => {
+            return Err(RemoteError::Failed(WireError::io(
+                format!("calling `{}`", route.actor),
+                format!(
+                    "the server answered with status {status}{}",
+                    msg.description
+                        .map(|d| format!(" ({d})"))
+                        .unwrap_or_default()
+                ),
+            )))
+        }
+    }
+    let start = match packet::open(&msg.payload) {
+        Ok((Head::Reply { .. }, start)) => start,
+        Ok((Head::Fault { fault, .. }, _)) => return Err(RemoteError::Failed(fault.into())),
+        Ok((head, _)) => {
+            return Err(RemoteError::Failed(WireError::Unexpected {
+                what: head.kind(),
+                side: "NATS caller",
+            }))
+        }
+        Err(e) => return Err(RemoteError::Failed(e)),
+    };
+    Ok(Payload::new(Vec::from(msg.payload), start))
+}
+
+/// The calling side of a NATS [`Node`](super::Node): the wire's [`Link`], so a
+/// [`RemoteAddr<A, NatsLink>`] calls and tells an actor served anywhere on the NATS
+/// system as a local [`Addr`](crate::Addr) would.
+///
+/// A request goes to the subject of the name called (`{prefix}.actor.{name}`) with a
+/// reply subject unique to the call. Failure is explicit and fast:
+///
+/// - no one serves the name: [`WireError::NoResponders`] at once, the message given back;
+/// - the client is reconnecting, or the node was closed: [`WireError::Disconnected`] at
+///   once, the message given back; a caller waiting when the connection is lost is
+///   released at once with the same error;
+/// - a request over the server's `max_payload`: [`WireError::PayloadTooLarge`], before
+///   anything is sent, the message given back;
+/// - no reply in time: [`WireError::Timeout`]; a reply that comes later is dropped, and
+///   can never reach another call.
+///
+/// Tells through one link reach a node in the order told; where several nodes serve the
+/// name, each tell goes to one of them. A tell to a name no one serves is dropped by the
+/// server (NATS reports missing responders to requests only). Cheap to clone; clones
+/// share the node's connection.
+///
+/// ```no_run
+/// use actor_core::prelude::*;
+/// use actor_core::nats::Node;
+/// use actor_core::wire::Link;
+/// use serde::{Deserialize, Serialize};
+/// use std::time::Duration;
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(reply = u64)]
+/// struct Square(u64);
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let link = Node::connect("nats://127.0.0.1:4222")?.link();
+/// match link.call("math", Square(12), Duration::from_secs(5)) {
+///     Ok(n) => assert_eq!(n, 144),
+///     Err(e) if e.is_no_responders() => println!("no one serves `math` yet"),
+///     Err(e) => return Err(e.into()),
+/// }
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct NatsLink {
+    core: Arc<Core>,
+}
+
+impl NatsLink {
+    pub(crate) fn new(core: Arc<Core>) -> Self {
+        NatsLink { core }
+    }
+
+    pub(crate) fn core(&self) -> &Core {
+        &self.core
+    }
+
+    /// A typed handle to the actor served as `name` somewhere on the NATS system.
+    pub fn remote<A: Actor>(&self, name: &str) -> RemoteAddr<A, NatsLink> {
+        RemoteAddr::new(self.clone(), name)
+    }
+
+    /// Sends `msg` to the actor served as `name` and waits up to `timeout` for its typed
+    /// reply. If the request never went out, the message comes back in the error.
+    pub fn call<M: RemoteMessage>(
+        &self,
+        name: &str,
+        msg: M,
+        timeout: Duration,
+    ) -> Result<M::Reply, RemoteError<M>> {
+        Link::call(self, name, msg, timeout)
+    }
+
+    /// Sends `msg` to the actor served as `name` without waiting.
+    pub fn tell<M: RemoteMessage>(&self, name: &str, msg: M) -> Result<(), RemoteError<M>> {
+        Link::tell(self, name, msg)
+    }
+
+    /// Whether the client is connected to a server now (rather than reconnecting, or
+    /// closed).
+    pub fn is_connected(&self) -> bool {
+        self.core.is_connected()
+    }
+
+    /// The largest payload the server takes, in bytes (its `max_payload`): a packet is
+    /// the message plus a head of a few dozen bytes.
+    pub fn max_payload(&self) -> usize {
+        self.core.client.max_payload()
+    }
+
+    /// How many calls are waiting for their reply.
+    pub fn pending(&self) -> usize {
+        self.core.pending()
+    }
+}
+
+impl Link for NatsLink {
+    fn transaction(
+        &self,
+        route: Route<'_>,
+        body: &[u8],
+        timeout: Duration,
+    ) -> Result<Payload, RemoteError<()>> {
+        self.core.transaction(route, body, timeout)
+    }
+
+    fn post(&self, route: Route<'_>, body: &[u8]) -> Result<(), RemoteError<()>> {
+        let subject = self.core.subjects.actor(route.actor);
+        packet::build(&Head::Tell { route }, body)
+            .map_err(WireError::from)
+            .and_then(|packet| self.core.publish(subject, packet))
+            .map_err(not_sent)
+    }
+}
+
+impl fmt::Debug for NatsLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NatsLink")
+            .field("servers", &self.core.servers)
+            .field("prefix", &self.core.subjects.prefix())
+            .field("connected", &self.is_connected())
+            .field("pending", &self.pending())
+            .finish()
+    }
+}
