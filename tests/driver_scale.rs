@@ -5,26 +5,7 @@
 mod common;
 
 use actor_core::prelude::*;
-use common::{Echo, Probe, WAIT};
-
-fn proc_status(field: &str) -> usize {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|line| line.starts_with(field)).unwrap();
-    line[field.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-fn threads() -> usize {
-    proc_status("Threads:")
-}
-
-fn rss_kib() -> usize {
-    proc_status("VmRSS:")
-}
+use common::{rss_kib, threads, Echo, Probe, WAIT};
 
 #[test]
 fn a_hundred_thousand_actors_on_two_threads_lose_nothing() {
@@ -39,7 +20,7 @@ fn a_hundred_thousand_actors_on_two_threads_lose_nothing() {
     assert_eq!(driver.actor_count(), ACTORS as usize);
     // Runtime overhead per idle actor (the probe's own state is an empty Vec and an
     // Option): mailbox, shared state, cell, live-list entry, and the handle in `actors`.
-    let per_actor = (rss_kib() - rss_before) * 1024 / ACTORS as usize;
+    let per_actor = (rss_kib() - rss_before) * 1024 / ACTORS;
     println!("{ACTORS} idle actors on a 2-thread driver: {per_actor} bytes each");
     assert!(per_actor < 4096, "{per_actor} bytes per idle actor");
 

@@ -9,6 +9,9 @@
 #[path = "nats/server.rs"]
 mod server;
 
+#[path = "support/harness.rs"]
+mod harness;
+
 use actor_core::nats::{NatsLink, Node, NodeConfig};
 use actor_core::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,7 +23,7 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Set in a child's environment: serve as child number N instead of testing.
 const CHILD: &str = "ACTOR_NATS_CHILD";
@@ -335,9 +338,7 @@ fn a_publish_reaches_the_subscribers_in_every_process() {
 // ---------------------------------------------------------------------------------------
 // The harness
 
-type Test = (&'static str, fn());
-
-const TESTS: &[Test] = &[
+const TESTS: &[harness::Test] = &[
     (
         "a_child_process_serves_typed_calls_and_tells",
         a_child_process_serves_typed_calls_and_tells,
@@ -358,56 +359,5 @@ fn main() {
         let url = std::env::var(URL).expect("the server's URL");
         std::process::exit(child(index, &url));
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let exact = args.iter().any(|a| a == "--exact");
-    let filters: Vec<&str> = args
-        .iter()
-        .filter(|a| !a.starts_with('-') && a.parse::<u64>().is_err())
-        .map(String::as_str)
-        .collect();
-    let selected: Vec<&Test> = TESTS
-        .iter()
-        .filter(|(name, _)| {
-            filters.is_empty()
-                || filters
-                    .iter()
-                    .any(|f| if exact { name == f } else { name.contains(f) })
-        })
-        .collect();
-    if args.iter().any(|a| a == "--list") {
-        for (name, _) in &selected {
-            println!("{name}: test");
-        }
-        return;
-    }
-    let started = Instant::now();
-    println!("\nrunning {} tests", selected.len());
-    let mut failed = Vec::new();
-    for (name, test) in &selected {
-        let outcome = panic::catch_unwind(test);
-        println!(
-            "test {name} ... {}",
-            if outcome.is_ok() { "ok" } else { "FAILED" }
-        );
-        if outcome.is_err() {
-            failed.push(*name);
-        }
-    }
-    if !failed.is_empty() {
-        println!("\nfailures:");
-        for name in &failed {
-            println!("    {name}");
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        selected.len() - failed.len(),
-        failed.len(),
-        TESTS.len() - selected.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if !failed.is_empty() {
-        std::process::exit(101);
-    }
+    harness::run(TESTS);
 }

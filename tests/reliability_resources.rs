@@ -6,27 +6,8 @@ mod common;
 
 use actor_core::prelude::*;
 use actor_core::Spawn;
-use common::{Echo, Probe, WAIT};
+use common::{rss_kib, threads, Echo, Probe, WAIT};
 use std::time::Instant;
-
-fn proc_status(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|line| line.starts_with(field)).unwrap();
-    line[field.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
-fn threads() -> u64 {
-    proc_status("Threads:")
-}
-
-fn rss_kib() -> u64 {
-    proc_status("VmRSS:")
-}
 
 /// Waits (up to `WAIT`) for the thread count to come down to `expected`: a stopped actor's
 /// thread ends just after it answers `Stopped`, and nothing joins it.

@@ -6,6 +6,9 @@
 //! and prints the same summary line as libtest; it honours a name filter, `--exact` and
 //! `--list`.
 
+#[path = "support/harness.rs"]
+mod harness;
+
 use actor_core::prelude::*;
 use actor_core::wire::{DeMux, Fault, Mux, RemoteError, Transport, WireError, Workers};
 use serde::{Deserialize, Serialize};
@@ -255,9 +258,7 @@ fn garbage_on_the_childs_stdin_ends_its_connection_with_a_clear_error() {
 // ---------------------------------------------------------------------------------------
 // The harness
 
-type Test = (&'static str, fn());
-
-const TESTS: &[Test] = &[
+const TESTS: &[harness::Test] = &[
     (
         "a_child_serves_concurrent_calls_over_its_stdin_and_stdout",
         a_child_serves_concurrent_calls_over_its_stdin_and_stdout,
@@ -280,56 +281,5 @@ fn main() {
     if std::env::var_os(CHILD).is_some() {
         std::process::exit(serve());
     }
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let exact = args.iter().any(|a| a == "--exact");
-    let filters: Vec<&str> = args
-        .iter()
-        .filter(|a| !a.starts_with('-') && a.parse::<u64>().is_err())
-        .map(String::as_str)
-        .collect();
-    let selected: Vec<&Test> = TESTS
-        .iter()
-        .filter(|(name, _)| {
-            filters.is_empty()
-                || filters
-                    .iter()
-                    .any(|f| if exact { name == f } else { name.contains(f) })
-        })
-        .collect();
-    if args.iter().any(|a| a == "--list") {
-        for (name, _) in &selected {
-            println!("{name}: test");
-        }
-        return;
-    }
-    let started = Instant::now();
-    println!("\nrunning {} tests", selected.len());
-    let mut failed = Vec::new();
-    for (name, test) in &selected {
-        let outcome = panic::catch_unwind(test);
-        println!(
-            "test {name} ... {}",
-            if outcome.is_ok() { "ok" } else { "FAILED" }
-        );
-        if outcome.is_err() {
-            failed.push(*name);
-        }
-    }
-    if !failed.is_empty() {
-        println!("\nfailures:");
-        for name in &failed {
-            println!("    {name}");
-        }
-    }
-    println!(
-        "\ntest result: {}. {} passed; {} failed; 0 ignored; 0 measured; {} filtered out; finished in {:.2}s\n",
-        if failed.is_empty() { "ok" } else { "FAILED" },
-        selected.len() - failed.len(),
-        failed.len(),
-        TESTS.len() - selected.len(),
-        started.elapsed().as_secs_f64()
-    );
-    if !failed.is_empty() {
-        std::process::exit(101);
-    }
+    harness::run(TESTS);
 }

@@ -95,3 +95,25 @@ pub fn hold<A: Handler<Hold>>(actor: &Addr<A>) -> Channel<()> {
     holding.recv_timeout(WAIT).expect("the actor holds");
     open
 }
+
+/// A number from `/proc/self/status` (the first word after `field`).
+fn proc_status(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|line| line.starts_with(field)).unwrap();
+    line[field.len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// How many threads this process has.
+pub fn threads() -> u64 {
+    proc_status("Threads:")
+}
+
+/// This process's resident memory, in KiB.
+pub fn rss_kib() -> u64 {
+    proc_status("VmRSS:")
+}
