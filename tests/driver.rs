@@ -308,3 +308,34 @@ fn a_driver_needs_at_least_one_thread() {
     let err = Driver::try_new(0).unwrap_err();
     assert!(err.to_string().contains("at least one thread"), "{err}");
 }
+
+#[test]
+fn a_blocking_call_to_a_neighbour_on_a_two_thread_driver_is_answered() {
+    #[derive(Message)]
+    #[message(reply = u64)]
+    struct Relay(Addr<Probe>, u64);
+
+    struct Relayer;
+    #[actor]
+    impl Relayer {
+        #[handles(Relay)]
+        fn relay(&mut self, Relay(neighbour, n): Relay) -> u64 {
+            // The neighbour is queued in this worker's next slot as the call goes out; the
+            // other worker must get to run it while this one waits.
+            Bridge::new().call(&neighbour, Echo(n), WAIT).unwrap() + 1
+        }
+    }
+
+    let driver = Driver::new(2);
+    let relayer = Relayer.spawn_on(&driver);
+    let neighbour = Probe::default().spawn_on(&driver);
+    let bridge = Bridge::new();
+    for n in 0..20 {
+        assert_eq!(
+            bridge
+                .call(&relayer, Relay(neighbour.clone(), n), WAIT)
+                .unwrap(),
+            n + 1
+        );
+    }
+}

@@ -393,3 +393,44 @@ fn default_consumer_threads_work_through_a_call_queue() {
     results.sort();
     assert_eq!(results, (0..100).map(|n| n * 2).collect::<Vec<_>>());
 }
+
+#[test]
+fn a_restart_factory_that_panics_stops_the_actor_and_tells_its_monitors() {
+    let starts = Arc::new(AtomicUsize::new(0));
+    let driver = Driver::new(1);
+    let fragile = Spawn::new(Fragile::new(&starts))
+        .restart_with(
+            || -> Fragile { panic!("no factory today") },
+            Intensity::new(5, Duration::from_secs(60)),
+        )
+        .spawn_on(&driver);
+    let neighbour = Probe::default().spawn_on(&driver);
+    let bridge = Bridge::new();
+    bridge.watch(&fragile.any());
+    assert!(bridge.call(&fragile, Crash("first"), WAIT).is_err());
+    assert_eq!(
+        terminated(&bridge).reason,
+        StopReason::StartFailed("no factory today".to_owned())
+    );
+    assert!(!fragile.is_alive());
+    // The driver's only worker survived it and serves the neighbour.
+    assert_eq!(bridge.call(&neighbour, Echo(3), WAIT).unwrap(), 3);
+}
+
+#[test]
+fn dropping_a_call_queue_ends_its_consumers_even_while_a_handle_lives() {
+    let queue = CallQueue::with_consumers(2);
+    let handle = queue.clone_handle();
+    let answered = queue.call(|| 7).wait();
+    assert_eq!(answered, Ok(7));
+    let (dropped, done) = crossbeam_channel::bounded(1);
+    std::thread::spawn(move || {
+        drop(queue);
+        dropped.send(()).unwrap();
+    });
+    done.recv_timeout(WAIT).expect("the drop returned");
+    // The surviving handle still queues calls; some thread must receive them now.
+    let pending = handle.call(|| 8);
+    assert_eq!(handle.receive(), 1);
+    assert_eq!(pending.wait(), Ok(8));
+}

@@ -141,19 +141,31 @@ impl<A: Actor> Shared<A> {
             (Wait::Block, Some(_)) if current::would_deadlock(self.info.id, self.host.driver()) => {
                 self.try_post(envelope)
             }
-            (Wait::Block, Some(_)) => self
-                .tx
-                .send(envelope)
-                .map_err(|e| (e.into_inner(), Refused::Stopped)),
+            // Room may be there already; if not, this thread is about to block.
+            (Wait::Block, Some(_)) => match self.try_post(envelope) {
+                Err((envelope, Refused::Full)) => {
+                    crate::driver::before_blocking();
+                    self.tx
+                        .send(envelope)
+                        .map_err(|e| (e.into_inner(), Refused::Stopped))
+                }
+                posted => posted,
+            },
             (Wait::Never, _) => self.try_post(envelope),
-            (Wait::Until(deadline), _) => {
-                self.tx
-                    .send_deadline(envelope, deadline)
-                    .map_err(|e| match e {
-                        SendTimeoutError::Timeout(envelope) => (envelope, Refused::Timeout),
-                        SendTimeoutError::Disconnected(envelope) => (envelope, Refused::Stopped),
-                    })
-            }
+            (Wait::Until(deadline), _) => match self.try_post(envelope) {
+                Err((envelope, Refused::Full)) => {
+                    crate::driver::before_blocking();
+                    self.tx
+                        .send_deadline(envelope, deadline)
+                        .map_err(|e| match e {
+                            SendTimeoutError::Timeout(envelope) => (envelope, Refused::Timeout),
+                            SendTimeoutError::Disconnected(envelope) => {
+                                (envelope, Refused::Stopped)
+                            }
+                        })
+                }
+                posted => posted,
+            },
         };
         match posted {
             Ok(()) => {
@@ -205,7 +217,7 @@ impl<A: Actor> Shared<A> {
     /// Posts the `Released` that a full mailbox refused earlier, if one is owed.
     #[inline(always)]
     pub(crate) fn retry_release(&self) {
-        if self.release_pending.load(Ordering::Acquire) {
+        if self.release_pending.load(Ordering::SeqCst) {
             self.retry_release_slow();
         }
     }
@@ -217,7 +229,7 @@ impl<A: Actor> Shared<A> {
             .post(Mail::Released, Sender::Nobody, Wait::Never)
             .is_ok()
         {
-            self.release_pending.store(false, Ordering::Release);
+            self.release_pending.store(false, Ordering::SeqCst);
         }
     }
 
@@ -289,10 +301,15 @@ impl<A: Actor> Erased for Shared<A> {
         if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
             // A stopped actor needs no notice. A full bounded mailbox gets it later: the
             // actor retries after each message (`retry_release`), and with no handle left
-            // no one else can fill the room it makes.
-            if let Err((_, Refused::Full)) = self.post(Mail::Released, Sender::Nobody, Wait::Never)
-            {
-                self.release_pending.store(true, Ordering::Release);
+            // no one else can fill the room it makes. The debt is recorded before the try,
+            // so an actor that empties its mailbox in between still sees it; a second
+            // `Released` is harmless (the count is checked again).
+            self.release_pending.store(true, Ordering::SeqCst);
+            if !matches!(
+                self.post(Mail::Released, Sender::Nobody, Wait::Never),
+                Err((_, Refused::Full))
+            ) {
+                self.release_pending.store(false, Ordering::SeqCst);
             }
         }
     }

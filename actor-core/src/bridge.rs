@@ -203,6 +203,7 @@ impl Bridge {
         }
         let (tx, rx) = crossbeam_channel::bounded(1);
         target.__deliver(msg, ReplyTo::to(0, tx), self.as_sender())?;
+        crate::driver::before_blocking();
         match rx.recv_timeout(timeout) {
             Ok((_, outcome)) => outcome.map_err(|why| failure(actor, why)),
             Err(RecvTimeoutError::Timeout) => Err(CallError::Timeout { actor, timeout }),
@@ -327,6 +328,7 @@ impl Bridge {
 
     /// The next message sent to this bridge, waiting up to `timeout`.
     pub fn receive(&self, timeout: Duration) -> Option<DynMessage> {
+        crate::driver::before_blocking();
         self.inbox.rx.recv_timeout(timeout).ok()
     }
 
@@ -391,6 +393,7 @@ impl<M: Message> Iterator for MultiCall<M> {
         if self.waiting == 0 {
             return None;
         }
+        crate::driver::before_blocking();
         loop {
             match self.rx.recv_deadline(self.deadline) {
                 // Only a pending request can be answered. A request whose delivery failed

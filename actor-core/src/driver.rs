@@ -17,6 +17,7 @@
 use std::cell::{RefCell, UnsafeCell};
 use std::collections::BTreeMap;
 use std::fmt;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -49,6 +50,19 @@ pub struct DriverId(u64);
 /// An actor ready to run a turn.
 pub(crate) trait Runnable: Send + Sync + 'static {
     fn run(self: Arc<Self>);
+    /// Puts the actor on its driver's shared queue, where any worker can take it.
+    fn share(self: Arc<Self>);
+}
+
+/// Called before this thread blocks (a call, a wait, a full mailbox): an actor waiting in
+/// this worker's next slot would be stranded there, so it goes to the shared queue.
+#[inline]
+pub(crate) fn before_blocking() {
+    if current::worker().is_some() {
+        if let Some(task) = NEXT.with_borrow_mut(Option::take) {
+            task.share();
+        }
+    }
 }
 
 type Task = Arc<dyn Runnable>;
@@ -318,7 +332,11 @@ fn work(id: DriverId, threads: usize, jobs: Receiver<Job>) {
                 }
             }
         };
-        task.run();
+        // A turn contains its handlers' panics; this catches what escapes them (a
+        // panicking Drop, say) so that the worker, and its other actors, go on.
+        if panic::catch_unwind(AssertUnwindSafe(|| task.run())).is_err() {
+            log::error!("a driver worker caught a panic outside any handler");
+        }
     }
     // Whatever is left in the slot belongs to a stopped driver: drop it here.
     NEXT.with_borrow_mut(Option::take);
@@ -351,6 +369,12 @@ impl<A: Actor> DriverCell<A> {
 }
 
 impl<A: Actor> Runnable for DriverCell<A> {
+    fn share(self: Arc<Self>) {
+        let driver = self.driver.clone();
+        // Fails only once every worker has quit: the driver is shut down.
+        let _ = driver.injector.send(Job::Run(self));
+    }
+
     fn run(self: Arc<Self>) {
         // Safety: this worker took the cell off a run queue, so it holds `scheduled`.
         let state = unsafe { &mut *self.state.get() };

@@ -81,6 +81,7 @@ impl<R> Pending<R> {
         if let Some(ready) = self.ready.take() {
             return ready;
         }
+        crate::driver::before_blocking();
         match self.rx.recv_timeout(timeout) {
             Ok((_, result)) => outcome(result),
             Err(RecvTimeoutError::Timeout) => Err(ExecError::Timeout(timeout)),
@@ -93,6 +94,7 @@ impl<R> Pending<R> {
         if let Some(ready) = self.ready.take() {
             return ready;
         }
+        crate::driver::before_blocking();
         match self.rx.recv() {
             Ok((_, result)) => outcome(result),
             Err(_) => Err(ExecError::Stopped),
@@ -174,6 +176,7 @@ impl<R: Send + 'static> Collector<R> {
         if self.outstanding == 0 {
             return None;
         }
+        crate::driver::before_blocking();
         let (index, result) = self.rx.recv_timeout(timeout).ok()?;
         self.outstanding -= 1;
         Some((index, outcome(result)))
@@ -205,6 +208,7 @@ impl<R: Send + 'static> Iterator for Collector<R> {
             return None;
         }
         // Each slot reports exactly once, so this ends.
+        crate::driver::before_blocking();
         let (index, result) = self.rx.recv().ok()?;
         self.outstanding -= 1;
         Some((index, outcome(result)))
@@ -252,6 +256,9 @@ pub struct CallQueue {
     tx: Option<ChannelSender<Call>>,
     rx: Receiver<Call>,
     consumers: Mutex<Vec<JoinHandle<()>>>,
+    /// Held only by the queue that started the consumers; dropping it tells them to
+    /// finish what is queued and end, whatever other handles still exist.
+    shutdown: Option<ChannelSender<()>>,
 }
 
 impl CallQueue {
@@ -262,22 +269,37 @@ impl CallQueue {
             tx: Some(tx),
             rx,
             consumers: Mutex::new(Vec::new()),
+            shutdown: None,
         }
     }
 
     /// A queue served by `threads` consumer threads, which end when the queue is dropped.
     pub fn with_consumers(threads: usize) -> Self {
-        let queue = CallQueue::new();
+        let mut queue = CallQueue::new();
+        let (shutdown, stopping) = crossbeam_channel::bounded::<()>(0);
+        queue.shutdown = Some(shutdown);
         let mut consumers = Vec::with_capacity(threads);
         for n in 0..threads {
-            let rx = queue.rx.clone();
+            let (rx, stopping) = (queue.rx.clone(), stopping.clone());
+            // A call that panics (only `call_raising` lets it out) ends that call, not the
+            // consumer.
+            let run = |call: Call| {
+                let _ = panic::catch_unwind(AssertUnwindSafe(call));
+            };
             let consumer = thread::Builder::new()
                 .name(format!("call-queue-{n}"))
-                .spawn(move || {
-                    for call in rx {
-                        // A call that panics (only `call_raising` lets it out) ends that
-                        // call, not the consumer.
-                        let _ = panic::catch_unwind(AssertUnwindSafe(call));
+                .spawn(move || loop {
+                    crossbeam_channel::select! {
+                        recv(rx) -> call => match call {
+                            Ok(call) => run(call),
+                            Err(_) => break,
+                        },
+                        recv(stopping) -> _ => {
+                            while let Ok(call) = rx.try_recv() {
+                                run(call);
+                            }
+                            break;
+                        }
                     }
                 });
             // Fewer consumers than asked for still serve the queue.
@@ -295,6 +317,7 @@ impl CallQueue {
             tx: self.tx.clone(),
             rx: self.rx.clone(),
             consumers: Mutex::new(Vec::new()),
+            shutdown: None,
         }
     }
 
@@ -379,16 +402,12 @@ impl Default for CallQueue {
 }
 
 impl Drop for CallQueue {
-    /// Ends the consumer threads (after the calls already queued) and joins them.
+    /// Ends the consumer threads this queue started, after the calls already queued, and
+    /// joins them. Handles made by `clone_handle` may live on; they serve no consumers.
     fn drop(&mut self) {
         let consumers =
             std::mem::take(&mut *self.consumers.lock().unwrap_or_else(|p| p.into_inner()));
-        if consumers.is_empty() {
-            return;
-        }
-        // Consumers end once every sender is gone; handles made by `clone_handle` keep
-        // theirs, so close ours and wait only for what is already queued.
-        self.tx = None;
+        drop(self.shutdown.take());
         for consumer in consumers {
             let _ = consumer.join();
         }

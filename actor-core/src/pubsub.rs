@@ -184,7 +184,9 @@ impl PubSub {
             let Some(copy) = copy else { break };
             match subscriber.tell(copy) {
                 Ok(()) => delivered += 1,
-                Err(_) => dead.push(subscriber.info().id),
+                // Only a stopped subscriber leaves its topics; a full mailbox is not death.
+                Err(crate::SendError::Stopped { .. }) => dead.push(subscriber.info().id),
+                Err(_) => {}
             }
         }
         if !dead.is_empty() {

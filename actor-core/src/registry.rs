@@ -83,6 +83,11 @@ impl Registry {
                     holder: holder.info(),
                 });
             }
+            // A stopped holder whose own cleanup has not run yet: the name is no longer its.
+            let stale = holder.id();
+            if let Some(names) = table.names_of.get_mut(&stale) {
+                names.retain(|n| n != name);
+            }
         }
         if !actor.is_alive() {
             return Err(Error::Stopped {
@@ -154,10 +159,15 @@ impl Registry {
         let removed: Vec<AnyAddr> = {
             let mut table = table();
             let names = table.names_of.remove(&id).unwrap_or_default();
-            names
-                .iter()
-                .filter_map(|name| table.by_name.remove(name))
-                .collect()
+            // A name may already have passed to another actor (registered once this one
+            // was seen stopped): only entries that still point here go.
+            let mut removed = Vec::new();
+            for name in names {
+                if table.by_name.get(&name).is_some_and(|held| held.id() == id) {
+                    removed.extend(table.by_name.remove(&name));
+                }
+            }
+            removed
         };
         // Dropped outside the lock: a handle's drop may post to its actor.
         drop(removed);

@@ -158,18 +158,24 @@ impl<A: Actor> Cell<A> {
         }
         let shared = ctx.shared().clone();
         shared.mark_stopped();
-        while let Ok(envelope) = rx.try_recv() {
-            let (mail, _) = envelope.open();
-            if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
-                let message = short_type_name(mail.into_dyn().type_name());
-                DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
+        // User code runs in these drops (messages, the actor): a panic there must not
+        // skip the rest of the ending, or monitors and the stopper would never hear.
+        let quietly = |f: &mut dyn FnMut()| {
+            let _ = panic::catch_unwind(AssertUnwindSafe(f));
+        };
+        quietly(&mut || {
+            while let Ok(envelope) = rx.try_recv() {
+                let (mail, _) = envelope.open();
+                if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
+                    let message = short_type_name(mail.into_dyn().type_name());
+                    DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
+                }
             }
-        }
+        });
         // Mail posted since the loop above is dropped by the channel; its envelopes
         // record themselves as dead letters.
-        drop(rx);
-        drop(actor);
-        drop(ctx);
+        let mut parts = Some((rx, actor, ctx));
+        quietly(&mut || drop(parts.take()));
         shared.terminate(reason.unwrap_or(StopReason::Stopped));
         if let Some(stopper) = stopper {
             stopper.send(Stopped);

@@ -169,7 +169,14 @@ impl<A> Policy<A> {
                     });
                 }
                 recent.push_back(now);
-                AfterPanic::Restart(factory())
+                // A factory that panics cannot restart anything: the actor stops, as if its
+                // start had failed.
+                match std::panic::catch_unwind(std::panic::AssertUnwindSafe(factory)) {
+                    Ok(fresh) => AfterPanic::Restart(fresh),
+                    Err(payload) => AfterPanic::Stop(StopReason::StartFailed(
+                        crate::reply::panic_message(&*payload),
+                    )),
+                }
             }
         }
     }
