@@ -339,3 +339,26 @@ fn a_blocking_call_to_a_neighbour_on_a_two_thread_driver_is_answered() {
         );
     }
 }
+
+#[test]
+fn shutdown_returns_within_its_timeout_even_when_an_actor_is_stuck() {
+    let driver = Driver::new(1);
+    let stuck = Probe::default().spawn_on(&driver);
+    let idle = Probe::default().spawn_on(&driver);
+    let gate = hold(&stuck);
+    let (done_tx, done) = crossbeam_channel::bounded(1);
+    let shutting = driver.clone();
+    std::thread::spawn(move || {
+        let stopped = shutting
+            .shutdown(std::time::Duration::from_millis(50))
+            .unwrap();
+        done_tx.send(stopped).unwrap();
+    });
+    // The stuck actor holds the driver's only thread, so neither it nor the idle actor
+    // (queued behind it) stops in time; shutdown reports that instead of waiting forever.
+    let stopped = done.recv_timeout(WAIT).expect("shutdown returned");
+    assert_eq!(stopped, [None, None]);
+    assert!(idle.is_alive());
+    // Released, the stuck handler returns and its thread ends by itself.
+    drop(gate);
+}

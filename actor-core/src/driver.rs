@@ -21,7 +21,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender as ChannelSender};
 
@@ -117,6 +117,8 @@ pub(crate) struct DriverInner {
     actors: Mutex<BTreeMap<ActorId, Weak<dyn Erased>>>,
     closed: AtomicBool,
     workers: Mutex<Vec<JoinHandle<()>>>,
+    /// Disconnects once every worker has ended: each holds a sender it drops on exit.
+    exited: Receiver<()>,
 }
 
 impl Driver {
@@ -144,6 +146,7 @@ impl Driver {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = DriverId(NEXT.fetch_add(1, Ordering::Relaxed));
         let (injector, jobs) = crossbeam_channel::unbounded();
+        let (exiting, exited) = crossbeam_channel::bounded::<()>(0);
         let inner = Arc::new(DriverInner {
             id,
             threads,
@@ -151,12 +154,16 @@ impl Driver {
             actors: Mutex::new(BTreeMap::new()),
             closed: AtomicBool::new(false),
             workers: Mutex::new(Vec::with_capacity(threads)),
+            exited,
         });
         for n in 0..threads {
-            let jobs = jobs.clone();
+            let (jobs, on_exit) = (jobs.clone(), exiting.clone());
             let worker = thread::Builder::new()
                 .name(format!("driver{}-{n}", id.0))
-                .spawn(move || work(id, threads, jobs))
+                .spawn(move || {
+                    work(id, threads, jobs);
+                    drop(on_exit);
+                })
                 .map_err(|e| Error::Spawn {
                     actor: "Driver",
                     reason: e.to_string(),
@@ -164,11 +171,13 @@ impl Driver {
             match worker {
                 Ok(handle) => lock(&inner.workers).push(handle),
                 Err(e) => {
-                    Driver { inner }.quit_workers();
+                    drop(exiting);
+                    Driver { inner }.quit_workers(None);
                     return Err(e);
                 }
             }
         }
+        drop(exiting);
         Ok(Driver { inner })
     }
 
@@ -196,8 +205,9 @@ impl Driver {
             .collect()
     }
 
-    /// Stops every actor on the driver (sending `Stop` in spawn order and waiting up to
-    /// `timeout` in all), then ends and joins the driver's threads. Actors spawned on it
+    /// Stops every actor on the driver (sending `Stop` in spawn order), then ends and joins
+    /// the driver's threads, all within `timeout`: a thread still busy in a handler that did
+    /// not stop in time is not waited for (it ends by itself when the handler returns). Actors spawned on it
     /// afterwards are stopped from the start. One result per actor, as
     /// [`Bridge::stop`] gives.
     ///
@@ -207,21 +217,35 @@ impl Driver {
         if current::worker().is_some_and(|(id, _)| id == self.inner.id) {
             return Err(Error::OwnThread);
         }
+        let deadline = Instant::now() + timeout;
         self.inner.closed.store(true, Ordering::SeqCst);
         let actors = self.actors();
         let stopped = Bridge::new().stop(&actors, timeout);
-        self.quit_workers();
+        self.quit_workers(Some(deadline));
         Ok(stopped)
     }
 
-    fn quit_workers(&self) {
+    /// Asks every worker to end and joins those that have by `deadline`. A worker still
+    /// inside a handler that did not stop in time is left to end by itself, once the
+    /// handler returns: joining it could wait forever.
+    fn quit_workers(&self, deadline: Option<Instant>) {
         self.inner.closed.store(true, Ordering::SeqCst);
         let workers = std::mem::take(&mut *lock(&self.inner.workers));
         for _ in &workers {
             let _ = self.inner.injector.send(Job::Quit);
         }
+        // Nothing is ever sent on `exited`: it only disconnects, when the last worker ends.
+        let all_ended = match deadline {
+            Some(deadline) => matches!(
+                self.inner.exited.recv_deadline(deadline),
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected)
+            ),
+            None => self.inner.exited.recv().is_err(),
+        };
         for worker in workers {
-            let _ = worker.join();
+            if all_ended || worker.is_finished() {
+                let _ = worker.join();
+            }
         }
     }
 
