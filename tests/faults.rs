@@ -434,3 +434,19 @@ fn dropping_a_call_queue_ends_its_consumers_even_while_a_handle_lives() {
     assert_eq!(handle.receive(), 1);
     assert_eq!(pending.wait(), Ok(8));
 }
+
+#[test]
+fn a_call_into_a_full_bounded_mailbox_gives_up_at_its_timeout() {
+    let probe = Spawn::new(Probe::default()).bounded(1).spawn();
+    let gate = hold(&probe);
+    probe.try_tell(Record(1)).unwrap(); // the mailbox is now full
+    let bridge = Bridge::new();
+    // Waiting for room is part of the call's timeout; the message comes back.
+    match bridge.call(&probe, Echo(2), SHORT) {
+        Err(CallError::Send(SendError::Timeout { msg: Echo(2), .. })) => {}
+        other => panic!("expected the message back after the timeout, got {other:?}"),
+    }
+    assert_eq!(bridge.stop(&[probe.any()], SHORT), [None]);
+    drop(gate);
+    assert_eq!(bridge.call(&probe, Recorded, WAIT).unwrap(), [1]);
+}

@@ -70,6 +70,13 @@ pub(crate) enum Wait {
     Until(Instant),
 }
 
+impl Wait {
+    /// Until `deadline` if there is one, else for as long as it takes.
+    pub(crate) fn until(deadline: Option<Instant>) -> Wait {
+        deadline.map_or(Wait::Block, Wait::Until)
+    }
+}
+
 /// Why a post was refused.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Refused {
@@ -276,7 +283,12 @@ pub(crate) trait Erased: Any + Send + Sync + 'static {
     /// boxing it; `Ok(false)` leaves it in the slot when no typed handler takes it.
     fn post_typed(&self, slot: &mut dyn Any, sender: Sender)
         -> Result<bool, SendError<DynMessage>>;
-    fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>>;
+    fn post_stop(
+        &self,
+        reply: ReplyTo<Stopped>,
+        sender: Sender,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendError<Stop>>;
     /// The driver hosting the actor and its thread count, if not a thread of its own.
     fn driver(&self) -> Option<(DriverId, usize)>;
     fn mark_registered(&self);
@@ -368,16 +380,28 @@ impl<A: Actor> Erased for Shared<A> {
         self.monitors.add(watcher, notify);
     }
 
-    fn post_stop(&self, reply: ReplyTo<Stopped>, sender: Sender) -> Result<(), SendError<Stop>> {
-        self.post(Mail::Stop(reply), sender, Wait::Block)
+    fn post_stop(
+        &self,
+        reply: ReplyTo<Stopped>,
+        sender: Sender,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendError<Stop>> {
+        self.post(Mail::Stop(reply), sender, Wait::until(deadline))
             .map_err(|(_, why)| self.refused(Stop, why))
     }
 }
 
 /// Posting a typed message to an actor that handles it, whatever the actor's type.
 pub(crate) trait Deliver<M: Message>: Erased {
-    fn deliver(&self, msg: M, reply: ReplyTo<M::Reply>, sender: Sender)
-        -> Result<(), SendError<M>>;
+    /// Posts a typed message; with a deadline, waits for room in a bounded mailbox only
+    /// until then.
+    fn deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+        deadline: Option<Instant>,
+    ) -> Result<(), SendError<M>>;
 }
 
 impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
@@ -386,8 +410,9 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
         msg: M,
         reply: ReplyTo<M::Reply>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
-        Shared::deliver(self, msg, reply, sender, Wait::Block)
+        Shared::deliver(self, msg, reply, sender, Wait::until(deadline))
     }
 }
 
@@ -637,7 +662,7 @@ impl<M: Message> Recipient<M> {
     pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
         self.handle
             .0
-            .deliver(msg, ReplyTo::none(), current::sender())
+            .deliver(msg, ReplyTo::none(), current::sender(), None)
     }
 
     pub(crate) fn deliver(
@@ -645,8 +670,9 @@ impl<M: Message> Recipient<M> {
         msg: M,
         reply: ReplyTo<M::Reply>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
-        self.handle.0.deliver(msg, reply, sender)
+        self.handle.0.deliver(msg, reply, sender, deadline)
     }
 
     /// The actor's type name and id.
@@ -767,8 +793,9 @@ impl AnyAddr {
         &self,
         reply: ReplyTo<Stopped>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<Stop>> {
-        self.handle.0.post_stop(reply, sender)
+        self.handle.0.post_stop(reply, sender, deadline)
     }
 
     /// The actor's id.

@@ -35,12 +35,15 @@ pub trait CallTarget<M: Message>: sealed::Sealed {
     #[doc(hidden)]
     fn __driver(&self) -> Option<(DriverId, usize)>;
 
+    /// Posts the message; with a deadline, waits for room in a bounded mailbox only until
+    /// then.
     #[doc(hidden)]
     fn __deliver(
         &self,
         msg: M,
         reply: ReplyTo<M::Reply>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<M>>;
 }
 
@@ -63,8 +66,10 @@ impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
         msg: M,
         reply: ReplyTo<M::Reply>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
-        self.shared().deliver(msg, reply, sender, Wait::Block)
+        self.shared()
+            .deliver(msg, reply, sender, Wait::until(deadline))
     }
 }
 
@@ -82,8 +87,9 @@ impl<M: Message> CallTarget<M> for Recipient<M> {
         msg: M,
         reply: ReplyTo<M::Reply>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
-        self.deliver(msg, reply, sender)
+        self.deliver(msg, reply, sender, deadline)
     }
 }
 
@@ -101,8 +107,9 @@ impl CallTarget<Stop> for AnyAddr {
         _: Stop,
         reply: ReplyTo<Stopped>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<Stop>> {
-        self.post_stop(reply, sender)
+        self.post_stop(reply, sender, deadline)
     }
 }
 
@@ -120,8 +127,9 @@ impl<T: CallTarget<M> + ?Sized, M: Message> CallTarget<M> for &T {
         msg: M,
         reply: ReplyTo<M::Reply>,
         sender: Sender,
+        deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
-        (**self).__deliver(msg, reply, sender)
+        (**self).__deliver(msg, reply, sender, deadline)
     }
 }
 
@@ -202,9 +210,11 @@ impl Bridge {
             return Err(CallError::WouldDeadlock { actor, msg });
         }
         let (tx, rx) = crossbeam_channel::bounded(1);
-        target.__deliver(msg, ReplyTo::to(0, tx), self.as_sender())?;
+        // A full bounded mailbox may make the post itself wait: within the same timeout.
+        let deadline = Instant::now() + timeout;
+        target.__deliver(msg, ReplyTo::to(0, tx), self.as_sender(), Some(deadline))?;
         crate::driver::before_blocking();
-        match rx.recv_timeout(timeout) {
+        match rx.recv_deadline(deadline) {
             Ok((_, outcome)) => outcome.map_err(|why| failure(actor, why)),
             Err(RecvTimeoutError::Timeout) => Err(CallError::Timeout { actor, timeout }),
             // Unreachable in practice: a reply slot always reports before it goes.
@@ -260,7 +270,12 @@ impl Bridge {
                     .push_back((index, Err(CallError::WouldDeadlock { actor, msg })));
                 continue;
             }
-            match target.__deliver(msg, ReplyTo::to(index, tx.clone()), self.as_sender()) {
+            match target.__deliver(
+                msg,
+                ReplyTo::to(index, tx.clone()),
+                self.as_sender(),
+                Some(deadline),
+            ) {
                 Ok(()) => {
                     call.pending[index] = true;
                     call.waiting += 1;
@@ -280,7 +295,11 @@ impl Bridge {
             .into_iter()
             .map(|result| match result {
                 Ok(stopped) => Some(stopped),
-                Err(CallError::Send(_) | CallError::Stopped { .. }) => Some(Stopped),
+                // Refused because it had stopped, or stopped before answering: stopped. A
+                // Stop that found no room in a full mailbox in time leaves it running.
+                Err(CallError::Send(SendError::Stopped { .. }) | CallError::Stopped { .. }) => {
+                    Some(Stopped)
+                }
                 Err(_) => None,
             })
             .collect()
@@ -317,7 +336,7 @@ impl Bridge {
         T: CallTarget<M> + ?Sized,
         M: Message,
     {
-        target.__deliver(msg, ReplyTo::none(), self.as_sender())
+        target.__deliver(msg, ReplyTo::none(), self.as_sender(), None)
     }
 
     /// Has [`Terminated`](crate::Terminated) land in this bridge's inbox, once, when
