@@ -254,3 +254,19 @@ fn many_threads_share_one_bridge() {
     probe.tell(Record(1)).unwrap();
     assert_eq!(bridge.call(&probe, Recorded, WAIT).unwrap(), [1]);
 }
+
+#[test]
+fn an_endless_timeout_waits_as_long_as_it_takes_instead_of_panicking() {
+    let forever = Duration::MAX;
+    let driver = Driver::new(1);
+    let probe = actor_core::Spawn::new(Probe::default())
+        .bounded(4)
+        .spawn_on(&driver);
+    let bridge = Bridge::new();
+    assert_eq!(bridge.call(&probe, Echo(1), forever).unwrap(), 1);
+    let replies: Vec<_> = bridge.multi_call([(&probe, Echo(2))], forever).collect();
+    assert!(matches!(replies[..], [(0, Ok(2))]));
+    probe.tell_timeout(Record(3), forever).unwrap();
+    assert_eq!(bridge.call(&probe, Recorded, forever).unwrap(), [3]);
+    assert_eq!(driver.shutdown(forever).unwrap(), [Some(Stopped)]);
+}

@@ -518,7 +518,7 @@ impl<A: Actor> Addr<A> {
     where
         A: Handler<M>,
     {
-        let wait = Wait::Until(Instant::now() + timeout);
+        let wait = Wait::until(Instant::now().checked_add(timeout));
         self.shared()
             .deliver(msg, ReplyTo::none(), current::sender(), wait)
     }

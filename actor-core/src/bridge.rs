@@ -211,10 +211,10 @@ impl Bridge {
         }
         let (tx, rx) = crossbeam_channel::bounded(1);
         // A full bounded mailbox may make the post itself wait: within the same timeout.
-        let deadline = Instant::now() + timeout;
-        target.__deliver(msg, ReplyTo::to(0, tx), self.as_sender(), Some(deadline))?;
+        let deadline = Instant::now().checked_add(timeout);
+        target.__deliver(msg, ReplyTo::to(0, tx), self.as_sender(), deadline)?;
         crate::driver::before_blocking();
-        match rx.recv_deadline(deadline) {
+        match recv_until(&rx, deadline) {
             Ok((_, outcome)) => outcome.map_err(|why| failure(actor, why)),
             Err(RecvTimeoutError::Timeout) => Err(CallError::Timeout { actor, timeout }),
             // Unreachable in practice: a reply slot always reports before it goes.
@@ -250,7 +250,8 @@ impl Bridge {
         T: CallTarget<M>,
         M: Message,
     {
-        let deadline = Instant::now() + timeout;
+        // No deadline for a timeout too long to add (`Duration::MAX`: wait forever).
+        let deadline = Instant::now().checked_add(timeout);
         let (tx, rx) = crossbeam_channel::unbounded();
         let mut call = MultiCall {
             rx,
@@ -274,7 +275,7 @@ impl Bridge {
                 msg,
                 ReplyTo::to(index, tx.clone()),
                 self.as_sender(),
-                Some(deadline),
+                deadline,
             ) {
                 Ok(()) => {
                     call.pending[index] = true;
@@ -380,6 +381,14 @@ impl fmt::Debug for Bridge {
     }
 }
 
+/// Receives until `deadline`, or for as long as it takes without one.
+fn recv_until<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+    match deadline {
+        Some(deadline) => rx.recv_deadline(deadline),
+        None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
+    }
+}
+
 fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
     match why {
         NoReply::Stopped => CallError::Stopped { actor },
@@ -398,7 +407,8 @@ pub struct MultiCall<M: Message> {
     pending: Vec<bool>,
     ready: VecDeque<Answer<M>>,
     waiting: usize,
-    deadline: Instant,
+    /// `None` for a timeout too long to add to now: no deadline.
+    deadline: Option<Instant>,
     timeout: Duration,
 }
 
@@ -414,7 +424,7 @@ impl<M: Message> Iterator for MultiCall<M> {
         }
         crate::driver::before_blocking();
         loop {
-            match self.rx.recv_deadline(self.deadline) {
+            match recv_until(&self.rx, self.deadline) {
                 // Only a pending request can be answered. A request whose delivery failed
                 // was reported already, and its reply slot, dropped along with the
                 // undelivered mail, still says "stopped" on its way out.

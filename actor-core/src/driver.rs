@@ -217,11 +217,12 @@ impl Driver {
         if current::worker().is_some_and(|(id, _)| id == self.inner.id) {
             return Err(Error::OwnThread);
         }
-        let deadline = Instant::now() + timeout;
+        // No deadline at all for a timeout too long to add (`Duration::MAX`: wait forever).
+        let deadline = Instant::now().checked_add(timeout);
         self.inner.closed.store(true, Ordering::SeqCst);
         let actors = self.actors();
         let stopped = Bridge::new().stop(&actors, timeout);
-        self.quit_workers(Some(deadline));
+        self.quit_workers(deadline);
         Ok(stopped)
     }
 
