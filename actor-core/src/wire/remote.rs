@@ -71,6 +71,28 @@ impl<L: Link + ?Sized> Link for Arc<L> {
     }
 }
 
+/// The message's bytes and route; the message itself stays with the caller, to be given
+/// back if sending fails. An encoding failure gives it back at once.
+fn encode<M: RemoteMessage>(
+    actor: &str,
+    msg: M,
+) -> Result<(Vec<u8>, Route<'_>, M), RemoteError<M>> {
+    match codec::to_vec(&msg) {
+        Ok(body) => Ok((
+            body,
+            Route {
+                actor,
+                message: codec::wire_name::<M>(),
+            },
+            msg,
+        )),
+        Err(e) => Err(RemoteError::NotSent {
+            error: e.into(),
+            msg,
+        }),
+    }
+}
+
 /// Encodes, sends, waits, decodes: a typed call over any link.
 pub(crate) fn call<L: Link + ?Sized, M: RemoteMessage>(
     link: &L,
@@ -78,19 +100,7 @@ pub(crate) fn call<L: Link + ?Sized, M: RemoteMessage>(
     msg: M,
     timeout: Duration,
 ) -> Result<M::Reply, RemoteError<M>> {
-    let body = match codec::to_vec(&msg) {
-        Ok(body) => body,
-        Err(e) => {
-            return Err(RemoteError::NotSent {
-                error: e.into(),
-                msg,
-            })
-        }
-    };
-    let route = Route {
-        actor,
-        message: codec::wire_name::<M>(),
-    };
+    let (body, route, msg) = encode(actor, msg)?;
     match link.transaction(route, &body, timeout) {
         Ok(reply) => codec::decode(&reply).map_err(|e| RemoteError::Failed(WireError::Codec(e))),
         Err(e) => Err(e.map(|()| msg)),
@@ -103,19 +113,7 @@ pub(crate) fn tell<L: Link + ?Sized, M: RemoteMessage>(
     actor: &str,
     msg: M,
 ) -> Result<(), RemoteError<M>> {
-    let body = match codec::to_vec(&msg) {
-        Ok(body) => body,
-        Err(e) => {
-            return Err(RemoteError::NotSent {
-                error: e.into(),
-                msg,
-            })
-        }
-    };
-    let route = Route {
-        actor,
-        message: codec::wire_name::<M>(),
-    };
+    let (body, route, msg) = encode(actor, msg)?;
     link.post(route, &body).map_err(|e| e.map(|()| msg))
 }
 

@@ -65,18 +65,28 @@ impl Transport {
         stream
             .set_nodelay(true)
             .map_err(|e| WireError::io(format!("configuring the connection to {peer}"), e))?;
+        Transport::socket(stream, peer, TcpStream::try_clone, |closer| {
+            let _ = closer.shutdown(Shutdown::Both);
+        })
+    }
+
+    /// A socket read through one clone, written through itself, and closed (both ways)
+    /// through a third, so `close` reaches a reader blocked in `read`.
+    fn socket<S: Read + Write + Send + Sync + 'static>(
+        stream: S,
+        peer: String,
+        try_clone: fn(&S) -> io::Result<S>,
+        shutdown: fn(&S),
+    ) -> Result<Self, WireError> {
         let clone = || {
-            stream
-                .try_clone()
+            try_clone(&stream)
                 .map_err(|e| WireError::io(format!("sharing the connection to {peer}"), e))
         };
         let (reader, closer) = (clone()?, clone()?);
         Ok(Transport {
             reader: Box::new(reader),
             writer: Box::new(stream),
-            closer: Some(Box::new(move || {
-                let _ = closer.shutdown(Shutdown::Both);
-            })),
+            closer: Some(Box::new(move || shutdown(&closer))),
             peer,
         })
     }
@@ -99,19 +109,8 @@ impl Transport {
             Some(path) => format!("unix socket {}", path.display()),
             None => "a unix socket".to_owned(),
         };
-        let clone = || {
-            stream
-                .try_clone()
-                .map_err(|e| WireError::io(format!("sharing the connection to {peer}"), e))
-        };
-        let (reader, closer) = (clone()?, clone()?);
-        Ok(Transport {
-            reader: Box::new(reader),
-            writer: Box::new(stream),
-            closer: Some(Box::new(move || {
-                let _ = closer.shutdown(Shutdown::Both);
-            })),
-            peer,
+        Transport::socket(stream, peer, UnixStream::try_clone, |closer| {
+            let _ = closer.shutdown(Shutdown::Both);
         })
     }
 
