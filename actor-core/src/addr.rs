@@ -92,12 +92,9 @@ pub(crate) enum Watcher {
     Bridge(Bridge),
 }
 
-/// The state an actor shares with its handles: the sending half of its mailbox.
+/// The state an actor shares with its handles: where to post its mail.
 pub(crate) struct Shared<A: Actor> {
     info: ActorInfo,
-    tx: ChannelSender<Envelope<A>>,
-    /// The mailbox's bound, if any.
-    capacity: Option<usize>,
     handles: AtomicUsize,
     /// The last handle went while a bounded mailbox was full: `Released` is still owed.
     release_pending: AtomicBool,
@@ -105,22 +102,17 @@ pub(crate) struct Shared<A: Actor> {
     /// Whether the registry may hold a name for it, to forget when it stops.
     registered: AtomicBool,
     monitors: Monitors<Watcher, Terminated>,
+    /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue.
     pub(crate) host: Host<A>,
 }
 
 impl<A: Actor> Shared<A> {
-    pub(crate) fn new(
-        tx: ChannelSender<Envelope<A>>,
-        capacity: Option<usize>,
-        host: Host<A>,
-    ) -> Self {
+    pub(crate) fn new(host: Host<A>) -> Self {
         Shared {
             info: ActorInfo {
                 id: ActorId::next(),
                 name: A::NAME,
             },
-            tx,
-            capacity,
             handles: AtomicUsize::new(0),
             release_pending: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
@@ -139,55 +131,51 @@ impl<A: Actor> Shared<A> {
         wait: Wait,
     ) -> Result<(), (Mail<A>, Refused)> {
         let envelope = Envelope::new(mail, sender);
-        let posted = match (wait, self.capacity) {
-            (Wait::Block, None) => self
-                .tx
-                .send(envelope)
-                .map_err(|e| (e.into_inner(), Refused::Stopped)),
-            // Waiting for room that only this thread could make would never end.
-            (Wait::Block, Some(_)) if current::would_deadlock(self.info.id, self.host.driver()) => {
-                self.try_post(envelope)
-            }
-            // Room may be there already; if not, this thread is about to block.
-            (Wait::Block, Some(_)) => match self.try_post(envelope) {
-                Err((envelope, Refused::Full)) => {
-                    crate::driver::before_blocking();
-                    self.tx
-                        .send(envelope)
-                        .map_err(|e| (e.into_inner(), Refused::Stopped))
-                }
-                posted => posted,
-            },
-            (Wait::Never, _) => self.try_post(envelope),
-            (Wait::Until(deadline), _) => match self.try_post(envelope) {
-                Err((envelope, Refused::Full)) => {
-                    crate::driver::before_blocking();
-                    self.tx
-                        .send_deadline(envelope, deadline)
-                        .map_err(|e| match e {
-                            SendTimeoutError::Timeout(envelope) => (envelope, Refused::Timeout),
-                            SendTimeoutError::Disconnected(envelope) => {
-                                (envelope, Refused::Stopped)
-                            }
-                        })
-                }
-                posted => posted,
-            },
+        let posted = match &self.host {
+            Host::Thread(tx) => self.post_channel(tx, envelope, wait),
+            Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(wait)),
         };
-        match posted {
-            Ok(()) => {
-                self.host.notify();
-                Ok(())
-            }
-            Err((envelope, why)) => Err((envelope.open().0, why)),
-        }
+        posted.map_err(|(envelope, why)| (envelope.open().0, why))
     }
 
-    fn try_post(&self, envelope: Envelope<A>) -> Result<(), (Envelope<A>, Refused)> {
-        self.tx.try_send(envelope).map_err(|e| match e {
-            TrySendError::Full(envelope) => (envelope, Refused::Full),
-            TrySendError::Disconnected(envelope) => (envelope, Refused::Stopped),
-        })
+    /// Called when a post is about to wait for room in a bounded mailbox: refuses a wait
+    /// that only this thread could end, and frees this worker's next slot first.
+    fn may_wait(&self, wait: Wait) -> bool {
+        if matches!(wait, Wait::Block) && current::would_deadlock(self.info.id, self.host.driver())
+        {
+            return false;
+        }
+        crate::driver::before_blocking();
+        true
+    }
+
+    fn post_channel(
+        &self,
+        tx: &ChannelSender<Envelope<A>>,
+        envelope: Envelope<A>,
+        wait: Wait,
+    ) -> Result<(), (Envelope<A>, Refused)> {
+        match (wait, tx.capacity()) {
+            (Wait::Block, None) => tx
+                .send(envelope)
+                .map_err(|e| (e.into_inner(), Refused::Stopped)),
+            (Wait::Never, _) => try_post(tx, envelope),
+            (Wait::Block, Some(_)) => match try_post(tx, envelope) {
+                Err((envelope, Refused::Full)) if self.may_wait(wait) => tx
+                    .send(envelope)
+                    .map_err(|e| (e.into_inner(), Refused::Stopped)),
+                posted => posted,
+            },
+            (Wait::Until(deadline), _) => match try_post(tx, envelope) {
+                Err((envelope, Refused::Full)) if self.may_wait(wait) => {
+                    tx.send_deadline(envelope, deadline).map_err(|e| match e {
+                        SendTimeoutError::Timeout(envelope) => (envelope, Refused::Timeout),
+                        SendTimeoutError::Disconnected(envelope) => (envelope, Refused::Stopped),
+                    })
+                }
+                posted => posted,
+            },
+        }
     }
 
     #[inline(always)]
@@ -256,6 +244,16 @@ impl<A: Actor> Shared<A> {
         };
         self.monitors.end(notice, notify);
     }
+}
+
+fn try_post<A: Actor>(
+    tx: &ChannelSender<Envelope<A>>,
+    envelope: Envelope<A>,
+) -> Result<(), (Envelope<A>, Refused)> {
+    tx.try_send(envelope).map_err(|e| match e {
+        TrySendError::Full(envelope) => (envelope, Refused::Full),
+        TrySendError::Disconnected(envelope) => (envelope, Refused::Stopped),
+    })
 }
 
 fn notify(watcher: Watcher, notice: Terminated) {
@@ -331,7 +329,7 @@ impl<A: Actor> Erased for Shared<A> {
     }
 
     fn mailbox_len(&self) -> usize {
-        self.tx.len()
+        self.host.mailbox_len()
     }
 
     fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>> {

@@ -25,9 +25,8 @@ pub(crate) fn sender() -> Sender {
     match CURRENT.get() {
         None => Sender::Nobody,
         Some(ptr) => {
-            // SAFETY: `ptr` came from `Arc::into_raw` in `enter`, and the `Entered` guard
-            // keeps that reference until it puts the previous value back, so the
-            // allocation is alive; we take a strong reference of our own.
+            // SAFETY: `enter`'s caller keeps the `Arc` that `ptr` came from alive while the
+            // `Entered` guard is set; we take a strong reference of our own.
             let actor = unsafe {
                 Arc::increment_strong_count(ptr);
                 Arc::from_raw(ptr)
@@ -44,9 +43,15 @@ pub(crate) fn id() -> Option<ActorId> {
     CURRENT.get().map(|ptr| unsafe { (*ptr).info().id })
 }
 
-/// Marks `actor` as running on this thread until the guard is dropped.
-pub(crate) fn enter(actor: Arc<dyn Erased>) -> Entered {
-    let previous = CURRENT.replace(Some(Arc::into_raw(actor)));
+/// Marks `actor` as running on this thread until the guard is dropped. No reference count
+/// is taken: entering costs two thread-local writes.
+///
+/// # Safety
+///
+/// `actor` comes from `Arc::as_ptr` (or `Arc::into_raw`), and that `Arc` keeps the actor
+/// alive until the guard is dropped.
+pub(crate) unsafe fn enter(actor: *const dyn Erased) -> Entered {
+    let previous = CURRENT.replace(Some(actor));
     Entered { previous }
 }
 
@@ -55,11 +60,9 @@ pub(crate) struct Entered {
 }
 
 impl Drop for Entered {
+    #[inline]
     fn drop(&mut self) {
-        if let Some(mine) = CURRENT.replace(self.previous) {
-            // SAFETY: the reference `enter` leaked into the thread-local, taken back once.
-            drop(unsafe { Arc::from_raw(mine) });
-        }
+        CURRENT.set(self.previous);
     }
 }
 

@@ -1,10 +1,11 @@
 //! Shared hosting: a [`Driver`] is a small pool of threads that serves many actors.
 //!
-//! Each actor on a driver has a [`DriverCell`]: its `Cell` behind an atomic `scheduled`
-//! flag. Whoever flips the flag from clear to set (a sender after posting, or the worker
-//! finding more mail) puts the cell on a run queue; the worker that takes it off has the
-//! cell to itself until it clears the flag. A worker handles at most [`BATCH`] messages of
-//! one actor per turn, then moves on, so a busy actor cannot starve its neighbours.
+//! Each actor on a driver has a [`DriverCell`]: its `Cell` and its mailbox, a queue with a
+//! `scheduled` flag under one lock (`sync::Mailbox`). The sender whose post finds the flag
+//! clear sets it and puts the cell on a run queue; the worker that takes it off has the
+//! cell to itself until a pop finds the queue empty and clears the flag. A worker handles
+//! at most [`BATCH`] messages of one actor per turn, then moves on, so a busy actor cannot
+//! starve its neighbours.
 //!
 //! Run queues: one shared injector (a crossbeam channel, which also puts idle workers to
 //! sleep and wakes them), plus a "next" slot per worker. An actor scheduled by a handler
@@ -15,7 +16,7 @@
 //! messages cannot starve the rest.
 
 use std::cell::{RefCell, UnsafeCell};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -26,7 +27,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender as ChannelSender};
 
 use crate::actor::Actor;
-use crate::addr::{Addr, AnyAddr, Erased, Shared};
+use crate::addr::{Addr, AnyAddr, Envelope, Erased, Refused, Shared, Wait};
 use crate::bridge::Bridge;
 use crate::current;
 use crate::error::Error;
@@ -35,7 +36,7 @@ use crate::id::ActorId;
 use crate::message::Stopped;
 use crate::runtime::{Cell, Flow};
 use crate::supervise::Spawn;
-use crate::sync::RunFlag;
+use crate::sync::Mailbox;
 
 /// Messages one actor handles per turn before the worker moves to the next ready actor.
 pub const BATCH: usize = 64;
@@ -252,26 +253,26 @@ impl Driver {
 
     pub(crate) fn spawn<A: Actor>(&self, spawn: Spawn<A>) -> Addr<A> {
         let (actor, policy, capacity) = spawn.into_parts();
-        let (tx, rx) = crate::thread::mailbox(capacity);
         let cell = Arc::new(DriverCell {
-            // Set from the start: the first turn (which runs `#[on_start]`) is queued below.
-            scheduled: RunFlag::claimed(),
+            // Scheduled from the start: the first turn (which runs `#[on_start]`) is queued
+            // below.
+            mailbox: Mailbox::new(capacity),
             started: UnsafeCell::new(false),
             state: UnsafeCell::new(None),
             driver: self.inner.clone(),
         });
-        let shared = Arc::new(Shared::new(tx, capacity, Host::Driver(cell.clone())));
+        let shared = Arc::new(Shared::new(Host::Driver(cell.clone())));
         let addr = Addr::new(shared.clone());
         let id = shared.info().id;
         // No one else can reach the cell's state yet: the flag is set and not yet queued.
-        unsafe { *cell.state.get() = Some(Cell::new(actor, rx, shared.clone(), policy)) };
+        unsafe { *cell.state.get() = Some(Cell::new(actor, shared.clone(), policy)) };
         let erased: Arc<dyn Erased> = shared;
         lock(&self.inner.actors).insert(id, Arc::downgrade(&erased));
         if self.inner.closed.load(Ordering::SeqCst) {
             // A closed driver runs nothing: the actor is stopped before it starts.
             lock(&self.inner.actors).remove(&id);
             if let Some(cell_state) = unsafe { (*cell.state.get()).take() } {
-                cell_state.finish();
+                cell_state.finish(None);
             }
             return addr;
         }
@@ -367,25 +368,42 @@ fn work(id: DriverId, threads: usize, jobs: Receiver<Job>) {
     NEXT.with_borrow_mut(Option::take);
 }
 
-/// An actor hosted on a driver: its cell, owned by whichever worker holds `scheduled`.
+/// An actor hosted on a driver: its mailbox, and its cell, owned by whichever worker the
+/// mailbox's `scheduled` flag was set for.
 pub(crate) struct DriverCell<A: Actor> {
-    scheduled: RunFlag,
+    mailbox: Mailbox<Envelope<A>>,
     started: UnsafeCell<bool>,
     state: UnsafeCell<Option<Cell<A>>>,
     driver: Arc<DriverInner>,
 }
 
-// `started` and `state` are only touched by the one thread that set `scheduled` (a worker
-// running the cell's turn), or before the cell is first queued.
+// `started` and `state` are only touched by the one worker running the cell's turn (the
+// mailbox's `scheduled` flag is set for it), or before the cell is first queued.
 unsafe impl<A: Actor> Sync for DriverCell<A> {}
 
 impl<A: Actor> DriverCell<A> {
-    /// Called by a sender after posting: queue the actor unless it is queued or running.
+    /// Queues an envelope, and the actor too if it was idle. `may_wait` is asked before a
+    /// post waits for room in a full bounded mailbox.
     #[inline]
-    pub(crate) fn notify(self: &Arc<Self>) {
-        if self.scheduled.claim() {
+    pub(crate) fn post(
+        self: &Arc<Self>,
+        envelope: Envelope<A>,
+        wait: Wait,
+        may_wait: impl FnOnce() -> bool,
+    ) -> Result<(), (Envelope<A>, Refused)> {
+        if self.mailbox.push(envelope, wait, may_wait)? {
             self.driver.schedule(self.clone());
         }
+        Ok(())
+    }
+
+    /// Closes the mailbox for good, handing back what is queued.
+    pub(crate) fn close(&self) -> VecDeque<Envelope<A>> {
+        self.mailbox.close()
+    }
+
+    pub(crate) fn mailbox_len(&self) -> usize {
+        self.mailbox.len()
     }
 
     pub(crate) fn driver(&self) -> &DriverInner {
@@ -401,53 +419,48 @@ impl<A: Actor> Runnable for DriverCell<A> {
     }
 
     fn run(self: Arc<Self>) {
-        // Safety: this worker took the cell off a run queue, so it holds `scheduled`.
+        // SAFETY: this worker took the cell off a run queue, so the flag is set for it.
         let state = unsafe { &mut *self.state.get() };
         let started = unsafe { &mut *self.started.get() };
         let Some(cell) = state.as_mut() else {
             return;
         };
-        let shared = cell.shared().clone();
-        let entered = current::enter(shared.clone());
+        // SAFETY: the cell holds this `Arc` for the whole turn; in the stopping path below
+        // a clone of it outlives the guard.
+        let entered = unsafe { current::enter(Arc::as_ptr(cell.shared()) as *const dyn Erased) };
         let mut flow = Flow::Continue;
         if !*started {
             *started = true;
             flow = cell.start();
         }
         let mut handled = 0;
-        while flow == Flow::Continue && handled < BATCH {
-            match cell.rx.try_recv() {
-                Ok(envelope) => {
+        while flow == Flow::Continue {
+            if handled == BATCH {
+                // More mail, most likely: go to the back of the shared queue, keeping the
+                // flag.
+                drop(entered);
+                self.share();
+                return;
+            }
+            match self.mailbox.pop_or_idle() {
+                Some(envelope) => {
                     flow = cell.handle(envelope);
                     handled += 1;
                 }
-                Err(_) => break,
+                // The flag is clear: from here on another worker may own the cell, so
+                // nothing of it is touched again.
+                None => return,
             }
         }
-        if flow == Flow::Stop {
-            // Off the live list before the stopper hears `Stopped`.
-            lock(&self.driver.actors).remove(&shared.info().id);
-            if let Some(cell) = state.take() {
-                cell.finish();
-            }
-            // `scheduled` stays set: nothing is queued for a finished actor again.
-            return;
+        let shared = cell.shared().clone();
+        // Off the live list before the stopper hears `Stopped`.
+        lock(&self.driver.actors).remove(&shared.info().id);
+        if let Some(cell) = state.take() {
+            cell.finish(None);
         }
+        // The flag stays set: nothing is queued for a finished actor again.
         drop(entered);
-        if handled == BATCH {
-            // More mail, most likely: go to the back of the shared queue, keeping the flag.
-            let driver = self.driver.clone();
-            let _ = driver.injector.send(Job::Run(self));
-            return;
-        }
-        self.scheduled.release();
-        // From here another worker may own the cell, so look only through `shared` (the
-        // mailbox's sending half). A sender that posted after our last `try_recv` but saw
-        // the flag still set did not queue us: look again.
-        if shared.mailbox_len() > 0 && self.scheduled.claim() {
-            let driver = self.driver.clone();
-            driver.schedule(self);
-        }
+        drop(shared);
     }
 }
 

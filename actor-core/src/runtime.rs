@@ -11,6 +11,7 @@ use crate::actor::{Actor, Mail};
 use crate::addr::{Envelope, Erased, Sender, Shared};
 use crate::context::Context;
 use crate::dead::{DeadLetters, DeadReason};
+use crate::host::Host;
 use crate::message::{short_type_name, Stopped};
 use crate::reply::{panic_message, ReplyTo};
 use crate::supervise::{AfterPanic, Policy, StopReason};
@@ -22,11 +23,11 @@ pub(crate) enum Flow {
     Stop,
 }
 
-/// An actor with its mailbox's receiving half: everything needed to run it.
+/// An actor and its context: everything needed to run it, but its mailbox, which its host
+/// reads (a dedicated thread's channel, or a driver cell's queue).
 pub(crate) struct Cell<A: Actor> {
     actor: A,
     ctx: Context<A>,
-    pub(crate) rx: Receiver<Envelope<A>>,
     policy: Policy<A>,
     stopper: Option<ReplyTo<Stopped>>,
     /// Why the actor is stopping, once it is.
@@ -34,16 +35,10 @@ pub(crate) struct Cell<A: Actor> {
 }
 
 impl<A: Actor> Cell<A> {
-    pub(crate) fn new(
-        actor: A,
-        rx: Receiver<Envelope<A>>,
-        shared: Arc<Shared<A>>,
-        policy: Policy<A>,
-    ) -> Self {
+    pub(crate) fn new(actor: A, shared: Arc<Shared<A>>, policy: Policy<A>) -> Self {
         Cell {
             actor,
             ctx: Context::new(shared),
-            rx,
             policy,
             stopper: None,
             reason: None,
@@ -143,12 +138,12 @@ impl<A: Actor> Cell<A> {
 
     /// Runs `#[on_stop]`, closes the mailbox (mail still queued is dropped and counted as
     /// dead letters; callers waiting on it are told at once), drops the actor, tells its
-    /// monitors, then answers the stopper.
-    pub(crate) fn finish(self) {
+    /// monitors, then answers the stopper. `rx` is a dedicated thread's receiver; a
+    /// driver's mailbox is closed through the shared state.
+    pub(crate) fn finish(self, rx: Option<Receiver<Envelope<A>>>) {
         let Cell {
             mut actor,
             mut ctx,
-            rx,
             stopper,
             reason,
             ..
@@ -163,17 +158,21 @@ impl<A: Actor> Cell<A> {
         let quietly = |f: &mut dyn FnMut()| {
             let _ = panic::catch_unwind(AssertUnwindSafe(f));
         };
-        quietly(&mut || {
-            while let Ok(envelope) = rx.try_recv() {
-                let (mail, _) = envelope.open();
-                if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
-                    let message = short_type_name(mail.into_dyn().type_name());
-                    DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
-                }
+        let discard = |envelope: Envelope<A>| {
+            let (mail, _) = envelope.open();
+            if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
+                let message = short_type_name(mail.into_dyn().type_name());
+                DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
             }
+        };
+        quietly(&mut || match (&rx, &shared.host) {
+            (Some(rx), _) => rx.try_iter().for_each(discard),
+            // Closed: from here on, posts are refused and the message goes back to its sender.
+            (None, Host::Driver(cell)) => cell.close().into_iter().for_each(discard),
+            (None, Host::Thread(_)) => {}
         });
-        // Mail posted since the loop above is dropped by the channel; its envelopes
-        // record themselves as dead letters.
+        // Mail posted to a thread's channel since the drain above is dropped by the
+        // channel; its envelopes record themselves as dead letters.
         let mut parts = Some((rx, actor, ctx));
         quietly(&mut || drop(parts.take()));
         shared.terminate(reason.unwrap_or(StopReason::Stopped));

@@ -1,44 +1,160 @@
-//! The runtime's own lock-free handshakes, small enough to model-check with loom
-//! (`RUSTFLAGS="--cfg loom" cargo test -p actor-core --lib loom`): the driver's run flag
-//! and the exactly-once delivery of `Terminated` to monitors. Under `cfg(loom)` they use
-//! loom's atomics and mutex; otherwise std's.
+//! The runtime's own handshakes, small enough to model-check with loom
+//! (`RUSTFLAGS="--cfg loom" cargo test -p actor-core --lib loom`): a driver actor's
+//! mailbox with its run flag, and the exactly-once delivery of `Terminated` to monitors.
+//! Under `cfg(loom)` they use loom's mutex and condition variable; otherwise std's.
+
+use std::collections::VecDeque;
+use std::time::Instant;
 
 #[cfg(loom)]
-use loom::sync::{
-    atomic::{AtomicBool, Ordering},
-    Mutex, MutexGuard,
-};
+use loom::sync::{Condvar, Mutex, MutexGuard};
 #[cfg(not(loom))]
-use std::sync::{
-    atomic::{AtomicBool, Ordering},
-    Mutex, MutexGuard,
-};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
-/// Who may run an actor's turn: set while the actor is queued or running on a driver.
+use crate::addr::{Refused, Wait};
+
+/// A driver actor's mailbox and its run flag, under one lock.
 ///
-/// A sender posts, then [`claim`](RunFlag::claim)s: if it was clear, the sender queues the
-/// actor. The worker ends a turn with [`release`](RunFlag::release), then looks at the
-/// mailbox and claims again if mail is there. Both sides swap with acquire-release, so
-/// either the sender sees the flag clear, or the worker's swap reads the sender's set
-/// and then sees its mail: no message is ever left with no one to run it.
-pub(crate) struct RunFlag(AtomicBool);
+/// `scheduled` is set while the actor is queued or running. A [`push`](Mailbox::push) that
+/// finds it clear sets it and tells its caller to queue the actor; the worker ends a turn
+/// with [`pop_or_idle`](Mailbox::pop_or_idle), which clears it in the same critical
+/// section that finds the queue empty. So either the pusher sees the flag clear, or the
+/// worker sees the message: no message is ever left with no one to run it, and no actor
+/// is queued twice. A bounded mailbox makes a pusher wait for room on a condition
+/// variable, which each pop signals while someone waits.
+///
+/// Everything an actor's turn touches sits in this one small struct, next to the actor's
+/// state: a hop between actors on a driver costs one lock on each side and no more.
+pub(crate) struct Mailbox<T> {
+    queue: Mutex<Queue<T>>,
+    room: Condvar,
+}
 
-impl RunFlag {
-    /// A flag already claimed (the actor's first turn is queued at spawn).
-    pub(crate) fn claimed() -> Self {
-        RunFlag(AtomicBool::new(true))
+struct Queue<T> {
+    items: VecDeque<T>,
+    capacity: Option<usize>,
+    scheduled: bool,
+    closed: bool,
+    /// Pushers waiting for room.
+    waiting: usize,
+}
+
+/// A queue longer than this, found empty, gives its memory back.
+const KEEP: usize = 64;
+
+impl<T> Mailbox<T> {
+    /// An open mailbox, already scheduled (the actor's first turn is queued at spawn).
+    pub(crate) fn new(capacity: Option<usize>) -> Self {
+        Mailbox {
+            queue: Mutex::new(Queue {
+                items: VecDeque::new(),
+                capacity,
+                scheduled: true,
+                closed: false,
+                waiting: 0,
+            }),
+            room: Condvar::new(),
+        }
     }
 
-    /// Whether this caller won the right to queue the actor.
-    #[inline]
-    pub(crate) fn claim(&self) -> bool {
-        !self.0.swap(true, Ordering::AcqRel)
+    fn lock(&self) -> MutexGuard<'_, Queue<T>> {
+        // Nothing in the critical sections can panic halfway (no user code runs there).
+        self.queue
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Ends a turn; the caller must then check for mail and `claim` if there is some.
+    /// Queues `item`; `Ok(true)` when the caller must schedule the actor. A full bounded
+    /// mailbox waits as `wait` says, once `may_wait` has agreed (it is called at most
+    /// once, outside the lock, just before the first wait; `false` refuses as `Full`).
+    pub(crate) fn push(
+        &self,
+        item: T,
+        wait: Wait,
+        may_wait: impl FnOnce() -> bool,
+    ) -> Result<bool, (T, Refused)> {
+        let mut queue = self.lock();
+        let mut may_wait = Some(may_wait);
+        loop {
+            if queue.closed {
+                return Err((item, Refused::Stopped));
+            }
+            if queue
+                .capacity
+                .is_none_or(|capacity| queue.items.len() < capacity)
+            {
+                break;
+            }
+            if matches!(wait, Wait::Never) {
+                return Err((item, Refused::Full));
+            }
+            if let Some(may_wait) = may_wait.take() {
+                drop(queue);
+                if !may_wait() {
+                    return Err((item, Refused::Full));
+                }
+                queue = self.lock();
+                continue;
+            }
+            queue.waiting += 1;
+            queue = match wait {
+                Wait::Until(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        queue.waiting -= 1;
+                        return Err((item, Refused::Timeout));
+                    }
+                    self.room
+                        .wait_timeout(queue, deadline - now)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0
+                }
+                _ => self
+                    .room
+                    .wait(queue)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+            };
+            queue.waiting -= 1;
+        }
+        queue.items.push_back(item);
+        Ok(!std::mem::replace(&mut queue.scheduled, true))
+    }
+
+    /// The next item; `None` when there is none, which also clears the run flag: the
+    /// caller's turn is over, and from then on another worker may own the actor.
     #[inline]
-    pub(crate) fn release(&self) {
-        self.0.swap(false, Ordering::AcqRel);
+    pub(crate) fn pop_or_idle(&self) -> Option<T> {
+        let mut queue = self.lock();
+        match queue.items.pop_front() {
+            Some(item) => {
+                if queue.waiting > 0 {
+                    self.room.notify_one();
+                }
+                Some(item)
+            }
+            None => {
+                queue.scheduled = false;
+                if queue.items.capacity() > KEEP {
+                    queue.items.shrink_to(KEEP);
+                }
+                None
+            }
+        }
+    }
+
+    /// Refuses every later push and hands back what is queued.
+    pub(crate) fn close(&self) -> VecDeque<T> {
+        let mut queue = self.lock();
+        queue.closed = true;
+        if queue.waiting > 0 {
+            self.room.notify_all();
+        }
+        std::mem::take(&mut queue.items)
+    }
+
+    /// Items queued now.
+    pub(crate) fn len(&self) -> usize {
+        self.lock().items.len()
     }
 }
 
@@ -92,36 +208,57 @@ impl<W, N: Clone> Monitors<W, N> {
 
 #[cfg(all(test, loom))]
 mod loom_tests {
-    use super::{Monitors, RunFlag};
+    use super::{Mailbox, Monitors};
+    use crate::addr::{Refused, Wait};
     use loom::sync::atomic::{AtomicUsize, Ordering};
     use loom::sync::Arc;
     use loom::thread;
 
-    /// A sender posting while the worker ends its turn: the message is never stranded.
+    /// A sender posting while the worker ends its turn: the message is never stranded,
+    /// and the actor is queued again exactly once.
     #[test]
-    fn loom_run_flag_never_strands_a_message() {
+    fn loom_mailbox_never_strands_a_message() {
         loom::model(|| {
-            let flag = Arc::new(RunFlag::claimed()); // the worker is running a turn
-            let mailbox = Arc::new(AtomicUsize::new(0));
-            let queued = Arc::new(AtomicUsize::new(0));
+            let mailbox = Arc::new(Mailbox::new(None)); // the worker is running a turn
             let sender = {
-                let (flag, mailbox, queued) = (flag.clone(), mailbox.clone(), queued.clone());
-                thread::spawn(move || {
-                    mailbox.fetch_add(1, Ordering::Release);
-                    if flag.claim() {
-                        queued.fetch_add(1, Ordering::Relaxed);
-                    }
-                })
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.push(1u8, Wait::Block, || true).ok().unwrap())
             };
-            // The worker found the mailbox empty and ends its turn.
-            flag.release();
-            if mailbox.load(Ordering::Acquire) > 0 && flag.claim() {
-                queued.fetch_add(1, Ordering::Relaxed);
+            // The worker drains what is there and ends its turn.
+            let mut got = Vec::new();
+            while let Some(item) = mailbox.pop_or_idle() {
+                got.push(item);
             }
-            sender.join().unwrap();
-            // The message is there, so exactly one party queued the actor again.
-            assert_eq!(mailbox.load(Ordering::Acquire), 1);
-            assert_eq!(queued.load(Ordering::Relaxed), 1);
+            let sender_schedules = sender.join().unwrap();
+            // Either the worker saw the message, or the sender queues the actor again.
+            assert_eq!(got.len() + usize::from(sender_schedules), 1);
+            if sender_schedules {
+                assert_eq!(mailbox.pop_or_idle(), Some(1));
+            }
+        });
+    }
+
+    /// A pusher waiting for room in a full bounded mailbox gets in once a pop makes room,
+    /// or gets its message back when the mailbox closes: it never waits forever.
+    #[test]
+    fn loom_bounded_push_waits_for_room_or_close() {
+        loom::model(|| {
+            let mailbox = Arc::new(Mailbox::new(Some(1)));
+            assert_eq!(mailbox.push(1u8, Wait::Never, || true).ok(), Some(false));
+            let pusher = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.push(2u8, Wait::Block, || true))
+            };
+            assert_eq!(mailbox.pop_or_idle(), Some(1));
+            let leftover = mailbox.close();
+            match pusher.join().unwrap() {
+                Ok(_) => assert_eq!(leftover, [2]),
+                Err((item, Refused::Stopped)) => {
+                    assert_eq!(item, 2);
+                    assert!(leftover.is_empty());
+                }
+                Err((_, why)) => panic!("refused as {why:?}"),
+            }
         });
     }
 
