@@ -56,6 +56,11 @@ pub trait Actor: Sized + Send + 'static {
     #[doc(hidden)]
     const __CATCH_ALL: bool;
 
+    /// Whether the actor has an `#[on_start]` hook. Without one, an actor spawned on a
+    /// driver is not queued until its first message: spawning costs no turn.
+    #[doc(hidden)]
+    const __ON_START: bool = true;
+
     /// The generated dispatch enum: one variant per handled message type, each carrying
     /// the message by value and its reply slot.
     #[doc(hidden)]
@@ -133,6 +138,12 @@ pub trait Actor: Sized + Send + 'static {
     note = "add `#[handles({M})]` to a method of `impl {Self}`"
 )]
 pub trait Handler<M: Message>: Actor {
+    /// Whether the handler can see who sent the message (it takes a `Context`). When it
+    /// cannot, senders stamp no one on the message and skip the reference counting a
+    /// stamp costs. `#[actor]` sets it.
+    #[doc(hidden)]
+    const __SENDER: bool = true;
+
     /// Wraps a message and its reply slot as mail for this actor.
     #[doc(hidden)]
     fn __pack(msg: M, reply: ReplyTo<M::Reply>) -> Mail<Self>;
@@ -143,6 +154,8 @@ pub trait Handler<M: Message>: Actor {
 }
 
 impl<A: Actor> Handler<Stop> for A {
+    const __SENDER: bool = false;
+
     fn __pack(_: Stop, reply: ReplyTo<Stopped>) -> Mail<Self> {
         Mail::Stop(reply)
     }

@@ -400,6 +400,9 @@ pub(crate) trait Deliver<M: Message>: Erased {
         sender: Sender,
         deadline: Option<Instant>,
     ) -> Result<(), SendError<M>>;
+
+    /// `tell`: posts with no reply, stamped with the current actor if the handler looks.
+    fn tell(&self, msg: M) -> Result<(), SendError<M>>;
 }
 
 impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
@@ -411,6 +414,11 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
         deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
         Shared::deliver(self, msg, reply, sender, Wait::until(deadline))
+    }
+
+    fn tell(&self, msg: M) -> Result<(), SendError<M>> {
+        let sender = current::sender_for::<A, M>();
+        Shared::deliver(self, msg, ReplyTo::none(), sender, Wait::Block)
     }
 }
 
@@ -496,8 +504,12 @@ impl<A: Actor> Addr<A> {
     where
         A: Handler<M>,
     {
-        self.shared()
-            .deliver(msg, ReplyTo::none(), current::sender(), Wait::Block)
+        self.shared().deliver(
+            msg,
+            ReplyTo::none(),
+            current::sender_for::<A, M>(),
+            Wait::Block,
+        )
     }
 
     /// Like [`tell`](Addr::tell), but gives the message back at once
@@ -506,8 +518,12 @@ impl<A: Actor> Addr<A> {
     where
         A: Handler<M>,
     {
-        self.shared()
-            .deliver(msg, ReplyTo::none(), current::sender(), Wait::Never)
+        self.shared().deliver(
+            msg,
+            ReplyTo::none(),
+            current::sender_for::<A, M>(),
+            Wait::Never,
+        )
     }
 
     /// Like [`tell`](Addr::tell), but waits at most `timeout` for room in a bounded
@@ -518,7 +534,7 @@ impl<A: Actor> Addr<A> {
     {
         let wait = Wait::until(Instant::now().checked_add(timeout));
         self.shared()
-            .deliver(msg, ReplyTo::none(), current::sender(), wait)
+            .deliver(msg, ReplyTo::none(), current::sender_for::<A, M>(), wait)
     }
 
     /// Runs `f` on the actor's own thread, between two messages, with the actor and its
@@ -658,9 +674,7 @@ pub struct Recipient<M: Message> {
 impl<M: Message> Recipient<M> {
     /// Sends `msg` without waiting; gives it back if the actor has stopped.
     pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
-        self.handle
-            .0
-            .deliver(msg, ReplyTo::none(), current::sender(), None)
+        self.handle.0.tell(msg)
     }
 
     pub(crate) fn deliver(

@@ -7,9 +7,11 @@
 use std::cell::Cell;
 use std::sync::Arc;
 
+use crate::actor::Handler;
 use crate::addr::{AnyAddr, Erased, Sender};
 use crate::driver::DriverId;
 use crate::id::ActorId;
+use crate::message::Message;
 
 thread_local! {
     /// The driver this thread works for, and its thread count.
@@ -33,6 +35,17 @@ pub(crate) fn sender() -> Sender {
             };
             Sender::Actor(AnyAddr::from_arc(actor))
         }
+    }
+}
+
+/// The sender to stamp on an `M` for `A`: the current actor, or no one when `A`'s handler
+/// for `M` takes no `Context` and so could never look.
+#[inline(always)]
+pub(crate) fn sender_for<A: Handler<M>, M: Message>() -> Sender {
+    if <A as Handler<M>>::__SENDER {
+        sender()
+    } else {
+        Sender::Nobody
     }
 }
 

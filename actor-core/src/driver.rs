@@ -254,17 +254,17 @@ impl Driver {
     pub(crate) fn spawn<A: Actor>(&self, spawn: Spawn<A>) -> Addr<A> {
         let (actor, policy, capacity) = spawn.into_parts();
         let cell = Arc::new(DriverCell {
-            // Scheduled from the start: the first turn (which runs `#[on_start]`) is queued
-            // below.
-            mailbox: Mailbox::new(capacity),
-            started: UnsafeCell::new(false),
+            // With `#[on_start]`, scheduled from the start: the first turn, which runs the
+            // hook, is queued below. Without, the first message queues the actor.
+            mailbox: Mailbox::new(capacity, A::__ON_START),
+            started: UnsafeCell::new(!A::__ON_START),
             state: UnsafeCell::new(None),
             driver: self.inner.clone(),
         });
         let shared = Arc::new(Shared::new(Host::Driver(cell.clone())));
         let addr = Addr::new(shared.clone());
         let id = shared.info().id;
-        // No one else can reach the cell's state yet: the flag is set and not yet queued.
+        // No one else can reach the cell's state yet: no handle to it has been returned.
         unsafe { *cell.state.get() = Some(Cell::new(actor, shared.clone(), policy)) };
         let erased: Arc<dyn Erased> = shared;
         lock(&self.inner.actors).insert(id, Arc::downgrade(&erased));
@@ -276,7 +276,9 @@ impl Driver {
             }
             return addr;
         }
-        self.inner.schedule(cell);
+        if A::__ON_START {
+            self.inner.schedule(cell);
+        }
         addr
     }
 }

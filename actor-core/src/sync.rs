@@ -43,13 +43,13 @@ struct Queue<T> {
 const KEEP: usize = 64;
 
 impl<T> Mailbox<T> {
-    /// An open mailbox, already scheduled (the actor's first turn is queued at spawn).
-    pub(crate) fn new(capacity: Option<usize>) -> Self {
+    /// An open mailbox; `scheduled` when the actor's first turn is queued at spawn.
+    pub(crate) fn new(capacity: Option<usize>, scheduled: bool) -> Self {
         Mailbox {
             queue: Mutex::new(Queue {
                 items: VecDeque::new(),
                 capacity,
-                scheduled: true,
+                scheduled,
                 closed: false,
                 waiting: 0,
             }),
@@ -219,7 +219,7 @@ mod loom_tests {
     #[test]
     fn loom_mailbox_never_strands_a_message() {
         loom::model(|| {
-            let mailbox = Arc::new(Mailbox::new(None)); // the worker is running a turn
+            let mailbox = Arc::new(Mailbox::new(None, true)); // the worker is running a turn
             let sender = {
                 let mailbox = mailbox.clone();
                 thread::spawn(move || mailbox.push(1u8, Wait::Block, || true).ok().unwrap())

@@ -48,6 +48,7 @@ const _: () = {
             "wire::Count",
         ];
         const __CATCH_ALL: bool = false;
+        const __ON_START: bool = false;
         type Dispatch = __ActorDispatch;
         #[inline]
         #[allow(unused_variables)]
@@ -200,6 +201,7 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::actor_core::__private::Handler<GetInventory> for __Self {
+        const __SENDER: bool = false;
         #[inline]
         fn __pack(
             __msg: GetInventory,
@@ -240,6 +242,7 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::actor_core::__private::Handler<wire::Count> for __Self {
+        const __SENDER: bool = false;
         #[inline]
         fn __pack(
             __msg: wire::Count,

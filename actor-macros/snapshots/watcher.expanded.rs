@@ -113,6 +113,7 @@ const _: () = {
     }
     #[automatically_derived]
     impl ::actor_core::__private::Handler<Known> for __Self {
+        const __SENDER: bool = false;
         #[inline]
         fn __pack(
             __msg: Known,

@@ -94,6 +94,12 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
         })
     };
     let on_start = hook(|role| matches!(role, Role::OnStart), "__on_start");
+    // Without `#[on_start]`, a driver need not run a first turn at spawn.
+    let no_on_start = on_start.is_none().then(|| {
+        quote!(
+            const __ON_START: bool = false;
+        )
+    });
     let on_stop = hook(|role| matches!(role, Role::OnStop), "__on_stop");
     let actor_header = actor_header(self_ty);
     // Through a `macro_rules!` of actor-core, which knows whether its `wire` feature is on
@@ -119,6 +125,7 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                 const NAME: &'static str = #name;
                 const HANDLES: &'static [&'static str] = &[#(#names),*];
                 const __CATCH_ALL: bool = #has_catch_all;
+                #no_on_start
                 type Dispatch = __ActorDispatch;
 
                 #[inline]
@@ -268,8 +275,16 @@ fn handler_impl(typed: &Typed) -> TokenStream {
     let private = private_at(of(ty));
     let header = handler_header(ty);
     let reply = reply_slot(ty);
+    // A handler without a `Context` cannot see its sender: senders need not stamp one.
+    let sender = typed
+        .method
+        .context()
+        .is_none()
+        .then(|| quote_spanned!(of(ty)=> const __SENDER: bool = false;));
     quote_spanned! {of(ty)=>
         #header {
+            #sender
+
             #[inline]
             fn __pack(__msg: #ty, __reply: #reply) -> #private::Mail<Self> {
                 #private::Mail::Typed(__ActorDispatch::#variant(__msg, __reply))
