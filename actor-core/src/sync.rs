@@ -243,7 +243,7 @@ mod loom_tests {
     #[test]
     fn loom_bounded_push_waits_for_room_or_close() {
         loom::model(|| {
-            let mailbox = Arc::new(Mailbox::new(Some(1)));
+            let mailbox = Arc::new(Mailbox::new(Some(1), true));
             assert_eq!(mailbox.push(1u8, Wait::Never, || true).ok(), Some(false));
             let pusher = {
                 let mailbox = mailbox.clone();
