@@ -19,6 +19,7 @@ use std::cell::{RefCell, UnsafeCell};
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
 use std::panic::{self, AssertUnwindSafe};
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -48,11 +49,43 @@ const NEXT_SLOT_STREAK: u32 = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DriverId(u64);
 
-/// An actor ready to run a turn.
+/// An actor's cell, as a run queue sees it.
 pub(crate) trait Runnable: Send + Sync + 'static {
-    fn run(self: Arc<Self>);
+    /// Runs one turn.
+    fn run(&self);
     /// Puts the actor on its driver's shared queue, where any worker can take it.
-    fn share(self: Arc<Self>);
+    fn share(&self);
+}
+
+/// An actor ready to run a turn: a pointer to its cell, which costs no reference count to
+/// queue or to run.
+///
+/// A task exists only while its cell's `scheduled` flag is set, and then exactly one (the
+/// flag is set by whoever creates the task, and cleared or left set for good only by the
+/// turn the task runs). A cell whose flag is set is alive: its state holds the actor's
+/// `Context`, which holds the `Shared`, which holds the cell, a cycle that only `finish`
+/// breaks, and only the task's own turn runs `finish` (keeping the `Shared` alive until
+/// it is done with the cell).
+pub(crate) struct Task(NonNull<dyn Runnable>);
+
+// SAFETY: the pointee is `Send + Sync`; see `Task` for why it outlives the task.
+unsafe impl Send for Task {}
+
+impl Task {
+    /// The task of a cell whose flag the caller has just set (see `Task`).
+    fn new(cell: &dyn Runnable) -> Task {
+        Task(NonNull::from(cell))
+    }
+
+    fn run(self) {
+        // SAFETY: the cell is alive while its task exists (see `Task`).
+        unsafe { self.0.as_ref() }.run();
+    }
+
+    fn share(self) {
+        // SAFETY: as in `run`.
+        unsafe { self.0.as_ref() }.share();
+    }
 }
 
 /// Called before this thread blocks (a call, a wait, a full mailbox): an actor waiting in
@@ -65,8 +98,6 @@ pub(crate) fn before_blocking() {
         }
     }
 }
-
-type Task = Arc<dyn Runnable>;
 
 enum Job {
     Run(Task),
@@ -277,7 +308,8 @@ impl Driver {
             return addr;
         }
         if A::__ON_START {
-            self.inner.schedule(cell);
+            // The flag was set at creation, for this first turn.
+            self.inner.schedule(Task::new(&*cell));
         }
         addr
     }
@@ -394,7 +426,7 @@ impl<A: Actor> DriverCell<A> {
         may_wait: impl FnOnce() -> bool,
     ) -> Result<(), (Envelope<A>, Refused)> {
         if self.mailbox.push(envelope, wait, may_wait)? {
-            self.driver.schedule(self.clone());
+            self.driver.schedule(Task::new(&**self));
         }
         Ok(())
     }
@@ -414,13 +446,12 @@ impl<A: Actor> DriverCell<A> {
 }
 
 impl<A: Actor> Runnable for DriverCell<A> {
-    fn share(self: Arc<Self>) {
-        let driver = self.driver.clone();
+    fn share(&self) {
         // Fails only once every worker has quit: the driver is shut down.
-        let _ = driver.injector.send(Job::Run(self));
+        let _ = self.driver.injector.send(Job::Run(Task::new(self)));
     }
 
-    fn run(self: Arc<Self>) {
+    fn run(&self) {
         // SAFETY: this worker took the cell off a run queue, so the flag is set for it.
         let state = unsafe { &mut *self.state.get() };
         let started = unsafe { &mut *self.started.get() };
@@ -462,6 +493,7 @@ impl<A: Actor> Runnable for DriverCell<A> {
         }
         // The flag stays set: nothing is queued for a finished actor again.
         drop(entered);
+        // Perhaps the last reference to the cell: `self` is not touched after this.
         drop(shared);
     }
 }
