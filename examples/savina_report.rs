@@ -8,6 +8,7 @@
 //! cargo run --release --example savina_report                       # everything, full size
 //! cargo run --release --example savina_report -- --scale 0.1 big    # smaller, only `big`
 //! cargo run --release --example savina_report -- --reps 5 --hosting driver
+//! cargo run --release --example savina_report -- --hosting driver --threads 1   # vs one thread
 //! ```
 //!
 //! It is a report, not a test: it always exits 0, and its figures are only as quiet as
@@ -33,6 +34,10 @@ fn main() {
             "--scale" => scale = args.next().and_then(|s| s.parse().ok()).unwrap_or(scale),
             "--reps" => reps = args.next().and_then(|s| s.parse().ok()).unwrap_or(reps),
             "--hosting" => hostings = args.next(),
+            "--threads" => {
+                let threads = args.next().and_then(|s| s.parse().ok()).unwrap_or(2_usize);
+                savina::DRIVER_THREADS.store(threads.max(1), std::sync::atomic::Ordering::Relaxed);
+            }
             _ => only.push(arg),
         }
     }
@@ -40,7 +45,8 @@ fn main() {
     let threads = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
         "savina_report: medians of {reps} runs per hosting at scale {scale}; \
-         {threads} hardware threads"
+         {threads} hardware threads; driver of {} threads",
+        savina::DRIVER_THREADS.load(std::sync::atomic::Ordering::Relaxed)
     );
     println!();
 

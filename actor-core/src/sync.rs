@@ -1,17 +1,139 @@
 //! The runtime's own handshakes, small enough to model-check with loom
 //! (`RUSTFLAGS="--cfg loom" cargo test -p actor-core --lib loom`): a driver actor's
-//! mailbox with its run flag, and the exactly-once delivery of `Terminated` to monitors.
-//! Under `cfg(loom)` they use loom's mutex and condition variable; otherwise std's.
+//! mailbox with its run flag (behind a small spin lock), and the exactly-once delivery of
+//! `Terminated` to monitors. Under `cfg(loom)` they use loom's atomics, cells, mutex and
+//! condition variable; otherwise std's.
 
 use std::collections::VecDeque;
+use std::ops::{Deref, DerefMut};
 use std::time::Instant;
 
 #[cfg(loom)]
-use loom::sync::{Condvar, Mutex, MutexGuard};
+use loom::sync::{
+    atomic::{AtomicBool, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
 #[cfg(not(loom))]
-use std::sync::{Condvar, Mutex, MutexGuard};
+use std::sync::{
+    atomic::{AtomicBool, Ordering},
+    Condvar, Mutex, MutexGuard,
+};
 
 use crate::addr::{Refused, Wait};
+
+/// A lock for critical sections of a few instructions, where no user code runs: taking it
+/// is one compare-and-swap and releasing it one plain store, where a futex mutex needs a
+/// second atomic swap to release. A waiter spins briefly, then yields its thread, so a
+/// holder preempted in the middle is not spun against for a whole time slice.
+pub(crate) struct SpinLock<T> {
+    locked: AtomicBool,
+    #[cfg(not(loom))]
+    value: std::cell::UnsafeCell<T>,
+    #[cfg(loom)]
+    value: loom::cell::UnsafeCell<T>,
+}
+
+// SAFETY: the value is reached only through a guard, and one guard exists at a time.
+unsafe impl<T: Send> Sync for SpinLock<T> {}
+
+pub(crate) struct SpinGuard<'a, T> {
+    lock: &'a SpinLock<T>,
+    #[cfg(loom)]
+    value: loom::cell::MutPtr<T>,
+}
+
+impl<T> SpinLock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        SpinLock {
+            locked: AtomicBool::new(false),
+            #[cfg(not(loom))]
+            value: std::cell::UnsafeCell::new(value),
+            #[cfg(loom)]
+            value: loom::cell::UnsafeCell::new(value),
+        }
+    }
+
+    #[inline]
+    pub(crate) fn lock(&self) -> SpinGuard<'_, T> {
+        if self
+            .locked
+            .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            self.lock_contended();
+        }
+        SpinGuard {
+            lock: self,
+            #[cfg(loom)]
+            value: self.value.get_mut(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self) {
+        let mut spins = 0_u32;
+        loop {
+            while self.locked.load(Ordering::Relaxed) {
+                #[cfg(loom)]
+                loom::thread::yield_now();
+                #[cfg(not(loom))]
+                if spins < 100 {
+                    spins += 1;
+                    std::hint::spin_loop();
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+            if self
+                .locked
+                .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+            {
+                return;
+            }
+        }
+    }
+}
+
+impl<T> Deref for SpinGuard<'_, T> {
+    type Target = T;
+
+    #[inline]
+    fn deref(&self) -> &T {
+        // SAFETY: this guard holds the lock.
+        #[cfg(not(loom))]
+        unsafe {
+            &*self.lock.value.get()
+        }
+        #[cfg(loom)]
+        unsafe {
+            self.value.deref()
+        }
+    }
+}
+
+impl<T> DerefMut for SpinGuard<'_, T> {
+    #[inline]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: this guard holds the lock.
+        #[cfg(not(loom))]
+        unsafe {
+            &mut *self.lock.value.get()
+        }
+        #[cfg(loom)]
+        unsafe {
+            self.value.deref()
+        }
+    }
+}
+
+impl<T> Drop for SpinGuard<'_, T> {
+    #[inline]
+    fn drop(&mut self) {
+        self.lock.locked.store(false, Ordering::Release);
+    }
+}
 
 /// A driver actor's mailbox and its run flag, under one lock.
 ///
@@ -26,7 +148,11 @@ use crate::addr::{Refused, Wait};
 /// Everything an actor's turn touches sits in this one small struct, next to the actor's
 /// state: a hop between actors on a driver costs one lock on each side and no more.
 pub(crate) struct Mailbox<T> {
-    queue: Mutex<Queue<T>>,
+    queue: SpinLock<Queue<T>>,
+    /// Pushers waiting for room in a full bounded mailbox sleep on `room` with this lock
+    /// held; a pop that makes room takes it before it signals, so no signal falls between
+    /// a waiter's last look and its sleep.
+    sleep: Mutex<()>,
     room: Condvar,
 }
 
@@ -46,95 +172,128 @@ impl<T> Mailbox<T> {
     /// An open mailbox; `scheduled` when the actor's first turn is queued at spawn.
     pub(crate) fn new(capacity: Option<usize>, scheduled: bool) -> Self {
         Mailbox {
-            queue: Mutex::new(Queue {
+            queue: SpinLock::new(Queue {
                 items: VecDeque::new(),
                 capacity,
                 scheduled,
                 closed: false,
                 waiting: 0,
             }),
+            sleep: Mutex::new(()),
             room: Condvar::new(),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Queue<T>> {
-        // Nothing in the critical sections can panic halfway (no user code runs there).
-        self.queue
+    fn sleep_lock(&self) -> MutexGuard<'_, ()> {
+        self.sleep
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Wakes the pushers waiting for room (all of them: each looks again, and those that
+    /// find none sleep again).
+    #[cold]
+    #[inline(never)]
+    fn wake_waiters(&self) {
+        drop(self.sleep_lock());
+        self.room.notify_all();
+    }
+
     /// Queues `item`; `Ok(true)` when the caller must schedule the actor. A full bounded
     /// mailbox waits as `wait` says, once `may_wait` has agreed (it is called at most
-    /// once, outside the lock, just before the first wait; `false` refuses as `Full`).
+    /// once, just before the first wait; `false` refuses as `Full`).
+    #[inline]
     pub(crate) fn push(
         &self,
         item: T,
         wait: Wait,
         may_wait: impl FnOnce() -> bool,
     ) -> Result<bool, (T, Refused)> {
-        let mut queue = self.lock();
-        let mut may_wait = Some(may_wait);
+        let mut queue = self.queue.lock();
+        if queue.closed {
+            return Err((item, Refused::Stopped));
+        }
+        if queue
+            .capacity
+            .is_some_and(|capacity| queue.items.len() >= capacity)
+        {
+            drop(queue);
+            return self.push_when_room(item, wait, may_wait);
+        }
+        queue.items.push_back(item);
+        Ok(!std::mem::replace(&mut queue.scheduled, true))
+    }
+
+    /// `push` into a full bounded mailbox.
+    #[cold]
+    #[inline(never)]
+    fn push_when_room(
+        &self,
+        item: T,
+        wait: Wait,
+        may_wait: impl FnOnce() -> bool,
+    ) -> Result<bool, (T, Refused)> {
+        if matches!(wait, Wait::Never) {
+            return Err((item, Refused::Full));
+        }
+        if !may_wait() {
+            return Err((item, Refused::Full));
+        }
+        let mut asleep = self.sleep_lock();
         loop {
-            if queue.closed {
-                return Err((item, Refused::Stopped));
-            }
-            if queue
-                .capacity
-                .is_none_or(|capacity| queue.items.len() < capacity)
             {
-                break;
-            }
-            if matches!(wait, Wait::Never) {
-                return Err((item, Refused::Full));
-            }
-            if let Some(may_wait) = may_wait.take() {
-                drop(queue);
-                if !may_wait() {
-                    return Err((item, Refused::Full));
+                let mut queue = self.queue.lock();
+                if queue.closed {
+                    return Err((item, Refused::Stopped));
                 }
-                queue = self.lock();
-                continue;
+                if queue
+                    .capacity
+                    .is_none_or(|capacity| queue.items.len() < capacity)
+                {
+                    queue.items.push_back(item);
+                    return Ok(!std::mem::replace(&mut queue.scheduled, true));
+                }
+                queue.waiting += 1;
             }
-            queue.waiting += 1;
-            queue = match wait {
+            asleep = match wait {
                 Wait::Until(deadline) => {
                     let now = Instant::now();
                     if now >= deadline {
-                        queue.waiting -= 1;
+                        self.queue.lock().waiting -= 1;
                         return Err((item, Refused::Timeout));
                     }
                     self.room
-                        .wait_timeout(queue, deadline - now)
+                        .wait_timeout(asleep, deadline - now)
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
                         .0
                 }
                 _ => self
                     .room
-                    .wait(queue)
+                    .wait(asleep)
                     .unwrap_or_else(|poisoned| poisoned.into_inner()),
             };
-            queue.waiting -= 1;
+            self.queue.lock().waiting -= 1;
         }
-        queue.items.push_back(item);
-        Ok(!std::mem::replace(&mut queue.scheduled, true))
     }
 
     /// The next item; `None` when there is none, which also clears the run flag: the
     /// caller's turn is over, and from then on another worker may own the actor.
     #[inline]
     pub(crate) fn pop_or_idle(&self) -> Option<T> {
-        let mut queue = self.lock();
+        let mut queue = self.queue.lock();
         match queue.items.pop_front() {
             Some(item) => {
-                if queue.waiting > 0 {
-                    self.room.notify_one();
+                let waiting = queue.waiting > 0;
+                drop(queue);
+                if waiting {
+                    self.wake_waiters();
                 }
                 Some(item)
             }
             None => {
                 queue.scheduled = false;
                 if queue.items.capacity() > KEEP {
+                    // Rare, and a free under this lock is cheap enough.
                     queue.items.shrink_to(KEEP);
                 }
                 None
@@ -144,17 +303,20 @@ impl<T> Mailbox<T> {
 
     /// Refuses every later push and hands back what is queued.
     pub(crate) fn close(&self) -> VecDeque<T> {
-        let mut queue = self.lock();
+        let mut queue = self.queue.lock();
         queue.closed = true;
-        if queue.waiting > 0 {
-            self.room.notify_all();
+        let waiting = queue.waiting > 0;
+        let items = std::mem::take(&mut queue.items);
+        drop(queue);
+        if waiting {
+            self.wake_waiters();
         }
-        std::mem::take(&mut queue.items)
+        items
     }
 
     /// Items queued now.
     pub(crate) fn len(&self) -> usize {
-        self.lock().items.len()
+        self.queue.lock().items.len()
     }
 }
 
