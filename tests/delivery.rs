@@ -251,3 +251,39 @@ fn hooks_run_on_the_actors_thread_around_its_messages() {
         ["start", "message", "stop"].map(|what| (what.to_owned(), Some("Hooked".to_owned())));
     assert_eq!(seen, expected);
 }
+
+#[test]
+fn handles_made_and_dropped_on_many_threads_at_once_stop_the_actor_after_the_last() {
+    // Handles share one reference to the actor between them, taken and given back as
+    // their count leaves and reaches zero; this races clones and drops of all three kinds
+    // of handle on four threads, then checks that the actor stopped once, after the last
+    // handle, having handled every message.
+    const THREADS: u64 = 4;
+    const EACH: u64 = 5_000;
+    let (probe, report) = reporting_probe();
+    let start = std::sync::Arc::new(std::sync::Barrier::new(THREADS as usize));
+    let senders: Vec<_> = (0..THREADS)
+        .map(|t| {
+            let (probe, start) = (probe.clone(), start.clone());
+            thread::spawn(move || {
+                start.wait();
+                for n in 0..EACH {
+                    let addr = probe.clone();
+                    let record = Record(t * EACH + n);
+                    match n % 3 {
+                        0 => addr.tell(record).unwrap(),
+                        1 => addr.recipient::<Record>().tell(record).unwrap(),
+                        _ => addr.any().tell(record).unwrap(),
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(probe);
+    for sender in senders {
+        sender.join().expect("sender thread");
+    }
+    let mut handled = report.recv_timeout(WAIT).expect("on_stop ran");
+    handled.sort_unstable();
+    assert_eq!(handled, (0..THREADS * EACH).collect::<Vec<_>>());
+}

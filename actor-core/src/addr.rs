@@ -8,6 +8,7 @@
 
 use std::any::Any;
 use std::fmt;
+use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -272,8 +273,10 @@ fn notify(watcher: Watcher, notice: Terminated) {
 pub(crate) trait Erased: Any + Send + Sync + 'static {
     fn info(&self) -> ActorInfo;
     fn handles(&self) -> &'static [&'static str];
-    fn acquire(&self);
-    fn release(&self);
+    /// Counts a new handle; true if it is the only one.
+    fn acquire(&self) -> bool;
+    /// Uncounts a handle (queueing `Released` after the last); true if it was the last.
+    fn release(&self) -> bool;
     fn is_alive(&self) -> bool;
     fn mailbox_len(&self) -> usize;
     fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>>;
@@ -303,12 +306,13 @@ impl<A: Actor> Erased for Shared<A> {
         A::HANDLES
     }
 
-    fn acquire(&self) {
-        self.handles.fetch_add(1, Ordering::Relaxed);
+    fn acquire(&self) -> bool {
+        self.handles.fetch_add(1, Ordering::Relaxed) == 0
     }
 
-    fn release(&self) {
-        if self.handles.fetch_sub(1, Ordering::AcqRel) == 1 {
+    fn release(&self) -> bool {
+        let last = self.handles.fetch_sub(1, Ordering::AcqRel) == 1;
+        if last {
             // A stopped actor needs no notice. A full bounded mailbox gets it later: the
             // actor retries after each message (`retry_release`), and with no handle left
             // no one else can fill the room it makes. The debt is recorded before the try,
@@ -322,6 +326,7 @@ impl<A: Actor> Erased for Shared<A> {
                 self.release_pending.store(false, Ordering::SeqCst);
             }
         }
+        last
     }
 
     fn is_alive(&self) -> bool {
@@ -423,24 +428,83 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
 }
 
 /// A counted reference: one live handle to an actor.
-struct Handle<P: ?Sized + Erased>(Arc<P>);
+///
+/// Handles count themselves in the actor's shared state, and all the live handles of an
+/// actor share one strong reference to it: the handle that brings the count up from zero
+/// keeps the `Arc` it was made from, and the one that brings it back to zero gives that
+/// reference back. So cloning or dropping a handle (a sender stamp on every message sent
+/// from a handler, say) is one atomic operation, not two.
+struct Handle<P: ?Sized + Erased>(NonNull<P>);
+
+// SAFETY: `Erased` is `Send + Sync`, and a handle is a shared reference to it.
+unsafe impl<P: ?Sized + Erased> Send for Handle<P> {}
+unsafe impl<P: ?Sized + Erased> Sync for Handle<P> {}
 
 impl<P: ?Sized + Erased> Handle<P> {
     fn new(inner: Arc<P>) -> Self {
-        inner.acquire();
-        Handle(inner)
+        let handle = Handle(NonNull::from(&*inner));
+        if inner.acquire() {
+            // The first live handle: `inner` becomes the handles' strong reference.
+            std::mem::forget(inner);
+        }
+        handle
+    }
+
+    /// A handle made from the actor running on this thread.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` comes from `Arc::as_ptr` (or `into_raw`), and that `Arc` is alive.
+    unsafe fn from_raw(ptr: *const P) -> Self {
+        // SAFETY: the caller's `Arc` keeps the pointee alive for this call.
+        let handle = Handle(unsafe { NonNull::new_unchecked(ptr.cast_mut()) });
+        if handle.acquire() {
+            // SAFETY: `ptr` came from a live `Arc`; this is the handles' reference.
+            unsafe { Arc::increment_strong_count(ptr) };
+        }
+        handle
+    }
+
+    /// A strong reference of the caller's own.
+    fn arc(&self) -> Arc<P> {
+        // SAFETY: the handles' strong reference keeps the allocation alive while this
+        // handle lives, and the pointer came from that `Arc`.
+        unsafe {
+            Arc::increment_strong_count(self.0.as_ptr());
+            Arc::from_raw(self.0.as_ptr())
+        }
+    }
+}
+
+impl<P: ?Sized + Erased> std::ops::Deref for Handle<P> {
+    type Target = P;
+
+    #[inline]
+    fn deref(&self) -> &P {
+        // SAFETY: as in `arc`.
+        unsafe { self.0.as_ref() }
     }
 }
 
 impl<P: ?Sized + Erased> Clone for Handle<P> {
+    #[inline]
     fn clone(&self) -> Self {
-        Handle::new(self.0.clone())
+        // The count is at least one (this handle), so the strong reference is there.
+        let first = self.acquire();
+        debug_assert!(!first, "a live handle was not counted");
+        Handle(self.0)
     }
 }
 
 impl<P: ?Sized + Erased> Drop for Handle<P> {
+    #[inline]
     fn drop(&mut self) {
-        self.0.release();
+        if self.release() {
+            // The last live handle gives the handles' reference back; nothing of the
+            // actor is touched after this.
+            // SAFETY: the pointer came from the `Arc` whose reference this is.
+            unsafe { Arc::decrement_strong_count(self.0.as_ptr()) };
+        }
     }
 }
 
@@ -490,8 +554,8 @@ impl<A: Actor> Addr<A> {
         }
     }
 
-    pub(crate) fn shared(&self) -> &Arc<Shared<A>> {
-        &self.handle.0
+    pub(crate) fn shared(&self) -> &Shared<A> {
+        &self.handle
     }
 
     /// Sends `msg` without waiting. A reply, if the message has one, is dropped.
@@ -582,7 +646,7 @@ impl<A: Actor> Addr<A> {
     where
         A: Handler<M>,
     {
-        let inner: Arc<dyn Deliver<M>> = self.shared().clone();
+        let inner: Arc<dyn Deliver<M>> = self.handle.arc();
         Recipient {
             handle: Handle::new(inner),
         }
@@ -591,27 +655,27 @@ impl<A: Actor> Addr<A> {
     /// A handle that hides the actor's type entirely: it can be stopped and sent dynamic
     /// messages.
     pub fn any(&self) -> AnyAddr {
-        AnyAddr::from_arc(self.shared().clone())
+        AnyAddr::from_arc(self.handle.arc())
     }
 
     /// The actor's id.
     pub fn id(&self) -> ActorId {
-        self.handle.0.info.id
+        self.handle.info.id
     }
 
     /// The actor's type name and id.
     pub fn info(&self) -> ActorInfo {
-        self.handle.0.info
+        self.handle.info
     }
 
     /// Whether the actor still handles messages (it has not stopped).
     pub fn is_alive(&self) -> bool {
-        self.handle.0.is_alive()
+        self.handle.is_alive()
     }
 
     /// How many messages wait in the actor's mailbox.
     pub fn mailbox_len(&self) -> usize {
-        self.handle.0.mailbox_len()
+        self.handle.mailbox_len()
     }
 }
 
@@ -674,7 +738,7 @@ pub struct Recipient<M: Message> {
 impl<M: Message> Recipient<M> {
     /// Sends `msg` without waiting; gives it back if the actor has stopped.
     pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
-        self.handle.0.tell(msg)
+        self.handle.tell(msg)
     }
 
     pub(crate) fn deliver(
@@ -684,26 +748,26 @@ impl<M: Message> Recipient<M> {
         sender: Sender,
         deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
-        self.handle.0.deliver(msg, reply, sender, deadline)
+        self.handle.deliver(msg, reply, sender, deadline)
     }
 
     /// The actor's type name and id.
     pub fn info(&self) -> ActorInfo {
-        self.handle.0.info()
+        self.handle.info()
     }
 
     pub(crate) fn driver(&self) -> Option<(DriverId, usize)> {
-        self.handle.0.driver()
+        self.handle.driver()
     }
 
     /// Whether the actor still handles messages.
     pub fn is_alive(&self) -> bool {
-        self.handle.0.is_alive()
+        self.handle.is_alive()
     }
 
     /// A handle that hides the message type too.
     pub fn any(&self) -> AnyAddr {
-        AnyAddr::from_arc(self.handle.0.clone())
+        AnyAddr::from_arc(self.handle.arc())
     }
 }
 
@@ -760,6 +824,18 @@ impl AnyAddr {
         }
     }
 
+    /// A handle to the actor running on this thread.
+    ///
+    /// # Safety
+    ///
+    /// As `Handle::from_raw`.
+    pub(crate) unsafe fn from_raw(ptr: *const dyn Erased) -> Self {
+        AnyAddr {
+            // SAFETY: passed on to the caller.
+            handle: unsafe { Handle::from_raw(ptr) },
+        }
+    }
+
     /// Sends `msg` to the actor's handler for its type, or to its catch-all handler; gives
     /// it back if there is neither or the actor has stopped.
     pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
@@ -772,7 +848,7 @@ impl AnyAddr {
         // A typed handler takes it straight from this slot, unboxed; only a message for
         // the catch-all (or for no one) is boxed.
         let mut slot = Some(msg);
-        match self.handle.0.post_typed(&mut slot, current::sender()) {
+        match self.handle.post_typed(&mut slot, current::sender()) {
             Ok(true) => Ok(()),
             Ok(false) => match slot {
                 Some(msg) => self.tell_dyn(DynMessage::new(msg)).map_err(back),
@@ -784,21 +860,21 @@ impl AnyAddr {
 
     /// Sends an already type-erased message.
     pub fn tell_dyn(&self, msg: DynMessage) -> Result<(), SendError<DynMessage>> {
-        self.handle.0.post_dyn(msg, current::sender())
+        self.handle.post_dyn(msg, current::sender())
     }
 
     /// Has `watcher` (an actor) receive [`Terminated`], once, when this actor ends, or
     /// at once if it already has. Watching does not keep either actor alive.
     pub fn watch_by(&self, watcher: &AnyAddr) {
-        self.handle.0.watch(Watcher::Actor(watcher.weak()));
+        self.handle.watch(Watcher::Actor(watcher.weak()));
     }
 
     pub(crate) fn watch(&self, watcher: Watcher) {
-        self.handle.0.watch(watcher);
+        self.handle.watch(watcher);
     }
 
     pub(crate) fn weak(&self) -> Weak<dyn Erased> {
-        Arc::downgrade(&self.handle.0)
+        Arc::downgrade(&self.handle.arc())
     }
 
     pub(crate) fn post_stop(
@@ -807,46 +883,46 @@ impl AnyAddr {
         sender: Sender,
         deadline: Option<Instant>,
     ) -> Result<(), SendError<Stop>> {
-        self.handle.0.post_stop(reply, sender, deadline)
+        self.handle.post_stop(reply, sender, deadline)
     }
 
     /// The actor's id.
     pub fn id(&self) -> ActorId {
-        self.handle.0.info().id
+        self.handle.info().id
     }
 
     /// The actor's type name and id.
     pub fn info(&self) -> ActorInfo {
-        self.handle.0.info()
+        self.handle.info()
     }
 
     pub(crate) fn driver(&self) -> Option<(DriverId, usize)> {
-        self.handle.0.driver()
+        self.handle.driver()
     }
 
     pub(crate) fn mark_registered(&self) {
-        self.handle.0.mark_registered();
+        self.handle.mark_registered();
     }
 
     /// The actor's shared state, if the actor is an `A`.
     pub(crate) fn shared_as<A: Actor>(&self) -> Option<Arc<Shared<A>>> {
-        let any: Arc<dyn Any + Send + Sync> = self.handle.0.clone();
+        let any: Arc<dyn Any + Send + Sync> = self.handle.arc();
         any.downcast::<Shared<A>>().ok()
     }
 
     /// The names of the message types the actor handles, in declaration order.
     pub fn handles(&self) -> &'static [&'static str] {
-        self.handle.0.handles()
+        self.handle.handles()
     }
 
     /// Whether the actor still handles messages.
     pub fn is_alive(&self) -> bool {
-        self.handle.0.is_alive()
+        self.handle.is_alive()
     }
 
     /// How many messages wait in the actor's mailbox.
     pub fn mailbox_len(&self) -> usize {
-        self.handle.0.mailbox_len()
+        self.handle.mailbox_len()
     }
 }
 

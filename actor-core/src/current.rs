@@ -5,7 +5,6 @@
 //! refuse a call an actor makes to itself.
 
 use std::cell::Cell;
-use std::sync::Arc;
 
 use crate::actor::Handler;
 use crate::addr::{AnyAddr, Erased, Sender};
@@ -26,15 +25,9 @@ thread_local! {
 pub(crate) fn sender() -> Sender {
     match CURRENT.get() {
         None => Sender::Nobody,
-        Some(ptr) => {
-            // SAFETY: `enter`'s caller keeps the `Arc` that `ptr` came from alive while the
-            // `Entered` guard is set; we take a strong reference of our own.
-            let actor = unsafe {
-                Arc::increment_strong_count(ptr);
-                Arc::from_raw(ptr)
-            };
-            Sender::Actor(AnyAddr::from_arc(actor))
-        }
+        // SAFETY: `enter`'s caller keeps the `Arc` that `ptr` came from alive while the
+        // `Entered` guard is set.
+        Some(ptr) => Sender::Actor(unsafe { AnyAddr::from_raw(ptr) }),
     }
 }
 
