@@ -56,6 +56,7 @@ pub(crate) fn id() -> Option<ActorId> {
 ///
 /// `actor` comes from `Arc::as_ptr` (or `Arc::into_raw`), and that `Arc` keeps the actor
 /// alive until the guard is dropped.
+#[inline]
 pub(crate) unsafe fn enter(actor: *const dyn Erased) -> Entered {
     let previous = CURRENT.replace(Some(actor));
     Entered { previous }
@@ -73,6 +74,7 @@ impl Drop for Entered {
 }
 
 /// The driver this thread works for, if it is a driver's worker.
+#[inline]
 pub(crate) fn worker() -> Option<(DriverId, usize)> {
     WORKER.get()
 }

@@ -73,10 +73,12 @@ unsafe impl Send for Task {}
 
 impl Task {
     /// The task of a cell whose flag the caller has just set (see `Task`).
+    #[inline]
     fn new(cell: &dyn Runnable) -> Task {
         Task(NonNull::from(cell))
     }
 
+    #[inline]
     fn run(self) {
         // SAFETY: the cell is alive while its task exists (see `Task`).
         unsafe { self.0.as_ref() }.run();
@@ -328,6 +330,7 @@ impl fmt::Debug for Driver {
 impl DriverInner {
     /// Queues a ready actor: in this worker's next slot if this thread serves this driver,
     /// else on the injector.
+    #[inline]
     fn schedule(&self, task: Task) {
         let task = match current::worker() {
             Some((id, _)) if id == self.id => match NEXT.with_borrow_mut(|next| next.replace(task))
