@@ -84,6 +84,17 @@ fn main() {
             );
             medians.push((hosting, runs[reps / 2]));
         }
+        if workload.name == "pingpong" {
+            let mut floor: Vec<f64> = (0..reps)
+                .map(|_| savina::channel_floor(scale).ns_per_unit())
+                .collect();
+            floor.sort_by(f64::total_cmp);
+            println!(
+                "  floor     median {} per {}: the same sends and receives on one thread, no actors",
+                per_unit(floor[reps / 2]),
+                workload.unit
+            );
+        }
         println!("  in {:.1?}", started.elapsed());
         rows.push((workload, medians));
     }

@@ -71,6 +71,13 @@ fn savina(c: &mut Criterion) {
                 })
             });
         }
+        if workload.name == "pingpong" {
+            // The same channel operations on one thread, with no actors: the floor.
+            group.throughput(Throughput::Elements((workload.units)(1.0)));
+            group.bench_function("floor", |b| {
+                b.iter_custom(|iters| (0..iters).map(|_| savina::channel_floor(1.0).elapsed).sum())
+            });
+        }
         group.finish();
     }
 }

@@ -831,6 +831,31 @@ pub fn ping_pong(hosting: Hosting, scale: f64) -> Measured {
     }
 }
 
+/// The floor under a ping-pong on one thread: the same channel operations with no actor
+/// around them (per round trip, two unbounded crossbeam sends and two receives, on one
+/// thread). The report prints it beside the driver's figure, since both move together
+/// with the machine's load.
+pub fn channel_floor(scale: f64) -> Measured {
+    let rounds = pingpong_rounds(scale);
+    let (to_a, a) = unbounded::<u64>();
+    let (to_b, b) = unbounded::<u64>();
+    let started = Instant::now();
+    to_a.send(0).expect("own channel");
+    for _ in 0..rounds {
+        let n = a.try_recv().expect("sent just before");
+        to_b.send(black_box(n) + 1).expect("own channel");
+        let n = b.try_recv().expect("sent just before");
+        to_a.send(black_box(n) + 1).expect("own channel");
+    }
+    let made = a.try_recv().expect("sent just before");
+    let elapsed = started.elapsed();
+    assert_eq!(made, 2 * rounds, "every send was received");
+    Measured {
+        elapsed,
+        units: rounds,
+    }
+}
+
 fn raw_ping_pong(rounds: u64, done_tx: Tx<u64>, done: Receiver<u64>) -> Measured {
     let (to_pinger, pinger_rx) = unbounded::<u64>();
     let (to_ponger, ponger_rx) = unbounded::<u64>();
