@@ -362,3 +362,32 @@ fn shutdown_returns_within_its_timeout_even_when_an_actor_is_stuck() {
     // Released, the stuck handler returns and its thread ends by itself.
     drop(gate);
 }
+
+#[test]
+fn spawning_while_the_driver_shuts_down_runs_each_actor_on_one_thread_at_most() {
+    // A spawn racing `shutdown` either lands on the list `shutdown` stops, or finds the
+    // driver closed and is stopped before it starts; never both. Each round races one
+    // spawner against the shutdown, and every actor must end up stopped exactly once.
+    for _ in 0..200 {
+        let driver = Driver::new(2);
+        let start = std::sync::Arc::new(std::sync::Barrier::new(2));
+        let spawner = {
+            let (driver, start) = (driver.clone(), start.clone());
+            std::thread::spawn(move || {
+                start.wait();
+                (0..20)
+                    .map(|_| Probe::default().spawn_on(&driver))
+                    .collect::<Vec<_>>()
+            })
+        };
+        start.wait();
+        let stopped = driver.shutdown(WAIT).unwrap();
+        assert!(stopped.iter().all(Option::is_some), "{stopped:?}");
+        let probes = spawner.join().expect("spawner");
+        for probe in &probes {
+            // Stopped by the shutdown, or before it started: never alive afterwards.
+            assert!(!probe.is_alive());
+            assert!(probe.tell(Record(1)).is_err());
+        }
+    }
+}

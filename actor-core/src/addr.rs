@@ -94,9 +94,16 @@ pub(crate) enum Watcher {
 }
 
 /// The state an actor shares with its handles: where to post its mail.
+///
+/// `repr(C)` with the handle count first: a handle reaches the count through a pointer of
+/// any of its types (`Shared<A>`, `dyn Erased`, `dyn Deliver<M>`) without a virtual call,
+/// and without a reference to the whole state, which another thread may free as soon as
+/// this handle's count is given back.
+#[repr(C)]
 pub(crate) struct Shared<A: Actor> {
-    info: ActorInfo,
+    /// Live handles. Must stay the first field (see above).
     handles: AtomicUsize,
+    info: ActorInfo,
     /// The last handle went while a bounded mailbox was full: `Released` is still owed.
     release_pending: AtomicBool,
     stopped: AtomicBool,
@@ -110,11 +117,11 @@ pub(crate) struct Shared<A: Actor> {
 impl<A: Actor> Shared<A> {
     pub(crate) fn new(host: Host<A>) -> Self {
         Shared {
+            handles: AtomicUsize::new(0),
             info: ActorInfo {
                 id: ActorId::next(),
                 name: A::NAME,
             },
-            handles: AtomicUsize::new(0),
             release_pending: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
@@ -273,10 +280,8 @@ fn notify(watcher: Watcher, notice: Terminated) {
 pub(crate) trait Erased: Any + Send + Sync + 'static {
     fn info(&self) -> ActorInfo;
     fn handles(&self) -> &'static [&'static str];
-    /// Counts a new handle; true if it is the only one.
-    fn acquire(&self) -> bool;
-    /// Uncounts a handle (queueing `Released` after the last); true if it was the last.
-    fn release(&self) -> bool;
+    /// The last handle is gone: queue `Released`.
+    fn released(&self);
     fn is_alive(&self) -> bool;
     fn mailbox_len(&self) -> usize;
     fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>>;
@@ -306,27 +311,19 @@ impl<A: Actor> Erased for Shared<A> {
         A::HANDLES
     }
 
-    fn acquire(&self) -> bool {
-        self.handles.fetch_add(1, Ordering::Relaxed) == 0
-    }
-
-    fn release(&self) -> bool {
-        let last = self.handles.fetch_sub(1, Ordering::AcqRel) == 1;
-        if last {
-            // A stopped actor needs no notice. A full bounded mailbox gets it later: the
-            // actor retries after each message (`retry_release`), and with no handle left
-            // no one else can fill the room it makes. The debt is recorded before the try,
-            // so an actor that empties its mailbox in between still sees it; a second
-            // `Released` is harmless (the count is checked again).
-            self.release_pending.store(true, Ordering::SeqCst);
-            if !matches!(
-                self.post(Mail::Released, Sender::Nobody, Wait::Never),
-                Err((_, Refused::Full))
-            ) {
-                self.release_pending.store(false, Ordering::SeqCst);
-            }
+    fn released(&self) {
+        // A stopped actor needs no notice. A full bounded mailbox gets it later: the actor
+        // retries after each message (`retry_release`), and with no handle left no one
+        // else can fill the room it makes. The debt is recorded before the try, so an
+        // actor that empties its mailbox in between still sees it; a second `Released` is
+        // harmless (the count is checked again).
+        self.release_pending.store(true, Ordering::SeqCst);
+        if !matches!(
+            self.post(Mail::Released, Sender::Nobody, Wait::Never),
+            Err((_, Refused::Full))
+        ) {
+            self.release_pending.store(false, Ordering::SeqCst);
         }
-        last
     }
 
     fn is_alive(&self) -> bool {
@@ -434,6 +431,9 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
 /// keeps the `Arc` it was made from, and the one that brings it back to zero gives that
 /// reference back. So cloning or dropping a handle (a sender stamp on every message sent
 /// from a handler, say) is one atomic operation, not two.
+///
+/// `P` is always a `Shared<A>` behind its own type or a trait object (`Erased` and
+/// `Deliver` are implemented by `Shared` alone), so the count is the pointee's first word.
 struct Handle<P: ?Sized + Erased>(NonNull<P>);
 
 // SAFETY: `Erased` is `Send + Sync`, and a handle is a shared reference to it.
@@ -443,7 +443,7 @@ unsafe impl<P: ?Sized + Erased> Sync for Handle<P> {}
 impl<P: ?Sized + Erased> Handle<P> {
     fn new(inner: Arc<P>) -> Self {
         let handle = Handle(NonNull::from(&*inner));
-        if inner.acquire() {
+        if handle.count().fetch_add(1, Ordering::Relaxed) == 0 {
             // The first live handle: `inner` becomes the handles' strong reference.
             std::mem::forget(inner);
         }
@@ -454,15 +454,24 @@ impl<P: ?Sized + Erased> Handle<P> {
     ///
     /// # Safety
     ///
-    /// `ptr` comes from `Arc::as_ptr` (or `into_raw`), and that `Arc` is alive.
+    /// `ptr` comes from `Arc::as_ptr` (or `into_raw`) of a `Shared`, and that `Arc` is
+    /// alive.
     unsafe fn from_raw(ptr: *const P) -> Self {
         // SAFETY: the caller's `Arc` keeps the pointee alive for this call.
         let handle = Handle(unsafe { NonNull::new_unchecked(ptr.cast_mut()) });
-        if handle.acquire() {
+        if handle.count().fetch_add(1, Ordering::Relaxed) == 0 {
             // SAFETY: `ptr` came from a live `Arc`; this is the handles' reference.
             unsafe { Arc::increment_strong_count(ptr) };
         }
         handle
+    }
+
+    /// The actor's handle count: the first field of its `repr(C)` `Shared`.
+    #[inline]
+    fn count(&self) -> &AtomicUsize {
+        // SAFETY: the pointee is a `Shared<A>` (see `Handle`), alive while this handle
+        // is counted.
+        unsafe { &*self.0.as_ptr().cast::<AtomicUsize>() }
     }
 
     /// A strong reference of the caller's own.
@@ -490,8 +499,7 @@ impl<P: ?Sized + Erased> Clone for Handle<P> {
     #[inline]
     fn clone(&self) -> Self {
         // The count is at least one (this handle), so the strong reference is there.
-        let first = self.acquire();
-        debug_assert!(!first, "a live handle was not counted");
+        self.count().fetch_add(1, Ordering::Relaxed);
         Handle(self.0)
     }
 }
@@ -499,9 +507,13 @@ impl<P: ?Sized + Erased> Clone for Handle<P> {
 impl<P: ?Sized + Erased> Drop for Handle<P> {
     #[inline]
     fn drop(&mut self) {
-        if self.release() {
-            // The last live handle gives the handles' reference back; nothing of the
-            // actor is touched after this.
+        // Only the count is touched until it is known to be the last handle: another
+        // thread may free the state as soon as the count comes down.
+        if self.count().fetch_sub(1, Ordering::AcqRel) == 1 {
+            // The handles' strong reference is still held here.
+            (**self).released();
+            // The last live handle gives that reference back; nothing of the actor is
+            // touched after this.
             // SAFETY: the pointer came from the `Arc` whose reference this is.
             unsafe { Arc::decrement_strong_count(self.0.as_ptr()) };
         }

@@ -49,44 +49,46 @@ const NEXT_SLOT_STREAK: u32 = 32;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DriverId(u64);
 
-/// An actor's cell, as a run queue sees it.
-pub(crate) trait Runnable: Send + Sync + 'static {
-    /// Runs one turn.
-    fn run(&self);
-    /// Puts the actor on its driver's shared queue, where any worker can take it.
-    fn share(&self);
-}
-
 /// An actor ready to run a turn: a pointer to its cell, which costs no reference count to
-/// queue or to run.
+/// queue or to run, and the two functions that know the cell's actor type.
 ///
 /// A task exists only while its cell's `scheduled` flag is set, and then exactly one (the
 /// flag is set by whoever creates the task, and cleared or left set for good only by the
 /// turn the task runs). A cell whose flag is set is alive: its state holds the actor's
 /// `Context`, which holds the `Shared`, which holds the cell, a cycle that only `finish`
 /// breaks, and only the task's own turn runs `finish` (keeping the `Shared` alive until
-/// it is done with the cell).
-pub(crate) struct Task(NonNull<dyn Runnable>);
+/// it is done with the cell). The turn takes the pointer, not a reference, so that no
+/// reference to the cell outlives the moment another worker may free it.
+pub(crate) struct Task {
+    cell: NonNull<()>,
+    run: unsafe fn(NonNull<()>),
+    share: unsafe fn(NonNull<()>),
+}
 
-// SAFETY: the pointee is `Send + Sync`; see `Task` for why it outlives the task.
+// SAFETY: a `DriverCell` is `Send + Sync`; see `Task` for why it outlives the task.
 unsafe impl Send for Task {}
 
 impl Task {
     /// The task of a cell whose flag the caller has just set (see `Task`).
     #[inline]
-    fn new(cell: &dyn Runnable) -> Task {
-        Task(NonNull::from(cell))
+    fn new<A: Actor>(cell: &DriverCell<A>) -> Task {
+        Task {
+            cell: NonNull::from(cell).cast(),
+            run: DriverCell::<A>::run,
+            share: DriverCell::<A>::share,
+        }
     }
 
     #[inline]
     fn run(self) {
-        // SAFETY: the cell is alive while its task exists (see `Task`).
-        unsafe { self.0.as_ref() }.run();
+        // SAFETY: the cell is a `DriverCell` of the type `new` was given, alive while its
+        // task exists (see `Task`).
+        unsafe { (self.run)(self.cell) }
     }
 
     fn share(self) {
         // SAFETY: as in `run`.
-        unsafe { self.0.as_ref() }.share();
+        unsafe { (self.share)(self.cell) }
     }
 }
 
@@ -300,18 +302,23 @@ impl Driver {
         // No one else can reach the cell's state yet: no handle to it has been returned.
         unsafe { *cell.state.get() = Some(Cell::new(actor, shared.clone(), policy)) };
         let erased: Arc<dyn Erased> = shared;
-        lock(&self.inner.actors).insert(id, Arc::downgrade(&erased));
+        let mut actors = lock(&self.inner.actors);
+        // Checked under the lock that `shutdown` takes after closing the driver: either
+        // `shutdown` finds this actor, or this finds the driver closed.
         if self.inner.closed.load(Ordering::SeqCst) {
-            // A closed driver runs nothing: the actor is stopped before it starts.
-            lock(&self.inner.actors).remove(&id);
+            drop(actors);
+            // A closed driver runs nothing: the actor is stopped before it starts, here,
+            // where no one else can reach it (it is on no list, and `addr` not returned).
             if let Some(cell_state) = unsafe { (*cell.state.get()).take() } {
                 cell_state.finish(None);
             }
             return addr;
         }
+        actors.insert(id, Arc::downgrade(&erased));
+        drop(actors);
         if A::__ON_START {
             // The flag was set at creation, for this first turn.
-            self.inner.schedule(Task::new(&*cell));
+            self.inner.schedule(Task::new(&cell));
         }
         addr
     }
@@ -429,7 +436,7 @@ impl<A: Actor> DriverCell<A> {
         may_wait: impl FnOnce() -> bool,
     ) -> Result<(), (Envelope<A>, Refused)> {
         if self.mailbox.push(envelope, wait, may_wait)? {
-            self.driver.schedule(Task::new(&**self));
+            self.driver.schedule(Task::new(self));
         }
         Ok(())
     }
@@ -448,16 +455,31 @@ impl<A: Actor> DriverCell<A> {
     }
 }
 
-impl<A: Actor> Runnable for DriverCell<A> {
-    fn share(&self) {
+impl<A: Actor> DriverCell<A> {
+    /// Puts the actor on its driver's shared queue, where any worker can take it.
+    ///
+    /// # Safety
+    ///
+    /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task.
+    unsafe fn share(cell: NonNull<()>) {
+        // SAFETY: as the caller promises.
+        let this = unsafe { cell.cast::<Self>().as_ref() };
         // Fails only once every worker has quit: the driver is shut down.
-        let _ = self.driver.injector.send(Job::Run(Task::new(self)));
+        let _ = this.driver.injector.send(Job::Run(Task::new(this)));
     }
 
-    fn run(&self) {
+    /// Runs one turn.
+    ///
+    /// # Safety
+    ///
+    /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task.
+    unsafe fn run(cell: NonNull<()>) {
+        // SAFETY: as the caller promises. A local reference, not an argument: it is not
+        // used after the flag is cleared, when another worker may free the cell.
+        let this = unsafe { cell.cast::<Self>().as_ref() };
         // SAFETY: this worker took the cell off a run queue, so the flag is set for it.
-        let state = unsafe { &mut *self.state.get() };
-        let started = unsafe { &mut *self.started.get() };
+        let state = unsafe { &mut *this.state.get() };
+        let started = unsafe { &mut *this.started.get() };
         let Some(cell) = state.as_mut() else {
             return;
         };
@@ -475,10 +497,10 @@ impl<A: Actor> Runnable for DriverCell<A> {
                 // More mail, most likely: go to the back of the shared queue, keeping the
                 // flag.
                 drop(entered);
-                self.share();
+                let _ = this.driver.injector.send(Job::Run(Task::new(this)));
                 return;
             }
-            match self.mailbox.pop_or_idle() {
+            match this.mailbox.pop_or_idle() {
                 Some(envelope) => {
                     flow = cell.handle(envelope);
                     handled += 1;
@@ -490,13 +512,13 @@ impl<A: Actor> Runnable for DriverCell<A> {
         }
         let shared = cell.shared().clone();
         // Off the live list before the stopper hears `Stopped`.
-        lock(&self.driver.actors).remove(&shared.info().id);
+        lock(&this.driver.actors).remove(&shared.info().id);
         if let Some(cell) = state.take() {
             cell.finish(None);
         }
         // The flag stays set: nothing is queued for a finished actor again.
         drop(entered);
-        // Perhaps the last reference to the cell: `self` is not touched after this.
+        // Perhaps the last reference to the cell: it is not touched after this.
         drop(shared);
     }
 }

@@ -38,6 +38,8 @@ unsafe impl<T: Send> Sync for SpinLock<T> {}
 
 pub(crate) struct SpinGuard<'a, T> {
     lock: &'a SpinLock<T>,
+    /// `Send` and `Sync` as a `&mut T` is, not as the lock is.
+    _value: std::marker::PhantomData<&'a mut T>,
     #[cfg(loom)]
     value: loom::cell::MutPtr<T>,
 }
@@ -64,6 +66,7 @@ impl<T> SpinLock<T> {
         }
         SpinGuard {
             lock: self,
+            _value: std::marker::PhantomData,
             #[cfg(loom)]
             value: self.value.get_mut(),
         }
