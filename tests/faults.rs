@@ -450,3 +450,54 @@ fn a_call_into_a_full_bounded_mailbox_gives_up_at_its_timeout() {
     drop(gate);
     assert_eq!(bridge.call(&probe, Recorded, WAIT).unwrap(), [1]);
 }
+
+/// Panics when dropped after a handler armed it: an old instance that fails on its way out.
+struct Grumpy {
+    armed: bool,
+}
+
+impl Drop for Grumpy {
+    fn drop(&mut self) {
+        if self.armed && !std::thread::panicking() {
+            panic!("the old instance's drop");
+        }
+    }
+}
+
+#[derive(Message)]
+struct Explode;
+
+#[actor]
+impl Grumpy {
+    #[handles(Explode)]
+    fn explode(&mut self, _: Explode) {
+        self.armed = true;
+        panic!("the handler");
+    }
+
+    #[handles(Echo)]
+    fn echo(&mut self, Echo(n): Echo) -> u64 {
+        n
+    }
+}
+
+#[test]
+fn a_panicking_drop_of_the_replaced_instance_does_not_wedge_a_restarted_actor() {
+    let driver = Driver::new(1);
+    let spawn = || {
+        Spawn::new(Grumpy { armed: false }).restart_with(
+            || Grumpy { armed: false },
+            Intensity::new(5, Duration::from_secs(60)),
+        )
+    };
+    let on_driver = spawn().spawn_on(&driver);
+    let on_thread = spawn().spawn();
+    let bridge = Bridge::new();
+    for grumpy in [&on_driver, &on_thread] {
+        grumpy.tell(Explode).unwrap();
+        // The fresh instance answers: the old one's panicking drop stayed inside the turn.
+        assert_eq!(bridge.call(grumpy, Echo(5), WAIT).unwrap(), 5);
+    }
+    let stopped = driver.shutdown(WAIT).unwrap();
+    assert_eq!(stopped, [Some(Stopped)]);
+}

@@ -124,7 +124,15 @@ impl<A: Actor> Cell<A> {
                 // The old instance says goodbye; the new one starts with the queued mail.
                 let Cell { actor, ctx, .. } = self;
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(ctx)));
-                self.actor = fresh;
+                // The old instance's `Drop` is user code too: a panic there must not
+                // escape the turn and leave the actor with no one to run it.
+                let old = std::mem::replace(&mut self.actor, fresh);
+                if panic::catch_unwind(AssertUnwindSafe(|| drop(old))).is_err() {
+                    log::error!(
+                        "{}: dropping the instance being replaced panicked",
+                        self.shared().info()
+                    );
+                }
                 self.ctx.stopping = false;
                 self.start()
             }
