@@ -2,6 +2,7 @@
 //! envelope, finish. A dedicated thread drives it from a blocking `recv` loop; a driver
 //! drives it in bounded batches.
 
+use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
@@ -173,15 +174,23 @@ impl<A: Actor> Cell<A> {
                 DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
             }
         };
-        quietly(&mut || match (&rx, &shared.host) {
-            (Some(rx), _) => rx.try_iter().for_each(discard),
-            // Closed: from here on, posts are refused and the message goes back to its sender.
-            (None, Host::Driver(cell)) => cell.close().into_iter().for_each(discard),
-            (None, Host::Thread(_)) => {}
-        });
-        // Mail posted to a thread's channel since the drain above is dropped by the
-        // channel; its envelopes record themselves as dead letters.
-        let mut parts = Some((rx, actor, ctx));
+        // The mailbox is closed before any queued mail is dropped, so a caller woken by
+        // its dropped reply slot finds later sends refused, with the message given back.
+        let left: VecDeque<Envelope<A>> = match (rx, &shared.host) {
+            (Some(rx), _) => {
+                let left = rx.try_iter().collect();
+                // Disconnects the channel. Mail posted since the line above is dropped by
+                // the channel itself; its envelopes record themselves as dead letters.
+                let mut rx = Some(rx);
+                quietly(&mut || drop(rx.take()));
+                left
+            }
+            (None, Host::Driver(cell)) => cell.close(),
+            (None, Host::Thread(_)) => VecDeque::new(),
+        };
+        let mut left = left;
+        quietly(&mut || left.drain(..).for_each(discard));
+        let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));
         shared.terminate(reason.unwrap_or(StopReason::Stopped));
         if let Some(stopper) = stopper {
