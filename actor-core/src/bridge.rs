@@ -45,6 +45,12 @@ pub trait CallTarget<M: Message>: sealed::Sealed {
         sender: Sender,
         deadline: Option<Instant>,
     ) -> Result<(), SendError<M>>;
+
+    /// Whether the handler can see its sender; if not, the bridge need not stamp itself.
+    #[doc(hidden)]
+    fn __wants_sender(&self) -> bool {
+        true
+    }
 }
 
 impl<A: Actor> sealed::Sealed for Addr<A> {}
@@ -55,6 +61,10 @@ impl<T: sealed::Sealed + ?Sized> sealed::Sealed for &T {}
 impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
     fn __info(&self) -> ActorInfo {
         self.info()
+    }
+
+    fn __wants_sender(&self) -> bool {
+        <A as Handler<M>>::__SENDER
     }
 
     fn __driver(&self) -> Option<(DriverId, usize)> {
@@ -98,6 +108,11 @@ impl CallTarget<Stop> for AnyAddr {
         self.info()
     }
 
+    /// `Stop` has no handler of the user's: nothing reads its sender.
+    fn __wants_sender(&self) -> bool {
+        false
+    }
+
     fn __driver(&self) -> Option<(DriverId, usize)> {
         self.driver()
     }
@@ -116,6 +131,10 @@ impl CallTarget<Stop> for AnyAddr {
 impl<T: CallTarget<M> + ?Sized, M: Message> CallTarget<M> for &T {
     fn __info(&self) -> ActorInfo {
         (**self).__info()
+    }
+
+    fn __wants_sender(&self) -> bool {
+        (**self).__wants_sender()
     }
 
     fn __driver(&self) -> Option<(DriverId, usize)> {
@@ -212,7 +231,7 @@ impl Bridge {
         let (tx, rx) = crossbeam_channel::bounded(1);
         // A full bounded mailbox may make the post itself wait: within the same timeout.
         let deadline = Instant::now().checked_add(timeout);
-        target.__deliver(msg, ReplyTo::to(0, tx), self.as_sender(), deadline)?;
+        target.__deliver(msg, ReplyTo::to(0, tx), self.sender_for(target), deadline)?;
         crate::driver::before_blocking();
         match recv_until(&rx, deadline) {
             Ok((_, outcome)) => outcome.map_err(|why| failure(actor, why)),
@@ -274,7 +293,7 @@ impl Bridge {
             match target.__deliver(
                 msg,
                 ReplyTo::to(index, tx.clone()),
-                self.as_sender(),
+                self.sender_for(&target),
                 deadline,
             ) {
                 Ok(()) => {
@@ -337,7 +356,7 @@ impl Bridge {
         T: CallTarget<M> + ?Sized,
         M: Message,
     {
-        target.__deliver(msg, ReplyTo::none(), self.as_sender(), None)
+        target.__deliver(msg, ReplyTo::none(), self.sender_for(target), None)
     }
 
     /// Has [`Terminated`](crate::Terminated) land in this bridge's inbox, once, when
@@ -362,8 +381,14 @@ impl Bridge {
         let _ = self.inbox.tx.send(msg);
     }
 
-    fn as_sender(&self) -> Sender {
-        Sender::Bridge(self.clone())
+    /// This bridge as the sender of a message to `target`, or no one when the handler
+    /// cannot look (it takes no `Context`): no reference count is taken then.
+    fn sender_for<T: CallTarget<M> + ?Sized, M: Message>(&self, target: &T) -> Sender {
+        if target.__wants_sender() {
+            Sender::Bridge(self.clone())
+        } else {
+            Sender::Nobody
+        }
     }
 }
 
