@@ -391,3 +391,24 @@ fn spawning_while_the_driver_shuts_down_runs_each_actor_on_one_thread_at_most() 
         }
     }
 }
+
+#[test]
+fn an_actor_spawned_on_a_shut_down_driver_never_starts_and_says_so() {
+    let driver = Driver::new(1);
+    assert_eq!(driver.shutdown(WAIT).unwrap(), []);
+    let late = Probe::default().spawn_on(&driver);
+    assert!(!late.is_alive());
+    // The message comes back, and a watcher hears why the actor ended.
+    assert!(matches!(
+        late.tell(Record(1)),
+        Err(SendError::Stopped { msg: Record(1), .. })
+    ));
+    let bridge = Bridge::new();
+    bridge.watch(&late.any());
+    let notice: actor_core::Terminated = bridge
+        .receive(WAIT)
+        .expect("a Terminated notice")
+        .downcast()
+        .expect("a Terminated notice");
+    assert_eq!(notice.reason, actor_core::StopReason::NeverStarted);
+}

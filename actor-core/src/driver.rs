@@ -310,7 +310,7 @@ impl Driver {
             // A closed driver runs nothing: the actor is stopped before it starts, here,
             // where no one else can reach it (it is on no list, and `addr` not returned).
             if let Some(cell_state) = unsafe { (*cell.state.get()).take() } {
-                cell_state.finish(None);
+                cell_state.finish_unstarted();
             }
             return addr;
         }

@@ -140,6 +140,12 @@ impl<A: Actor> Cell<A> {
         }
     }
 
+    /// Ends an actor that never ran (its driver was shut down first): no hooks run.
+    pub(crate) fn finish_unstarted(mut self) {
+        self.reason = Some(StopReason::NeverStarted);
+        self.finish(None);
+    }
+
     fn stop_with(&mut self, reason: StopReason) -> Flow {
         self.reason.get_or_insert(reason);
         Flow::Stop
@@ -157,7 +163,11 @@ impl<A: Actor> Cell<A> {
             reason,
             ..
         } = self;
-        if !matches!(reason, Some(StopReason::StartFailed(_))) {
+        // `#[on_stop]` pairs with a start that happened.
+        if !matches!(
+            reason,
+            Some(StopReason::StartFailed(_) | StopReason::NeverStarted)
+        ) {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(&mut ctx)));
         }
         let shared = ctx.shared().clone();
