@@ -16,8 +16,9 @@
 //! messages cannot starve the rest.
 
 use std::cell::{RefCell, UnsafeCell};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::panic::{self, AssertUnwindSafe};
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -149,8 +150,8 @@ pub(crate) struct DriverInner {
     id: DriverId,
     threads: usize,
     injector: ChannelSender<Job>,
-    /// Live actors in spawn order, for `shutdown` and `actor_count`.
-    actors: Mutex<BTreeMap<ActorId, Weak<dyn Erased>>>,
+    /// Live actors, for `shutdown` and `actor_count`; ids are in spawn order.
+    actors: Mutex<HashMap<ActorId, Weak<dyn Erased>, BuildHasherDefault<IdHasher>>>,
     closed: AtomicBool,
     workers: Mutex<Vec<JoinHandle<()>>>,
     /// Disconnects once every worker has ended: each holds a sender it drops on exit.
@@ -187,7 +188,7 @@ impl Driver {
             id,
             threads,
             injector,
-            actors: Mutex::new(BTreeMap::new()),
+            actors: Mutex::new(HashMap::default()),
             closed: AtomicBool::new(false),
             workers: Mutex::new(Vec::with_capacity(threads)),
             exited,
@@ -234,10 +235,14 @@ impl Driver {
 
     /// Handles to the live actors, in spawn order.
     pub fn actors(&self) -> Vec<AnyAddr> {
-        lock(&self.inner.actors)
-            .values()
-            .filter_map(Weak::upgrade)
-            .map(AnyAddr::from_arc)
+        let mut live: Vec<(ActorId, Arc<dyn Erased>)> = lock(&self.inner.actors)
+            .iter()
+            .filter_map(|(id, actor)| Some((*id, actor.upgrade()?)))
+            .collect();
+        // Ids are handed out in spawn order.
+        live.sort_unstable_by_key(|(id, _)| *id);
+        live.into_iter()
+            .map(|(_, actor)| AnyAddr::from_arc(actor))
             .collect()
     }
 
@@ -520,6 +525,28 @@ impl<A: Actor> DriverCell<A> {
         drop(entered);
         // Perhaps the last reference to the cell: it is not touched after this.
         drop(shared);
+    }
+}
+
+/// Hashes an `ActorId`, a counter unique to each actor, with one multiplication: the live
+/// list needs no defence against chosen keys, and SipHash costs more than the rest of an
+/// insert.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
