@@ -2,7 +2,8 @@
 //!
 //! An actor is a struct plus an `#[actor] impl` block whose `#[handles(M)]` methods each
 //! handle one message type. The macro generates a dispatch enum (one variant per message
-//! type, carried by value through a crossbeam channel: no `Box` and no `dyn` per message)
+//! type, carried by value through the mailbox, a crossbeam channel for an actor on its own
+//! thread or a queue next to the actor on a driver: no `Box` and no `dyn` per message)
 //! and the trait impls that make `addr.tell(msg)` compile only for the types the actor
 //! handles. Messages derive [`Message`], with an optional reply type.
 //!
