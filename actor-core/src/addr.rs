@@ -201,6 +201,16 @@ impl<A: Actor> Shared<A> {
             .map_err(|(mail, why)| self.refused(A::__unpack(mail), why))
     }
 
+    /// A `tell` of every kind: no reply, stamped with the running actor if the handler
+    /// can look, waiting for room in a bounded mailbox as `wait` says.
+    #[inline(always)]
+    pub(crate) fn tell<M: Message>(&self, msg: M, wait: Wait) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.deliver(msg, ReplyTo::none(), current::sender_for::<A, M>(), wait)
+    }
+
     /// The error for a refused message, recorded as a dead letter.
     fn refused<M>(&self, msg: M, why: Refused) -> SendError<M> {
         let actor = self.info;
@@ -419,8 +429,7 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
     }
 
     fn tell(&self, msg: M) -> Result<(), SendError<M>> {
-        let sender = current::sender_for::<A, M>();
-        Shared::deliver(self, msg, ReplyTo::none(), sender, Wait::Block)
+        Shared::tell(self, msg, Wait::Block)
     }
 }
 
@@ -443,7 +452,7 @@ unsafe impl<P: ?Sized + Erased> Sync for Handle<P> {}
 impl<P: ?Sized + Erased> Handle<P> {
     fn new(inner: Arc<P>) -> Self {
         let handle = Handle(NonNull::from(&*inner));
-        if handle.count().fetch_add(1, Ordering::Relaxed) == 0 {
+        if handle.acquire() {
             // The first live handle: `inner` becomes the handles' strong reference.
             std::mem::forget(inner);
         }
@@ -459,11 +468,18 @@ impl<P: ?Sized + Erased> Handle<P> {
     unsafe fn from_raw(ptr: *const P) -> Self {
         // SAFETY: the caller's `Arc` keeps the pointee alive for this call.
         let handle = Handle(unsafe { NonNull::new_unchecked(ptr.cast_mut()) });
-        if handle.count().fetch_add(1, Ordering::Relaxed) == 0 {
+        if handle.acquire() {
             // SAFETY: `ptr` came from a live `Arc`; this is the handles' reference.
             unsafe { Arc::increment_strong_count(ptr) };
         }
         handle
+    }
+
+    /// Counts one more handle; true if it is the only one, which must then take the
+    /// handles' strong reference.
+    #[inline]
+    fn acquire(&self) -> bool {
+        self.count().fetch_add(1, Ordering::Relaxed) == 0
     }
 
     /// The actor's handle count: the first field of its `repr(C)` `Shared`.
@@ -499,7 +515,7 @@ impl<P: ?Sized + Erased> Clone for Handle<P> {
     #[inline]
     fn clone(&self) -> Self {
         // The count is at least one (this handle), so the strong reference is there.
-        self.count().fetch_add(1, Ordering::Relaxed);
+        self.acquire();
         Handle(self.0)
     }
 }
@@ -580,12 +596,7 @@ impl<A: Actor> Addr<A> {
     where
         A: Handler<M>,
     {
-        self.shared().deliver(
-            msg,
-            ReplyTo::none(),
-            current::sender_for::<A, M>(),
-            Wait::Block,
-        )
+        self.shared().tell(msg, Wait::Block)
     }
 
     /// Like [`tell`](Addr::tell), but gives the message back at once
@@ -594,12 +605,7 @@ impl<A: Actor> Addr<A> {
     where
         A: Handler<M>,
     {
-        self.shared().deliver(
-            msg,
-            ReplyTo::none(),
-            current::sender_for::<A, M>(),
-            Wait::Never,
-        )
+        self.shared().tell(msg, Wait::Never)
     }
 
     /// Like [`tell`](Addr::tell), but waits at most `timeout` for room in a bounded
@@ -609,8 +615,7 @@ impl<A: Actor> Addr<A> {
         A: Handler<M>,
     {
         let wait = Wait::until(Instant::now().checked_add(timeout));
-        self.shared()
-            .deliver(msg, ReplyTo::none(), current::sender_for::<A, M>(), wait)
+        self.shared().tell(msg, wait)
     }
 
     /// Runs `f` on the actor's own thread, between two messages, with the actor and its

@@ -435,7 +435,7 @@ impl<A: Actor> DriverCell<A> {
     /// post waits for room in a full bounded mailbox.
     #[inline]
     pub(crate) fn post(
-        self: &Arc<Self>,
+        &self,
         envelope: Envelope<A>,
         wait: Wait,
         may_wait: impl FnOnce() -> bool,
@@ -458,9 +458,7 @@ impl<A: Actor> DriverCell<A> {
     pub(crate) fn driver(&self) -> &DriverInner {
         &self.driver
     }
-}
 
-impl<A: Actor> DriverCell<A> {
     /// Puts the actor on its driver's shared queue, where any worker can take it.
     ///
     /// # Safety
@@ -478,10 +476,10 @@ impl<A: Actor> DriverCell<A> {
     /// # Safety
     ///
     /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task.
-    unsafe fn run(cell: NonNull<()>) {
+    unsafe fn run(ptr: NonNull<()>) {
         // SAFETY: as the caller promises. A local reference, not an argument: it is not
         // used after the flag is cleared, when another worker may free the cell.
-        let this = unsafe { cell.cast::<Self>().as_ref() };
+        let this = unsafe { ptr.cast::<Self>().as_ref() };
         // SAFETY: this worker took the cell off a run queue, so the flag is set for it.
         let state = unsafe { &mut *this.state.get() };
         let started = unsafe { &mut *this.started.get() };
@@ -502,7 +500,8 @@ impl<A: Actor> DriverCell<A> {
                 // More mail, most likely: go to the back of the shared queue, keeping the
                 // flag.
                 drop(entered);
-                let _ = this.driver.injector.send(Job::Run(Task::new(this)));
+                // SAFETY: the flag is still set for this turn's task.
+                unsafe { Self::share(ptr) };
                 return;
             }
             match this.mailbox.pop_or_idle() {

@@ -186,7 +186,7 @@ impl<A: Actor> Cell<A> {
         };
         // The mailbox is closed before any queued mail is dropped, so a caller woken by
         // its dropped reply slot finds later sends refused, with the message given back.
-        let left: VecDeque<Envelope<A>> = match (rx, &shared.host) {
+        let mut left: VecDeque<Envelope<A>> = match (rx, &shared.host) {
             (Some(rx), _) => {
                 let left = rx.try_iter().collect();
                 // Disconnects the channel. Mail posted since the line above is dropped by
@@ -196,9 +196,9 @@ impl<A: Actor> Cell<A> {
                 left
             }
             (None, Host::Driver(cell)) => cell.close(),
+            // A dedicated thread always hands its receiver over: nothing to close here.
             (None, Host::Thread(_)) => VecDeque::new(),
         };
-        let mut left = left;
         quietly(&mut || left.drain(..).for_each(discard));
         let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));

@@ -171,6 +171,20 @@ struct Queue<T> {
 /// A queue longer than this, found empty, gives its memory back.
 const KEEP: usize = 64;
 
+impl<T> Queue<T> {
+    fn has_room(&self) -> bool {
+        self.capacity
+            .is_none_or(|capacity| self.items.len() < capacity)
+    }
+
+    /// Queues `item` and sets the run flag; true if it was clear (the actor was idle and
+    /// the caller must schedule it).
+    fn enqueue(&mut self, item: T) -> bool {
+        self.items.push_back(item);
+        !std::mem::replace(&mut self.scheduled, true)
+    }
+}
+
 impl<T> Mailbox<T> {
     /// An open mailbox; `scheduled` when the actor's first turn is queued at spawn.
     pub(crate) fn new(capacity: Option<usize>, scheduled: bool) -> Self {
@@ -216,15 +230,11 @@ impl<T> Mailbox<T> {
         if queue.closed {
             return Err((item, Refused::Stopped));
         }
-        if queue
-            .capacity
-            .is_some_and(|capacity| queue.items.len() >= capacity)
-        {
+        if !queue.has_room() {
             drop(queue);
             return self.push_when_room(item, wait, may_wait);
         }
-        queue.items.push_back(item);
-        Ok(!std::mem::replace(&mut queue.scheduled, true))
+        Ok(queue.enqueue(item))
     }
 
     /// `push` into a full bounded mailbox.
@@ -249,12 +259,8 @@ impl<T> Mailbox<T> {
                 if queue.closed {
                     return Err((item, Refused::Stopped));
                 }
-                if queue
-                    .capacity
-                    .is_none_or(|capacity| queue.items.len() < capacity)
-                {
-                    queue.items.push_back(item);
-                    return Ok(!std::mem::replace(&mut queue.scheduled, true));
+                if queue.has_room() {
+                    return Ok(queue.enqueue(item));
                 }
                 queue.waiting += 1;
             }

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::thread;
 
-use crate::actor::Actor;
 use crossbeam_channel::{Receiver, TryRecvError};
 
+use crate::actor::Actor;
 use crate::addr::{Addr, Envelope, Erased, Shared};
 use crate::current;
 use crate::error::Error;
