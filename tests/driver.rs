@@ -5,7 +5,7 @@
 mod common;
 
 use actor_core::prelude::*;
-use common::{hold, Echo, Probe, Record, Recorded, WAIT};
+use common::{hold, terminated, Echo, Probe, Record, Recorded, WAIT};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -405,10 +405,8 @@ fn an_actor_spawned_on_a_shut_down_driver_never_starts_and_says_so() {
     ));
     let bridge = Bridge::new();
     bridge.watch(&late.any());
-    let notice: actor_core::Terminated = bridge
-        .receive(WAIT)
-        .expect("a Terminated notice")
-        .downcast()
-        .expect("a Terminated notice");
-    assert_eq!(notice.reason, actor_core::StopReason::NeverStarted);
+    assert_eq!(
+        terminated(&bridge).reason,
+        actor_core::StopReason::NeverStarted
+    );
 }

@@ -8,7 +8,7 @@ use actor_core::{
     CallQueue, Collector, DeadLetters, DeadReason, ExecError, Intensity, OnPanic, Spawn,
     StopReason, Terminated,
 };
-use common::{hold, Echo, Hold, Probe, Record, Recorded, WAIT};
+use common::{hold, terminated, Echo, Hold, Probe, Record, Recorded, WAIT};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -70,14 +70,6 @@ fn restartable(intensity: Intensity) -> (Addr<Fragile>, Arc<AtomicUsize>) {
         .restart_with(move || Fragile::new(&factory_starts), intensity)
         .spawn();
     (fragile, starts)
-}
-
-fn terminated(bridge: &Bridge) -> Terminated {
-    bridge
-        .receive(WAIT)
-        .expect("a Terminated notice")
-        .downcast()
-        .expect("a Terminated notice")
 }
 
 #[test]

@@ -4,9 +4,9 @@ mod common;
 
 use actor_core::prelude::*;
 use actor_core::{
-    ChildNamed, Children, Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated,
+    ChildNamed, Children, Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor,
 };
-use common::WAIT;
+use common::{terminated, WAIT};
 use std::time::Duration;
 
 #[derive(Message)]
@@ -44,7 +44,7 @@ fn crash(bridge: &Bridge, victim: &Addr<Worker>) {
         bridge.call(victim, Divide(0), WAIT),
         Err(CallError::Panicked { .. })
     ));
-    let notice: Terminated = bridge.receive(WAIT).unwrap().downcast().unwrap();
+    let notice = terminated(bridge);
     assert_eq!(notice.id(), victim.id());
 }
 
@@ -85,7 +85,7 @@ fn one_for_all_restarts_every_child() {
     crash(&bridge, &a);
     // The healthy sibling is stopped too, by its supervisor (a late watcher is told too).
     bridge.watch(&b.any());
-    let sibling: Terminated = bridge.receive(WAIT).unwrap().downcast().unwrap();
+    let sibling = terminated(&bridge);
     assert_eq!(
         (sibling.id(), sibling.reason),
         (b.id(), StopReason::Stopped)
@@ -119,7 +119,7 @@ fn beyond_its_intensity_the_supervisor_stops_with_its_children() {
     ));
     let mut ended: Vec<(ActorId, StopReason)> = (0..3)
         .map(|_| {
-            let notice: Terminated = bridge.receive(WAIT).unwrap().downcast().unwrap();
+            let notice = terminated(&bridge);
             (notice.id(), notice.reason)
         })
         .collect();

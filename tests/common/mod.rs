@@ -8,6 +8,15 @@ use std::time::Duration;
 /// Long enough never to expire on a healthy run; expiry means a bug, not a slow machine.
 pub const WAIT: Duration = Duration::from_secs(30);
 
+/// The next `Terminated` notice in `bridge`'s inbox (it watched an actor).
+pub fn terminated(bridge: &Bridge) -> actor_core::Terminated {
+    bridge
+        .receive(WAIT)
+        .expect("a Terminated notice")
+        .downcast()
+        .expect("a Terminated notice")
+}
+
 /// Recorded in order by the probe.
 #[derive(Message)]
 pub struct Record(pub u64);
