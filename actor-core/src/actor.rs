@@ -1,12 +1,12 @@
 //! The [`Actor`] and [`Handler`] traits, which `#[actor]` implements, and the mail a
 //! mailbox carries.
 
-use crate::addr::Addr;
+use crate::call::ReplyTo;
 use crate::context::Context;
-use crate::driver::Driver;
 use crate::error::Error;
+use crate::handle::Addr;
+use crate::hosting::driver::Driver;
 use crate::message::{DynMessage, Message, Stop, Stopped};
-use crate::reply::ReplyTo;
 use crate::supervise::Spawn;
 
 /// A type whose messages are handled one at a time on its own thread or on a shared
@@ -116,7 +116,7 @@ pub trait Actor: Sized + Send + 'static {
 
     /// Starts the actor on a thread of its own, or says why the thread could not start.
     fn try_spawn(self) -> Result<Addr<Self>, Error> {
-        crate::thread::spawn(Spawn::new(self))
+        crate::hosting::thread::spawn(Spawn::new(self))
     }
 
     /// Starts the actor on a shared [`Driver`], which serves many actors with a few
@@ -177,12 +177,12 @@ pub enum Mail<A: Actor> {
     /// The last handle was dropped: stop unless a new one was made since.
     Released,
     /// A closure to run with the actor (`Addr::exec`).
-    Exec(Job<A>),
+    Exec(ExecFn<A>),
 }
 
 /// A closure run on an actor's thread with the actor and its context.
 #[doc(hidden)]
-pub type Job<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
+pub type ExecFn<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
 
 impl<A: Actor> Mail<A> {
     pub(crate) fn into_dyn(self) -> DynMessage {

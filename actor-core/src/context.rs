@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::actor::Actor;
-use crate::addr::{Addr, Sender, Shared};
+use crate::handle::{Addr, Sender, Shared};
 use crate::id::{ActorId, ActorInfo};
 
 /// A handler's view of its actor: its own address, the sender of the message being
@@ -90,8 +90,8 @@ impl<A: Actor> Context<A> {
     /// Has this actor receive [`Terminated`](crate::Terminated), once, when `other` ends
     /// (at once if it already has). Handle it with `#[handles(Terminated)]` or a catch-all.
     pub fn watch(&self, other: &crate::AnyAddr) {
-        other.watch(crate::addr::Watcher::Actor(std::sync::Arc::downgrade(
-            &(self.shared.clone() as std::sync::Arc<dyn crate::addr::Erased>),
+        other.watch(crate::handle::Watcher::Actor(std::sync::Arc::downgrade(
+            &(self.shared.clone() as std::sync::Arc<dyn crate::handle::Erased>),
         )));
     }
 
@@ -102,6 +102,6 @@ impl<A: Actor> Context<A> {
 
     /// This actor's type name and id.
     pub fn info(&self) -> ActorInfo {
-        crate::addr::Erased::info(&*self.shared)
+        crate::handle::Erased::info(&*self.shared)
     }
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
 use crate::id::ActorInfo;
+use crate::sync::{read, write};
 
 /// Why a message was not delivered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -86,12 +87,12 @@ impl DeadLetters {
     /// Calls `hook` for every undelivered message from now on (replacing any earlier
     /// hook). It runs on the thread that found the message undeliverable: keep it short.
     pub fn set_hook(hook: impl Fn(&DeadLetter) + Send + Sync + 'static) {
-        *HOOK.write().unwrap_or_else(|p| p.into_inner()) = Some(Arc::new(hook));
+        *write(&HOOK) = Some(Arc::new(hook));
     }
 
     /// Removes the hook; undelivered messages are still counted.
     pub fn clear_hook() {
-        *HOOK.write().unwrap_or_else(|p| p.into_inner()) = None;
+        *write(&HOOK) = None;
     }
 
     pub(crate) fn record(actor: Option<ActorInfo>, message: Option<String>, reason: DeadReason) {
@@ -102,7 +103,7 @@ impl DeadLetters {
             reason,
         };
         log::debug!("dead letter: {letter}");
-        let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
+        let hook = read(&HOOK).clone();
         if let Some(hook) = hook {
             hook(&letter);
         }

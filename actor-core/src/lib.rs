@@ -49,49 +49,44 @@
 //! the actor goes on.
 
 #![warn(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
 
 // Lets the macros' `::actor_core::...` paths resolve inside this crate's own tests.
 extern crate self as actor_core;
 
 mod actor;
-mod addr;
-mod bridge;
+mod call;
 mod context;
-mod current;
 mod dead;
-mod driver;
 mod error;
-mod exec;
-mod host;
+mod handle;
+mod hosting;
 mod id;
+mod mailbox;
 mod message;
 #[cfg(feature = "nats")]
 pub mod nats;
 mod pubsub;
 mod registry;
-mod reply;
-mod runtime;
 mod supervise;
-mod supervisor;
 mod sync;
-mod thread;
 #[cfg(feature = "wire")]
 pub mod wire;
 
 pub use actor::{Actor, Handler};
-pub use addr::{Addr, AnyAddr, Recipient, Sender};
-pub use bridge::{Answer, Bridge, CallTarget, MultiCall};
+pub use call::{Answer, Bridge, CallQueue, CallTarget, Collector, ExecError, MultiCall, Pending};
 pub use context::Context;
 pub use dead::{DeadLetter, DeadLetters, DeadReason};
-pub use driver::{Driver, DriverId, BATCH};
 pub use error::{CallError, Error, SendError};
-pub use exec::{CallQueue, Collector, ExecError, Pending};
+pub use handle::{Addr, AnyAddr, Recipient, Sender};
+pub use hosting::{Driver, DriverId, BATCH};
 pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
 pub use pubsub::PubSub;
 pub use registry::{Named, Registry};
-pub use supervise::{Intensity, OnPanic, Spawn, StopReason, Terminated};
-pub use supervisor::{ChildNamed, Children, Strategy, Supervisor};
+pub use supervise::{
+    ChildNamed, Children, Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated,
+};
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
 /// the handler forms it accepts.
@@ -150,7 +145,7 @@ macro_rules! __remote_actor {
 pub mod __private {
     pub use crate::__remote_actor as remote_actor;
     pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail};
+    pub use crate::call::ReplyTo;
     pub use crate::context::Context;
     pub use crate::message::{DynMessage, Message};
-    pub use crate::reply::ReplyTo;
 }

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use crate::addr::Recipient;
+use crate::handle::Recipient;
 use crate::message::Message;
+use crate::sync::lock;
 
 type TopicKey = (TypeId, Option<String>);
 
@@ -111,9 +112,7 @@ impl PubSub {
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<TopicKey, Box<dyn Any + Send>>> {
-        self.topics
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.topics)
     }
 
     fn snapshot<M: Message>(&self, key: &TopicKey) -> Option<Subscribers<M>> {

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use crate::actor::Actor;
-use crate::addr::{Addr, AnyAddr};
 use crate::error::Error;
+use crate::handle::{Addr, AnyAddr};
 use crate::id::{ActorId, ActorInfo};
 
 /// The process-wide table of named actors.
@@ -60,10 +60,7 @@ struct Table {
 
 fn table() -> std::sync::MutexGuard<'static, Table> {
     static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
-    TABLE
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
+    crate::sync::lock(TABLE.get_or_init(Mutex::default))
 }
 
 impl Registry {

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::mem;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -28,6 +28,7 @@ use super::packet;
 use super::runtime::{self, Forward, Op, Subscription};
 use super::subject::{check_prefix, Subjects};
 use crate::actor::Actor;
+use crate::sync::lock;
 use crate::wire::codec::{Head, Payload, RemoteMessage, Route};
 use crate::wire::{Anomalies, Link, RemoteAddr, RemoteError, WireError};
 
@@ -68,7 +69,7 @@ impl Calls {
     }
 
     fn table(&self) -> MutexGuard<'_, Table> {
-        self.table.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.table)
     }
 
     fn disconnected(&self, reason: &str) -> WireError {
@@ -419,11 +420,7 @@ impl Core {
         if self.ops.send(Op::Close { done }).is_ok()
             && flushed.recv_timeout(Duration::from_secs(6)).is_ok()
         {
-            let thread = self
-                .runtime
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take();
+            let thread = lock(&self.runtime).take();
             if let Some(thread) = thread {
                 let _ = thread.join();
             }

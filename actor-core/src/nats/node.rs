@@ -13,7 +13,7 @@
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
@@ -29,8 +29,9 @@ use super::pubsub::NatsPubSub;
 use super::runtime::{Forward, Op, Subscription};
 use super::subject::token;
 use crate::actor::Actor;
-use crate::addr::Addr;
+use crate::handle::Addr;
 use crate::pubsub::PubSub;
+use crate::sync::lock;
 use crate::wire::codec::{Head, RemoteMessage, Route};
 use crate::wire::{
     CodecError, DeMux, Endpoint, Exposed, Fault, RemoteActor, RemoteAddr, RemoteError, WireError,
@@ -368,10 +369,7 @@ impl Node {
     }
 
     fn subscriptions(&self) -> MutexGuard<'_, HashMap<String, Subscription>> {
-        self.inner
-            .subscriptions
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.inner.subscriptions)
     }
 
     /// Subscribes to the subject of the actor served as `name`, in its queue group.

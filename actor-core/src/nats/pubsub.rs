@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::error::NatsError;
 use super::node::{Incoming, Node, Topic};
 use super::packet;
-use crate::addr::Recipient;
+use crate::handle::Recipient;
 use crate::message::Message;
 use crate::pubsub::PubSub;
 use crate::wire::codec::{self, Head, Route};

@@ -11,7 +11,7 @@ use std::fmt;
 use std::io::Read;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, PoisonError, RwLock, RwLockWriteGuard, Weak};
+use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -24,9 +24,10 @@ use super::remote::RemoteActor;
 use super::transport::{Listen, Outbox, Transport};
 use super::Config;
 use crate::actor::{Actor, Handler};
-use crate::addr::Addr;
-use crate::bridge::Bridge;
+use crate::call::Bridge;
 use crate::error::CallError;
+use crate::handle::Addr;
+use crate::sync::{lock, read, write};
 
 /// How a [`DeMux`] runs the requests it receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -265,11 +266,7 @@ impl DeMux {
 
     /// What is exposed: each name with the wire names of the messages it takes, sorted.
     pub fn exposed(&self) -> Vec<(String, Vec<&'static str>)> {
-        let services = self
-            .shared
-            .services
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
+        let services = read(&self.shared.services);
         let mut all: Vec<_> = services
             .iter()
             .map(|(name, endpoints)| {
@@ -301,11 +298,7 @@ impl DeMux {
             demux_anomalies: self.shared.anomalies.clone(),
         });
         {
-            let mut connections = self
-                .shared
-                .connections
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
+            let mut connections = lock(&self.shared.connections);
             connections.retain(|c| c.strong_count() > 0);
             connections.push(Arc::downgrade(&conn));
         }
@@ -337,11 +330,7 @@ impl DeMux {
             listener: Box::new(listener),
             closed: AtomicBool::new(false),
         });
-        self.shared
-            .listeners
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(Arc::downgrade(&state));
+        lock(&self.shared.listeners).push(Arc::downgrade(&state));
         let demux = self.clone();
         let accepting = state.clone();
         thread::Builder::new()
@@ -424,7 +413,7 @@ impl fmt::Debug for DeMux {
 }
 
 fn mem_take<T>(list: &Mutex<Vec<T>>) -> Vec<T> {
-    std::mem::take(&mut *list.lock().unwrap_or_else(PoisonError::into_inner))
+    std::mem::take(&mut *lock(list))
 }
 
 fn decode<M: RemoteMessage>(body: &[u8]) -> Result<M, Failure> {
@@ -437,13 +426,11 @@ fn encode_reply<R: serde::Serialize>(reply: &R, out: &mut Vec<u8>) -> Result<(),
 
 impl Shared {
     fn services(&self) -> RwLockWriteGuard<'_, HashMap<String, HashMap<&'static str, Endpoint>>> {
-        self.services
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
+        write(&self.services)
     }
 
     fn lookup(&self, route: Route<'_>) -> Result<Endpoint, Fault> {
-        let services = self.services.read().unwrap_or_else(PoisonError::into_inner);
+        let services = read(&self.services);
         let endpoints = services
             .get(route.actor)
             .ok_or_else(|| Fault::NoSuchActor {
@@ -776,7 +763,7 @@ impl Served {
 
     fn wait(&self, timeout: Option<Duration>) -> Option<Result<(), WireError>> {
         let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
-        let mut ended = self.ended.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut ended = lock(&self.ended);
         if ended.is_none() {
             let received = match deadline {
                 Some(deadline) => self

@@ -6,9 +6,10 @@
 use std::collections::VecDeque;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use std::time::Duration;
 
+use crate::sync::lock;
 use serde::{Deserialize, Serialize};
 
 /// Why a frame could not be read or built.
@@ -360,7 +361,7 @@ impl Anomalies {
 
     pub(crate) fn report(&self, error: WireError) {
         self.count.fetch_add(1, Ordering::Relaxed);
-        let mut recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut recent = lock(&self.recent);
         if recent.len() == Self::KEEP {
             recent.pop_front();
         }
@@ -368,7 +369,7 @@ impl Anomalies {
     }
 
     pub(crate) fn recent(&self) -> Vec<WireError> {
-        let recent = self.recent.lock().unwrap_or_else(PoisonError::into_inner);
+        let recent = lock(&self.recent);
         recent.iter().cloned().collect()
     }
 

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::mem;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -26,6 +26,7 @@ use super::remote::{self, Link, RemoteAddr};
 use super::transport::{Outbox, Refused, Transport};
 use super::Config;
 use crate::actor::Actor;
+use crate::sync::lock;
 
 /// The calling side of a connection: any number of threads call actors exposed by the
 /// [`DeMux`](super::DeMux) on the other end, all at once, over one connection.
@@ -307,7 +308,7 @@ fn not_sent(error: WireError) -> RemoteError<()> {
 
 impl Shared {
     fn calls(&self) -> MutexGuard<'_, Calls> {
-        self.calls.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.calls)
     }
 
     fn disconnected(&self, reason: &str) -> WireError {

@@ -11,13 +11,14 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
 use super::error::WireError;
+use crate::sync::lock;
 
 type Closer = Box<dyn Fn() + Send + Sync>;
 
@@ -374,12 +375,7 @@ impl OutboxInner {
         if self.is_closed.swap(true, Ordering::AcqRel) {
             return;
         }
-        drop(
-            self.close_signal
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .take(),
-        );
+        drop(lock(&self.close_signal).take());
         // Shutting a socket down also unblocks the writer thread if it is stuck.
         if let Some(close) = &self.closer {
             close();

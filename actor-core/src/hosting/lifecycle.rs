@@ -1,20 +1,20 @@
 //! The part of an actor's life that does not depend on where it runs: start, handle one
 //! envelope, finish. A dedicated thread drives it from a blocking `recv` loop; a driver
-//! drives it in bounded batches.
+//! drives it in bounded batches. Neither the mailbox nor the host is known here: `finish`
+//! is handed a function that closes the mailbox and gives back what was queued.
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
-use crossbeam_channel::Receiver;
-
 use crate::actor::{Actor, Mail};
-use crate::addr::{Envelope, Erased, Sender, Shared};
+use crate::call::{panic_message, ReplyTo};
 use crate::context::Context;
 use crate::dead::{DeadLetters, DeadReason};
-use crate::host::Host;
+use crate::handle::{Sender, Shared};
+use crate::mailbox::Envelope;
 use crate::message::{short_type_name, Stopped};
-use crate::reply::{panic_message, ReplyTo};
+use crate::registry::Registry;
 use crate::supervise::{AfterPanic, Policy, StopReason};
 
 /// Whether the actor goes on after a step.
@@ -24,9 +24,10 @@ pub(crate) enum Flow {
     Stop,
 }
 
-/// An actor and its context: everything needed to run it, but its mailbox, which its host
-/// reads (a dedicated thread's channel, or a driver cell's queue).
-pub(crate) struct Cell<A: Actor> {
+/// An actor's life: the actor, its context and its panic policy, everything needed to run
+/// it but its mailbox, which its host reads (a dedicated thread's channel, or a driver
+/// cell's queue).
+pub(crate) struct Life<A: Actor> {
     actor: A,
     ctx: Context<A>,
     policy: Policy<A>,
@@ -35,9 +36,9 @@ pub(crate) struct Cell<A: Actor> {
     reason: Option<StopReason>,
 }
 
-impl<A: Actor> Cell<A> {
+impl<A: Actor> Life<A> {
     pub(crate) fn new(actor: A, shared: Arc<Shared<A>>, policy: Policy<A>) -> Self {
-        Cell {
+        Life {
             actor,
             ctx: Context::new(shared),
             policy,
@@ -52,7 +53,7 @@ impl<A: Actor> Cell<A> {
 
     /// Runs `#[on_start]`. A panic there stops the actor.
     pub(crate) fn start(&mut self) -> Flow {
-        let Cell { actor, ctx, .. } = self;
+        let Life { actor, ctx, .. } = self;
         match panic::catch_unwind(AssertUnwindSafe(|| actor.__on_start(ctx))) {
             Ok(()) => self.after_handler(),
             Err(payload) => self.stop_with(StopReason::StartFailed(panic_message(&*payload))),
@@ -64,7 +65,7 @@ impl<A: Actor> Cell<A> {
     #[inline]
     pub(crate) fn handle(&mut self, envelope: Envelope<A>) -> Flow {
         let (mail, sender) = envelope.open();
-        let Cell { actor, ctx, .. } = self;
+        let Life { actor, ctx, .. } = self;
         let handled = match mail {
             Mail::Typed(msg) => {
                 set_sender(&mut ctx.sender, sender);
@@ -123,7 +124,7 @@ impl<A: Actor> Cell<A> {
             AfterPanic::Stop(reason) => self.stop_with(reason),
             AfterPanic::Restart(fresh) => {
                 // The old instance says goodbye; the new one starts with the queued mail.
-                let Cell { actor, ctx, .. } = self;
+                let Life { actor, ctx, .. } = self;
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(ctx)));
                 // The old instance's `Drop` is user code too: a panic there must not
                 // escape the turn and leave the actor with no one to run it.
@@ -141,9 +142,9 @@ impl<A: Actor> Cell<A> {
     }
 
     /// Ends an actor that never ran (its driver was shut down first): no hooks run.
-    pub(crate) fn finish_unstarted(mut self) {
+    pub(crate) fn finish_unstarted(mut self, close: impl FnOnce() -> VecDeque<Envelope<A>>) {
         self.reason = Some(StopReason::NeverStarted);
-        self.finish(None);
+        self.finish(close);
     }
 
     fn stop_with(&mut self, reason: StopReason) -> Flow {
@@ -151,12 +152,11 @@ impl<A: Actor> Cell<A> {
         Flow::Stop
     }
 
-    /// Runs `#[on_stop]`, closes the mailbox (mail still queued is dropped and counted as
-    /// dead letters; callers waiting on it are told at once), drops the actor, tells its
-    /// monitors, then answers the stopper. `rx` is a dedicated thread's receiver; a
-    /// driver's mailbox is closed through the shared state.
-    pub(crate) fn finish(self, rx: Option<Receiver<Envelope<A>>>) {
-        let Cell {
+    /// Runs `#[on_stop]`, closes the mailbox with `close` (which hands back the mail still
+    /// queued; it is dropped and counted as dead letters, and callers waiting on it are
+    /// told at once), drops the actor, tells its monitors, then answers the stopper.
+    pub(crate) fn finish(self, close: impl FnOnce() -> VecDeque<Envelope<A>>) {
+        let Life {
             mut actor,
             mut ctx,
             stopper,
@@ -171,7 +171,9 @@ impl<A: Actor> Cell<A> {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(&mut ctx)));
         }
         let shared = ctx.shared().clone();
-        shared.mark_stopped();
+        if shared.mark_stopped() {
+            Registry::forget(shared.info().id);
+        }
         // User code runs in these drops (messages, the actor): a panic there must not
         // skip the rest of the ending, or monitors and the stopper would never hear.
         let quietly = |f: &mut dyn FnMut()| {
@@ -186,19 +188,7 @@ impl<A: Actor> Cell<A> {
         };
         // The mailbox is closed before any queued mail is dropped, so a caller woken by
         // its dropped reply slot finds later sends refused, with the message given back.
-        let mut left: VecDeque<Envelope<A>> = match (rx, &shared.host) {
-            (Some(rx), _) => {
-                let left = rx.try_iter().collect();
-                // Disconnects the channel. Mail posted since the line above is dropped by
-                // the channel itself; its envelopes record themselves as dead letters.
-                let mut rx = Some(rx);
-                quietly(&mut || drop(rx.take()));
-                left
-            }
-            (None, Host::Driver(cell)) => cell.close(),
-            // A dedicated thread always hands its receiver over: nothing to close here.
-            (None, Host::Thread(_)) => VecDeque::new(),
-        };
+        let mut left = close();
         quietly(&mut || left.drain(..).for_each(discard));
         let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));

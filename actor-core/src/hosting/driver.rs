@@ -1,4 +1,6 @@
-//! Shared hosting: a [`Driver`] is a small pool of threads that serves many actors.
+//! Shared hosting: a [`Driver`] is a small pool of threads that serves many actors. This
+//! file is the pool (start, spawn, shutdown); `worker.rs` is each thread's loop and run
+//! queues, `task.rs` an actor's cell and the task that points to it.
 //!
 //! Each actor on a driver has a [`DriverCell`]: its `Cell` and its mailbox, a queue with a
 //! `scheduled` flag under one lock (`sync::Mailbox`). The sender whose post finds the flag
@@ -11,16 +13,13 @@
 //! sleep and wakes them), plus a "next" slot per worker. An actor scheduled by a handler
 //! running on the same driver goes to that worker's next slot, so a message between two
 //! actors of one driver runs on the sending thread without waking another; a second one
-//! goes to the injector, where an idle worker can take it. After [`NEXT_SLOT_STREAK`] turns
+//! goes to the injector, where an idle worker can take it. After `worker::NEXT_SLOT_STREAK` turns
 //! in a row from the next slot, the worker serves the injector first, so two actors bouncing
 //! messages cannot starve the rest.
 
-use std::cell::{RefCell, UnsafeCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasherDefault, Hasher};
-use std::panic::{self, AssertUnwindSafe};
-use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -28,87 +27,26 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender as ChannelSender};
 
+use super::current;
+use super::lifecycle::Life;
+use super::task::{DriverCell, Task};
+use super::worker::{self, Injected};
 use crate::actor::Actor;
-use crate::addr::{Addr, AnyAddr, Envelope, Erased, Refused, Shared, Wait};
-use crate::bridge::Bridge;
-use crate::current;
+use crate::call::Bridge;
 use crate::error::Error;
-use crate::host::Host;
+use crate::handle::{Addr, AnyAddr, Erased, Shared};
 use crate::id::ActorId;
+use crate::mailbox::{Host, Mailbox};
 use crate::message::Stopped;
-use crate::runtime::{Cell, Flow};
 use crate::supervise::Spawn;
-use crate::sync::Mailbox;
+use crate::sync::lock;
 
 /// Messages one actor handles per turn before the worker moves to the next ready actor.
 pub const BATCH: usize = 64;
 
-/// Turns in a row a worker may take from its next slot before serving the injector.
-const NEXT_SLOT_STREAK: u32 = 32;
-
 /// A driver's process-unique number.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DriverId(u64);
-
-/// An actor ready to run a turn: a pointer to its cell, which costs no reference count to
-/// queue or to run, and the two functions that know the cell's actor type.
-///
-/// A task exists only while its cell's `scheduled` flag is set, and then exactly one (the
-/// flag is set by whoever creates the task, and cleared or left set for good only by the
-/// turn the task runs). A cell whose flag is set is alive: its state holds the actor's
-/// `Context`, which holds the `Shared`, which holds the cell, a cycle that only `finish`
-/// breaks, and only the task's own turn runs `finish` (keeping the `Shared` alive until
-/// it is done with the cell). The turn takes the pointer, not a reference, so that no
-/// reference to the cell outlives the moment another worker may free it.
-pub(crate) struct Task {
-    cell: NonNull<()>,
-    run: unsafe fn(NonNull<()>),
-    share: unsafe fn(NonNull<()>),
-}
-
-// SAFETY: a `DriverCell` is `Send + Sync`; see `Task` for why it outlives the task.
-unsafe impl Send for Task {}
-
-impl Task {
-    /// The task of a cell whose flag the caller has just set (see `Task`).
-    #[inline]
-    fn new<A: Actor>(cell: &DriverCell<A>) -> Task {
-        Task {
-            cell: NonNull::from(cell).cast(),
-            run: DriverCell::<A>::run,
-            share: DriverCell::<A>::share,
-        }
-    }
-
-    #[inline]
-    fn run(self) {
-        // SAFETY: the cell is a `DriverCell` of the type `new` was given, alive while its
-        // task exists (see `Task`).
-        unsafe { (self.run)(self.cell) }
-    }
-
-    fn share(self) {
-        // SAFETY: as in `run`.
-        unsafe { (self.share)(self.cell) }
-    }
-}
-
-/// Called before this thread blocks (a call, a wait, a full mailbox): an actor waiting in
-/// this worker's next slot would be stranded there, so it goes to the shared queue.
-#[inline]
-pub(crate) fn before_blocking() {
-    if current::worker().is_some() {
-        if let Some(task) = NEXT.with_borrow_mut(Option::take) {
-            task.share();
-        }
-    }
-}
-
-enum Job {
-    Run(Task),
-    /// Ends one worker: sent once per thread by `shutdown`.
-    Quit,
-}
+pub struct DriverId(pub(super) u64);
 
 /// A pool of threads serving many actors: `actor.spawn_on(&driver)`.
 ///
@@ -149,7 +87,7 @@ pub struct Driver {
 pub(crate) struct DriverInner {
     id: DriverId,
     threads: usize,
-    injector: ChannelSender<Job>,
+    pub(super) injector: ChannelSender<Injected>,
     /// Live actors, for `shutdown` and `actor_count`; ids are in spawn order.
     actors: Mutex<HashMap<ActorId, Weak<dyn Erased>, BuildHasherDefault<IdHasher>>>,
     closed: AtomicBool,
@@ -180,8 +118,8 @@ impl Driver {
                 reason: "a driver needs at least one thread".to_owned(),
             });
         }
-        static NEXT: AtomicU64 = AtomicU64::new(1);
-        let id = DriverId(NEXT.fetch_add(1, Ordering::Relaxed));
+        static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+        let id = DriverId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let (injector, jobs) = crossbeam_channel::unbounded();
         let (exiting, exited) = crossbeam_channel::bounded::<()>(0);
         let inner = Arc::new(DriverInner {
@@ -198,7 +136,7 @@ impl Driver {
             let worker = thread::Builder::new()
                 .name(format!("driver{}-{n}", id.0))
                 .spawn(move || {
-                    work(id, threads, jobs);
+                    worker::work(id, threads, jobs);
                     drop(on_exit);
                 })
                 .map_err(|e| Error::Spawn {
@@ -274,7 +212,7 @@ impl Driver {
         self.inner.closed.store(true, Ordering::SeqCst);
         let workers = std::mem::take(&mut *lock(&self.inner.workers));
         for _ in &workers {
-            let _ = self.inner.injector.send(Job::Quit);
+            let _ = self.inner.injector.send(Injected::Quit);
         }
         // Nothing is ever sent on `exited`: it only disconnects, when the last worker ends.
         let all_ended = match deadline {
@@ -293,19 +231,18 @@ impl Driver {
 
     pub(crate) fn spawn<A: Actor>(&self, spawn: Spawn<A>) -> Addr<A> {
         let (actor, policy, capacity) = spawn.into_parts();
-        let cell = Arc::new(DriverCell {
-            // With `#[on_start]`, scheduled from the start: the first turn, which runs the
-            // hook, is queued below. Without, the first message queues the actor.
-            mailbox: Mailbox::new(capacity, A::__ON_START),
-            started: UnsafeCell::new(!A::__ON_START),
-            state: UnsafeCell::new(None),
-            driver: self.inner.clone(),
-        });
+        // With `#[on_start]`, scheduled from the start: the first turn, which runs the hook,
+        // is queued below. Without, the first message queues the actor.
+        let cell = Arc::new(DriverCell::new(
+            Mailbox::new(capacity, A::__ON_START),
+            self.inner.clone(),
+        ));
         let shared = Arc::new(Shared::new(Host::Driver(cell.clone())));
         let addr = Addr::new(shared.clone());
         let id = shared.info().id;
-        // No one else can reach the cell's state yet: no handle to it has been returned.
-        unsafe { *cell.state.get() = Some(Cell::new(actor, shared.clone(), policy)) };
+        // SAFETY: no one else can reach the cell's state yet: no handle to it has been
+        // returned and it is on no run queue.
+        unsafe { cell.set_life(Life::new(actor, shared.clone(), policy)) };
         let erased: Arc<dyn Erased> = shared;
         let mut actors = lock(&self.inner.actors);
         // Checked under the lock that `shutdown` takes after closing the driver: either
@@ -314,16 +251,17 @@ impl Driver {
             drop(actors);
             // A closed driver runs nothing: the actor is stopped before it starts, here,
             // where no one else can reach it (it is on no list, and `addr` not returned).
-            if let Some(cell_state) = unsafe { (*cell.state.get()).take() } {
-                cell_state.finish_unstarted();
+            // SAFETY: as above, the cell is still this thread's alone.
+            if let Some(life) = unsafe { cell.take_life() } {
+                life.finish_unstarted(|| cell.close());
             }
             return addr;
         }
         actors.insert(id, Arc::downgrade(&erased));
         drop(actors);
         if A::__ON_START {
-            // The flag was set at creation, for this first turn.
-            self.inner.schedule(Task::new(&cell));
+            // SAFETY: the flag was set at creation, for this first turn.
+            self.inner.schedule(unsafe { Task::new(&cell) });
         }
         addr
     }
@@ -343,10 +281,9 @@ impl DriverInner {
     /// Queues a ready actor: in this worker's next slot if this thread serves this driver,
     /// else on the injector.
     #[inline]
-    fn schedule(&self, task: Task) {
+    pub(super) fn schedule(&self, task: Task) {
         let task = match current::worker() {
-            Some((id, _)) if id == self.id => match NEXT.with_borrow_mut(|next| next.replace(task))
-            {
+            Some((id, _)) if id == self.id => match worker::keep_next(task) {
                 // The slot was free: this thread runs the task after the current turn.
                 None => return,
                 // Keep the newest in the slot (it is the likeliest to have hot data) and
@@ -355,9 +292,14 @@ impl DriverInner {
             },
             _ => task,
         };
-        if self.injector.send(Job::Run(task)).is_err() {
+        if self.injector.send(Injected::Run(task)).is_err() {
             // Every worker has quit: the driver is shut down and its actors stopped.
         }
+    }
+
+    /// Takes a finished actor off the live list.
+    pub(super) fn forget(&self, id: ActorId) {
+        lock(&self.actors).remove(&id);
     }
 
     pub(crate) fn id(&self) -> DriverId {
@@ -366,164 +308,6 @@ impl DriverInner {
 
     pub(crate) fn threads(&self) -> usize {
         self.threads
-    }
-}
-
-thread_local! {
-    /// The task this worker runs next, ahead of the injector.
-    static NEXT: RefCell<Option<Task>> = const { RefCell::new(None) };
-}
-
-fn work(id: DriverId, threads: usize, jobs: Receiver<Job>) {
-    let _worker = current::enter_worker(id, threads);
-    let mut streak = 0;
-    loop {
-        let next = NEXT.with_borrow_mut(Option::take);
-        let task = match next {
-            Some(task) if streak < NEXT_SLOT_STREAK => {
-                streak += 1;
-                task
-            }
-            next => {
-                streak = 0;
-                if let Some(task) = next {
-                    // Fairness: the slot's task waits its turn behind the injector's.
-                    match jobs.try_recv() {
-                        Ok(Job::Run(other)) => {
-                            NEXT.with_borrow_mut(|slot| *slot = Some(task));
-                            other
-                        }
-                        Ok(Job::Quit) => {
-                            NEXT.with_borrow_mut(|slot| *slot = Some(task));
-                            break;
-                        }
-                        Err(_) => task,
-                    }
-                } else {
-                    match jobs.recv() {
-                        Ok(Job::Run(task)) => task,
-                        Ok(Job::Quit) | Err(_) => break,
-                    }
-                }
-            }
-        };
-        // A turn contains its handlers' panics; this catches what escapes them (a
-        // panicking Drop, say) so that the worker, and its other actors, go on.
-        if panic::catch_unwind(AssertUnwindSafe(|| task.run())).is_err() {
-            log::error!("a driver worker caught a panic outside any handler");
-        }
-    }
-    // Whatever is left in the slot belongs to a stopped driver: drop it here.
-    NEXT.with_borrow_mut(Option::take);
-}
-
-/// An actor hosted on a driver: its mailbox, and its cell, owned by whichever worker the
-/// mailbox's `scheduled` flag was set for.
-pub(crate) struct DriverCell<A: Actor> {
-    mailbox: Mailbox<Envelope<A>>,
-    started: UnsafeCell<bool>,
-    state: UnsafeCell<Option<Cell<A>>>,
-    driver: Arc<DriverInner>,
-}
-
-// `started` and `state` are only touched by the one worker running the cell's turn (the
-// mailbox's `scheduled` flag is set for it), or before the cell is first queued.
-unsafe impl<A: Actor> Sync for DriverCell<A> {}
-
-impl<A: Actor> DriverCell<A> {
-    /// Queues an envelope, and the actor too if it was idle. `may_wait` is asked before a
-    /// post waits for room in a full bounded mailbox.
-    #[inline]
-    pub(crate) fn post(
-        &self,
-        envelope: Envelope<A>,
-        wait: Wait,
-        may_wait: impl FnOnce() -> bool,
-    ) -> Result<(), (Envelope<A>, Refused)> {
-        if self.mailbox.push(envelope, wait, may_wait)? {
-            self.driver.schedule(Task::new(self));
-        }
-        Ok(())
-    }
-
-    /// Closes the mailbox for good, handing back what is queued.
-    pub(crate) fn close(&self) -> VecDeque<Envelope<A>> {
-        self.mailbox.close()
-    }
-
-    pub(crate) fn mailbox_len(&self) -> usize {
-        self.mailbox.len()
-    }
-
-    pub(crate) fn driver(&self) -> &DriverInner {
-        &self.driver
-    }
-
-    /// Puts the actor on its driver's shared queue, where any worker can take it.
-    ///
-    /// # Safety
-    ///
-    /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task.
-    unsafe fn share(cell: NonNull<()>) {
-        // SAFETY: as the caller promises.
-        let this = unsafe { cell.cast::<Self>().as_ref() };
-        // Fails only once every worker has quit: the driver is shut down.
-        let _ = this.driver.injector.send(Job::Run(Task::new(this)));
-    }
-
-    /// Runs one turn.
-    ///
-    /// # Safety
-    ///
-    /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task.
-    unsafe fn run(ptr: NonNull<()>) {
-        // SAFETY: as the caller promises. A local reference, not an argument: it is not
-        // used after the flag is cleared, when another worker may free the cell.
-        let this = unsafe { ptr.cast::<Self>().as_ref() };
-        // SAFETY: this worker took the cell off a run queue, so the flag is set for it.
-        let state = unsafe { &mut *this.state.get() };
-        let started = unsafe { &mut *this.started.get() };
-        let Some(cell) = state.as_mut() else {
-            return;
-        };
-        // SAFETY: the cell holds this `Arc` for the whole turn; in the stopping path below
-        // a clone of it outlives the guard.
-        let entered = unsafe { current::enter(Arc::as_ptr(cell.shared()) as *const dyn Erased) };
-        let mut flow = Flow::Continue;
-        if !*started {
-            *started = true;
-            flow = cell.start();
-        }
-        let mut handled = 0;
-        while flow == Flow::Continue {
-            if handled == BATCH {
-                // More mail, most likely: go to the back of the shared queue, keeping the
-                // flag.
-                drop(entered);
-                // SAFETY: the flag is still set for this turn's task.
-                unsafe { Self::share(ptr) };
-                return;
-            }
-            match this.mailbox.pop_or_idle() {
-                Some(envelope) => {
-                    flow = cell.handle(envelope);
-                    handled += 1;
-                }
-                // The flag is clear: from here on another worker may own the cell, so
-                // nothing of it is touched again.
-                None => return,
-            }
-        }
-        let shared = cell.shared().clone();
-        // Off the live list before the stopper hears `Stopped`.
-        lock(&this.driver.actors).remove(&shared.info().id);
-        if let Some(cell) = state.take() {
-            cell.finish(None);
-        }
-        // The flag stays set: nothing is queued for a finished actor again.
-        drop(entered);
-        // Perhaps the last reference to the cell: it is not touched after this.
-        drop(shared);
     }
 }
 
@@ -547,12 +331,4 @@ impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
         self.0
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // A panic while holding these locks leaves the data consistent (single inserts and
-    // removes), so a poisoned lock is still usable.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -7,9 +7,9 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use crate::actor::Actor;
-use crate::addr::Addr;
-use crate::driver::Driver;
 use crate::error::Error;
+use crate::handle::Addr;
+use crate::hosting::Driver;
 use crate::id::{ActorId, ActorInfo};
 use crate::message::Message;
 
@@ -174,7 +174,7 @@ impl<A> Policy<A> {
                 match std::panic::catch_unwind(std::panic::AssertUnwindSafe(factory)) {
                     Ok(fresh) => AfterPanic::Restart(fresh),
                     Err(payload) => AfterPanic::Stop(StopReason::StartFailed(
-                        crate::reply::panic_message(&*payload),
+                        crate::call::panic_message(&*payload),
                     )),
                 }
             }
@@ -278,7 +278,7 @@ impl<A: Actor> Spawn<A> {
 
     /// Starts the actor on a thread of its own, or says why it could not.
     pub fn try_spawn(self) -> Result<Addr<A>, Error> {
-        crate::thread::spawn(self)
+        crate::hosting::thread::spawn(self)
     }
 
     /// Starts the actor on a shared driver.

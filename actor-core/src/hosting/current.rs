@@ -6,9 +6,9 @@
 
 use std::cell::Cell;
 
+use super::DriverId;
 use crate::actor::Handler;
-use crate::addr::{AnyAddr, Erased, Sender};
-use crate::driver::DriverId;
+use crate::handle::{AnyAddr, Erased, Sender};
 use crate::id::ActorId;
 use crate::message::Message;
 

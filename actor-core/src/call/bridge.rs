@@ -7,150 +7,12 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
 
-use crate::actor::{Actor, Handler};
-use crate::addr::{Addr, AnyAddr, Recipient, Sender, Wait};
-use crate::current;
-use crate::driver::DriverId;
+use super::{CallTarget, NoReply, Outcome, ReplyTo};
 use crate::error::{CallError, SendError};
+use crate::handle::{AnyAddr, Sender};
+use crate::hosting::current;
 use crate::id::ActorInfo;
 use crate::message::{DynMessage, Message, Stop, Stopped};
-use crate::reply::{NoReply, Outcome, ReplyTo};
-
-mod sealed {
-    pub trait Sealed {}
-}
-
-/// Something a [`Bridge`] can send an `M` to and wait on: an [`Addr`] whose actor handles
-/// `M`, a [`Recipient<M>`], or (for [`Stop`]) an [`AnyAddr`].
-#[diagnostic::on_unimplemented(
-    message = "`{Self}` cannot receive a `{M}`",
-    label = "not an actor that handles `{M}`",
-    note = "pass an `Addr<A>` whose actor has a `#[handles({M})]` method, or a `Recipient<{M}>`"
-)]
-pub trait CallTarget<M: Message>: sealed::Sealed {
-    #[doc(hidden)]
-    fn __info(&self) -> ActorInfo;
-
-    /// The target's driver and its thread count, if it runs on a driver.
-    #[doc(hidden)]
-    fn __driver(&self) -> Option<(DriverId, usize)>;
-
-    /// Posts the message; with a deadline, waits for room in a bounded mailbox only until
-    /// then.
-    #[doc(hidden)]
-    fn __deliver(
-        &self,
-        msg: M,
-        reply: ReplyTo<M::Reply>,
-        sender: Sender,
-        deadline: Option<Instant>,
-    ) -> Result<(), SendError<M>>;
-
-    /// Whether the handler can see its sender; if not, the bridge need not stamp itself.
-    #[doc(hidden)]
-    fn __wants_sender(&self) -> bool {
-        true
-    }
-}
-
-impl<A: Actor> sealed::Sealed for Addr<A> {}
-impl<M: Message> sealed::Sealed for Recipient<M> {}
-impl sealed::Sealed for AnyAddr {}
-impl<T: sealed::Sealed + ?Sized> sealed::Sealed for &T {}
-
-impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
-    fn __info(&self) -> ActorInfo {
-        self.info()
-    }
-
-    fn __wants_sender(&self) -> bool {
-        <A as Handler<M>>::__SENDER
-    }
-
-    fn __driver(&self) -> Option<(DriverId, usize)> {
-        self.shared().host.driver()
-    }
-
-    fn __deliver(
-        &self,
-        msg: M,
-        reply: ReplyTo<M::Reply>,
-        sender: Sender,
-        deadline: Option<Instant>,
-    ) -> Result<(), SendError<M>> {
-        self.shared()
-            .deliver(msg, reply, sender, Wait::until(deadline))
-    }
-}
-
-impl<M: Message> CallTarget<M> for Recipient<M> {
-    fn __info(&self) -> ActorInfo {
-        self.info()
-    }
-
-    fn __driver(&self) -> Option<(DriverId, usize)> {
-        self.driver()
-    }
-
-    fn __deliver(
-        &self,
-        msg: M,
-        reply: ReplyTo<M::Reply>,
-        sender: Sender,
-        deadline: Option<Instant>,
-    ) -> Result<(), SendError<M>> {
-        self.deliver(msg, reply, sender, deadline)
-    }
-}
-
-impl CallTarget<Stop> for AnyAddr {
-    fn __info(&self) -> ActorInfo {
-        self.info()
-    }
-
-    /// `Stop` has no handler of the user's: nothing reads its sender.
-    fn __wants_sender(&self) -> bool {
-        false
-    }
-
-    fn __driver(&self) -> Option<(DriverId, usize)> {
-        self.driver()
-    }
-
-    fn __deliver(
-        &self,
-        _: Stop,
-        reply: ReplyTo<Stopped>,
-        sender: Sender,
-        deadline: Option<Instant>,
-    ) -> Result<(), SendError<Stop>> {
-        self.post_stop(reply, sender, deadline)
-    }
-}
-
-impl<T: CallTarget<M> + ?Sized, M: Message> CallTarget<M> for &T {
-    fn __info(&self) -> ActorInfo {
-        (**self).__info()
-    }
-
-    fn __wants_sender(&self) -> bool {
-        (**self).__wants_sender()
-    }
-
-    fn __driver(&self) -> Option<(DriverId, usize)> {
-        (**self).__driver()
-    }
-
-    fn __deliver(
-        &self,
-        msg: M,
-        reply: ReplyTo<M::Reply>,
-        sender: Sender,
-        deadline: Option<Instant>,
-    ) -> Result<(), SendError<M>> {
-        (**self).__deliver(msg, reply, sender, deadline)
-    }
-}
 
 /// Lets plain code call actors and wait for their typed replies, with timeouts.
 ///
@@ -232,7 +94,7 @@ impl Bridge {
         // A full bounded mailbox may make the post itself wait: within the same timeout.
         let deadline = Instant::now().checked_add(timeout);
         target.__deliver(msg, ReplyTo::to(0, tx), self.sender_for(target), deadline)?;
-        crate::driver::before_blocking();
+        crate::hosting::before_blocking();
         match recv_until(&rx, deadline) {
             Ok((_, outcome)) => outcome.map_err(|why| failure(actor, why)),
             Err(RecvTimeoutError::Timeout) => Err(CallError::Timeout { actor, timeout }),
@@ -362,12 +224,12 @@ impl Bridge {
     /// Has [`Terminated`](crate::Terminated) land in this bridge's inbox, once, when
     /// `actor` ends (at once if it already has).
     pub fn watch(&self, actor: &AnyAddr) {
-        actor.watch(crate::addr::Watcher::Bridge(self.clone()));
+        actor.watch(crate::handle::Watcher::Bridge(self.clone()));
     }
 
     /// The next message sent to this bridge, waiting up to `timeout`.
     pub fn receive(&self, timeout: Duration) -> Option<DynMessage> {
-        crate::driver::before_blocking();
+        crate::hosting::before_blocking();
         self.inbox.rx.recv_timeout(timeout).ok()
     }
 
@@ -447,7 +309,7 @@ impl<M: Message> Iterator for MultiCall<M> {
         if self.waiting == 0 {
             return None;
         }
-        crate::driver::before_blocking();
+        crate::hosting::before_blocking();
         loop {
             match recv_until(&self.rx, self.deadline) {
                 // Only a pending request can be answered. A request whose delivery failed

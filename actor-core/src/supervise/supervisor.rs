@@ -4,8 +4,8 @@
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::addr::{Addr, AnyAddr};
 use crate::context::Context;
+use crate::handle::{Addr, AnyAddr};
 use crate::message::{Message, Stop};
 use crate::supervise::{Intensity, StopReason, Terminated};
 use crate::{handles, on_start, on_stop};

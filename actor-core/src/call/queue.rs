@@ -1,106 +1,19 @@
-//! The seed's CallQueue: run closures in another thread's context and collect their
-//! results. [`Addr::exec`](crate::Addr::exec) does it for an actor; [`CallQueue`] for plain
-//! threads that call [`CallQueue::receive`] now and then, or for a pool of consumers.
+//! [`Collector`], which gathers many results as they complete, and [`CallQueue`], the
+//! seed's queue of calls for plain threads.
 
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Mutex;
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender, TryRecvError};
+use crossbeam_channel::{Receiver, Sender as ChannelSender};
 
-use crate::actor::{Actor, Mail};
-use crate::addr::Addr;
+use super::exec::{outcome, ExecError, Pending};
+use super::{Outcome, ReplyTo};
+use crate::actor::Actor;
 use crate::context::Context;
-use crate::reply::{NoReply, Outcome, ReplyTo};
-
-/// Why a closure gave no result.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ExecError {
-    /// The closure panicked; its message is carried here.
-    #[error("the call panicked: {0}")]
-    Panicked(String),
-    /// The target stopped (or the queue closed) before running the closure.
-    #[error("the call was dropped unrun: its target stopped")]
-    Stopped,
-    /// No result within the timeout; the closure may still run later.
-    #[error("no result within {0:?}")]
-    Timeout(Duration),
-}
-
-fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
-    outcome.map_err(|why| match why {
-        NoReply::Stopped => ExecError::Stopped,
-        NoReply::Panicked(panic) => ExecError::Panicked(panic),
-    })
-}
-
-/// The result of a closure running elsewhere, to poll or wait for.
-///
-/// ```
-/// use actor_core::CallQueue;
-/// use std::time::Duration;
-///
-/// let queue = CallQueue::new();
-/// let mut pending = queue.call(|| 6 * 7);
-/// assert!(!pending.is_done());
-/// assert_eq!(queue.receive(), 1); // this thread runs the queued call
-/// assert!(pending.is_done());
-/// assert_eq!(pending.wait_timeout(Duration::from_secs(5)), Ok(42));
-/// ```
-#[derive(Debug)]
-pub struct Pending<R> {
-    rx: Receiver<Outcome<R>>,
-    ready: Option<Result<R, ExecError>>,
-}
-
-impl<R> Pending<R> {
-    pub(crate) fn new() -> (ReplyTo<R>, Pending<R>) {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        (ReplyTo::to(0, tx), Pending { rx, ready: None })
-    }
-
-    /// Whether the result (or the failure) is there to take.
-    pub fn is_done(&self) -> bool {
-        self.ready.is_some() || !self.rx.is_empty()
-    }
-
-    /// The result if it is there, without waiting; `None` if it is not (yet), or was
-    /// already taken.
-    pub fn try_take(&mut self) -> Option<Result<R, ExecError>> {
-        self.ready.take().or_else(|| match self.rx.try_recv() {
-            Ok((_, result)) => Some(outcome(result)),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => None,
-        })
-    }
-
-    /// Waits up to `timeout`. A timeout leaves the pending result usable: wait again or
-    /// poll later.
-    pub fn wait_timeout(&mut self, timeout: Duration) -> Result<R, ExecError> {
-        if let Some(ready) = self.ready.take() {
-            return ready;
-        }
-        crate::driver::before_blocking();
-        match self.rx.recv_timeout(timeout) {
-            Ok((_, result)) => outcome(result),
-            Err(RecvTimeoutError::Timeout) => Err(ExecError::Timeout(timeout)),
-            Err(RecvTimeoutError::Disconnected) => Err(ExecError::Stopped),
-        }
-    }
-
-    /// Waits for the result however long it takes.
-    pub fn wait(mut self) -> Result<R, ExecError> {
-        if let Some(ready) = self.ready.take() {
-            return ready;
-        }
-        crate::driver::before_blocking();
-        match self.rx.recv() {
-            Ok((_, result)) => outcome(result),
-            Err(_) => Err(ExecError::Stopped),
-        }
-    }
-}
+use crate::handle::Addr;
+use crate::sync::lock;
 
 /// Collects the results of many closures as they complete (the seed's
 /// `call_and_collect` and `get_next_collected`).
@@ -176,7 +89,7 @@ impl<R: Send + 'static> Collector<R> {
         if self.outstanding == 0 {
             return None;
         }
-        crate::driver::before_blocking();
+        crate::hosting::before_blocking();
         let (index, result) = self.rx.recv_timeout(timeout).ok()?;
         self.outstanding -= 1;
         Some((index, outcome(result)))
@@ -208,7 +121,7 @@ impl<R: Send + 'static> Iterator for Collector<R> {
             return None;
         }
         // Each slot reports exactly once, so this ends.
-        crate::driver::before_blocking();
+        crate::hosting::before_blocking();
         let (index, result) = self.rx.recv().ok()?;
         self.outstanding -= 1;
         Some((index, outcome(result)))
@@ -307,7 +220,7 @@ impl CallQueue {
                 consumers.push(consumer);
             }
         }
-        *queue.consumers.lock().unwrap_or_else(|p| p.into_inner()) = consumers;
+        *lock(&queue.consumers) = consumers;
         queue
     }
 
@@ -405,29 +318,10 @@ impl Drop for CallQueue {
     /// Ends the consumer threads this queue started, after the calls already queued, and
     /// joins them. Handles made by `clone_handle` may live on; they serve no consumers.
     fn drop(&mut self) {
-        let consumers =
-            std::mem::take(&mut *self.consumers.lock().unwrap_or_else(|p| p.into_inner()));
+        let consumers = std::mem::take(&mut *lock(&self.consumers));
         drop(self.shutdown.take());
         for consumer in consumers {
             let _ = consumer.join();
         }
-    }
-}
-
-impl<A: Actor> Addr<A> {
-    pub(crate) fn exec_to<R, F>(&self, reply: ReplyTo<R>, f: F, raise: bool)
-    where
-        F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
-        R: Send + 'static,
-    {
-        let job: crate::actor::Job<A> = Box::new(move |actor, ctx| {
-            if raise {
-                reply.complete(|| f(actor, ctx));
-            } else {
-                reply.complete_quietly(|| f(actor, ctx));
-            }
-        });
-        // Refused, the job and its reply slot are dropped: the caller learns "stopped".
-        self.post_job(Mail::Exec(job));
     }
 }

@@ -1,17 +1,19 @@
 //! Dedicated hosting: one OS thread per actor, named after the actor's type, blocking in
 //! a plain crossbeam `recv` loop.
 
+use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::thread;
 
 use crossbeam_channel::{Receiver, TryRecvError};
 
+use super::current;
+use super::lifecycle::{Flow, Life};
 use crate::actor::Actor;
-use crate::addr::{Addr, Envelope, Erased, Shared};
-use crate::current;
 use crate::error::Error;
-use crate::host::Host;
-use crate::runtime::{Cell, Flow};
+use crate::handle::{Addr, Erased, Shared};
+use crate::mailbox::{Envelope, Host};
 use crate::supervise::Spawn;
 
 pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
@@ -22,10 +24,10 @@ pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
     };
     let shared = Arc::new(Shared::new(Host::Thread(tx)));
     let addr = Addr::new(shared.clone());
-    let cell = Cell::new(actor, shared, policy);
+    let life = Life::new(actor, shared, policy);
     thread::Builder::new()
         .name(A::NAME.to_owned())
-        .spawn(move || run(cell, rx))
+        .spawn(move || run(life, rx))
         .map_err(|e| Error::Spawn {
             actor: A::NAME,
             reason: e.to_string(),
@@ -33,11 +35,11 @@ pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
     Ok(addr)
 }
 
-fn run<A: Actor>(mut cell: Cell<A>, rx: Receiver<Envelope<A>>) {
-    let shared = cell.shared().clone();
+fn run<A: Actor>(mut life: Life<A>, rx: Receiver<Envelope<A>>) {
+    let shared = life.shared().clone();
     // SAFETY: `shared` outlives the guard: declared before it, so dropped after it.
     let _entered = unsafe { current::enter(Arc::as_ptr(&shared) as *const dyn Erased) };
-    if cell.start() == Flow::Continue {
+    if life.start() == Flow::Continue {
         // The runtime's own reference keeps the channel open, so `recv` ends only
         // through `Stop`, `ctx.stop()` or the release of the last handle.
         loop {
@@ -50,10 +52,20 @@ fn run<A: Actor>(mut cell: Cell<A>, rx: Receiver<Envelope<A>>) {
                 },
                 Err(TryRecvError::Disconnected) => break,
             };
-            if cell.handle(envelope) == Flow::Stop {
+            if life.handle(envelope) == Flow::Stop {
                 break;
             }
         }
     }
-    cell.finish(Some(rx));
+    life.finish(|| close(rx));
+}
+
+/// Closes a thread's mailbox: collects what is queued, then drops the receiver, which
+/// disconnects the channel. Mail posted in between is dropped by the channel itself; its
+/// envelopes record themselves as dead letters.
+fn close<A: Actor>(rx: Receiver<Envelope<A>>) -> VecDeque<Envelope<A>> {
+    let left = rx.try_iter().collect();
+    // A message's `Drop` is user code: a panic there must not skip the rest of the end.
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(rx)));
+    left
 }

@@ -1,0 +1,113 @@
+//! [`Addr`], the typed handle.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::counted::Counted;
+use super::shared::{Deliver, Shared};
+use super::{AnyAddr, Recipient};
+use crate::actor::{Actor, Handler};
+use crate::error::SendError;
+use crate::mailbox::Wait;
+use crate::message::Message;
+
+/// A typed handle to an actor: send it any message its type handles.
+///
+/// Cheap to clone and `Send`. When every handle to an actor (its `Addr`s, `Recipient`s
+/// and `AnyAddr`s) is dropped, the actor handles what was sent, stops on its own and its
+/// thread ends.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Add(i64);
+///
+/// #[derive(Message)]
+/// #[message(reply = i64)]
+/// struct Total;
+///
+/// #[derive(Default)]
+/// struct Sum(i64);
+///
+/// #[actor]
+/// impl Sum {
+///     #[handles(Add)]
+///     fn add(&mut self, Add(n): Add) { self.0 += n }
+///
+///     #[handles(Total)]
+///     fn total(&self, _: Total) -> i64 { self.0 }
+/// }
+///
+/// let sum = Sum::default().spawn();
+/// for n in 1..=10 {
+///     sum.tell(Add(n)).unwrap();
+/// }
+/// assert_eq!(Bridge::new().call(&sum, Total, Duration::from_secs(5)).unwrap(), 55);
+/// ```
+pub struct Addr<A: Actor> {
+    handle: Counted<Shared<A>>,
+}
+
+impl<A: Actor> Addr<A> {
+    pub(crate) fn new(shared: Arc<Shared<A>>) -> Self {
+        Addr {
+            handle: Counted::new(shared),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Shared<A> {
+        &self.handle
+    }
+
+    /// Sends `msg` without waiting. A reply, if the message has one, is dropped.
+    ///
+    /// Sent from inside a handler, the message carries the running actor as its sender;
+    /// from plain code, no sender. If the actor has stopped, the message comes back in
+    /// the error.
+    #[inline(always)]
+    pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.shared().tell(msg, Wait::Block)
+    }
+
+    /// Like [`tell`](Addr::tell), but gives the message back at once
+    /// ([`SendError::Full`]) instead of waiting when a bounded mailbox is full.
+    pub fn try_tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.shared().tell(msg, Wait::Never)
+    }
+
+    /// Like [`tell`](Addr::tell), but waits at most `timeout` for room in a bounded
+    /// mailbox, then gives the message back ([`SendError::Timeout`]).
+    pub fn tell_timeout<M: Message>(&self, msg: M, timeout: Duration) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        let wait = Wait::until(Instant::now().checked_add(timeout));
+        self.shared().tell(msg, wait)
+    }
+
+    /// A handle that sends only `M`, hiding the actor's type: for lists of different
+    /// actors that take the same message.
+    pub fn recipient<M: Message>(&self) -> Recipient<M>
+    where
+        A: Handler<M>,
+    {
+        let inner: Arc<dyn Deliver<M>> = self.handle.arc();
+        Recipient::from_arc(inner)
+    }
+
+    /// A handle that hides the actor's type entirely: it can be stopped and sent dynamic
+    /// messages.
+    pub fn any(&self) -> AnyAddr {
+        AnyAddr::from_arc(self.handle.arc())
+    }
+}
+
+impl_handle!(Addr<A: Actor>);

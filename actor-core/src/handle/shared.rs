@@ -1,0 +1,315 @@
+//! [`Shared`], the state an actor shares with its handles (its host, handle count and
+//! stopped flag, its monitors), and the two erasure traits through which a handle that
+//! does not know the actor's type reaches it: [`Erased`] for every handle, [`Deliver`]
+//! for a [`Recipient`](crate::Recipient) of one message type.
+
+use std::any::Any;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::sender::{notify, Watcher};
+use super::Sender;
+use crate::actor::{Actor, Handler, Mail};
+use crate::call::ReplyTo;
+use crate::error::SendError;
+use crate::hosting::{current, DriverId};
+use crate::id::{ActorId, ActorInfo};
+use crate::mailbox::{Envelope, Host, Refused, Wait};
+use crate::message::{DynMessage, Message, Stop, Stopped};
+use crate::supervise::{Monitors, StopReason, Terminated};
+
+/// The state an actor shares with its handles: where to post its mail.
+///
+/// `repr(C)` with the handle count first: a handle reaches the count through a pointer of
+/// any of its types (`Shared<A>`, `dyn Erased`, `dyn Deliver<M>`) without a virtual call,
+/// and without a reference to the whole state, which another thread may free as soon as
+/// this handle's count is given back.
+#[repr(C)]
+pub(crate) struct Shared<A: Actor> {
+    /// Live handles. Must stay the first field (see above; pinned by a test).
+    pub(super) count: AtomicUsize,
+    info: ActorInfo,
+    /// The last handle went while a bounded mailbox was full: `Released` is still owed.
+    release_pending: AtomicBool,
+    stopped: AtomicBool,
+    /// Whether the registry may hold a name for it, to forget when it stops.
+    registered: AtomicBool,
+    monitors: Monitors<Watcher, Terminated>,
+    /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue.
+    pub(crate) host: Host<A>,
+}
+
+impl<A: Actor> Shared<A> {
+    pub(crate) fn new(host: Host<A>) -> Self {
+        Shared {
+            count: AtomicUsize::new(0),
+            info: ActorInfo {
+                id: ActorId::next(),
+                name: A::NAME,
+            },
+            release_pending: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
+            registered: AtomicBool::new(false),
+            monitors: Monitors::new(),
+            host,
+        }
+    }
+
+    /// Queues mail, or gives it back with the reason it was refused.
+    #[inline(always)]
+    pub(crate) fn post(
+        &self,
+        mail: Mail<A>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), (Mail<A>, Refused)> {
+        self.host
+            .post(self.info.id, Envelope::new(mail, sender), wait)
+            .map_err(|(envelope, why)| (envelope.open().0, why))
+    }
+
+    #[inline(always)]
+    pub(crate) fn deliver<M: Message>(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.post(A::__pack(msg, reply), sender, wait)
+            .map_err(|(mail, why)| self.refused(A::__unpack(mail), why))
+    }
+
+    /// A `tell` of every kind: no reply, stamped with the running actor if the handler
+    /// can look, waiting for room in a bounded mailbox as `wait` says.
+    #[inline(always)]
+    pub(crate) fn tell<M: Message>(&self, msg: M, wait: Wait) -> Result<(), SendError<M>>
+    where
+        A: Handler<M>,
+    {
+        self.deliver(msg, ReplyTo::none(), current::sender_for::<A, M>(), wait)
+    }
+
+    /// The error for a refused message, recorded as a dead letter.
+    pub(crate) fn refused<M>(&self, msg: M, why: Refused) -> SendError<M> {
+        let actor = self.info;
+        let error = match why {
+            Refused::Stopped => SendError::Stopped { actor, msg },
+            Refused::Full => SendError::Full { actor, msg },
+            Refused::Timeout => SendError::Timeout { actor, msg },
+        };
+        error.record();
+        error
+    }
+
+    pub(crate) fn handle_count(&self) -> usize {
+        self.count.load(Ordering::Acquire)
+    }
+
+    /// Posts the `Released` that a full mailbox refused earlier, if one is owed.
+    #[inline(always)]
+    pub(crate) fn retry_release(&self) {
+        if self.release_pending.load(Ordering::SeqCst) {
+            self.retry_release_slow();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn retry_release_slow(&self) {
+        if self
+            .post(Mail::Released, Sender::Nobody, Wait::Never)
+            .is_ok()
+        {
+            self.release_pending.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// Marks the actor stopped; true if the registry may hold a name for it, which the
+    /// caller then has the registry forget.
+    pub(crate) fn mark_stopped(&self) -> bool {
+        self.stopped.store(true, Ordering::SeqCst);
+        self.registered.load(Ordering::SeqCst)
+    }
+
+    /// The actor's type name and id.
+    #[inline]
+    pub(crate) fn info(&self) -> ActorInfo {
+        self.info
+    }
+
+    /// Tells every monitor, once, that the actor ended and why.
+    pub(crate) fn terminate(&self, reason: StopReason) {
+        let notice = Terminated {
+            actor: self.info,
+            reason,
+        };
+        self.monitors.end(notice, notify);
+    }
+}
+
+/// What every handle needs from an actor, whatever its type.
+pub(crate) trait Erased: Any + Send + Sync + 'static {
+    fn info(&self) -> ActorInfo;
+    fn handles(&self) -> &'static [&'static str];
+    /// The last handle is gone: queue `Released`.
+    fn released(&self);
+    fn is_alive(&self) -> bool;
+    fn mailbox_len(&self) -> usize;
+    fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>>;
+    /// Posts the message in `slot` (an `&mut Option<M>`) to its typed handler without
+    /// boxing it; `Ok(false)` leaves it in the slot when no typed handler takes it.
+    fn post_typed(&self, slot: &mut dyn Any, sender: Sender)
+        -> Result<bool, SendError<DynMessage>>;
+    fn post_stop(
+        &self,
+        reply: ReplyTo<Stopped>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), SendError<Stop>>;
+    /// The driver hosting the actor and its thread count, if not a thread of its own.
+    fn driver(&self) -> Option<(DriverId, usize)>;
+    fn mark_registered(&self);
+    /// Adds a monitor; one that comes after the end is told at once.
+    fn watch(&self, watcher: Watcher);
+}
+
+impl<A: Actor> Erased for Shared<A> {
+    fn info(&self) -> ActorInfo {
+        self.info
+    }
+
+    fn handles(&self) -> &'static [&'static str] {
+        A::HANDLES
+    }
+
+    fn released(&self) {
+        // A stopped actor needs no notice. A full bounded mailbox gets it later: the actor
+        // retries after each message (`retry_release`), and with no handle left no one
+        // else can fill the room it makes. The debt is recorded before the try, so an
+        // actor that empties its mailbox in between still sees it; a second `Released` is
+        // harmless (the count is checked again).
+        self.release_pending.store(true, Ordering::SeqCst);
+        if !matches!(
+            self.post(Mail::Released, Sender::Nobody, Wait::Never),
+            Err((_, Refused::Full))
+        ) {
+            self.release_pending.store(false, Ordering::SeqCst);
+        }
+    }
+
+    fn is_alive(&self) -> bool {
+        !self.stopped.load(Ordering::SeqCst)
+    }
+
+    fn mailbox_len(&self) -> usize {
+        self.host.mailbox_len()
+    }
+
+    fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>> {
+        let mail = if msg.is::<Stop>() {
+            Mail::Stop(ReplyTo::none())
+        } else {
+            match A::__from_dyn(msg) {
+                Ok(typed) => Mail::Typed(typed),
+                Err(msg) if A::__CATCH_ALL => Mail::Other(msg),
+                Err(msg) => {
+                    let error = SendError::NotHandled {
+                        actor: self.info,
+                        msg,
+                    };
+                    error.record();
+                    return Err(error);
+                }
+            }
+        };
+        self.post(mail, sender, Wait::Block)
+            .map_err(|(mail, why)| self.refused(mail.into_dyn(), why))
+    }
+
+    fn post_typed(
+        &self,
+        slot: &mut dyn Any,
+        sender: Sender,
+    ) -> Result<bool, SendError<DynMessage>> {
+        let Some(typed) = A::__take(slot) else {
+            return Ok(false);
+        };
+        self.post(Mail::Typed(typed), sender, Wait::Block)
+            .map(|()| true)
+            .map_err(|(mail, why)| self.refused(mail.into_dyn(), why))
+    }
+
+    fn driver(&self) -> Option<(DriverId, usize)> {
+        self.host.driver()
+    }
+
+    fn mark_registered(&self) {
+        self.registered.store(true, Ordering::SeqCst);
+    }
+
+    fn watch(&self, watcher: Watcher) {
+        self.monitors.add(watcher, notify);
+    }
+
+    fn post_stop(
+        &self,
+        reply: ReplyTo<Stopped>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), SendError<Stop>> {
+        self.post(Mail::Stop(reply), sender, wait)
+            .map_err(|(_, why)| self.refused(Stop, why))
+    }
+}
+
+/// Posting a typed message to an actor that handles it, whatever the actor's type.
+pub(crate) trait Deliver<M: Message>: Erased {
+    /// Posts a typed message, waiting for room in a bounded mailbox as `wait` says: the
+    /// one delivery signature, shared with `Shared::deliver`.
+    fn deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), SendError<M>>;
+
+    /// `tell`: posts with no reply, stamped with the current actor if the handler looks.
+    fn tell(&self, msg: M) -> Result<(), SendError<M>>;
+}
+
+impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
+    fn deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), SendError<M>> {
+        Shared::deliver(self, msg, reply, sender, wait)
+    }
+
+    fn tell(&self, msg: M) -> Result<(), SendError<M>> {
+        Shared::tell(self, msg, Wait::Block)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Shared;
+    use crate::prelude::*;
+
+    struct Quiet;
+    #[actor]
+    impl Quiet {}
+
+    /// `Counted` reads the handle count through a pointer to any of `Shared`'s types,
+    /// trusting it to be the first word: pinned here.
+    #[test]
+    fn the_handle_count_is_the_first_field_of_shared() {
+        assert_eq!(std::mem::offset_of!(Shared<Quiet>, count), 0);
+    }
+}

@@ -1,0 +1,213 @@
+//! An actor on a driver: its [`DriverCell`] (mailbox and life, owned by whichever worker
+//! the mailbox's `scheduled` flag was set for), and the [`Task`] that points to a cell on
+//! a run queue. The unsafe code of shared hosting is here.
+
+use std::cell::UnsafeCell;
+use std::collections::VecDeque;
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use super::current;
+use super::driver::DriverInner;
+use super::driver::BATCH;
+use super::lifecycle::{Flow, Life};
+use super::worker::Injected;
+use crate::actor::Actor;
+use crate::handle::Erased;
+use crate::mailbox::{Envelope, Mailbox, Refused, Wait};
+
+/// An actor ready to run a turn: a pointer to its cell, which costs no reference count to
+/// queue or to run, and the two functions that know the cell's actor type.
+///
+/// A task exists only while its cell's `scheduled` flag is set, and then exactly one (the
+/// flag is set by whoever creates the task, and cleared or left set for good only by the
+/// turn the task runs). A cell whose flag is set is alive: its state holds the actor's
+/// `Context`, which holds the `Shared`, which holds the cell, a cycle that only `finish`
+/// breaks, and only the task's own turn runs `finish` (keeping the `Shared` alive until
+/// it is done with the cell). The turn takes the pointer, not a reference, so that no
+/// reference to the cell outlives the moment another worker may free it.
+pub(crate) struct Task {
+    cell: NonNull<()>,
+    run: unsafe fn(NonNull<()>),
+    share: unsafe fn(NonNull<()>),
+}
+
+// SAFETY: a `DriverCell` is `Send + Sync`; see `Task` for why it outlives the task.
+unsafe impl Send for Task {}
+
+impl Task {
+    /// The task of a cell.
+    ///
+    /// # Safety
+    ///
+    /// The caller has just set the cell's `scheduled` flag, for this task alone (see
+    /// `Task`): the task may then run the cell's turn on any worker.
+    #[inline]
+    pub(super) unsafe fn new<A: Actor>(cell: &DriverCell<A>) -> Task {
+        Task {
+            cell: NonNull::from(cell).cast(),
+            run: DriverCell::<A>::run,
+            share: DriverCell::<A>::share,
+        }
+    }
+
+    #[inline]
+    pub(super) fn run(self) {
+        // SAFETY: the cell is a `DriverCell` of the type `new` was given, alive while its
+        // task exists (see `Task`).
+        unsafe { (self.run)(self.cell) }
+    }
+
+    pub(super) fn share(self) {
+        // SAFETY: as in `run`.
+        unsafe { (self.share)(self.cell) }
+    }
+}
+
+/// An actor hosted on a driver: its mailbox, and its cell, owned by whichever worker the
+/// mailbox's `scheduled` flag was set for.
+pub(crate) struct DriverCell<A: Actor> {
+    mailbox: Mailbox<Envelope<A>>,
+    started: UnsafeCell<bool>,
+    state: UnsafeCell<Option<Life<A>>>,
+    driver: Arc<DriverInner>,
+}
+
+// SAFETY: `started` and `state` are only touched by the one worker running the cell's turn
+// (the mailbox's `scheduled` flag is set for it), or before the cell is first queued.
+unsafe impl<A: Actor> Sync for DriverCell<A> {}
+
+impl<A: Actor> DriverCell<A> {
+    /// A cell with no actor in it yet (see `set_life`). An actor with `#[on_start]` is
+    /// queued at spawn (its mailbox made scheduled); it has not started until its first
+    /// turn runs the hook.
+    pub(super) fn new(mailbox: Mailbox<Envelope<A>>, driver: Arc<DriverInner>) -> Self {
+        DriverCell {
+            mailbox,
+            started: UnsafeCell::new(!A::__ON_START),
+            state: UnsafeCell::new(None),
+            driver,
+        }
+    }
+
+    /// Puts the actor in its cell.
+    ///
+    /// # Safety
+    ///
+    /// No one else can reach the cell yet: it is on no run queue and no handle to it has
+    /// been returned.
+    pub(super) unsafe fn set_life(&self, life: Life<A>) {
+        // SAFETY: as the caller promises, this thread has the cell to itself.
+        unsafe { *self.state.get() = Some(life) };
+    }
+
+    /// Takes the actor out of a cell that never ran.
+    ///
+    /// # Safety
+    ///
+    /// As for `set_life`.
+    pub(super) unsafe fn take_life(&self) -> Option<Life<A>> {
+        // SAFETY: as the caller promises, this thread has the cell to itself.
+        unsafe { (*self.state.get()).take() }
+    }
+
+    /// Queues an envelope, and the actor too if it was idle. `may_wait` is asked before a
+    /// post waits for room in a full bounded mailbox.
+    #[inline]
+    pub(crate) fn post(
+        &self,
+        envelope: Envelope<A>,
+        wait: Wait,
+        may_wait: impl FnOnce() -> bool,
+    ) -> Result<(), (Envelope<A>, Refused)> {
+        if self.mailbox.push(envelope, wait, may_wait)? {
+            // SAFETY: `push` set the flag for the caller, who queues this one task.
+            self.driver.schedule(unsafe { Task::new(self) });
+        }
+        Ok(())
+    }
+
+    /// Closes the mailbox for good, handing back what is queued.
+    pub(super) fn close(&self) -> VecDeque<Envelope<A>> {
+        self.mailbox.close()
+    }
+
+    pub(crate) fn mailbox_len(&self) -> usize {
+        self.mailbox.len()
+    }
+
+    pub(crate) fn driver(&self) -> &DriverInner {
+        &self.driver
+    }
+
+    /// Puts the actor on its driver's shared queue, where any worker can take it.
+    ///
+    /// # Safety
+    ///
+    /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task.
+    unsafe fn share(cell: NonNull<()>) {
+        // SAFETY: as the caller promises.
+        let this = unsafe { cell.cast::<Self>().as_ref() };
+        // SAFETY: the flag is set for the caller's task, which this one replaces.
+        let task = unsafe { Task::new(this) };
+        // Fails only once every worker has quit: the driver is shut down.
+        let _ = this.driver.injector.send(Injected::Run(task));
+    }
+
+    /// Runs one turn.
+    ///
+    /// # Safety
+    ///
+    /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task.
+    unsafe fn run(ptr: NonNull<()>) {
+        // SAFETY: as the caller promises. A local reference, not an argument: it is not
+        // used after the flag is cleared, when another worker may free the cell.
+        let this = unsafe { ptr.cast::<Self>().as_ref() };
+        // SAFETY: this worker took the cell off a run queue, so the flag is set for it and
+        // no one else touches the cell's state until the flag is cleared.
+        let state = unsafe { &mut *this.state.get() };
+        // SAFETY: as for `state`.
+        let started = unsafe { &mut *this.started.get() };
+        let Some(life) = state.as_mut() else {
+            return;
+        };
+        // SAFETY: the cell holds this `Arc` for the whole turn; in the stopping path below
+        // a clone of it outlives the guard.
+        let entered = unsafe { current::enter(Arc::as_ptr(life.shared()) as *const dyn Erased) };
+        let mut flow = Flow::Continue;
+        if !*started {
+            *started = true;
+            flow = life.start();
+        }
+        let mut handled = 0;
+        while flow == Flow::Continue {
+            if handled == BATCH {
+                // More mail, most likely: go to the back of the shared queue, keeping the
+                // flag.
+                drop(entered);
+                // SAFETY: the flag is still set for this turn's task.
+                unsafe { Self::share(ptr) };
+                return;
+            }
+            match this.mailbox.pop_or_idle() {
+                Some(envelope) => {
+                    flow = life.handle(envelope);
+                    handled += 1;
+                }
+                // The flag is clear: from here on another worker may own the cell, so
+                // nothing of it is touched again.
+                None => return,
+            }
+        }
+        let shared = life.shared().clone();
+        // Off the live list before the stopper hears `Stopped`.
+        this.driver.forget(shared.info().id);
+        if let Some(life) = state.take() {
+            life.finish(|| this.close());
+        }
+        // The flag stays set: nothing is queued for a finished actor again.
+        drop(entered);
+        // Perhaps the last reference to the cell: it is not touched after this.
+        drop(shared);
+    }
+}

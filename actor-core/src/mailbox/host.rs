@@ -1,0 +1,101 @@
+//! Where an actor's mail goes, as the sending side sees it: a dedicated thread, whose
+//! crossbeam channel wakes it by itself, or a driver, whose cell holds the mailbox and
+//! puts the actor on a run queue when mail reaches it idle. Both flavours of a post live
+//! here, side by side.
+
+use std::sync::Arc;
+
+use crossbeam_channel::{SendTimeoutError, Sender as ChannelSender, TrySendError};
+
+use super::{Envelope, Refused, Wait};
+use crate::actor::Actor;
+use crate::hosting::{self, current, DriverCell, DriverId};
+use crate::id::ActorId;
+
+pub(crate) enum Host<A: Actor> {
+    /// A thread of its own, blocking on the other end of this channel.
+    Thread(ChannelSender<Envelope<A>>),
+    /// A shared driver.
+    Driver(Arc<DriverCell<A>>),
+}
+
+impl<A: Actor> Host<A> {
+    /// Queues an envelope for actor `id`, or gives it back with the reason it was refused.
+    #[inline(always)]
+    pub(crate) fn post(
+        &self,
+        id: ActorId,
+        envelope: Envelope<A>,
+        wait: Wait,
+    ) -> Result<(), (Envelope<A>, Refused)> {
+        match self {
+            Host::Thread(tx) => self.post_channel(id, tx, envelope, wait),
+            Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(id, wait)),
+        }
+    }
+
+    /// Called when a post is about to wait for room in a bounded mailbox: refuses a wait
+    /// that only this thread could end, and frees this worker's next slot first.
+    fn may_wait(&self, id: ActorId, wait: Wait) -> bool {
+        if matches!(wait, Wait::Block) && current::would_deadlock(id, self.driver()) {
+            return false;
+        }
+        hosting::before_blocking();
+        true
+    }
+
+    fn post_channel(
+        &self,
+        id: ActorId,
+        tx: &ChannelSender<Envelope<A>>,
+        envelope: Envelope<A>,
+        wait: Wait,
+    ) -> Result<(), (Envelope<A>, Refused)> {
+        let disconnected = |e: crossbeam_channel::SendError<Envelope<A>>| (e.0, Refused::Stopped);
+        match (wait, tx.capacity()) {
+            (Wait::Block, None) => tx.send(envelope).map_err(disconnected),
+            (Wait::Never, _) => try_post(tx, envelope),
+            (Wait::Block, Some(_)) => match try_post(tx, envelope) {
+                Err((envelope, Refused::Full)) if self.may_wait(id, wait) => {
+                    tx.send(envelope).map_err(disconnected)
+                }
+                posted => posted,
+            },
+            (Wait::Until(deadline), _) => match try_post(tx, envelope) {
+                Err((envelope, Refused::Full)) if self.may_wait(id, wait) => {
+                    tx.send_deadline(envelope, deadline).map_err(|e| match e {
+                        SendTimeoutError::Timeout(envelope) => (envelope, Refused::Timeout),
+                        SendTimeoutError::Disconnected(envelope) => (envelope, Refused::Stopped),
+                    })
+                }
+                posted => posted,
+            },
+        }
+    }
+
+    /// The driver and its thread count, for a driver-hosted actor.
+    pub(crate) fn driver(&self) -> Option<(DriverId, usize)> {
+        match self {
+            Host::Thread(_) => None,
+            Host::Driver(cell) => Some((cell.driver().id(), cell.driver().threads())),
+        }
+    }
+
+    /// Messages waiting in the mailbox.
+    pub(crate) fn mailbox_len(&self) -> usize {
+        match self {
+            Host::Thread(tx) => tx.len(),
+            Host::Driver(cell) => cell.mailbox_len(),
+        }
+    }
+}
+
+fn try_post<A: Actor>(
+    tx: &ChannelSender<Envelope<A>>,
+    envelope: Envelope<A>,
+) -> Result<(), (Envelope<A>, Refused)> {
+    tx.try_send(envelope).map_err(|e| match e {
+        TrySendError::Full(envelope) => (envelope, Refused::Full),
+        TrySendError::Disconnected(envelope) => (envelope, Refused::Stopped),
+    })
+}

@@ -1,0 +1,44 @@
+//! Mailboxes: the [`Envelope`] each piece of mail travels in, the vocabulary of a post
+//! ([`Wait`], [`Refused`]), [`Host`] (where a post goes: a dedicated thread's crossbeam
+//! channel or a driver actor's own [`Mailbox`]), and that mailbox, a loom-checked leaf.
+
+mod host;
+pub(crate) mod queue;
+
+pub(crate) use host::Host;
+pub(crate) use queue::{Mailbox, Refused, Wait};
+
+use crate::actor::{Actor, Mail};
+use crate::dead::Undelivered;
+use crate::handle::Sender;
+
+/// One piece of mail and who sent it.
+pub(crate) struct Envelope<A: Actor> {
+    mail: Mail<A>,
+    sender: Sender,
+    /// Records a dead letter if the envelope is dropped without being opened.
+    undelivered: Undelivered,
+}
+
+impl<A: Actor> Envelope<A> {
+    #[inline(always)]
+    pub(crate) fn new(mail: Mail<A>, sender: Sender) -> Self {
+        Envelope {
+            mail,
+            sender,
+            undelivered: Undelivered,
+        }
+    }
+
+    /// The contents; from here on, whoever holds them accounts for them.
+    #[inline]
+    pub(crate) fn open(self) -> (Mail<A>, Sender) {
+        let Envelope {
+            mail,
+            sender,
+            undelivered,
+        } = self;
+        undelivered.opened();
+        (mail, sender)
+    }
+}

@@ -1,0 +1,273 @@
+//! A driver actor's mailbox: its queue, run flag and bound under one spin lock, and the
+//! vocabulary of a post ([`Wait`], [`Refused`]). A leaf: it knows nothing of actors,
+//! handles or hosts, so loom can model-check it alone (`loom_tests` below).
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use crate::sync::model::{self, Condvar, Mutex, MutexGuard};
+use crate::sync::SpinLock;
+
+/// How long a post may wait for room in a bounded mailbox.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Wait {
+    /// Until there is room (never waits on an unbounded mailbox).
+    Block,
+    /// Not at all.
+    Never,
+    /// Until this instant.
+    Until(Instant),
+}
+
+impl Wait {
+    /// Until `deadline` if there is one, else for as long as it takes.
+    pub(crate) fn until(deadline: Option<Instant>) -> Wait {
+        deadline.map_or(Wait::Block, Wait::Until)
+    }
+}
+
+/// Why a post was refused.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Refused {
+    Stopped,
+    Full,
+    Timeout,
+}
+
+/// A driver actor's mailbox and its run flag, under one lock.
+///
+/// `scheduled` is set while the actor is queued or running. A [`push`](Mailbox::push) that
+/// finds it clear sets it and tells its caller to queue the actor; the worker ends a turn
+/// with [`pop_or_idle`](Mailbox::pop_or_idle), which clears it in the same critical
+/// section that finds the queue empty. So either the pusher sees the flag clear, or the
+/// worker sees the message: no message is ever left with no one to run it, and no actor
+/// is queued twice. A bounded mailbox makes a pusher wait for room on a condition
+/// variable, which each pop signals while someone waits.
+///
+/// Everything an actor's turn touches sits in this one small struct, next to the actor's
+/// state: a hop between actors on a driver costs one lock on each side and no more.
+pub(crate) struct Mailbox<T> {
+    queue: SpinLock<Queue<T>>,
+    /// Pushers waiting for room in a full bounded mailbox sleep on `room` with this lock
+    /// held; a pop that makes room takes it before it signals, so no signal falls between
+    /// a waiter's last look and its sleep.
+    sleep: Mutex<()>,
+    room: Condvar,
+}
+
+struct Queue<T> {
+    items: VecDeque<T>,
+    capacity: Option<usize>,
+    scheduled: bool,
+    closed: bool,
+    /// Pushers waiting for room.
+    waiting: usize,
+}
+
+/// A queue longer than this, found empty, gives its memory back.
+const KEEP: usize = 64;
+
+impl<T> Queue<T> {
+    fn has_room(&self) -> bool {
+        self.capacity
+            .is_none_or(|capacity| self.items.len() < capacity)
+    }
+
+    /// Queues `item` and sets the run flag; true if it was clear (the actor was idle and
+    /// the caller must schedule it).
+    fn enqueue(&mut self, item: T) -> bool {
+        self.items.push_back(item);
+        !std::mem::replace(&mut self.scheduled, true)
+    }
+}
+
+impl<T> Mailbox<T> {
+    /// An open mailbox; `scheduled` when the actor's first turn is queued at spawn.
+    pub(crate) fn new(capacity: Option<usize>, scheduled: bool) -> Self {
+        Mailbox {
+            queue: SpinLock::new(Queue {
+                items: VecDeque::new(),
+                capacity,
+                scheduled,
+                closed: false,
+                waiting: 0,
+            }),
+            sleep: Mutex::new(()),
+            room: Condvar::new(),
+        }
+    }
+
+    fn sleep_lock(&self) -> MutexGuard<'_, ()> {
+        model::lock(&self.sleep)
+    }
+
+    /// Wakes the pushers waiting for room (all of them: each looks again, and those that
+    /// find none sleep again).
+    #[cold]
+    #[inline(never)]
+    fn wake_waiters(&self) {
+        drop(self.sleep_lock());
+        self.room.notify_all();
+    }
+
+    /// Queues `item`; `Ok(true)` when the caller must schedule the actor. A full bounded
+    /// mailbox waits as `wait` says, once `may_wait` has agreed (it is called at most
+    /// once, just before the first wait; `false` refuses as `Full`).
+    #[inline]
+    pub(crate) fn push(
+        &self,
+        item: T,
+        wait: Wait,
+        may_wait: impl FnOnce() -> bool,
+    ) -> Result<bool, (T, Refused)> {
+        let mut queue = self.queue.lock();
+        if queue.closed {
+            return Err((item, Refused::Stopped));
+        }
+        if !queue.has_room() {
+            drop(queue);
+            return self.push_when_room(item, wait, may_wait);
+        }
+        Ok(queue.enqueue(item))
+    }
+
+    /// `push` into a full bounded mailbox.
+    #[cold]
+    #[inline(never)]
+    fn push_when_room(
+        &self,
+        item: T,
+        wait: Wait,
+        may_wait: impl FnOnce() -> bool,
+    ) -> Result<bool, (T, Refused)> {
+        if matches!(wait, Wait::Never) {
+            return Err((item, Refused::Full));
+        }
+        if !may_wait() {
+            return Err((item, Refused::Full));
+        }
+        let mut asleep = self.sleep_lock();
+        loop {
+            {
+                let mut queue = self.queue.lock();
+                if queue.closed {
+                    return Err((item, Refused::Stopped));
+                }
+                if queue.has_room() {
+                    return Ok(queue.enqueue(item));
+                }
+                queue.waiting += 1;
+            }
+            asleep = match wait {
+                Wait::Until(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        self.queue.lock().waiting -= 1;
+                        return Err((item, Refused::Timeout));
+                    }
+                    model::wait(&self.room, asleep, Some(deadline - now))
+                }
+                _ => model::wait(&self.room, asleep, None),
+            };
+            self.queue.lock().waiting -= 1;
+        }
+    }
+
+    /// The next item; `None` when there is none, which also clears the run flag: the
+    /// caller's turn is over, and from then on another worker may own the actor.
+    #[inline]
+    pub(crate) fn pop_or_idle(&self) -> Option<T> {
+        let mut queue = self.queue.lock();
+        match queue.items.pop_front() {
+            Some(item) => {
+                let waiting = queue.waiting > 0;
+                drop(queue);
+                if waiting {
+                    self.wake_waiters();
+                }
+                Some(item)
+            }
+            None => {
+                queue.scheduled = false;
+                if queue.items.capacity() > KEEP {
+                    // Rare, and a free under this lock is cheap enough.
+                    queue.items.shrink_to(KEEP);
+                }
+                None
+            }
+        }
+    }
+
+    /// Refuses every later push and hands back what is queued.
+    pub(crate) fn close(&self) -> VecDeque<T> {
+        let mut queue = self.queue.lock();
+        queue.closed = true;
+        let waiting = queue.waiting > 0;
+        let items = std::mem::take(&mut queue.items);
+        drop(queue);
+        if waiting {
+            self.wake_waiters();
+        }
+        items
+    }
+
+    /// Items queued now.
+    pub(crate) fn len(&self) -> usize {
+        self.queue.lock().items.len()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::{Mailbox, Refused, Wait};
+    use loom::sync::Arc;
+    use loom::thread;
+
+    /// A sender posting while the worker ends its turn: the message is never stranded,
+    /// and the actor is queued again exactly once.
+    #[test]
+    fn loom_mailbox_never_strands_a_message() {
+        loom::model(|| {
+            let mailbox = Arc::new(Mailbox::new(None, true)); // the worker is running a turn
+            let sender = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.push(1u8, Wait::Block, || true).ok().unwrap())
+            };
+            // The worker drains what is there and ends its turn.
+            let mut got = Vec::new();
+            while let Some(item) = mailbox.pop_or_idle() {
+                got.push(item);
+            }
+            let sender_schedules = sender.join().unwrap();
+            // Either the worker saw the message, or the sender queues the actor again.
+            assert_eq!(got.len() + usize::from(sender_schedules), 1);
+            if sender_schedules {
+                assert_eq!(mailbox.pop_or_idle(), Some(1));
+            }
+        });
+    }
+
+    /// A pusher waiting for room in a full bounded mailbox gets in once a pop makes room,
+    /// or gets its message back when the mailbox closes: it never waits forever.
+    #[test]
+    fn loom_bounded_push_waits_for_room_or_close() {
+        loom::model(|| {
+            let mailbox = Arc::new(Mailbox::new(Some(1), true));
+            assert_eq!(mailbox.push(1u8, Wait::Never, || true).ok(), Some(false));
+            let pusher = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.push(2u8, Wait::Block, || true))
+            };
+            assert_eq!(mailbox.pop_or_idle(), Some(1));
+            let leftover = mailbox.close();
+            match pusher.join().unwrap() {
+                Ok(_) => assert_eq!(leftover, [2]),
+                Err((item, Refused::Stopped)) => {
+                    assert_eq!(item, 2);
+                    assert!(leftover.is_empty());
+                }
+                Err((_, why)) => panic!("refused as {why:?}"),
+            }
+        });
+    }
+}
