@@ -1,13 +1,12 @@
 // The expansion of invalid; rewrite with `UPDATE_SNAPSHOTS=1 cargo test -p actor-macros`.
 
 impl Broken {
-    #[handles(__consumed_by_actor)]
     fn on_ping(&mut self, ping: &Ping) {}
-    #[handles(__consumed_by_actor)]
     async fn on_ping_again(&mut self, ping: Ping) {}
 }
 const _: () = {
     #[doc(hidden)]
+    #[allow(private_interfaces, private_bounds, non_camel_case_types)]
     pub enum __ActorDispatch {}
     type __Self = Broken;
     #[automatically_derived]
@@ -48,6 +47,13 @@ const _: () = {
         fn __unpack(_: ::actor_core::__private::Mail<Self>) -> Ping {
             ::actor_core::__private::__mismatched_mail()
         }
+    }
+    #[allow(unused_imports)]
+    mod __actor_helpers {
+        use super::*;
+        use ::actor_core::prelude::*;
+        #[handles(__consumed_by_actor)]
+        const _: () = ();
     }
 };
 ::core::compile_error! {

@@ -1,15 +1,12 @@
 // The expansion of warehouse; rewrite with `UPDATE_SNAPSHOTS=1 cargo test -p actor-macros`.
 
 impl Warehouse {
-    #[handles(__consumed_by_actor)]
     fn on_get(&mut self, _: GetInventory) -> Vec<i64> {
         self.inventory.clone()
     }
-    #[handles(__consumed_by_actor)]
     fn on_product(&mut self, Product(n): Product, ctx: &mut Context<Self>) {
         self.inventory.push(n);
     }
-    #[handles(__consumed_by_actor)]
     fn on_count(&self, _: wire::Count) -> usize {
         self.inventory.len()
     }
@@ -17,7 +14,7 @@ impl Warehouse {
 }
 const _: () = {
     #[doc(hidden)]
-    #[allow(private_interfaces, non_camel_case_types)]
+    #[allow(private_interfaces, private_bounds, non_camel_case_types)]
     pub enum __ActorDispatch {
         __M0(
             GetInventory,
@@ -260,5 +257,12 @@ const _: () = {
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
+    }
+    #[allow(unused_imports)]
+    mod __actor_helpers {
+        use super::*;
+        use ::actor_core::prelude::*;
+        #[handles(__consumed_by_actor)]
+        const _: () = ();
     }
 };

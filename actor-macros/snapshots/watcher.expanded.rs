@@ -1,18 +1,14 @@
 // The expansion of watcher; rewrite with `UPDATE_SNAPSHOTS=1 cargo test -p actor-macros`.
 
 impl Watcher {
-    #[on_start(__consumed_by_actor)]
     fn started(&mut self, ctx: &mut Context<Self>) {}
-    #[handles(__consumed_by_actor)]
     fn on_known(&mut self, _: Known) {}
-    #[handles(__consumed_by_actor)]
     fn on_other(&mut self, msg: DynMessage) {}
-    #[on_stop(__consumed_by_actor)]
     fn stopped(&self) {}
 }
 const _: () = {
     #[doc(hidden)]
-    #[allow(private_interfaces, non_camel_case_types)]
+    #[allow(private_interfaces, private_bounds, non_camel_case_types)]
     pub enum __ActorDispatch {
         __M0(
             Known,
@@ -131,5 +127,16 @@ const _: () = {
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
+    }
+    #[allow(unused_imports)]
+    mod __actor_helpers {
+        use super::*;
+        use ::actor_core::prelude::*;
+        #[on_start(__consumed_by_actor)]
+        const _: () = ();
+        #[handles(__consumed_by_actor)]
+        const _: () = ();
+        #[on_stop(__consumed_by_actor)]
+        const _: () = ();
     }
 };

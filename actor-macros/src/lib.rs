@@ -19,14 +19,41 @@
 //! | `#[handles(other)] fn f(&mut self, msg: DynMessage [, ctx: &mut Context<Self>])` | receives what no typed handler takes; returns nothing |
 //! | `#[on_start] fn f(&mut self [, ctx: &mut Context<Self>])` | runs on the actor's thread before its first message |
 //! | `#[on_stop] fn f(&self [, ctx: &mut Context<Self>])` | runs on the actor's thread when it stops |
+//! | `#[actor] impl<T: Clone + Send + 'static> Cache<T> { #[handles(Put<T>)] .. }` | a generic actor: see below |
 //!
-//! The attributes are used by name, like any attribute: bring them into scope with
-//! `use actor_core::prelude::*;` (or `use actor_core::{actor, handles, ..}`), or write
-//! them as paths (`#[actor_core::handles(M)]`). The generated code names everything by
+//! Inside an `#[actor]` block, `#[handles(..)]`, `#[on_start]` and `#[on_stop]` need no
+//! import: `#[actor]` reads them and removes them, as a derive does its helper attributes,
+//! so `use actor_core::{actor, Message};` is enough, or nothing at all with
+//! `#[actor_core::actor]` (`helpers-not-imported`, `qualified-actor-without-use`). They are
+//! recognised by their last path segment, so `#[actor_core::handles(M)]` works too. An
+//! import written for them anyway (`use actor_core::handles;`, `use actor_core as ac;` for
+//! `#[ac::handles(M)]`) still counts as used: `#[actor]` has the compiler resolve each
+//! path it removed once more, on a hidden item (`helper-imports-stay-used`). The one
+//! exception is an import local to a function body holding the block, which is then
+//! reported unused: remove it. Outside an `#[actor]` block, the attributes are macros that
+//! say where they belong (`handles-outside-actor`). The generated code names everything by
 //! absolute path, so it compiles next to user items called `Result`, `Option`, `Box`,
 //! `Send`, `Actor`, `Context`, a local `mod std`, under `#![no_implicit_prelude]`, and
 //! raises no warning under `#![deny(warnings, missing_docs)]` (the `tests/pass/` cases of
 //! the `ui-tests` crate hold each of these).
+//!
+//! ## Generic actors
+//!
+//! An `#[actor]` block may have type and const parameters and a `where` clause:
+//! `#[actor] impl<T: Clone + Send + 'static> Cache<T> { #[handles(Put<T>)] .. }` makes
+//! `Cache<T>` an actor for each `T`, spawned, sent to and called like any other
+//! (`tests/generic_actors.rs` in the workspace, `generic-actor`,
+//! `generic-actor-with-where-clause`). Everything generated carries the block's parameters
+//! and where clause, plus `T: Send + 'static` for each type parameter `T`, which an actor
+//! and its messages need: as with `#[derive(Message)]`, a bound left out makes
+//! `Cache<Rc<u8>>` no actor (an error where it is spawned, `generic-actor-of-non-send-type`)
+//! rather than the block an error. A type parameter may be named by no message (state
+//! only): the dispatch enum has a variant that uses every type parameter and can never be
+//! built. `NAME` is the bare type name (`"Cache"`) and `HANDLES` lists the message types
+//! as written (`"Put<T>"`), the same for every instantiation. A message of another
+//! instantiation (`Put<u64>` sent dynamically to a `Cache<u32>`) goes to the catch-all.
+//! Refused: a lifetime parameter, a bare type parameter as the message type, and
+//! `#[actor(remote)]` on a generic block (see below).
 //!
 //! `Stop` is handled by every actor already (it runs the `#[on_stop]` hook and replies
 //! `Stopped`). A macro sees how a type is written, not what it is, so the rule goes by
@@ -44,8 +71,9 @@
 //! |---|---|---|
 //! | `#[actor] struct A;` (or an enum, a trait, a fn) | `#[actor]` goes on the `impl` block that holds the handlers | `actor-on-struct` |
 //! | `#[actor] impl Trait for A` | `#[actor]` goes on an inherent impl block: write `impl A { .. }` | `actor-on-trait-impl` |
-//! | `#[actor] impl<T> A<T>` | generic actors are not supported: make the actor a concrete type | `actor-on-generic-impl` |
-//! | `#[actor] impl A where ..` | remove the `where` clause | `actor-on-impl-with-where-clause` |
+//! | `#[actor] impl<'a> A<'a>` | an actor outlives every borrow: remove `'a` and own the data | `actor-with-lifetime-parameter` |
+//! | `#[actor] impl<M: Message> A<M> { #[handles(M)] .. }` | the message type cannot be the type parameter `M`: wrap it, as in `#[handles(Wrap<M>)]` | `handles-type-parameter` |
+//! | `#[actor(remote)] impl<T> A<T>` | serves one concrete actor type over the wire: remove `remote` or make the type concrete | `remote-generic-actor` |
 //! | `#[actor] unsafe impl A` | the compiler's "inherent impls cannot be unsafe", then: remove `unsafe` | `actor-on-unsafe-impl` |
 //! | `#[actor(threads = 2)]` | `#[actor]` takes no arguments | `actor-with-arguments` |
 //! | `#[handles]` | needs the message type: write `#[handles(MessageType)]` | `handles-without-type` |
@@ -57,7 +85,7 @@
 //! | `#[handles(Stop)]` | every actor already handles `Stop`: write an `#[on_stop]` hook | `handles-stop` |
 //! | `#[handles(..)]` outside an `#[actor]` block | add `#[actor]` above the `impl` | `handles-outside-actor`, `on-start-outside-actor` |
 //! | `#[handles(..)]` on a const, type or macro of the block | this attribute marks a method | `handles-on-associated-const` |
-//! | `#[handles(..)]` not imported | the compiler's "cannot find attribute `handles`" | `handles-not-imported` |
+//! | `#[handle(..)]` (a misspelled helper) | the compiler's "cannot find attribute `handle`", suggesting `handles` | `handles-misspelled` |
 //! | two roles on one method | `f` already has a role | `two-roles-on-one-method` |
 //! | `fn f(&mut self)` | takes the message after `self`: write `fn f(&mut self, msg: Ping)` | `handler-without-message` |
 //! | `fn f(&mut self, a: Ping, b: Pong)` | takes one message: give `Pong` a method of its own | `handler-two-messages` |
@@ -107,6 +135,7 @@
 //! | a message field that is not `Send` | the field's type | `message-not-send`, `message-enum-field-not-send` |
 //! | a reply type that is not `Send` | the type in `#[message(reply = ..)]` | `reply-not-send` |
 //! | an actor that is not `Send` | the type in `impl A` | `actor-not-send` |
+//! | a generic actor spawned with a type argument that is not `Send` | the call: "the method `spawn` exists for `Cache<Rc<u8>>`, but its trait bounds were not satisfied", pointing at the impl's bounds | `generic-actor-of-non-send-type` |
 //! | `addr.tell(m)`, `bridge.call(&addr, m, ..)`, `addr.recipient::<M>()` of a type the actor does not handle | the call: "`A` does not handle `M`", naming the types it does handle | `tell-unhandled-message`, `call-unhandled-message`, `recipient-of-unhandled-message` |
 //! | `addr.tell(v)` of a value that is not a message | the value: "`&str` is not a message" | `tell-non-message` |
 
@@ -137,19 +166,22 @@ pub fn derive_message(input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Marks a handler; only meaningful inside an `#[actor]` block, which consumes it.
+/// Marks a handler inside an `#[actor]` block, which reads and removes it (so it needs no
+/// import there); anywhere else it is an error saying so.
 #[proc_macro_attribute]
 pub fn handles(args: TokenStream, input: TokenStream) -> TokenStream {
     actor::method_attribute(symbol::HANDLES, args.into(), input.into()).into()
 }
 
-/// Marks the start hook; only meaningful inside an `#[actor]` block, which consumes it.
+/// Marks the start hook inside an `#[actor]` block, which reads and removes it (so it needs no
+/// import there); anywhere else it is an error saying so.
 #[proc_macro_attribute]
 pub fn on_start(args: TokenStream, input: TokenStream) -> TokenStream {
     actor::method_attribute(symbol::ON_START, args.into(), input.into()).into()
 }
 
-/// Marks the stop hook; only meaningful inside an `#[actor]` block, which consumes it.
+/// Marks the stop hook inside an `#[actor]` block, which reads and removes it (so it needs no
+/// import there); anywhere else it is an error saying so.
 #[proc_macro_attribute]
 pub fn on_stop(args: TokenStream, input: TokenStream) -> TokenStream {
     actor::method_attribute(symbol::ON_STOP, args.into(), input.into()).into()

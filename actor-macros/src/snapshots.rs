@@ -152,6 +152,32 @@ fn watcher_actor() {
 }
 
 #[test]
+fn generic_actor() {
+    // Bounds, a where clause naming `Self`, a const parameter, a type parameter named by
+    // no message (`S`): the phantom variant uses it.
+    let input = quote! {
+        impl<T: Clone + Send + 'static, S, const N: usize> Cache<T, S, N>
+        where
+            S: Default + Send + 'static,
+            Self: Send,
+        {
+            #[handles(Put<T>)]
+            fn on_put(&mut self, put: Put<T>) {}
+
+            #[handles(Get<T>)]
+            fn on_get(&mut self, get: Get<T>, ctx: &mut Context<Self>) -> Option<T> {
+                None
+            }
+        }
+    };
+    let expansion = crate::actor::expand(TokenStream::new(), input);
+    assert_snapshot(
+        "generic",
+        expansion.unwrap_or_else(|e| e.to_compile_error()),
+    );
+}
+
+#[test]
 fn invalid_actor() {
     // What goes out on errors: the block, a stand-in impl, the errors.
     let input = quote! {

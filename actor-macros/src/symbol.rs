@@ -16,8 +16,8 @@ pub const DYN_MESSAGE: &str = "DynMessage";
 pub const STOP: &str = "Stop";
 /// The runtime crate, as a path's first segment.
 pub const ACTOR_CORE: &str = "actor_core";
-/// What `#[actor]` leaves as the argument of each attribute it has read: the attribute
-/// macro then passes the method through, and the user's import of it counts as used.
+/// The argument `#[actor]` gives each helper attribute path it removed, on a hidden item
+/// where the compiler resolves it once: the attribute macro then passes the item through.
 pub const CONSUMED: &str = "__consumed_by_actor";
 /// `#[actor(remote)]`: also list the handlers for the wire.
 pub const REMOTE: &str = "remote";

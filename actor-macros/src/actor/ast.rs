@@ -1,14 +1,15 @@
-//! The `#[actor]` block as a small model: the impl block with our attributes marked
-//! consumed, and each marked method with its role.
+//! The `#[actor]` block as a small model: the impl block without our attributes, and each
+//! marked method with its role.
 
-use syn::{Attribute, FnArg, Ident, ImplItem, ItemImpl, Signature, Type};
+use syn::{Attribute, FnArg, Generics, Ident, ImplItem, ItemImpl, Path, Signature, Type};
 
 use super::attr::{self, Marked, Role};
 use crate::ctxt::Ctxt;
 use crate::symbol::{ACTOR_CORE, STOP};
 
 pub struct Actor {
-    /// The block as it will be emitted: our attributes marked consumed.
+    /// The block as it will be emitted: without our attributes, which `#[actor]` reads
+    /// itself, so they need no import.
     pub item: ItemImpl,
     /// The actor's type name (the last segment of the self type).
     pub name: String,
@@ -16,6 +17,8 @@ pub struct Actor {
     pub methods: Vec<Method>,
     /// Our attributes on items that are not methods (consts, types, macros).
     pub misplaced: Vec<Attribute>,
+    /// The path of each of our attributes removed from the block, as written, once each.
+    pub helper_paths: Vec<Path>,
 }
 
 pub struct Method {
@@ -29,24 +32,29 @@ impl Actor {
     pub fn from_impl(cx: &mut Ctxt, mut item: ItemImpl) -> Self {
         let mut methods = Vec::new();
         let mut misplaced = Vec::new();
+        let mut helper_paths: Vec<Path> = Vec::new();
+        let mut note_paths = |attrs: &[Attribute]| {
+            for attr in attrs {
+                if !helper_paths.contains(attr.path()) {
+                    helper_paths.push(attr.path().clone());
+                }
+            }
+        };
         for impl_item in &mut item.items {
-            let method = match impl_item {
-                ImplItem::Fn(method) => method,
-                ImplItem::Const(item) => {
-                    misplaced.extend(attr::take_misplaced(&mut item.attrs));
-                    continue;
-                }
-                ImplItem::Type(item) => {
-                    misplaced.extend(attr::take_misplaced(&mut item.attrs));
-                    continue;
-                }
-                ImplItem::Macro(item) => {
-                    misplaced.extend(attr::take_misplaced(&mut item.attrs));
-                    continue;
-                }
+            let attrs = match impl_item {
+                ImplItem::Fn(method) => &mut method.attrs,
+                ImplItem::Const(item) => &mut item.attrs,
+                ImplItem::Type(item) => &mut item.attrs,
+                ImplItem::Macro(item) => &mut item.attrs,
                 _ => continue,
             };
-            let mut marks = attr::take(cx, &mut method.attrs).into_iter();
+            let ours = attr::take(attrs);
+            note_paths(&ours);
+            let ImplItem::Fn(method) = impl_item else {
+                misplaced.extend(ours);
+                continue;
+            };
+            let mut marks = attr::parse_all(cx, ours).into_iter();
             if let Some(first) = marks.next() {
                 methods.push(Method {
                     marked: first,
@@ -61,6 +69,7 @@ impl Actor {
             name,
             methods,
             misplaced,
+            helper_paths,
         }
     }
 
@@ -140,4 +149,15 @@ pub fn is_core_stop(ty: &Type) -> bool {
             .first()
             .is_some_and(|first| first.ident == ACTOR_CORE);
     is_stop && (bare || from_core)
+}
+
+/// Whether `ty` is a bare type parameter of `generics`: `M` in `impl<M> A<M>`.
+pub fn is_type_parameter(generics: &Generics, ty: &Type) -> bool {
+    let Type::Path(path) = ty else {
+        return false;
+    };
+    let Some(ident) = path.path.get_ident() else {
+        return false;
+    };
+    path.qself.is_none() && generics.type_params().any(|param| param.ident == *ident)
 }

@@ -2,7 +2,7 @@
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use syn::punctuated::Punctuated;
-use syn::{parse_quote, Attribute, Meta, Token, Type};
+use syn::{Attribute, Meta, Token, Type};
 
 use crate::ctxt::Ctxt;
 use crate::symbol::{CONSUMED, HANDLES, ON_START, ON_STOP, OTHER};
@@ -47,46 +47,36 @@ pub fn keyword(attr: &Attribute) -> Option<&'static str> {
         .find(|keyword| last.ident == keyword)
 }
 
-/// Reads our attributes in `attrs`, returning those that parsed (the others are
-/// reported), and marks each as consumed.
-pub fn take(cx: &mut Ctxt, attrs: &mut [Attribute]) -> Vec<Marked> {
-    let mut marked = Vec::new();
-    for attr in attrs {
-        let Some(keyword) = keyword(attr) else {
-            continue;
-        };
-        if let Some(role) = parse(cx, keyword, attr) {
-            marked.push(Marked {
-                role,
-                attr: attr.clone(),
-            });
-        }
-        consume(attr);
-    }
-    marked
+/// Removes our attributes from `attrs` and returns them, in order. They are `#[actor]`'s
+/// helpers, like a derive's: read here and never left on the method for the compiler to
+/// resolve, so they work whether or not they are in scope.
+pub fn take(attrs: &mut Vec<Attribute>) -> Vec<Attribute> {
+    let (ours, others) = std::mem::take(attrs)
+        .into_iter()
+        .partition(|attr| keyword(attr).is_some());
+    *attrs = others;
+    ours
 }
 
-/// Our attributes in `attrs`, as written, each then marked as consumed: they sit on
-/// something that is not a method, which is reported as such.
-pub fn take_misplaced(attrs: &mut [Attribute]) -> Vec<Attribute> {
-    let mut misplaced = Vec::new();
-    for attr in attrs.iter_mut().filter(|attr| keyword(attr).is_some()) {
-        misplaced.push(attr.clone());
-        consume(attr);
-    }
-    misplaced
+/// Reads attributes `take` returned, keeping those that parsed (the others are reported).
+pub fn parse_all(cx: &mut Ctxt, attrs: Vec<Attribute>) -> Vec<Marked> {
+    attrs
+        .into_iter()
+        .filter_map(|attr| {
+            let role = parse(cx, keyword(&attr)?, &attr)?;
+            Some(Marked { role, attr })
+        })
+        .collect()
 }
 
-/// `#[handles(Ping)]` -> `#[handles(__consumed_by_actor)]`. The attribute stays, rather
-/// than being removed, so that its path is still resolved: an explicit
-/// `use actor_core::handles;` is then used, not warned about.
-fn consume(attr: &mut Attribute) {
-    let path = attr.path().clone();
-    let marker = Ident::new(CONSUMED, Span::call_site());
-    attr.meta = parse_quote!(#path(#marker));
+/// What `expand` gives each attribute path it removed, on an item where the compiler
+/// resolves the path if it can (see `expand::helper_paths`): the attribute macro then
+/// passes the item through.
+pub fn consumed_mark() -> Ident {
+    Ident::new(CONSUMED, Span::call_site())
 }
 
-/// Whether an attribute's arguments are the mark `consume` leaves.
+/// Whether an attribute's arguments are `consumed_mark`.
 pub fn is_consumed(args: &TokenStream) -> bool {
     let mut tokens = args.clone().into_iter();
     matches!(

@@ -6,16 +6,21 @@
 //! - `impl Actor for A`: the dispatch `match`, dynamic conversion, hooks, registry;
 //! - `impl Handler<Msg> for A` per handler: packing a message into mail.
 //!
+//! A generic block (`impl<T: Clone + Send + 'static> Cache<T> where ..`) gives each of
+//! these its parameters and where clause (see `Params`); the enum then has one more
+//! variant, `__Phantom`, that uses every type parameter and can never be built, so that a
+//! parameter named by no message type (state only) is still used.
+//!
 //! Code that can fail to type-check is located at the user's tokens (the message type in
 //! `#[handles(..)]`, the handler's return type, the context parameter), so the compiler's
 //! errors point there and not at `#[actor]`.
 
-use proc_macro2::{Delimiter, Group, Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
-use syn::{Ident, ReturnType, Type};
+use proc_macro2::{Delimiter, Group, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned, ToTokens};
+use syn::{parse_quote, GenericParam, Generics, Ident, ReturnType, Type};
 
-use super::ast::{is_core_stop, type_key, Actor, Method};
-use super::attr::Role;
+use super::ast::{is_core_stop, is_type_parameter, type_key, Actor, Method};
+use super::attr::{self, Role};
 use crate::span::{at, at_range, of, relocated};
 
 /// `::actor_core::__private`: every runtime item generated code names.
@@ -44,6 +49,168 @@ impl Typed<'_> {
     }
 }
 
+/// The impl block's generic parameters, as each generated item needs them. All empty for
+/// a concrete actor, whose expansion is then the same as without this.
+struct Params {
+    /// `<T: Clone, const N: usize>`: the impl's own, for the generated impls and the enum.
+    impl_generics: TokenStream,
+    /// `<T, N>`: the arguments of `__Self` and `__ActorDispatch`.
+    ty_generics: TokenStream,
+    /// The impl's where clause, for the generated impls, with `T: Send + 'static` for
+    /// each type parameter: what an actor and its messages need, so that a bound the
+    /// user left out makes `Cache<Rc<u8>>` no actor, instead of errors all over the
+    /// expansion (as `#[derive(Message)]` does for a message).
+    where_clause: TokenStream,
+    /// The same for the enum, where `Self` would mean the enum: it says `__Self<T, N>`.
+    enum_where_clause: TokenStream,
+    /// `<T, const N: usize>`: the parameters of the alias `__Self`, without bounds (an
+    /// alias does not check them, and warns about them).
+    alias_generics: TokenStream,
+    /// The type parameters, which the phantom variant uses.
+    types: Vec<Ident>,
+}
+
+impl Params {
+    fn new(generics: &Generics) -> Self {
+        let mut bounded = generics.clone();
+        let types: Vec<Ident> = generics
+            .type_params()
+            .map(|param| param.ident.clone())
+            .collect();
+        let predicates = &mut bounded.make_where_clause().predicates;
+        for ident in &types {
+            predicates.push(parse_quote!(#ident: ::core::marker::Send + 'static));
+        }
+        let (impl_generics, ty_generics, where_clause) = bounded.split_for_impl();
+        let ty_generics = ty_generics.to_token_stream();
+        let where_clause = where_clause.to_token_stream();
+        let alias_self = quote!(__Self #ty_generics);
+        let enum_where_clause = replace_self(where_clause.clone(), &alias_self);
+        let mut bare = generics.clone();
+        bare.where_clause = None;
+        for param in &mut bare.params {
+            match param {
+                GenericParam::Type(param) => {
+                    param.colon_token = None;
+                    param.bounds.clear();
+                    param.eq_token = None;
+                    param.default = None;
+                }
+                GenericParam::Const(param) => {
+                    param.eq_token = None;
+                    param.default = None;
+                }
+                GenericParam::Lifetime(param) => {
+                    param.colon_token = None;
+                    param.bounds.clear();
+                }
+            }
+        }
+        Params {
+            impl_generics: impl_generics.to_token_stream(),
+            ty_generics,
+            where_clause,
+            enum_where_clause,
+            alias_generics: bare.split_for_impl().0.to_token_stream(),
+            types,
+        }
+    }
+
+    /// `type __Self<T> = A<T>;`: the actor's type, by a name each impl header can be
+    /// located at.
+    fn alias(&self, self_ty: &Type) -> TokenStream {
+        let generics = &self.alias_generics;
+        quote!(type __Self #generics = #self_ty;)
+    }
+
+    /// `__ActorDispatch<T, N>`, as a type.
+    fn dispatch(&self) -> TokenStream {
+        let args = &self.ty_generics;
+        quote!(__ActorDispatch #args)
+    }
+
+    /// The enum itself, with `variants` and, for a generic actor, the phantom variant.
+    fn dispatch_enum(&self, variants: TokenStream) -> TokenStream {
+        let generics = &self.impl_generics;
+        let where_clause = &self.enum_where_clause;
+        let phantom = (!self.types.is_empty()).then(|| {
+            let types = &self.types;
+            quote!(__Phantom(
+                ::core::marker::PhantomData<fn() -> (#(#types,)*)>,
+                ::core::convert::Infallible,
+            ),)
+        });
+        quote! {
+            #[doc(hidden)]
+            #[allow(private_interfaces, private_bounds, non_camel_case_types)]
+            pub enum __ActorDispatch #generics #where_clause {
+                #variants
+                #phantom
+            }
+        }
+    }
+
+    /// The match arm of the phantom variant, which no value has.
+    fn phantom_arm(&self) -> Option<TokenStream> {
+        (!self.types.is_empty())
+            .then(|| quote!(__ActorDispatch::__Phantom(_, __never) => match __never {},))
+    }
+}
+
+/// The attribute paths `#[actor]` removed from the block, each resolved once more on a
+/// hidden item, so that an import the user wrote for them (`use actor_core::handles;`)
+/// is used, not warned about, while a path not in scope still works:
+///
+/// ```text
+/// mod __actor_helpers {
+///     use super::*;                    // the user's names, first
+///     use ::actor_core::prelude::*;    // the helpers, for a path the user did not import
+///     #[handles(__consumed_by_actor)] const _: () = ();
+/// }
+/// ```
+///
+/// Both globs bring the same attribute macro, which is no ambiguity; the first binding,
+/// the user's, is the one used. A `super::` path reaches one module further out.
+fn helper_paths(actor: &Actor) -> Option<TokenStream> {
+    if actor.helper_paths.is_empty() {
+        return None;
+    }
+    let mark = attr::consumed_mark();
+    let items = actor.helper_paths.iter().map(|path| {
+        let path = match path.segments.first() {
+            Some(first) if path.leading_colon.is_none() && first.ident == "super" => {
+                quote!(super::#path)
+            }
+            _ => quote!(#path),
+        };
+        quote!(#[#path(#mark)] const _: () = ();)
+    });
+    Some(quote! {
+        #[allow(unused_imports)]
+        mod __actor_helpers {
+            use super::*;
+            use ::actor_core::prelude::*;
+            #(#items)*
+        }
+    })
+}
+
+/// `tokens` with every `Self` replaced by `with`.
+fn replace_self(tokens: TokenStream, with: &TokenStream) -> TokenStream {
+    tokens
+        .into_iter()
+        .flat_map(|token| match token {
+            TokenTree::Ident(ident) if ident == "Self" => with.clone(),
+            TokenTree::Group(group) => {
+                let mut copy = Group::new(group.delimiter(), replace_self(group.stream(), with));
+                copy.set_span(group.span());
+                TokenTree::Group(copy).into_token_stream()
+            }
+            other => other.into_token_stream(),
+        })
+        .collect()
+}
+
 /// The actor's impls; with `remote`, also the list of its handlers for the wire.
 pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     let item = &actor.item;
@@ -51,6 +218,8 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     let name = &actor.name;
     let private = private();
     let result = quote!(::core::result::Result);
+    let params = Params::new(&item.generics);
+    let dispatch = params.dispatch();
 
     let typed: Vec<Typed> = actor
         .handlers()
@@ -71,7 +240,8 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     let from_dyn_steps = typed.iter().map(from_dyn_step);
     let take_steps = typed.iter().map(take_step);
     let into_dyn_arms = typed.iter().map(into_dyn_arm);
-    let handler_impls = typed.iter().map(handler_impl);
+    let phantom_arm = params.phantom_arm();
+    let handler_impls = typed.iter().map(|typed| handler_impl(typed, &params));
 
     let catch_all = actor.hook(|role| matches!(role, Role::CatchAll)).map(|method| {
         let call = call(method, quote!(__msg,), at_range(method.ident()));
@@ -101,7 +271,10 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
         )
     });
     let on_stop = hook(|role| matches!(role, Role::OnStop), "__on_stop");
-    let actor_header = actor_header(self_ty);
+    let actor_header = actor_header(self_ty, &params);
+    let alias = params.alias(self_ty);
+    let dispatch_enum = params.dispatch_enum(quote!(#(#variant_defs,)*));
+    let helper_paths = helper_paths(actor);
     // Through a `macro_rules!` of actor-core, which knows whether its `wire` feature is on
     // (and says so at compile time if it is not).
     let remote = remote.then(|| {
@@ -113,45 +286,43 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
         #item
 
         const _: () = {
-            #[doc(hidden)]
-            #[allow(private_interfaces, non_camel_case_types)]
-            pub enum __ActorDispatch {
-                #(#variant_defs,)*
-            }
+            #dispatch_enum
 
-            type __Self = #self_ty;
+            #alias
 
             #actor_header {
                 const NAME: &'static str = #name;
                 const HANDLES: &'static [&'static str] = &[#(#names),*];
                 const __CATCH_ALL: bool = #has_catch_all;
                 #no_on_start
-                type Dispatch = __ActorDispatch;
+                type Dispatch = #dispatch;
 
                 #[inline]
                 #[allow(unused_variables)]
-                fn __dispatch(&mut self, __msg: __ActorDispatch, __ctx: &mut #private::Context<Self>) {
+                fn __dispatch(&mut self, __msg: #dispatch, __ctx: &mut #private::Context<Self>) {
                     match __msg {
                         #(#arms)*
+                        #phantom_arm
                     }
                 }
 
                 #[allow(unused_mut)]
-                fn __from_dyn(__msg: #private::DynMessage) -> #result<__ActorDispatch, #private::DynMessage> {
+                fn __from_dyn(__msg: #private::DynMessage) -> #result<#dispatch, #private::DynMessage> {
                     let mut __msg = __msg;
                     #(#from_dyn_steps)*
                     #result::Err(__msg)
                 }
 
                 #[allow(unused_variables)]
-                fn __take(__slot: &mut dyn ::core::any::Any) -> ::core::option::Option<__ActorDispatch> {
+                fn __take(__slot: &mut dyn ::core::any::Any) -> ::core::option::Option<#dispatch> {
                     #(#take_steps)*
                     ::core::option::Option::None
                 }
 
-                fn __into_dyn(__msg: __ActorDispatch) -> #private::DynMessage {
+                fn __into_dyn(__msg: #dispatch) -> #private::DynMessage {
                     match __msg {
                         #(#into_dyn_arms)*
+                        #phantom_arm
                     }
                 }
 
@@ -163,17 +334,26 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
             #(#handler_impls)*
 
             #remote
+
+            #helper_paths
         };
     }
 }
 
-/// `impl Actor for __Self`, located at the actor's type in `impl A`. `__Self` is the
-/// alias `type __Self = A;`, so that each impl header can be located where it belongs.
-fn actor_header(self_ty: &Type) -> TokenStream {
+/// `impl<..> Actor for __Self<..> where ..`, located at the actor's type in `impl A`.
+/// `__Self` is the alias `type __Self = A;`, so that each impl header can be located
+/// where it belongs.
+fn actor_header(self_ty: &Type, params: &Params) -> TokenStream {
     let private = private_at(of(self_ty));
+    let Params {
+        impl_generics,
+        ty_generics,
+        where_clause,
+        ..
+    } = params;
     quote_spanned! {of(self_ty)=>
         #[automatically_derived]
-        impl #private::Actor for __Self
+        impl #impl_generics #private::Actor for __Self #ty_generics #where_clause
     }
 }
 
@@ -256,24 +436,30 @@ fn take_step(typed: &Typed) -> TokenStream {
     }
 }
 
-/// `impl Handler<M> for __Self`, located at `M` in `#[handles(M)]`: what "`A` does not
-/// handle `N`, but it handles `M`" points at.
-fn handler_header(ty: &Type) -> TokenStream {
+/// `impl<..> Handler<M> for __Self<..> where ..`, located at `M` in `#[handles(M)]`: what
+/// "`A` does not handle `N`, but it handles `M`" points at.
+fn handler_header(ty: &Type, params: &Params) -> TokenStream {
     let private = private_at(of(ty));
+    let Params {
+        impl_generics,
+        ty_generics,
+        where_clause,
+        ..
+    } = params;
     quote_spanned! {of(ty)=>
         #[automatically_derived]
-        impl #private::Handler<#ty> for __Self
+        impl #impl_generics #private::Handler<#ty> for __Self #ty_generics #where_clause
     }
 }
 
 /// `impl Handler<M> for A`: packing a message into mail. All of it is located at `M`
 /// (its locals are its own, so no hygiene is at stake), so that the compiler reports the
 /// impl there and not at `#[actor]`.
-fn handler_impl(typed: &Typed) -> TokenStream {
+fn handler_impl(typed: &Typed, params: &Params) -> TokenStream {
     let ty = typed.ty;
     let variant = typed.variant(of(ty));
     let private = private_at(of(ty));
-    let header = handler_header(ty);
+    let header = handler_header(ty, params);
     let reply = reply_slot(ty);
     // A handler without a `Context` cannot see its sender: senders need not stamp one.
     let sender = typed
@@ -316,26 +502,31 @@ fn call(method: &Method, message: TokenStream, (first, last): (Span, Span)) -> T
 /// What goes out when the block has errors: the block itself and an `impl Actor` that
 /// handles only `Stop`, plus `impl Handler<M>` for each declared message type, so that
 /// uses of the actor elsewhere (`spawn`, `tell`, `Context<Self>`) raise no errors of their
-/// own and the user sees just the mistakes in the block. Left out where the block is
-/// not a concrete inherent impl, since there is no single actor type to implement for.
+/// own and the user sees just the mistakes in the block. Left out for a trait impl, which
+/// has no actor type of its own, and for a block with a lifetime parameter, refused.
 pub fn fallback(actor: &Actor) -> TokenStream {
     let mut item = actor.item.clone();
     // Already reported: the compiler need not report it again.
     item.unsafety = None;
-    if item.trait_.is_some() || !item.generics.params.is_empty() {
-        return quote!(#item);
+    let helper_paths = helper_paths(actor);
+    if item.trait_.is_some() || item.generics.lifetimes().next().is_some() {
+        return quote!(#item const _: () = { #helper_paths };);
     }
     let self_ty = actor.self_ty();
     let name = &actor.name;
     let private = private();
+    let params = Params::new(&item.generics);
+    let dispatch = params.dispatch();
+    let phantom_arm = params.phantom_arm();
     let mut seen = Vec::new();
     let handler_impls = actor.handlers().filter_map(|(_, ty)| {
         let key = type_key(ty);
-        if seen.contains(&key) || is_core_stop(ty) {
+        // Already reported, and each would conflict with the runtime's `Handler<Stop>`.
+        if seen.contains(&key) || is_core_stop(ty) || is_type_parameter(&item.generics, ty) {
             return None;
         }
         seen.push(key);
-        let header = handler_header(ty);
+        let header = handler_header(ty, &params);
         let reply = reply_slot(ty);
         let private = private_at(of(ty));
         Some(quote_spanned! {of(ty)=>
@@ -351,36 +542,43 @@ pub fn fallback(actor: &Actor) -> TokenStream {
         })
     });
     let handler_impls: Vec<TokenStream> = handler_impls.collect();
-    let actor_header = actor_header(self_ty);
+    let actor_header = actor_header(self_ty, &params);
+    let alias = params.alias(self_ty);
+    let dispatch_enum = params.dispatch_enum(TokenStream::new());
     quote! {
         #item
 
         const _: () = {
-            #[doc(hidden)]
-            pub enum __ActorDispatch {}
+            #dispatch_enum
 
-            type __Self = #self_ty;
+            #alias
 
             #actor_header {
                 const NAME: &'static str = #name;
                 const HANDLES: &'static [&'static str] = &[];
                 const __CATCH_ALL: bool = false;
-                type Dispatch = __ActorDispatch;
+                type Dispatch = #dispatch;
 
-                fn __dispatch(&mut self, __msg: __ActorDispatch, _: &mut #private::Context<Self>) {
-                    match __msg {}
+                fn __dispatch(&mut self, __msg: #dispatch, _: &mut #private::Context<Self>) {
+                    match __msg {
+                        #phantom_arm
+                    }
                 }
 
-                fn __from_dyn(__msg: #private::DynMessage) -> ::core::result::Result<__ActorDispatch, #private::DynMessage> {
+                fn __from_dyn(__msg: #private::DynMessage) -> ::core::result::Result<#dispatch, #private::DynMessage> {
                     ::core::result::Result::Err(__msg)
                 }
 
-                fn __into_dyn(__msg: __ActorDispatch) -> #private::DynMessage {
-                    match __msg {}
+                fn __into_dyn(__msg: #dispatch) -> #private::DynMessage {
+                    match __msg {
+                        #phantom_arm
+                    }
                 }
             }
 
             #(#handler_impls)*
+
+            #helper_paths
         };
     }
 }

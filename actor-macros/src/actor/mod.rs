@@ -17,14 +17,14 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     let item: Item = syn::parse2(input)?;
     let mut cx = Ctxt::default();
     let remote = match syn::parse2::<Option<syn::Ident>>(args.clone()) {
-        Ok(None) => false,
-        Ok(Some(ident)) if ident == REMOTE => true,
+        Ok(None) => None,
+        Ok(Some(ident)) if ident == REMOTE => Some(ident),
         _ => {
             cx.error_spanned_by(
                 &args,
                 "#[actor] takes no arguments, or `remote` to serve the actor over the wire: write `#[actor]` or `#[actor(remote)]`",
             );
-            false
+            None
         }
     };
     let item = match item {
@@ -35,7 +35,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
         }
     };
     let actor = ast::Actor::from_impl(&mut cx, item);
-    valid::check(&mut cx, &actor);
+    valid::check(&mut cx, &actor, remote.as_ref());
     match cx.check() {
         // The block still goes out, with a stand-in actor impl, so its methods exist and
         // the user sees only the errors that matter.
@@ -44,13 +44,14 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             let errors = errors.into_compile_error();
             Ok(quote!(#fallback #errors))
         }
-        Ok(()) => Ok(expand::actor(&actor, remote)),
+        Ok(()) => Ok(expand::actor(&actor, remote.is_some())),
     }
 }
 
-/// `#[handles]`, `#[on_start]` or `#[on_stop]`: inside an `#[actor]` block, already read
-/// and marked consumed, so the method passes through; anywhere else, the item stays as
-/// written, with an error saying where the attribute belongs.
+/// `#[handles]`, `#[on_start]` or `#[on_stop]` where the compiler resolves it. Never on
+/// a method of an `#[actor]` block, which removes the attributes it reads; on the hidden
+/// item `#[actor]` marks consumed, it passes the item through. Anywhere else, the item
+/// stays as written, with an error saying where the attribute belongs.
 pub fn method_attribute(name: &str, args: TokenStream, input: TokenStream) -> TokenStream {
     if attr::is_consumed(&args) {
         return input;

@@ -4,9 +4,11 @@
 use std::collections::HashMap;
 
 use quote::ToTokens;
-use syn::{FnArg, GenericArgument, Item, PatType, PathArguments, ReturnType, Type};
+use syn::{
+    FnArg, GenericArgument, GenericParam, Ident, Item, PatType, PathArguments, ReturnType, Type,
+};
 
-use super::ast::{is_core_stop, type_key, Actor, Method};
+use super::ast::{is_core_stop, is_type_parameter, type_key, Actor, Method};
 use super::attr::Role;
 use crate::ctxt::Ctxt;
 use crate::symbol::{CONTEXT, DYN_MESSAGE};
@@ -28,8 +30,8 @@ pub fn not_an_impl(item: &Item) -> syn::Error {
     )
 }
 
-pub fn check(cx: &mut Ctxt, actor: &Actor) {
-    check_block(cx, actor);
+pub fn check(cx: &mut Ctxt, actor: &Actor, remote: Option<&Ident>) {
+    check_block(cx, actor, remote);
     for attr in &actor.misplaced {
         cx.error_spanned_by(
             attr,
@@ -48,13 +50,14 @@ pub fn check(cx: &mut Ctxt, actor: &Actor) {
         }
         if let Role::Handles(ty) = method.role() {
             check_not_stop(cx, ty);
+            check_not_type_parameter(cx, actor, ty);
         }
         Signature::new(cx, actor, method).check();
     }
     check_unique(cx, actor);
 }
 
-fn check_block(cx: &mut Ctxt, actor: &Actor) {
+fn check_block(cx: &mut Ctxt, actor: &Actor, remote: Option<&Ident>) {
     let item = &actor.item;
     if let Some((_, path, _)) = &item.trait_ {
         cx.error_spanned_by(
@@ -65,15 +68,24 @@ fn check_block(cx: &mut Ctxt, actor: &Actor) {
             ),
         );
     }
-    if !item.generics.params.is_empty() {
+    for param in &item.generics.params {
+        if let GenericParam::Lifetime(param) = param {
+            cx.error_spanned_by(
+                &param.lifetime,
+                format_args!(
+                    "an actor outlives every borrow, so it cannot have a lifetime parameter: remove `{}` and own the data (`String` for `&str`, `Arc<T>` to share it)",
+                    param.lifetime
+                ),
+            );
+        }
+    }
+    if let (Some(remote), false) = (remote, item.generics.params.is_empty()) {
         cx.error_spanned_by(
-            &item.generics,
-            "#[actor] does not support generic actors: make the actor a concrete type (wrap generic state in a field of a concrete struct)",
-        );
-    } else if let Some(where_clause) = &item.generics.where_clause {
-        cx.error_spanned_by(
-            where_clause,
-            "#[actor] does not support where clauses: an actor is a concrete type; remove the `where` clause",
+            remote,
+            format_args!(
+                "`#[actor(remote)]` serves one concrete actor type over the wire, and `{}` is generic: remove `remote`, or make it `#[actor(remote)] impl` on a concrete type",
+                actor.name
+            ),
         );
     }
     if let Some(unsafety) = &item.unsafety {
@@ -92,6 +104,20 @@ fn check_not_stop(cx: &mut Ctxt, ty: &Type) {
         cx.error_spanned_by(
             ty,
             "every actor already handles `Stop`: to run code when the actor stops, write an `#[on_stop] fn stopped(&mut self)` hook instead; if `Stop` is a message type of your own, name it by its path (`#[handles(self::Stop)]`) or rename it",
+        );
+    }
+}
+
+/// `#[handles(T)]` for a type parameter `T` of the impl: `T` could be any message,
+/// `Stop` or another handled type included, so its handler would overlap theirs.
+fn check_not_type_parameter(cx: &mut Ctxt, actor: &Actor, ty: &Type) {
+    if is_type_parameter(&actor.item.generics, ty) {
+        let ident = type_key(ty);
+        cx.error_spanned_by(
+            ty,
+            format_args!(
+                "a handler's message type cannot be the type parameter `{ident}`: `{ident}` could be any message, `Stop` included; wrap it in a message of your own, as in `#[handles(Wrap<{ident}>)]` with `#[derive(Message)] struct Wrap<{ident}>({ident});`"
+            ),
         );
     }
 }

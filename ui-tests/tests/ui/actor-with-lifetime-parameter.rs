@@ -3,13 +3,13 @@ use actor_core::prelude::*;
 #[derive(Message)]
 struct Ping;
 
-struct Pinger;
+struct Pinger<'a, T> {
+    name: &'a str,
+    value: T,
+}
 
 #[actor]
-impl Pinger
-where
-    Self: Send,
-{
+impl<'a, T: Send + 'static> Pinger<'a, T> {
     #[handles(Ping)]
     fn on_ping(&mut self, _ping: Ping) {}
 }

@@ -1,12 +1,12 @@
-use actor_core::{actor, Message};
+use actor_core::prelude::*;
 
 #[derive(Message)]
 struct Ping;
 
-struct Pinger;
+struct Pinger<T>(T);
 
-#[actor]
-impl Pinger {
+#[actor(remote)]
+impl<T: Send + 'static> Pinger<T> {
     #[handles(Ping)]
     fn on_ping(&mut self, _ping: Ping) {}
 }
