@@ -93,6 +93,15 @@ pub enum Error {
         /// The message type.
         message: String,
     },
+    /// The handler deferred its reply (`Deferred<R>`) and then dropped the
+    /// [`Reply`](crate::Reply) without sending it.
+    #[error("{actor} dropped its deferred reply to `{message}` without sending it")]
+    Unanswered {
+        /// The target.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+    },
     /// A registry name already belongs to a live actor.
     #[error("the name `{name}` is taken by {holder}")]
     NameTaken {
@@ -325,6 +334,11 @@ pub enum CallError<M> {
         /// The request, given back.
         msg: M,
     },
+    /// The handler deferred its reply and dropped the [`Reply`](crate::Reply) unsent.
+    Unanswered {
+        /// The target.
+        actor: ActorInfo,
+    },
 }
 
 impl<M> CallError<M> {
@@ -348,6 +362,10 @@ impl<M> CallError<M> {
                 panic: panic.clone(),
             },
             CallError::WouldDeadlock { actor, .. } => Error::WouldDeadlock {
+                actor: *actor,
+                message,
+            },
+            CallError::Unanswered { actor } => Error::Unanswered {
                 actor: *actor,
                 message,
             },

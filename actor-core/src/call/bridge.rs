@@ -276,10 +276,11 @@ fn recv_until<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvT
     }
 }
 
-fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
+pub(crate) fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
     match why {
         NoReply::Stopped => CallError::Stopped { actor },
         NoReply::Panicked(panic) => CallError::Panicked { actor, panic },
+        NoReply::Dropped => CallError::Unanswered { actor },
     }
 }
 

@@ -2,11 +2,15 @@
 //! results. [`Addr::exec`](crate::Addr::exec) does it for an actor; [`CallQueue`] for plain
 //! threads that call [`CallQueue::receive`] now and then, or for a pool of consumers.
 
-use std::time::Duration;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context as TaskContext, Poll};
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, TryRecvError};
-
-use super::{NoReply, Outcome, ReplyTo};
+use super::shot::{self, Shot};
+use super::{NoReply, ReplyTo};
 use crate::actor::{Actor, ExecFn, ExecJob, Mail};
 use crate::context::Context;
 use crate::handle::Addr;
@@ -29,12 +33,12 @@ pub enum ExecError {
 
 pub(super) fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
     outcome.map_err(|why| match why {
-        NoReply::Stopped => ExecError::Stopped,
+        NoReply::Stopped | NoReply::Dropped => ExecError::Stopped,
         NoReply::Panicked(panic) => ExecError::Panicked(panic),
     })
 }
 
-/// The result of a closure running elsewhere, to poll or wait for.
+/// The result of a closure running elsewhere, to poll, wait for, or `.await`.
 ///
 /// ```
 /// use actor_core::CallQueue;
@@ -47,57 +51,84 @@ pub(super) fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
 /// assert!(pending.is_done());
 /// assert_eq!(pending.wait_timeout(Duration::from_secs(5)), Ok(42));
 /// ```
-#[derive(Debug)]
+///
+/// It is also a [`Future`]: any executor can poll it, and polling never blocks the
+/// thread (the result wakes the task that awaits it).
 pub struct Pending<R> {
-    rx: Receiver<Outcome<R>>,
-    ready: Option<Result<R, ExecError>>,
+    shot: Arc<Shot<R>>,
 }
 
 impl<R> Pending<R> {
     pub(crate) fn new() -> (ReplyTo<R>, Pending<R>) {
-        let (tx, rx) = crossbeam_channel::bounded(1);
-        (ReplyTo::to(0, tx), Pending { rx, ready: None })
+        let shot = Shot::new();
+        (ReplyTo::shot(shot.clone()), Pending { shot })
     }
 
     /// Whether the result (or the failure) is there to take.
     pub fn is_done(&self) -> bool {
-        self.ready.is_some() || !self.rx.is_empty()
+        self.shot.is_done()
     }
 
     /// The result if it is there, without waiting; `None` if it is not (yet), or was
     /// already taken.
     pub fn try_take(&mut self) -> Option<Result<R, ExecError>> {
-        self.ready.take().or_else(|| match self.rx.try_recv() {
-            Ok((_, result)) => Some(outcome(result)),
-            Err(TryRecvError::Empty) => None,
-            Err(TryRecvError::Disconnected) => None,
-        })
+        self.shot.try_take().map(finished)
     }
 
     /// Waits up to `timeout`. A timeout leaves the pending result usable: wait again or
     /// poll later.
     pub fn wait_timeout(&mut self, timeout: Duration) -> Result<R, ExecError> {
-        if let Some(ready) = self.ready.take() {
-            return ready;
+        if let Some(ready) = self.shot.try_take() {
+            return finished(ready);
         }
         crate::hosting::before_blocking();
-        match self.rx.recv_timeout(timeout) {
-            Ok((_, result)) => outcome(result),
-            Err(RecvTimeoutError::Timeout) => Err(ExecError::Timeout(timeout)),
-            Err(RecvTimeoutError::Disconnected) => Err(ExecError::Stopped),
+        match self.shot.wait(Instant::now().checked_add(timeout)) {
+            Some(ready) => finished(ready),
+            None => Err(ExecError::Timeout(timeout)),
         }
     }
 
     /// Waits for the result however long it takes.
-    pub fn wait(mut self) -> Result<R, ExecError> {
-        if let Some(ready) = self.ready.take() {
-            return ready;
+    pub fn wait(self) -> Result<R, ExecError> {
+        if let Some(ready) = self.shot.try_take() {
+            return finished(ready);
         }
         crate::hosting::before_blocking();
-        match self.rx.recv() {
-            Ok((_, result)) => outcome(result),
-            Err(_) => Err(ExecError::Stopped),
+        match self.shot.wait(None) {
+            Some(ready) => finished(ready),
+            None => Err(ExecError::Stopped),
         }
+    }
+}
+
+fn finished<R>(outcome: shot::Outcome<R>) -> Result<R, ExecError> {
+    match outcome {
+        shot::Outcome::Done(result) => self::outcome(result),
+        // A `Pending` has no deadline of its own; its waits time out without it.
+        shot::Outcome::TimedOut => Err(ExecError::Stopped),
+    }
+}
+
+impl<R> Future for Pending<R> {
+    type Output = Result<R, ExecError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Self::Output> {
+        self.shot.poll(cx).map(finished)
+    }
+}
+
+impl<R> Drop for Pending<R> {
+    fn drop(&mut self) {
+        // A result that comes later is dropped where it is made.
+        self.shot.close();
+    }
+}
+
+impl<R> fmt::Debug for Pending<R> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Pending")
+            .field("done", &self.is_done())
+            .finish()
     }
 }
 

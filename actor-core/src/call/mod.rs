@@ -6,6 +6,7 @@ mod bridge;
 mod exec;
 mod queue;
 mod reply;
+mod shot;
 mod target;
 
 pub use bridge::{Answer, Bridge, MultiCall};

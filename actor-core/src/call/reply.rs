@@ -1,15 +1,21 @@
 //! Reply slots: where a handler's return value goes.
 //!
-//! A slot is the sending half of a channel made for one call (or one `multi_call` batch)
-//! plus the request's index in it. Because each call waits on its own channel, a reply
-//! that comes after its caller gave up finds the channel closed and is dropped: it can
-//! never be handed to a later call. A slot dropped without a reply (its message was
-//! discarded when the actor stopped) tells its caller at once.
+//! A slot is one of three destinations, each made for one call: the sending half of a
+//! channel (a blocking `Bridge::call`, or one `multi_call` batch, with the request's index
+//! in it), a one-result [`Shot`] (a `Pending`, or `call_async`'s future), or a hook that
+//! hands the result on (`ctx.ask`, which posts its continuation to the asking actor).
+//! Because each call waits on a destination of its own, a reply that comes after its
+//! caller gave up finds it closed and is dropped: it can never be handed to a later call.
+//! A slot dropped without a reply (its message was discarded when the actor stopped) tells
+//! its caller at once.
 
 use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Arc;
 
 use crossbeam_channel::Sender as ChannelSender;
+
+use super::shot::{self, Shot};
 
 /// Why a slot was closed without a value.
 #[derive(Debug)]
@@ -18,6 +24,8 @@ pub(crate) enum NoReply {
     Stopped,
     /// The handler panicked with this message.
     Panicked(String),
+    /// A deferred [`Reply`](crate::Reply) was dropped unsent.
+    Dropped,
 }
 
 pub(crate) type Outcome<R> = (usize, Result<R, NoReply>);
@@ -27,7 +35,31 @@ pub(crate) type Outcome<R> = (usize, Result<R, NoReply>);
 /// Generated dispatch code completes it with the handler's return value; users never
 /// build one.
 pub struct ReplyTo<R> {
-    slot: Option<Box<(usize, ChannelSender<Outcome<R>>)>>,
+    slot: Option<Box<Dest<R>>>,
+}
+
+/// Where a reply goes.
+enum Dest<R> {
+    /// A caller blocked on a channel, and the request's index in it.
+    Channel(usize, ChannelSender<Outcome<R>>),
+    /// A one-result slot: a `Pending`, or `call_async`'s future.
+    Shot(Arc<Shot<R>>),
+    /// A function that hands the result on (`ctx.ask`).
+    Hook(Box<dyn FnOnce(Result<R, NoReply>) + Send>),
+}
+
+impl<R> Dest<R> {
+    #[inline]
+    fn deliver(self, result: Result<R, NoReply>) {
+        match self {
+            // A closed channel means the caller timed out: the reply is dropped.
+            Dest::Channel(index, tx) => {
+                let _ = tx.try_send((index, result));
+            }
+            Dest::Shot(shot) => shot.complete(shot::Outcome::Done(result)),
+            Dest::Hook(hook) => hook(result),
+        }
+    }
 }
 
 impl<R> ReplyTo<R> {
@@ -38,7 +70,19 @@ impl<R> ReplyTo<R> {
 
     pub(crate) fn to(index: usize, tx: ChannelSender<Outcome<R>>) -> Self {
         ReplyTo {
-            slot: Some(Box::new((index, tx))),
+            slot: Some(Box::new(Dest::Channel(index, tx))),
+        }
+    }
+
+    pub(crate) fn shot(shot: Arc<Shot<R>>) -> Self {
+        ReplyTo {
+            slot: Some(Box::new(Dest::Shot(shot))),
+        }
+    }
+
+    pub(crate) fn hook(hook: impl FnOnce(Result<R, NoReply>) + Send + 'static) -> Self {
+        ReplyTo {
+            slot: Some(Box::new(Dest::Hook(Box::new(hook)))),
         }
     }
 
@@ -50,9 +94,7 @@ impl<R> ReplyTo<R> {
     /// Hands `reply` to the caller, if any is still waiting.
     pub fn send(mut self, reply: R) {
         if let Some(slot) = self.slot.take() {
-            let (index, tx) = *slot;
-            // A closed channel means the caller timed out: the reply is dropped.
-            let _ = tx.try_send((index, Ok(reply)));
+            slot.deliver(Ok(reply));
         }
     }
 
@@ -85,10 +127,9 @@ impl<R> ReplyTo<R> {
         }
     }
 
-    fn fail(mut self, why: NoReply) {
+    pub(crate) fn fail(mut self, why: NoReply) {
         if let Some(slot) = self.slot.take() {
-            let (index, tx) = *slot;
-            let _ = tx.try_send((index, Err(why)));
+            slot.deliver(Err(why));
         }
     }
 }
@@ -96,8 +137,7 @@ impl<R> ReplyTo<R> {
 impl<R> Drop for ReplyTo<R> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
-            let (index, tx) = *slot;
-            let _ = tx.try_send((index, Err(NoReply::Stopped)));
+            slot.deliver(Err(NoReply::Stopped));
         }
     }
 }
