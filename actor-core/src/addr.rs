@@ -9,11 +9,11 @@
 use std::any::Any;
 use std::fmt;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{SendTimeoutError, Sender as ChannelSender, TrySendError};
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender as ChannelSender, TrySendError};
 
 use crate::actor::{Actor, Handler, Mail};
 use crate::bridge::Bridge;
@@ -110,6 +110,10 @@ pub(crate) struct Shared<A: Actor> {
     /// Whether the registry may hold a name for it, to forget when it stops.
     registered: AtomicBool,
     monitors: Monitors<Watcher, Terminated>,
+    /// A stopped dedicated thread's receiver, when its channel is bounded: kept, not
+    /// dropped, so that mail which slips in after the stop can still be taken out and
+    /// failed (see `post_bounded`).
+    parked: OnceLock<Receiver<Envelope<A>>>,
     /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue.
     pub(crate) host: Host<A>,
 }
@@ -126,6 +130,7 @@ impl<A: Actor> Shared<A> {
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
             monitors: Monitors::new(),
+            parked: OnceLock::new(),
             host,
         }
     }
@@ -140,6 +145,7 @@ impl<A: Actor> Shared<A> {
     ) -> Result<(), (Mail<A>, Refused)> {
         let envelope = Envelope::new(mail, sender);
         let posted = match &self.host {
+            Host::Thread(tx) if tx.capacity().is_some() => self.post_bounded(tx, envelope, wait),
             Host::Thread(tx) => self.post_channel(tx, envelope, wait),
             Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(wait)),
         };
@@ -155,6 +161,74 @@ impl<A: Actor> Shared<A> {
         }
         crate::driver::before_blocking();
         true
+    }
+
+    /// A post to a dedicated thread's bounded channel.
+    ///
+    /// An unbounded (list) channel frees what it holds when its receiver goes, and refuses
+    /// every send after that; a bounded (array) channel refuses later sends too, but keeps
+    /// what slipped in between the stop's last drain and the drop of its receiver until
+    /// its last sender goes, which a message holding a handle to its own target prevents
+    /// for good, and whose callers wait out their timeouts. So a stopping thread does not
+    /// drop a bounded receiver: it parks it (`park`), and this handshake takes out
+    /// whatever slips in after it:
+    ///
+    /// - the stop: marks the actor stopped, parks the receiver, SeqCst fence, drains;
+    /// - a post: refused at once if already marked stopped; else it sends, SeqCst fence,
+    ///   and if it now finds the actor stopped, drains the parked receiver itself.
+    ///
+    /// Either the post's fence comes first in the fences' single total order, and then the
+    /// stop's drain (after its fence) sees the message, or the stop's fence comes first,
+    /// and then the post (after its fence) sees both the stopped mark and the parked
+    /// receiver, and drains. So no message stays in a stopped actor's channel: each is
+    /// handled, refused (given back), or drained and failed at once (its reply slot
+    /// dropped, a dead letter recorded). A sender blocked on a full channel is not
+    /// stranded either: what fills the channel has a drainer still to come.
+    #[inline(never)]
+    fn post_bounded(
+        &self,
+        tx: &ChannelSender<Envelope<A>>,
+        envelope: Envelope<A>,
+        wait: Wait,
+    ) -> Result<(), (Envelope<A>, Refused)> {
+        // The parked receiver keeps the channel open: refuse here, with the message back.
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err((envelope, Refused::Stopped));
+        }
+        self.post_channel(tx, envelope, wait)?;
+        fence(Ordering::SeqCst);
+        if self.stopped.load(Ordering::SeqCst) {
+            self.drain_parked();
+        }
+        Ok(())
+    }
+
+    /// Keeps a stopped dedicated thread's bounded receiver and takes out what it holds.
+    /// The caller has marked the actor stopped (see `post_bounded`).
+    pub(crate) fn park(
+        &self,
+        rx: Receiver<Envelope<A>>,
+    ) -> std::collections::VecDeque<Envelope<A>> {
+        let _ = self.parked.set(rx);
+        fence(Ordering::SeqCst);
+        self.parked
+            .get()
+            .map(|rx| rx.try_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Fails, at once, the mail that slipped into a stopped actor's parked channel.
+    #[cold]
+    fn drain_parked(&self) {
+        let Some(rx) = self.parked.get() else {
+            // Not parked yet: the stop's own drain, still to come, takes it.
+            return;
+        };
+        // Collected first: a message's drop may post here again (it is refused).
+        let left: Vec<Envelope<A>> = rx.try_iter().collect();
+        for envelope in left {
+            crate::runtime::discard(self, envelope);
+        }
     }
 
     fn post_channel(

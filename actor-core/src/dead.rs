@@ -104,7 +104,14 @@ impl DeadLetters {
         log::debug!("dead letter: {letter}");
         let hook = HOOK.read().unwrap_or_else(|p| p.into_inner()).clone();
         if let Some(hook) = hook {
-            hook(&letter);
+            // The hook is user code, run wherever mail is found undeliverable (a sender's
+            // thread, an actor discarding its mailbox as it stops): its panic must not
+            // unwind into the runtime, where it could cut an ending short, or abort the
+            // process by panicking again while another panic unwinds.
+            let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&letter)));
+            if called.is_err() {
+                log::error!("the dead-letter hook panicked on: {letter}");
+            }
         }
     }
 }

@@ -177,16 +177,11 @@ impl<A: Actor> Cell<A> {
         let quietly = |f: &mut dyn FnMut()| {
             let _ = panic::catch_unwind(AssertUnwindSafe(f));
         };
-        let discard = |envelope: Envelope<A>| {
-            let (mail, _) = envelope.open();
-            if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
-                let message = short_type_name(mail.into_dyn().type_name());
-                DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
-            }
-        };
         // The mailbox is closed before any queued mail is dropped, so a caller woken by
         // its dropped reply slot finds later sends refused, with the message given back.
-        let mut left: VecDeque<Envelope<A>> = match (rx, &shared.host) {
+        let left: VecDeque<Envelope<A>> = match (rx, &shared.host) {
+            // A bounded channel keeps what slips in after its receiver goes: parked instead.
+            (Some(rx), Host::Thread(tx)) if tx.capacity().is_some() => shared.park(rx),
             (Some(rx), _) => {
                 let left = rx.try_iter().collect();
                 // Disconnects the channel. Mail posted since the line above is dropped by
@@ -199,13 +194,35 @@ impl<A: Actor> Cell<A> {
             // A dedicated thread always hands its receiver over: nothing to close here.
             (None, Host::Thread(_)) => VecDeque::new(),
         };
-        quietly(&mut || left.drain(..).for_each(discard));
+        // One at a time, each contained: a panic (a hook, a message's `Drop`) while
+        // unwinding through the rest would abort the process.
+        for envelope in left {
+            discard(&shared, envelope);
+        }
         let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));
         shared.terminate(reason.unwrap_or(StopReason::Stopped));
         if let Some(stopper) = stopper {
             stopper.send(Stopped);
         }
+    }
+}
+
+/// Drops mail that will never be handled (queued behind a stop, or slipped into a stopped
+/// actor's channel), recording it as a dead letter first, so that a caller woken by its
+/// dropped reply slot finds the books complete. User code runs here (the dead-letter hook,
+/// the message's `Drop`): a panic is contained, logged, and goes no further.
+pub(crate) fn discard<A: Actor>(shared: &Shared<A>, envelope: Envelope<A>) {
+    let (mail, _) = envelope.open();
+    let discarded = panic::catch_unwind(AssertUnwindSafe(move || {
+        if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
+            let mail = mail.into_dyn();
+            let message = short_type_name(mail.type_name());
+            DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
+        }
+    }));
+    if discarded.is_err() {
+        log::error!("{}: dropping a discarded message panicked", shared.info());
     }
 }
 
