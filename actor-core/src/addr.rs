@@ -489,6 +489,9 @@ pub(crate) trait Deliver<M: Message>: Erased {
 
     /// `tell`: posts with no reply, stamped with the current actor if the handler looks.
     fn tell(&self, msg: M) -> Result<(), SendError<M>>;
+
+    /// `try_tell`: as `tell`, but a full bounded mailbox gives the message back at once.
+    fn try_tell(&self, msg: M) -> Result<(), SendError<M>>;
 }
 
 impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
@@ -504,6 +507,10 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
 
     fn tell(&self, msg: M) -> Result<(), SendError<M>> {
         Shared::tell(self, msg, Wait::Block)
+    }
+
+    fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
+        Shared::tell(self, msg, Wait::Never)
     }
 }
 
@@ -827,9 +834,16 @@ pub struct Recipient<M: Message> {
 }
 
 impl<M: Message> Recipient<M> {
-    /// Sends `msg` without waiting; gives it back if the actor has stopped.
+    /// Sends `msg` without waiting; gives it back if the actor has stopped. A full bounded
+    /// mailbox makes it wait for room, as [`Addr::tell`] does.
     pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
         self.handle.tell(msg)
+    }
+
+    /// Like [`tell`](Recipient::tell), but gives the message back at once
+    /// ([`SendError::Full`]) instead of waiting when a bounded mailbox is full.
+    pub fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
+        self.handle.try_tell(msg)
     }
 
     pub(crate) fn deliver(
