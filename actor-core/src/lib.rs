@@ -91,7 +91,7 @@ pub use message::{DynMessage, Message, Stop, Stopped};
 pub use pubsub::PubSub;
 pub use registry::{Named, Registry};
 pub use supervise::{Intensity, OnPanic, Spawn, StopReason, Terminated};
-pub use supervisor::{ChildNamed, Children, Strategy, Supervisor};
+pub use supervisor::{ChildNamed, Children, Restarted, Strategy, Supervisor, WatchRestarts};
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
 /// the handler forms it accepts.
@@ -114,6 +114,7 @@ pub mod prelude {
         CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
         SendError, Sender, Stop, Stopped,
     };
+    pub use crate::{Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated};
 }
 
 /// `#[actor(remote)]`: lists the actor's handlers for the wire (feature `wire`).

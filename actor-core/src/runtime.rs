@@ -105,7 +105,8 @@ impl<A: Actor> Cell<A> {
     #[inline(always)]
     fn after_handler(&mut self) -> Flow {
         if self.ctx.stopping {
-            self.stop_with(StopReason::Requested)
+            let reason = self.ctx.stop_reason.take();
+            self.stop_with(reason.unwrap_or(StopReason::Requested))
         } else {
             Flow::Continue
         }
@@ -135,6 +136,7 @@ impl<A: Actor> Cell<A> {
                     );
                 }
                 self.ctx.stopping = false;
+                self.ctx.stop_reason = None;
                 self.start()
             }
         }

@@ -48,6 +48,32 @@ pub enum StopReason {
     StartFailed(String),
     /// It never ran: its driver was shut down before it started.
     NeverStarted,
+    /// A [`Supervisor`](crate::Supervisor) whose children crashed (or failed to start)
+    /// more often than its intensity allows: it stopped, with its children, and hands the
+    /// failure up to its own supervisor, which treats it as a crash (OTP's escalation).
+    Escalated {
+        /// Restarts allowed within `within`.
+        max: u32,
+        /// The intensity's window.
+        within: Duration,
+        /// The name of the child whose crash was one too many.
+        child: String,
+    },
+}
+
+impl StopReason {
+    /// Whether this ending is a crash, which a supervisor answers with a restart: a panic,
+    /// a restart limit, a failed start, an escalation. `Stop`, `ctx.stop()` and the
+    /// release of the last handle are not.
+    pub fn is_crash(&self) -> bool {
+        matches!(
+            self,
+            StopReason::Panicked(_)
+                | StopReason::RestartLimit { .. }
+                | StopReason::StartFailed(_)
+                | StopReason::Escalated { .. }
+        )
+    }
 }
 
 impl fmt::Display for StopReason {
@@ -63,6 +89,10 @@ impl fmt::Display for StopReason {
             ),
             StopReason::StartFailed(panic) => write!(f, "its #[on_start] hook panicked: {panic}"),
             StopReason::NeverStarted => f.write_str("its driver was shut down before it started"),
+            StopReason::Escalated { max, within, child } => write!(
+                f,
+                "its children crashed more than {max} times within {within:?}; the last was `{child}`"
+            ),
         }
     }
 }
