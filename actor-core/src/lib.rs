@@ -90,7 +90,7 @@ pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
 pub use pubsub::PubSub;
 pub use registry::{Named, Registry};
-pub use supervise::{Intensity, OnPanic, Spawn, StopReason, Terminated};
+pub use supervise::{Intensity, NamedSpawn, OnPanic, Spawn, SpawnError, StopReason, Terminated};
 pub use supervisor::{ChildNamed, Children, Restarted, Strategy, Supervisor, WatchRestarts};
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for

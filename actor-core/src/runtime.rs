@@ -37,6 +37,9 @@ pub(crate) struct Cell<A: Actor> {
 
 impl<A: Actor> Cell<A> {
     pub(crate) fn new(actor: A, shared: Arc<Shared<A>>, policy: Policy<A>) -> Self {
+        // A name reserved for this spawn (`Spawn::named`) is bound before anyone can reach
+        // the actor: a driver spawn makes its cell here, before it schedules it.
+        crate::registry::bind_reserved(&shared);
         Cell {
             actor,
             ctx: Context::new(shared),

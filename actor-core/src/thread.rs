@@ -11,8 +11,9 @@ use crate::addr::{Addr, Envelope, Erased, Shared};
 use crate::current;
 use crate::error::Error;
 use crate::host::Host;
+use crate::registry::Reservation;
 use crate::runtime::{Cell, Flow};
-use crate::supervise::Spawn;
+use crate::supervise::{Spawn, SpawnError};
 
 pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
     let (actor, policy, capacity) = spawn.into_parts();
@@ -31,6 +32,40 @@ pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
             reason: e.to_string(),
         })?;
     Ok(addr)
+}
+
+/// `spawn` with a name bound in the registry before the thread starts: a taken name gives
+/// the actor back, a refused thread frees the name.
+pub(crate) fn spawn_named<A: Actor>(
+    spawn: Spawn<A>,
+    reservation: Reservation,
+) -> Result<Addr<A>, SpawnError<A>> {
+    let (actor, policy, capacity) = spawn.into_parts();
+    let (tx, rx) = match capacity {
+        Some(capacity) => crossbeam_channel::bounded(capacity),
+        None => crossbeam_channel::unbounded(),
+    };
+    let shared = Arc::new(Shared::new(Host::Thread(tx)));
+    reservation.bind(&shared);
+    let addr = Addr::new(shared.clone());
+    let cell = Cell::new(actor, shared.clone(), policy);
+    let started = thread::Builder::new()
+        .name(A::NAME.to_owned())
+        .spawn(move || run(cell, rx));
+    match started {
+        Ok(_) => Ok(addr),
+        Err(e) => {
+            // Frees the name; the actor went with the closure the OS did not run.
+            shared.mark_stopped();
+            Err(SpawnError::new(
+                Error::Spawn {
+                    actor: A::NAME,
+                    reason: e.to_string(),
+                },
+                None,
+            ))
+        }
+    }
 }
 
 fn run<A: Actor>(mut cell: Cell<A>, rx: Receiver<Envelope<A>>) {
