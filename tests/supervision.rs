@@ -257,6 +257,8 @@ fn one_for_all_starts_the_new_children_once_the_old_ones_have_ended() {
         let new = second.downcast::<Holder>().unwrap();
         assert_ne!(new, old);
         assert!(supervisor.is_alive(), "{hosting:?}");
+        // Past its `#[on_start]` (which registers the name) once it has run this.
+        new.exec(|_, _| ()).wait().unwrap();
         assert_eq!(Registry::lookup::<Holder>(&name), Some(new));
         let a2 = first.downcast::<Worker>().unwrap();
         assert_eq!(bridge.call(&a2, Divide(5), WAIT).unwrap(), 20);
