@@ -194,3 +194,168 @@ fn stop_under_load_handles_everything_before_and_returns_everything_after() {
         returned.len()
     );
 }
+
+// ---- Mail that races a stop (issue 16, point 1) ----
+
+use actor_core::DeadLetters;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex, OnceLock};
+
+/// Dead letters per actor, from one process-wide hook installed once (the hook is
+/// global, so the tests of this binary share it).
+fn dead_letters_of(id: ActorId) -> usize {
+    dead_letter_books()
+        .lock()
+        .unwrap()
+        .get(&id)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// Installs the hook (once) and returns its books.
+fn dead_letter_books() -> &'static Mutex<HashMap<ActorId, usize>> {
+    static BOOKS: OnceLock<Arc<Mutex<HashMap<ActorId, usize>>>> = OnceLock::new();
+    let books = BOOKS.get_or_init(|| {
+        let books: Arc<Mutex<HashMap<ActorId, usize>>> = Arc::default();
+        let sink = books.clone();
+        DeadLetters::set_hook(move |letter| {
+            if let Some(actor) = letter.actor {
+                *sink.lock().unwrap().entry(actor.id).or_default() += 1;
+            }
+        });
+        books
+    });
+    books
+}
+
+/// A call that holds a handle to its own target (so a copy stuck in a mailbox would keep
+/// the actor's state alive for good) and counts its drops.
+#[derive(Message)]
+struct Loop {
+    _target: Addr<Gated>,
+    drops: Arc<AtomicUsize>,
+}
+
+impl Drop for Loop {
+    fn drop(&mut self) {
+        self.drops.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+struct Gated;
+
+#[actor]
+impl Gated {
+    #[handles(common::Hold)]
+    fn hold(&mut self, hold: common::Hold) {
+        hold.enter();
+    }
+
+    #[handles(Loop)]
+    fn on_loop(&mut self, _: Loop) {}
+}
+
+#[derive(Default, Debug)]
+struct Outcomes {
+    made: usize,
+    handled: usize,
+    refused: usize,
+    discarded: usize,
+}
+
+/// One round: a bounded(1) actor held on a gate, six threads calling it in a loop (three
+/// of them waiting for an empty mailbox first, to land just after the stop's drain), one
+/// more sending `Stop`, then the gate opens. Every call must end at once (handled, refused
+/// with the message back, or failed as stopped); none may wait out its 60 s timeout. Every
+/// message must be dropped by the end, and each one not handled is one dead letter.
+fn stop_race_round(spawn: &dyn Fn(Spawn<Gated>) -> Addr<Gated>) -> Outcomes {
+    const CALLERS: usize = 6;
+    let long = Duration::from_secs(60);
+    dead_letter_books();
+    let target = spawn(Spawn::new(Gated).bounded(1));
+    let id = target.id();
+    let watcher = Bridge::new();
+    watcher.watch(&target.any());
+    let gate = hold(&target);
+    let drops = Arc::new(AtomicUsize::new(0));
+    let outcomes = Mutex::new(Outcomes::default());
+    let go = Barrier::new(CALLERS + 2);
+    std::thread::scope(|scope| {
+        for caller in 0..CALLERS {
+            let (target, drops, outcomes, go) = (&target, &drops, &outcomes, &go);
+            scope.spawn(move || {
+                let bridge = Bridge::new();
+                go.wait();
+                loop {
+                    if caller % 2 == 0 {
+                        while target.is_alive() && target.mailbox_len() != 0 {
+                            std::hint::spin_loop();
+                        }
+                    }
+                    let msg = Loop {
+                        _target: target.clone(),
+                        drops: drops.clone(),
+                    };
+                    outcomes.lock().unwrap().made += 1;
+                    match bridge.call(target, msg, long) {
+                        Ok(()) => outcomes.lock().unwrap().handled += 1,
+                        Err(CallError::Send(SendError::Stopped { .. })) => {
+                            outcomes.lock().unwrap().refused += 1;
+                            break;
+                        }
+                        Err(CallError::Stopped { .. }) => {
+                            outcomes.lock().unwrap().discarded += 1;
+                            break;
+                        }
+                        Err(e) => panic!("a call racing the stop: {e}"),
+                    }
+                }
+            });
+        }
+        let (target, go) = (&target, &go);
+        scope.spawn(move || {
+            go.wait();
+            target.tell(Stop).unwrap();
+        });
+        go.wait();
+        gate.send(()).unwrap();
+    });
+    assert_eq!(common::terminated(&watcher).id(), id);
+    drop(target);
+    let outcomes = outcomes.into_inner().unwrap();
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        outcomes.made,
+        "a message was never dropped: {outcomes:?}"
+    );
+    assert_eq!(
+        dead_letters_of(id),
+        outcomes.refused + outcomes.discarded,
+        "{outcomes:?}"
+    );
+    outcomes
+}
+
+fn stop_race(hosting: &str, spawn: &dyn Fn(Spawn<Gated>) -> Addr<Gated>) {
+    let mut total = Outcomes::default();
+    for _ in 0..200 {
+        let round = stop_race_round(spawn);
+        total.made += round.made;
+        total.handled += round.handled;
+        total.refused += round.refused;
+        total.discarded += round.discarded;
+    }
+    println!("stop race ({hosting}), 200 rounds: {total:?}");
+}
+
+#[test]
+fn mail_racing_a_stop_on_a_bounded_thread_mailbox_fails_at_once_and_is_freed() {
+    stop_race("thread", &|spawn| spawn.spawn());
+}
+
+#[test]
+fn mail_racing_a_stop_on_a_bounded_driver_mailbox_fails_at_once_and_is_freed() {
+    let driver = Driver::new(2);
+    stop_race("driver", &|spawn| spawn.spawn_on(&driver));
+}

@@ -10,6 +10,8 @@ use actor_core::wire::frame::{Frame, FrameReader, DEFAULT_MAX_FRAME, HEADER_LEN}
 use actor_core::wire::{DeMux, Fault, FrameError, Mux, Transport, Workers};
 use proptest::collection::vec;
 use proptest::prelude::*;
+// Both preludes bring a `Strategy` (actor_core's supervision strategy): this one is meant.
+use proptest::strategy::Strategy;
 use proptest::test_runner::{Config, TestRunner};
 use serde::{Deserialize, Serialize};
 use std::io::Write;

@@ -50,6 +50,8 @@ pub struct Context<A: Actor> {
     shared: Arc<Shared<A>>,
     pub(crate) sender: Sender,
     pub(crate) stopping: bool,
+    /// Why, when the actor stops for a reason of its own (not `Requested`).
+    pub(crate) stop_reason: Option<crate::StopReason>,
 }
 
 impl<A: Actor> Context<A> {
@@ -58,6 +60,7 @@ impl<A: Actor> Context<A> {
             shared,
             sender: Sender::Nobody,
             stopping: false,
+            stop_reason: None,
         }
     }
 
@@ -85,6 +88,12 @@ impl<A: Actor> Context<A> {
     /// Stops the actor once the current handler returns; mail still queued is not handled.
     pub fn stop(&mut self) {
         self.stopping = true;
+    }
+
+    /// Stops the actor once the current handler returns, with `reason` for its monitors.
+    pub(crate) fn stop_because(&mut self, reason: crate::StopReason) {
+        self.stopping = true;
+        self.stop_reason = Some(reason);
     }
 
     /// Has this actor receive [`Terminated`](crate::Terminated), once, when `other` ends

@@ -14,6 +14,9 @@ pub enum DeadReason {
     /// The target had stopped (the sender got the message back).
     Stopped,
     /// The target's bounded mailbox was full (the sender got the message back).
+    ///
+    /// No longer recorded as a dead letter: a full mailbox that hands the message back is
+    /// back-pressure, which [`DeadLetters::refused`] counts apart.
     Full,
     /// A dynamic message found no handler and no catch-all (the sender got it back).
     NotHandled,
@@ -51,9 +54,18 @@ impl fmt::Display for DeadLetter {
 type Hook = Arc<dyn Fn(&DeadLetter) + Send + Sync>;
 
 static COUNT: AtomicU64 = AtomicU64::new(0);
+static REFUSED: AtomicU64 = AtomicU64::new(0);
 static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 
 /// The process-wide record of undelivered messages.
+///
+/// A dead letter is mail lost to its receiver: refused because the receiver had stopped,
+/// discarded when it stopped, not handled, or an answer to no one. Those are counted by
+/// [`count`](DeadLetters::count) and passed to the hook, so a rising count can serve as
+/// an alarm. A message refused by a full bounded mailbox (`try_tell`, `tell_timeout`,
+/// a [`PubSub`](crate::PubSub) publish that skips a full subscriber) is not one: its
+/// sender got it back, and may retry. That back-pressure is counted apart, by
+/// [`refused`](DeadLetters::refused), and not passed to the hook.
 ///
 /// ```
 /// use actor_core::prelude::*;
@@ -79,9 +91,50 @@ static HOOK: RwLock<Option<Hook>> = RwLock::new(None);
 pub struct DeadLetters;
 
 impl DeadLetters {
-    /// How many messages could not be delivered since the process started.
+    /// How many messages could not be delivered since the process started (back-pressure
+    /// excluded: see [`refused`](DeadLetters::refused)).
     pub fn count() -> u64 {
         COUNT.load(Ordering::Relaxed)
+    }
+
+    /// How many messages a full bounded mailbox handed back to their senders since the
+    /// process started (back-pressure, not dead letters).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{DeadLetters, Spawn};
+    /// use std::sync::mpsc;
+    ///
+    /// #[derive(Message)]
+    /// struct Hold(mpsc::Receiver<()>);
+    /// #[derive(Message)]
+    /// struct Job;
+    ///
+    /// struct Busy;
+    /// #[actor]
+    /// impl Busy {
+    ///     #[handles(Hold)]
+    ///     fn hold(&mut self, Hold(gate): Hold) { let _ = gate.recv(); }
+    ///     #[handles(Job)]
+    ///     fn job(&mut self, _: Job) {}
+    /// }
+    ///
+    /// let busy = Spawn::new(Busy).bounded(1).spawn();
+    /// let (open, gate) = mpsc::channel();
+    /// busy.tell(Hold(gate)).unwrap();
+    /// busy.tell(Job).unwrap(); // gets in once `Hold` is being handled: the mailbox is full
+    /// let refused = DeadLetters::refused();
+    /// assert!(matches!(busy.try_tell(Job), Err(SendError::Full { .. })));
+    /// assert_eq!(DeadLetters::refused(), refused + 1);
+    /// open.send(()).unwrap();
+    /// ```
+    pub fn refused() -> u64 {
+        REFUSED.load(Ordering::Relaxed)
+    }
+
+    /// Counts a message a full mailbox gave back to its sender.
+    pub(crate) fn record_refused() {
+        REFUSED.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Calls `hook` for every undelivered message from now on (replacing any earlier
@@ -105,7 +158,14 @@ impl DeadLetters {
         log::debug!("dead letter: {letter}");
         let hook = read(&HOOK).clone();
         if let Some(hook) = hook {
-            hook(&letter);
+            // The hook is user code, run wherever mail is found undeliverable (a sender's
+            // thread, an actor discarding its mailbox as it stops): its panic must not
+            // unwind into the runtime, where it could cut an ending short, or abort the
+            // process by panicking again while another panic unwinds.
+            let called = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| hook(&letter)));
+            if called.is_err() {
+                log::error!("the dead-letter hook panicked on: {letter}");
+            }
         }
     }
 }

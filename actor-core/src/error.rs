@@ -237,12 +237,14 @@ impl<M> SendError<M> {
         }
     }
 
-    /// Counts the undelivered message among the dead letters.
+    /// Counts the undelivered message among the dead letters, or, refused by a full
+    /// mailbox and given back, as back-pressure ([`DeadLetters::refused`]).
     pub(crate) fn record(&self) {
         let (actor, reason) = match self {
             SendError::Stopped { actor, .. } => (Some(*actor), DeadReason::Stopped),
-            SendError::Full { actor, .. } | SendError::Timeout { actor, .. } => {
-                (Some(*actor), DeadReason::Full)
+            SendError::Full { .. } | SendError::Timeout { .. } => {
+                DeadLetters::record_refused();
+                return;
             }
             SendError::NoSender { .. } => (None, DeadReason::NoSender),
             SendError::NotHandled { actor, .. } => (Some(*actor), DeadReason::NotHandled),

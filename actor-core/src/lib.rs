@@ -86,7 +86,8 @@ pub use message::{DynMessage, Message, Stop, Stopped};
 pub use pubsub::PubSub;
 pub use registry::{Named, Registry};
 pub use supervise::{
-    ChildNamed, Children, Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated,
+    ChildNamed, Children, Intensity, NamedSpawn, OnPanic, Restarted, Spawn, SpawnError, StopReason,
+    Strategy, Supervisor, Terminated, WatchRestarts,
 };
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
@@ -110,6 +111,7 @@ pub mod prelude {
         CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
         SendError, Sender, Stop, Stopped,
     };
+    pub use crate::{Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated};
 }
 
 /// `#[actor(remote)]`: lists the actor's handlers for the wire (feature `wire`).

@@ -3,6 +3,7 @@
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::handle::Recipient;
@@ -19,6 +20,11 @@ type TopicKey = (TypeId, Option<String>);
 /// subscriber that has stopped is dropped from its topics by the next publish and never
 /// receives again. Publishing to a topic with no subscribers is not an error. A `PubSub`
 /// is cheap to clone; clones share the topics.
+///
+/// A publish never waits: a subscriber whose bounded mailbox is full is skipped for that
+/// message (the copy is dropped, the subscription kept), counted by
+/// [`skipped`](PubSub::skipped) and by [`DeadLetters::refused`](crate::DeadLetters::refused),
+/// so one slow subscriber cannot hold up the publisher or the other subscribers.
 ///
 /// ```
 /// use actor_core::prelude::*;
@@ -56,6 +62,8 @@ type TopicKey = (TypeId, Option<String>);
 #[derive(Clone, Default)]
 pub struct PubSub {
     topics: Arc<Mutex<HashMap<TopicKey, Box<dyn Any + Send>>>>,
+    /// Copies not delivered because a subscriber's bounded mailbox was full.
+    skipped: Arc<AtomicU64>,
 }
 
 /// A topic's subscribers, replaced (never mutated) on change so a publish can send from a
@@ -93,7 +101,8 @@ impl PubSub {
         self.remove((TypeId::of::<M>(), Some(key.to_owned())), subscriber)
     }
 
-    /// Sends a clone of `msg` to every live subscriber of `M`; returns how many got it.
+    /// Sends a clone of `msg` to every live subscriber of `M` without waiting; returns how
+    /// many got it (a subscriber whose bounded mailbox is full is skipped and counted).
     pub fn publish<M: Message + Clone>(&self, msg: M) -> usize {
         self.send((TypeId::of::<M>(), None), msg)
     }
@@ -101,6 +110,12 @@ impl PubSub {
     /// Sends a clone of `msg` to every live subscriber of `M` under `key`.
     pub fn publish_to<M: Message + Clone>(&self, key: &str, msg: M) -> usize {
         self.send((TypeId::of::<M>(), Some(key.to_owned())), msg)
+    }
+
+    /// How many copies were skipped, since this `PubSub` (or a clone) was made, because a
+    /// subscriber's bounded mailbox was full.
+    pub fn skipped(&self) -> u64 {
+        self.skipped.load(Ordering::Relaxed)
     }
 
     /// How many live actors subscribe to `M` without a key.
@@ -181,10 +196,14 @@ impl PubSub {
                 msg.clone()
             };
             let Some(copy) = copy else { break };
-            match subscriber.tell(copy) {
+            // Never waits: one full subscriber must not hold up the publisher and the rest.
+            match subscriber.try_tell(copy) {
                 Ok(()) => delivered += 1,
                 // Only a stopped subscriber leaves its topics; a full mailbox is not death.
                 Err(crate::SendError::Stopped { .. }) => dead.push(subscriber.info().id),
+                Err(crate::SendError::Full { .. }) => {
+                    self.skipped.fetch_add(1, Ordering::Relaxed);
+                }
                 Err(_) => {}
             }
         }

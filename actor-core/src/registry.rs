@@ -1,11 +1,12 @@
 //! [`Registry`]: actors found by a unique name, process-wide (the seed's `lookupMproc`).
 
-use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 
 use crate::actor::Actor;
 use crate::error::Error;
-use crate::handle::{Addr, AnyAddr};
+use crate::handle::{Addr, AnyAddr, Shared};
 use crate::id::{ActorId, ActorInfo};
 
 /// The process-wide table of named actors.
@@ -56,11 +57,121 @@ pub struct Named {
 struct Table {
     by_name: HashMap<String, AnyAddr>,
     names_of: HashMap<ActorId, Vec<String>>,
+    /// Names held for an actor being spawned with them (`Spawn::named`): neither free nor
+    /// bound yet, for the microseconds between the check and the actor's first handle.
+    reserved: HashSet<String>,
 }
 
+static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
+/// Signalled when a reservation is bound or given up.
+static SETTLED: Condvar = Condvar::new();
+
 fn table() -> std::sync::MutexGuard<'static, Table> {
-    static TABLE: OnceLock<Mutex<Table>> = OnceLock::new();
     crate::sync::lock(TABLE.get_or_init(Mutex::default))
+}
+
+/// The table, once `name` is not reserved: a reservation lasts only while a spawn runs
+/// no user code, so this wait is short.
+fn settled(name: &str) -> std::sync::MutexGuard<'static, Table> {
+    let mut table = table();
+    while table.reserved.contains(name) {
+        table = SETTLED
+            .wait(table)
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    }
+    table
+}
+
+thread_local! {
+    /// The name reserved for the actor this thread is spawning on a driver, bound by the
+    /// actor's `Cell::new` (see `bind_reserved`).
+    static RESERVED: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// A name held for a spawn; given up when dropped unbound.
+pub(crate) struct Reservation {
+    name: String,
+}
+
+impl Reservation {
+    /// Holds `name` for an actor about to be spawned, or says who holds it.
+    pub(crate) fn new(name: &str) -> Result<Reservation, Error> {
+        let mut table = settled(name);
+        if let Some(holder) = table.by_name.get(name).filter(|holder| holder.is_alive()) {
+            return Err(Error::NameTaken {
+                name: name.to_owned(),
+                holder: holder.info(),
+            });
+        }
+        table.reserved.insert(name.to_owned());
+        Ok(Reservation {
+            name: name.to_owned(),
+        })
+    }
+
+    /// Binds the name to `actor`, which has not run yet.
+    pub(crate) fn bind<A: Actor>(self, actor: &Arc<Shared<A>>) {
+        let actor = AnyAddr::from_arc(actor.clone());
+        let mut table = table();
+        table.reserved.remove(&self.name);
+        if let Some(stale) = table.by_name.get(&self.name).map(AnyAddr::id) {
+            // A stopped holder whose own cleanup has not run yet: the name is no longer its.
+            if let Some(names) = table.names_of.get_mut(&stale) {
+                names.retain(|n| *n != self.name);
+            }
+        }
+        actor.mark_registered();
+        let old = table.by_name.insert(self.name.clone(), actor.clone());
+        table
+            .names_of
+            .entry(actor.id())
+            .or_default()
+            .push(std::mem::take(&mut { self }.name));
+        drop(table);
+        SETTLED.notify_all();
+        // Dropped outside the lock: a handle's drop may post to its actor.
+        drop(old);
+    }
+
+    /// Leaves the name for the next `Cell::new` on this thread to bind (a driver spawn,
+    /// which makes the actor's state out of reach of this code), and gives it up if no
+    /// actor took it by the time the returned guard drops.
+    pub(crate) fn for_next_cell(self) -> Unbound {
+        RESERVED.with_borrow_mut(|slot| *slot = Some(std::mem::take(&mut { self }.name)));
+        Unbound
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        if !self.name.is_empty() {
+            release(&self.name);
+        }
+    }
+}
+
+fn release(name: &str) {
+    table().reserved.remove(name);
+    SETTLED.notify_all();
+}
+
+/// Gives up a name left for a `Cell::new` that did not come.
+pub(crate) struct Unbound;
+
+impl Drop for Unbound {
+    fn drop(&mut self) {
+        if let Some(name) = RESERVED.with_borrow_mut(Option::take) {
+            release(&name);
+        }
+    }
+}
+
+/// Called by `Cell::new`: binds the name this thread reserved for the actor it spawns.
+#[inline]
+pub(crate) fn bind_reserved<A: Actor>(actor: &Arc<Shared<A>>) {
+    if let Some(name) = RESERVED.with_borrow_mut(Option::take) {
+        Reservation { name }.bind(actor);
+    }
 }
 
 impl Registry {
@@ -72,7 +183,7 @@ impl Registry {
 
     /// [`register`](Registry::register) for a type-erased handle.
     pub fn register_any(name: &str, actor: &AnyAddr) -> Result<(), Error> {
-        let mut table = table();
+        let mut table = settled(name);
         if let Some(holder) = table.by_name.get(name) {
             if holder.is_alive() {
                 return Err(Error::NameTaken {
@@ -114,7 +225,7 @@ impl Registry {
 
     /// The live actor registered under `name`, whatever its type.
     pub fn lookup_any(name: &str) -> Option<AnyAddr> {
-        table()
+        settled(name)
             .by_name
             .get(name)
             .filter(|actor| actor.is_alive())

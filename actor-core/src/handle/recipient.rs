@@ -52,9 +52,16 @@ impl<M: Message> Recipient<M> {
         }
     }
 
-    /// Sends `msg` without waiting; gives it back if the actor has stopped.
+    /// Sends `msg` without waiting; gives it back if the actor has stopped. A full bounded
+    /// mailbox makes it wait for room, as [`Addr::tell`](crate::Addr::tell) does.
     pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
         self.handle.tell(msg)
+    }
+
+    /// Like [`tell`](Recipient::tell), but gives the message back at once
+    /// ([`SendError::Full`]) instead of waiting when a bounded mailbox is full.
+    pub fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
+        self.handle.try_tell(msg)
     }
 
     pub(crate) fn deliver(

@@ -4,13 +4,18 @@
 //! for a [`Recipient`](crate::Recipient) of one message type.
 
 use std::any::Any;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::collections::VecDeque;
+use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
+use std::sync::OnceLock;
+
+use crossbeam_channel::Receiver;
 
 use super::sender::{notify, Watcher};
 use super::Sender;
 use crate::actor::{Actor, Handler, Mail};
 use crate::call::ReplyTo;
 use crate::error::SendError;
+use crate::hosting::lifecycle::discard;
 use crate::hosting::{current, DriverId};
 use crate::id::{ActorId, ActorInfo};
 use crate::mailbox::{Envelope, Host, Refused, Wait};
@@ -34,6 +39,10 @@ pub(crate) struct Shared<A: Actor> {
     /// Whether the registry may hold a name for it, to forget when it stops.
     registered: AtomicBool,
     monitors: Monitors<Watcher, Terminated>,
+    /// A stopped dedicated thread's receiver, when its channel is bounded: kept, not
+    /// dropped, so that mail which slips in after the stop can still be taken out and
+    /// failed (see `post_bounded`).
+    parked: OnceLock<Receiver<Envelope<A>>>,
     /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue.
     pub(crate) host: Host<A>,
 }
@@ -50,6 +59,7 @@ impl<A: Actor> Shared<A> {
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
             monitors: Monitors::new(),
+            parked: OnceLock::new(),
             host,
         }
     }
@@ -62,9 +72,76 @@ impl<A: Actor> Shared<A> {
         sender: Sender,
         wait: Wait,
     ) -> Result<(), (Mail<A>, Refused)> {
-        self.host
-            .post(self.info.id, Envelope::new(mail, sender), wait)
-            .map_err(|(envelope, why)| (envelope.open().0, why))
+        let envelope = Envelope::new(mail, sender);
+        let posted = match &self.host {
+            Host::Thread(tx) if tx.capacity().is_some() => self.post_bounded(envelope, wait),
+            host => host.post(self.info.id, envelope, wait),
+        };
+        posted.map_err(|(envelope, why)| (envelope.open().0, why))
+    }
+
+    /// A post to a dedicated thread's bounded channel.
+    ///
+    /// An unbounded (list) channel frees what it holds when its receiver goes, and refuses
+    /// every send after that; a bounded (array) channel refuses later sends too, but keeps
+    /// what slipped in between the stop's last drain and the drop of its receiver until
+    /// its last sender goes, which a message holding a handle to its own target prevents
+    /// for good, and whose callers wait out their timeouts. So a stopping thread does not
+    /// drop a bounded receiver: it parks it (`park`), and this handshake takes out
+    /// whatever slips in after it:
+    ///
+    /// - the stop: marks the actor stopped, parks the receiver, SeqCst fence, drains;
+    /// - a post: refused at once if already marked stopped; else it sends, SeqCst fence,
+    ///   and if it now finds the actor stopped, drains the parked receiver itself.
+    ///
+    /// Either the post's fence comes first in the fences' single total order, and then the
+    /// stop's drain (after its fence) sees the message, or the stop's fence comes first,
+    /// and then the post (after its fence) sees both the stopped mark and the parked
+    /// receiver, and drains. So no message stays in a stopped actor's channel: each is
+    /// handled, refused (given back), or drained and failed at once (its reply slot
+    /// dropped, a dead letter recorded). A sender blocked on a full channel is not
+    /// stranded either: what fills the channel has a drainer still to come.
+    #[inline(never)]
+    fn post_bounded(
+        &self,
+        envelope: Envelope<A>,
+        wait: Wait,
+    ) -> Result<(), (Envelope<A>, Refused)> {
+        // The parked receiver keeps the channel open: refuse here, with the message back.
+        if self.stopped.load(Ordering::SeqCst) {
+            return Err((envelope, Refused::Stopped));
+        }
+        self.host.post(self.info.id, envelope, wait)?;
+        fence(Ordering::SeqCst);
+        if self.stopped.load(Ordering::SeqCst) {
+            self.drain_parked();
+        }
+        Ok(())
+    }
+
+    /// Keeps a stopped dedicated thread's bounded receiver and takes out what it holds.
+    /// The caller has marked the actor stopped (see `post_bounded`).
+    pub(crate) fn park(&self, rx: Receiver<Envelope<A>>) -> VecDeque<Envelope<A>> {
+        let _ = self.parked.set(rx);
+        fence(Ordering::SeqCst);
+        self.parked
+            .get()
+            .map(|rx| rx.try_iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// Fails, at once, the mail that slipped into a stopped actor's parked channel.
+    #[cold]
+    fn drain_parked(&self) {
+        let Some(rx) = self.parked.get() else {
+            // Not parked yet: the stop's own drain, still to come, takes it.
+            return;
+        };
+        // Collected first: a message's drop may post here again (it is refused).
+        let left: Vec<Envelope<A>> = rx.try_iter().collect();
+        for envelope in left {
+            discard(self, envelope);
+        }
     }
 
     #[inline(always)]
@@ -279,6 +356,9 @@ pub(crate) trait Deliver<M: Message>: Erased {
 
     /// `tell`: posts with no reply, stamped with the current actor if the handler looks.
     fn tell(&self, msg: M) -> Result<(), SendError<M>>;
+
+    /// `try_tell`: as `tell`, but a full bounded mailbox gives the message back at once.
+    fn try_tell(&self, msg: M) -> Result<(), SendError<M>>;
 }
 
 impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
@@ -294,6 +374,10 @@ impl<A: Handler<M>, M: Message> Deliver<M> for Shared<A> {
 
     fn tell(&self, msg: M) -> Result<(), SendError<M>> {
         Shared::tell(self, msg, Wait::Block)
+    }
+
+    fn try_tell(&self, msg: M) -> Result<(), SendError<M>> {
+        Shared::tell(self, msg, Wait::Never)
     }
 }
 

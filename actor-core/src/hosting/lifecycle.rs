@@ -38,6 +38,9 @@ pub(crate) struct Life<A: Actor> {
 
 impl<A: Actor> Life<A> {
     pub(crate) fn new(actor: A, shared: Arc<Shared<A>>, policy: Policy<A>) -> Self {
+        // A name reserved for this spawn (`Spawn::named`) is bound before anyone can reach
+        // the actor: a driver spawn makes its life here, before it schedules it.
+        crate::registry::bind_reserved(&shared);
         Life {
             actor,
             ctx: Context::new(shared),
@@ -106,7 +109,8 @@ impl<A: Actor> Life<A> {
     #[inline(always)]
     fn after_handler(&mut self) -> Flow {
         if self.ctx.stopping {
-            self.stop_with(StopReason::Requested)
+            let reason = self.ctx.stop_reason.take();
+            self.stop_with(reason.unwrap_or(StopReason::Requested))
         } else {
             Flow::Continue
         }
@@ -136,6 +140,7 @@ impl<A: Actor> Life<A> {
                     );
                 }
                 self.ctx.stopping = false;
+                self.ctx.stop_reason = None;
                 self.start()
             }
         }
@@ -179,23 +184,38 @@ impl<A: Actor> Life<A> {
         let quietly = |f: &mut dyn FnMut()| {
             let _ = panic::catch_unwind(AssertUnwindSafe(f));
         };
-        let discard = |envelope: Envelope<A>| {
-            let (mail, _) = envelope.open();
-            if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
-                let message = short_type_name(mail.into_dyn().type_name());
-                DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
-            }
-        };
         // The mailbox is closed before any queued mail is dropped, so a caller woken by
         // its dropped reply slot finds later sends refused, with the message given back.
-        let mut left = close();
-        quietly(&mut || left.drain(..).for_each(discard));
+        let left = close();
+        // One at a time, each contained: a panic (a hook, a message's `Drop`) while
+        // unwinding through the rest would abort the process.
+        for envelope in left {
+            discard(&shared, envelope);
+        }
         let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));
         shared.terminate(reason.unwrap_or(StopReason::Stopped));
         if let Some(stopper) = stopper {
             stopper.send(Stopped);
         }
+    }
+}
+
+/// Drops mail that will never be handled (queued behind a stop, or slipped into a stopped
+/// actor's channel), recording it as a dead letter first, so that a caller woken by its
+/// dropped reply slot finds the books complete. User code runs here (the dead-letter hook,
+/// the message's `Drop`): a panic is contained, logged, and goes no further.
+pub(crate) fn discard<A: Actor>(shared: &Shared<A>, envelope: Envelope<A>) {
+    let (mail, _) = envelope.open();
+    let discarded = panic::catch_unwind(AssertUnwindSafe(move || {
+        if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
+            let mail = mail.into_dyn();
+            let message = short_type_name(mail.type_name());
+            DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
+        }
+    }));
+    if discarded.is_err() {
+        log::error!("{}: dropping a discarded message panicked", shared.info());
     }
 }
 

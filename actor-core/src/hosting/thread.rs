@@ -14,7 +14,8 @@ use crate::actor::Actor;
 use crate::error::Error;
 use crate::handle::{Addr, Erased, Shared};
 use crate::mailbox::{Envelope, Host};
-use crate::supervise::Spawn;
+use crate::registry::{Registry, Reservation};
+use crate::supervise::{Spawn, SpawnError};
 
 pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
     let (actor, policy, capacity) = spawn.into_parts();
@@ -33,6 +34,42 @@ pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
             reason: e.to_string(),
         })?;
     Ok(addr)
+}
+
+/// `spawn` with a name bound in the registry before the thread starts: a taken name gives
+/// the actor back, a refused thread frees the name.
+pub(crate) fn spawn_named<A: Actor>(
+    spawn: Spawn<A>,
+    reservation: Reservation,
+) -> Result<Addr<A>, SpawnError<A>> {
+    let (actor, policy, capacity) = spawn.into_parts();
+    let (tx, rx) = match capacity {
+        Some(capacity) => crossbeam_channel::bounded(capacity),
+        None => crossbeam_channel::unbounded(),
+    };
+    let shared = Arc::new(Shared::new(Host::Thread(tx)));
+    reservation.bind(&shared);
+    let addr = Addr::new(shared.clone());
+    let life = Life::new(actor, shared.clone(), policy);
+    let started = thread::Builder::new()
+        .name(A::NAME.to_owned())
+        .spawn(move || run(life, rx));
+    match started {
+        Ok(_) => Ok(addr),
+        Err(e) => {
+            // Frees the name; the actor went with the closure the OS did not run.
+            if shared.mark_stopped() {
+                Registry::forget(shared.info().id);
+            }
+            Err(SpawnError::new(
+                Error::Spawn {
+                    actor: A::NAME,
+                    reason: e.to_string(),
+                },
+                None,
+            ))
+        }
+    }
 }
 
 fn run<A: Actor>(mut life: Life<A>, rx: Receiver<Envelope<A>>) {
@@ -57,13 +94,19 @@ fn run<A: Actor>(mut life: Life<A>, rx: Receiver<Envelope<A>>) {
             }
         }
     }
-    life.finish(|| close(rx));
+    life.finish(|| close(&shared, rx));
 }
 
 /// Closes a thread's mailbox: collects what is queued, then drops the receiver, which
 /// disconnects the channel. Mail posted in between is dropped by the channel itself; its
 /// envelopes record themselves as dead letters.
-fn close<A: Actor>(rx: Receiver<Envelope<A>>) -> VecDeque<Envelope<A>> {
+///
+/// A bounded channel keeps what slips in after its receiver goes, so its receiver is parked
+/// in the shared state instead (see `Shared::post_bounded`).
+fn close<A: Actor>(shared: &Shared<A>, rx: Receiver<Envelope<A>>) -> VecDeque<Envelope<A>> {
+    if rx.capacity().is_some() {
+        return shared.park(rx);
+    }
     let left = rx.try_iter().collect();
     // A message's `Drop` is user code: a panic there must not skip the rest of the end.
     let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(rx)));

@@ -8,5 +8,5 @@ mod supervisor;
 
 pub(crate) use monitors::Monitors;
 pub(crate) use spawn::{AfterPanic, Policy};
-pub use spawn::{Intensity, OnPanic, Spawn, StopReason, Terminated};
-pub use supervisor::{ChildNamed, Children, Strategy, Supervisor};
+pub use spawn::{Intensity, NamedSpawn, OnPanic, Spawn, SpawnError, StopReason, Terminated};
+pub use supervisor::{ChildNamed, Children, Restarted, Strategy, Supervisor, WatchRestarts};

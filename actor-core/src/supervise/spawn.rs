@@ -48,6 +48,32 @@ pub enum StopReason {
     StartFailed(String),
     /// It never ran: its driver was shut down before it started.
     NeverStarted,
+    /// A [`Supervisor`](crate::Supervisor) whose children crashed (or failed to start)
+    /// more often than its intensity allows: it stopped, with its children, and hands the
+    /// failure up to its own supervisor, which treats it as a crash (OTP's escalation).
+    Escalated {
+        /// Restarts allowed within `within`.
+        max: u32,
+        /// The intensity's window.
+        within: Duration,
+        /// The name of the child whose crash was one too many.
+        child: String,
+    },
+}
+
+impl StopReason {
+    /// Whether this ending is a crash, which a supervisor answers with a restart: a panic,
+    /// a restart limit, a failed start, an escalation. `Stop`, `ctx.stop()` and the
+    /// release of the last handle are not.
+    pub fn is_crash(&self) -> bool {
+        matches!(
+            self,
+            StopReason::Panicked(_)
+                | StopReason::RestartLimit { .. }
+                | StopReason::StartFailed(_)
+                | StopReason::Escalated { .. }
+        )
+    }
 }
 
 impl fmt::Display for StopReason {
@@ -63,6 +89,10 @@ impl fmt::Display for StopReason {
             ),
             StopReason::StartFailed(panic) => write!(f, "its #[on_start] hook panicked: {panic}"),
             StopReason::NeverStarted => f.write_str("its driver was shut down before it started"),
+            StopReason::Escalated { max, within, child } => write!(
+                f,
+                "its children crashed more than {max} times within {within:?}; the last was `{child}`"
+            ),
         }
     }
 }
@@ -288,5 +318,111 @@ impl<A: Actor> Spawn<A> {
 
     pub(crate) fn into_parts(self) -> (A, Policy<A>, Option<usize>) {
         (self.actor, self.policy, self.capacity)
+    }
+
+    /// Registers the actor under `name` as it starts, atomically: the name is bound before
+    /// the actor can run or be reached, and a name already held by a live actor makes the
+    /// spawn fail with [`Error::NameTaken`], giving the actor back
+    /// ([`SpawnError::into_actor`]). The name is freed when the actor stops, as with
+    /// [`Registry::register`](crate::Registry::register).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// struct Lobby(u32);
+    /// #[actor]
+    /// impl Lobby {}
+    ///
+    /// let lobby = Spawn::new(Lobby(1)).named("doc-room/lobby").spawn().unwrap();
+    /// assert_eq!(Registry::lookup::<Lobby>("doc-room/lobby"), Some(lobby.clone()));
+    /// let taken = Spawn::new(Lobby(2)).named("doc-room/lobby").spawn().unwrap_err();
+    /// assert!(matches!(taken.error(), actor_core::Error::NameTaken { .. }));
+    /// assert_eq!(taken.into_actor().map(|Lobby(n)| n), Some(2));
+    /// # let driver = Driver::new(1);
+    /// # Bridge::new().stop(&[lobby.any()], std::time::Duration::from_secs(5));
+    /// # let again = Spawn::new(Lobby(3)).named("doc-room/lobby").spawn_on(&driver).unwrap();
+    /// # assert_eq!(Registry::lookup::<Lobby>("doc-room/lobby"), Some(again));
+    /// ```
+    pub fn named(self, name: &str) -> NamedSpawn<A> {
+        NamedSpawn {
+            spawn: self,
+            name: name.to_owned(),
+        }
+    }
+}
+
+/// A [`Spawn`] with a registry name (see [`Spawn::named`]); spawning it can fail, so its
+/// `spawn` and `spawn_on` return a `Result`.
+pub struct NamedSpawn<A: Actor> {
+    spawn: Spawn<A>,
+    name: String,
+}
+
+impl<A: Actor> NamedSpawn<A> {
+    /// Starts the actor on a thread of its own, registered under its name.
+    pub fn spawn(self) -> Result<Addr<A>, SpawnError<A>> {
+        let NamedSpawn { spawn, name } = self;
+        match crate::registry::Reservation::new(&name) {
+            Ok(reservation) => crate::hosting::thread::spawn_named(spawn, reservation),
+            Err(error) => Err(SpawnError::new(error, Some(spawn.actor))),
+        }
+    }
+
+    /// Starts the actor on a shared driver, registered under its name. On a driver that
+    /// was shut down the actor is stopped from the start, and the name freed with it.
+    pub fn spawn_on(self, driver: &Driver) -> Result<Addr<A>, SpawnError<A>> {
+        let NamedSpawn { spawn, name } = self;
+        match crate::registry::Reservation::new(&name) {
+            Ok(reservation) => {
+                // The driver makes the actor's cell, which binds the name before the actor
+                // is scheduled; the guard frees it if that never happened.
+                let _unbound = reservation.for_next_cell();
+                Ok(driver.spawn(spawn))
+            }
+            Err(error) => Err(SpawnError::new(error, Some(spawn.actor))),
+        }
+    }
+}
+
+/// Why an actor could not be spawned, with the actor given back when it was not lost
+/// (a taken name gives it back; a thread the operating system refused took it along).
+pub struct SpawnError<A> {
+    error: Error,
+    actor: Option<A>,
+}
+
+impl<A> SpawnError<A> {
+    pub(crate) fn new(error: Error, actor: Option<A>) -> Self {
+        SpawnError { error, actor }
+    }
+
+    /// What went wrong: [`Error::NameTaken`], or [`Error::Spawn`].
+    pub fn error(&self) -> &Error {
+        &self.error
+    }
+
+    /// The actor, given back, if it was not lost.
+    pub fn into_actor(self) -> Option<A> {
+        self.actor
+    }
+}
+
+impl<A> fmt::Debug for SpawnError<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SpawnError({:?})", self.error)
+    }
+}
+
+impl<A> fmt::Display for SpawnError<A> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl<A> std::error::Error for SpawnError<A> {}
+
+impl<A> From<SpawnError<A>> for Error {
+    fn from(e: SpawnError<A>) -> Self {
+        e.error
     }
 }

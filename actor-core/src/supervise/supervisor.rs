@@ -2,11 +2,14 @@
 //! for one or all for one, within a restart intensity (OTP's supervisor).
 
 use std::collections::VecDeque;
+use std::panic::{self, AssertUnwindSafe};
 use std::time::Instant;
 
+use crate::call::Pending;
 use crate::context::Context;
-use crate::handle::{Addr, AnyAddr};
-use crate::message::{Message, Stop};
+use crate::handle::{Addr, AnyAddr, Sender, Watcher};
+use crate::id::ActorId;
+use crate::message::{DynMessage, Message, Stop};
 use crate::supervise::{Intensity, StopReason, Terminated};
 use crate::{handles, on_start, on_stop};
 
@@ -15,7 +18,12 @@ use crate::{handles, on_start, on_stop};
 pub enum Strategy {
     /// Only the child that crashed.
     OneForOne,
-    /// Every child: the others are stopped, then all start again in order.
+    /// Every child: the others are stopped, and once every one of them has ended (its
+    /// `Terminated` has reached the supervisor), all start again in order. A new child
+    /// never runs next to an old one, so a name it registers in `#[on_start]` is free. The
+    /// supervisor does not block while it waits (it stays an actor among others on its
+    /// thread or driver, answering [`ChildNamed`] with `None` meanwhile); a child that
+    /// never ends holds the restart up.
     OneForAll,
 }
 
@@ -28,12 +36,16 @@ struct Child {
 }
 
 /// Owns children, watches them, and restarts those that crash (a panic that stopped
-/// them, a restart limit, a failed start). A child that stops normally (a `Stop`, or
-/// `ctx.stop()`) is not restarted. Beyond its intensity the supervisor stops, and with
-/// it every child. Children stop when their supervisor stops.
+/// them, a restart limit, a failed start, an escalation: [`StopReason::is_crash`]). A
+/// child that stops normally (a `Stop`, or `ctx.stop()`) is not restarted. A child factory
+/// that panics counts as a crash too: against the intensity, then tried again. Beyond its
+/// intensity the supervisor stops, with every child, and with
+/// [`StopReason::Escalated`], so a supervisor above it restarts it (and its children) as
+/// any crashed child: supervision trees nest. Children stop when their supervisor stops.
 ///
 /// Each crash reaches the supervisor as a [`Terminated`] message; ask it for a child's
-/// current address with [`ChildNamed`].
+/// current address with [`ChildNamed`], typed with [`Addr::child`], or have it tell you
+/// each restart ([`WatchRestarts`], [`Restarted`]).
 ///
 /// ```
 /// use actor_core::prelude::*;
@@ -77,6 +89,73 @@ pub struct Supervisor {
     intensity: Intensity,
     restarts: VecDeque<Instant>,
     children: Vec<Child>,
+    /// Old children of a one-for-all restart not yet ended: the new ones wait for them.
+    waiting: Vec<ActorId>,
+    /// Who asked to hear of restarts ([`WatchRestarts`]).
+    watchers: Vec<Watcher>,
+}
+
+/// Sent by a [`Supervisor`] to everyone who sent it [`WatchRestarts`], each time it
+/// restarts a child: the child's name and its new address, so a watcher can watch the
+/// new incarnation without polling.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::{Restarted, WatchRestarts};
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Crash;
+///
+/// struct Fragile;
+/// #[actor]
+/// impl Fragile {
+///     #[handles(Crash)]
+///     fn crash(&mut self, _: Crash) { panic!("crashed") }
+/// }
+///
+/// let wait = Duration::from_secs(5);
+/// let supervisor = Supervisor::new(Strategy::OneForOne, Intensity::new(3, Duration::from_secs(60)))
+///     .child("fragile", || Spawn::new(Fragile).on_panic(OnPanic::Stop).spawn())
+///     .spawn();
+/// let bridge = Bridge::new();
+/// assert!(bridge.call(&supervisor, WatchRestarts, wait).unwrap());
+/// let first: Addr<Fragile> = supervisor.child("fragile").wait().unwrap().unwrap();
+/// first.tell(Crash).unwrap();
+/// let notice: Restarted = bridge.receive(wait).unwrap().downcast().unwrap();
+/// assert_eq!(notice.name, "fragile");
+/// let second = notice.downcast::<Fragile>().unwrap();
+/// assert_ne!(second, first);
+/// assert!(second.is_alive());
+/// ```
+#[derive(Debug, Clone)]
+pub struct Restarted {
+    /// The child's name, as given to [`Supervisor::child`].
+    pub name: String,
+    /// The new incarnation.
+    pub addr: AnyAddr,
+}
+
+impl Restarted {
+    /// The new incarnation, typed, if it is an `A`.
+    pub fn downcast<A: crate::Actor>(&self) -> Option<Addr<A>> {
+        self.addr.clone().downcast()
+    }
+}
+
+impl Message for Restarted {
+    type Reply = ();
+}
+
+/// Asks a [`Supervisor`] to send [`Restarted`] to the sender (an actor, or a bridge's
+/// inbox) each time it restarts a child, until the supervisor ends. The reply says whether
+/// it will (plain code, which has no mailbox, cannot be told). An actor is held weakly:
+/// watching does not keep it alive.
+#[derive(Debug, Clone, Copy)]
+pub struct WatchRestarts;
+
+impl Message for WatchRestarts {
+    type Reply = bool;
 }
 
 /// Asks a [`Supervisor`] for the current address of its child called so.
@@ -103,6 +182,8 @@ impl Supervisor {
             intensity,
             restarts: VecDeque::new(),
             children: Vec::new(),
+            waiting: Vec::new(),
+            watchers: Vec::new(),
         }
     }
 
@@ -121,10 +202,95 @@ impl Supervisor {
         self
     }
 
-    fn start_child(child: &mut Child, ctx: &Context<Self>) {
-        let addr = (child.start)();
-        ctx.watch(&addr);
-        child.addr = Some(addr);
+    /// Starts a child; false if its factory panicked (the child then has no address).
+    fn start_child(child: &mut Child, ctx: &Context<Self>) -> bool {
+        let started = panic::catch_unwind(AssertUnwindSafe(|| (child.start)()));
+        match started {
+            Ok(addr) => {
+                ctx.watch(&addr);
+                child.addr = Some(addr);
+                true
+            }
+            Err(payload) => {
+                log::error!(
+                    "{}: the factory of child `{}` panicked: {}",
+                    ctx.info(),
+                    child.name,
+                    crate::call::panic_message(&*payload)
+                );
+                child.addr = None;
+                false
+            }
+        }
+    }
+
+    /// Starts the children at `indices` that have no address, in order. A factory that
+    /// panics counts against the intensity and is tried again; beyond the intensity the
+    /// supervisor escalates. Each child restarted (not first started) is announced.
+    fn start_children(&mut self, indices: &[usize], restart: bool, ctx: &mut Context<Self>) {
+        loop {
+            let mut failed = None;
+            for &index in indices {
+                let child = &mut self.children[index];
+                if child.addr.is_some() {
+                    continue;
+                }
+                if Supervisor::start_child(child, ctx) {
+                    if restart {
+                        self.announce(index);
+                    }
+                } else {
+                    failed.get_or_insert(index);
+                }
+            }
+            let Some(failed) = failed else { return };
+            if !self.may_restart() {
+                self.escalate(failed, ctx);
+                return;
+            }
+        }
+    }
+
+    /// Stops the supervisor, and so its children, with a reason its own supervisor reads
+    /// as a crash.
+    fn escalate(&mut self, child: usize, ctx: &mut Context<Self>) {
+        log::error!(
+            "{} stops: its children crashed more than {} times within {:?}",
+            ctx.info(),
+            self.intensity.max,
+            self.intensity.within
+        );
+        ctx.stop_because(StopReason::Escalated {
+            max: self.intensity.max,
+            within: self.intensity.within,
+            child: self.children[child].name.clone(),
+        });
+    }
+
+    /// Tells the restart watchers about child `index`'s new address.
+    fn announce(&mut self, index: usize) {
+        let child = &self.children[index];
+        let Some(addr) = child.addr.clone() else {
+            return;
+        };
+        let notice = Restarted {
+            name: child.name.clone(),
+            addr,
+        };
+        self.watchers.retain(|watcher| match watcher {
+            Watcher::Actor(actor) => match actor.upgrade() {
+                Some(actor) => {
+                    // A watcher without a handler for it makes a dead letter, recorded there.
+                    let _ = actor.post_dyn(DynMessage::new(notice.clone()), Sender::Nobody);
+                    true
+                }
+                None => false,
+            },
+            Watcher::Bridge(bridge) => {
+                bridge.post(DynMessage::new(notice.clone()));
+                true
+            }
+        });
     }
 
     /// Counts a restart; false once the intensity is exceeded.
@@ -149,14 +315,23 @@ impl Supervisor {
 #[crate::actor]
 impl Supervisor {
     #[on_start]
-    fn start_children(&mut self, ctx: &mut Context<Self>) {
-        for child in &mut self.children {
-            Supervisor::start_child(child, ctx);
-        }
+    fn start_all(&mut self, ctx: &mut Context<Self>) {
+        let all: Vec<usize> = (0..self.children.len()).collect();
+        self.start_children(&all, false, ctx);
     }
 
     #[handles(Terminated)]
     fn child_ended(&mut self, notice: Terminated, ctx: &mut Context<Self>) {
+        if let Some(at) = self.waiting.iter().position(|id| *id == notice.id()) {
+            // An old child of a one-for-all restart has ended: once the last has, the
+            // new ones start.
+            self.waiting.swap_remove(at);
+            if self.waiting.is_empty() {
+                let all: Vec<usize> = (0..self.children.len()).collect();
+                self.start_children(&all, true, ctx);
+            }
+            return;
+        }
         let Some(index) = self.children.iter().position(|child| {
             child
                 .addr
@@ -166,37 +341,42 @@ impl Supervisor {
             // An earlier incarnation, stopped by a one-for-all restart.
             return;
         };
-        let crashed = matches!(
-            notice.reason,
-            StopReason::Panicked(_) | StopReason::RestartLimit { .. } | StopReason::StartFailed(_)
-        );
-        if !crashed {
-            self.children[index].addr = None;
+        self.children[index].addr = None;
+        if !notice.reason.is_crash() {
             return;
         }
         if !self.may_restart() {
-            log::error!(
-                "{} stops: its children crashed more than {} times within {:?}",
-                ctx.info(),
-                self.intensity.max,
-                self.intensity.within
-            );
-            ctx.stop();
+            self.escalate(index, ctx);
             return;
         }
         match self.strategy {
-            Strategy::OneForOne => Supervisor::start_child(&mut self.children[index], ctx),
+            Strategy::OneForOne => self.start_children(&[index], true, ctx),
             Strategy::OneForAll => {
                 for child in &mut self.children {
                     if let Some(old) = child.addr.take() {
+                        // Watched since its start: its `Terminated` comes, even if this
+                        // `Stop` finds it ended already.
+                        self.waiting.push(old.id());
                         let _ = old.tell(Stop);
                     }
                 }
-                for child in &mut self.children {
-                    Supervisor::start_child(child, ctx);
+                if self.waiting.is_empty() {
+                    let all: Vec<usize> = (0..self.children.len()).collect();
+                    self.start_children(&all, true, ctx);
                 }
             }
         }
+    }
+
+    #[handles(WatchRestarts)]
+    fn watch_restarts(&mut self, _: WatchRestarts, ctx: &mut Context<Self>) -> bool {
+        let watcher = match ctx.sender() {
+            Sender::Nobody => return false,
+            Sender::Actor(actor) => Watcher::Actor(actor.weak()),
+            Sender::Bridge(bridge) => Watcher::Bridge(bridge.clone()),
+        };
+        self.watchers.push(watcher);
+        true
     }
 
     #[handles(ChildNamed)]
@@ -222,5 +402,39 @@ impl Supervisor {
                 let _ = addr.tell(Stop);
             }
         }
+    }
+}
+
+impl Addr<Supervisor> {
+    /// The current incarnation of the child called `name`, typed: `None` if there is no
+    /// such child, it is not an `A`, or it is not running (stopped normally, or between a
+    /// one-for-all stop and restart). Asked of the supervisor between two of its messages;
+    /// the answer comes through the [`Pending`], which can be waited on or polled.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// struct Worker;
+    /// #[actor]
+    /// impl Worker {}
+    ///
+    /// let supervisor = Supervisor::new(Strategy::OneForOne, Intensity::new(1, Duration::from_secs(1)))
+    ///     .child("worker", || Worker.spawn())
+    ///     .spawn();
+    /// let worker: Option<Addr<Worker>> = supervisor.child("worker").wait().unwrap();
+    /// assert!(worker.unwrap().is_alive());
+    /// assert!(supervisor.child::<Worker>("nobody").wait().unwrap().is_none());
+    /// ```
+    pub fn child<A: crate::Actor>(&self, name: &str) -> Pending<Option<Addr<A>>> {
+        let name = name.to_owned();
+        self.exec(move |supervisor, _| {
+            supervisor
+                .children
+                .iter()
+                .find(|child| child.name == name)
+                .and_then(|child| child.addr.clone())
+                .and_then(AnyAddr::downcast)
+        })
     }
 }
