@@ -52,6 +52,9 @@ pub struct Context<A: Actor> {
     pub(crate) stopping: bool,
     /// Why, when the actor stops for a reason of its own (not `Requested`).
     pub(crate) stop_reason: Option<crate::StopReason>,
+    /// The reply slot of the message being handled, while a handler that returns
+    /// `Deferred<R>` runs: a `ReplyTo<R>`, for `defer` to take.
+    pub(crate) deferred: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl<A: Actor> Context<A> {
@@ -61,6 +64,7 @@ impl<A: Actor> Context<A> {
             sender: Sender::Nobody,
             stopping: false,
             stop_reason: None,
+            deferred: None,
         }
     }
 

@@ -75,7 +75,10 @@ mod timer;
 pub mod wire;
 
 pub use actor::{Actor, Handler};
-pub use call::{Answer, Bridge, CallQueue, CallTarget, Collector, ExecError, MultiCall, Pending};
+pub use call::{
+    Answer, Bridge, CallFuture, CallQueue, CallTarget, Collector, Deferred, ExecError, MultiCall,
+    Pending, Reply,
+};
 pub use context::Context;
 pub use dead::{DeadLetter, DeadLetters, DeadReason};
 pub use error::{CallError, Error, SendError};
@@ -111,6 +114,7 @@ pub mod prelude {
         CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
         SendError, Sender, Stop, Stopped,
     };
+    pub use crate::{Deferred, Reply};
     pub use crate::{Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated};
 }
 
@@ -148,7 +152,7 @@ macro_rules! __remote_actor {
 pub mod __private {
     pub use crate::__remote_actor as remote_actor;
     pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail};
-    pub use crate::call::ReplyTo;
+    pub use crate::call::{__deferred as deferred, Deferred, ReplyTo};
     pub use crate::context::Context;
     pub use crate::message::{DynMessage, Message};
 }

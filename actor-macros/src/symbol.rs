@@ -12,6 +12,8 @@ pub const REPLY: &str = "reply";
 pub const CONTEXT: &str = "Context";
 /// The catch-all handler's parameter type.
 pub const DYN_MESSAGE: &str = "DynMessage";
+/// A handler's return type when it replies later: `Deferred<R>`.
+pub const DEFERRED: &str = "Deferred";
 /// The built-in message every actor already handles.
 pub const STOP: &str = "Stop";
 /// The runtime crate, as a path's first segment.

@@ -245,7 +245,7 @@ impl Bridge {
 
     /// This bridge as the sender of a message to `target`, or no one when the handler
     /// cannot look (it takes no `Context`): no reference count is taken then.
-    fn sender_for<T: CallTarget<M> + ?Sized, M: Message>(&self, target: &T) -> Sender {
+    pub(super) fn sender_for<T: CallTarget<M> + ?Sized, M: Message>(&self, target: &T) -> Sender {
         if target.__wants_sender() {
             Sender::Bridge(self.clone())
         } else {

@@ -1,16 +1,23 @@
 //! Asking actors for answers: the reply slot a handler's return value goes to
-//! ([`ReplyTo`]), the [`Bridge`] through which plain code calls actors, and `exec` with its
-//! [`Pending`] results, [`Collector`] and [`CallQueue`].
+//! ([`ReplyTo`]: a channel, a one-result slot, or a hook), the [`Bridge`] through which
+//! plain code calls actors (blocking, or as a [`CallFuture`]), `ctx.ask` between actors,
+//! replies given later ([`Deferred`], [`Reply`]), and `exec` with its [`Pending`] results,
+//! [`Collector`] and [`CallQueue`].
 
+mod ask;
 mod bridge;
+mod deferred;
 mod exec;
+mod future;
 mod queue;
 mod reply;
 mod shot;
 mod target;
 
 pub use bridge::{Answer, Bridge, MultiCall};
+pub use deferred::{__deferred, Deferred, Reply};
 pub use exec::{ExecError, Pending};
+pub use future::CallFuture;
 pub use queue::{CallQueue, Collector};
 pub use reply::ReplyTo;
 pub(crate) use reply::{panic_message, NoReply, Outcome};

@@ -41,6 +41,15 @@ pub trait CallTarget<M: Message>: sealed::Sealed {
         deadline: Option<Instant>,
     ) -> Result<(), SendError<M>>;
 
+    /// Posts the message without waiting: a full bounded mailbox refuses it at once.
+    #[doc(hidden)]
+    fn __try_deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>>;
+
     /// Whether the handler can see its sender; if not, the bridge need not stamp itself.
     #[doc(hidden)]
     fn __wants_sender(&self) -> bool {
@@ -76,6 +85,15 @@ impl<A: Handler<M>, M: Message> CallTarget<M> for Addr<A> {
         self.shared()
             .deliver(msg, reply, sender, Wait::until(deadline))
     }
+
+    fn __try_deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        self.shared().deliver(msg, reply, sender, Wait::Never)
+    }
 }
 
 impl<M: Message> CallTarget<M> for Recipient<M> {
@@ -95,6 +113,15 @@ impl<M: Message> CallTarget<M> for Recipient<M> {
         deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
         self.deliver(msg, reply, sender, Wait::until(deadline))
+    }
+
+    fn __try_deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        self.deliver(msg, reply, sender, Wait::Never)
     }
 }
 
@@ -121,6 +148,15 @@ impl CallTarget<Stop> for AnyAddr {
     ) -> Result<(), SendError<Stop>> {
         self.post_stop(reply, sender, Wait::until(deadline))
     }
+
+    fn __try_deliver(
+        &self,
+        _: Stop,
+        reply: ReplyTo<Stopped>,
+        sender: Sender,
+    ) -> Result<(), SendError<Stop>> {
+        self.post_stop(reply, sender, Wait::Never)
+    }
 }
 
 impl<T: CallTarget<M> + ?Sized, M: Message> CallTarget<M> for &T {
@@ -144,5 +180,14 @@ impl<T: CallTarget<M> + ?Sized, M: Message> CallTarget<M> for &T {
         deadline: Option<Instant>,
     ) -> Result<(), SendError<M>> {
         (**self).__deliver(msg, reply, sender, deadline)
+    }
+
+    fn __try_deliver(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+    ) -> Result<(), SendError<M>> {
+        (**self).__try_deliver(msg, reply, sender)
     }
 }

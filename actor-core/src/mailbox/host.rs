@@ -53,10 +53,10 @@ impl<A: Actor> Host<A> {
     ) -> Result<(), (Envelope<A>, Refused)> {
         let disconnected = |e: crossbeam_channel::SendError<Envelope<A>>| (e.0, Refused::Stopped);
         match (wait, tx.capacity()) {
-            (Wait::Block, None) => tx.send(envelope).map_err(disconnected),
+            (Wait::Block | Wait::Force, None) => tx.send(envelope).map_err(disconnected),
             (Wait::Never, _) => try_post(tx, envelope),
-            (Wait::Block, Some(_)) => match try_post(tx, envelope) {
-                Err((envelope, Refused::Full)) if self.may_wait(id, wait) => {
+            (Wait::Block | Wait::Force, Some(_)) => match try_post(tx, envelope) {
+                Err((envelope, Refused::Full)) if self.may_wait(id, Wait::Block) => {
                     tx.send(envelope).map_err(disconnected)
                 }
                 posted => posted,

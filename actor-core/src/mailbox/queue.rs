@@ -17,6 +17,10 @@ pub(crate) enum Wait {
     Never,
     /// Until this instant.
     Until(Instant),
+    /// Past the bound of a driver mailbox, at once; as `Block` on a dedicated thread's
+    /// channel. For mail the actor asked for itself (the continuation of its own
+    /// `ctx.ask`), whose number its own outstanding requests bound.
+    Force,
 }
 
 impl Wait {
@@ -124,7 +128,7 @@ impl<T> Mailbox<T> {
         if queue.closed {
             return Err((item, Refused::Stopped));
         }
-        if !queue.has_room() {
+        if !queue.has_room() && !matches!(wait, Wait::Force) {
             drop(queue);
             return self.push_when_room(item, wait, may_wait);
         }

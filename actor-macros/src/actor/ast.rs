@@ -109,6 +109,30 @@ impl Method {
 
     /// The type of the context parameter, if the method takes one: it comes after the
     /// receiver and the message (if any).
+    /// The `R` of a handler that returns `Deferred<R>` (its reply given later), by the
+    /// last segment of the return type's path, as written.
+    pub fn deferred(&self) -> Option<&Type> {
+        let syn::ReturnType::Type(_, ty) = &self.sig.output else {
+            return None;
+        };
+        let Type::Path(path) = &**ty else {
+            return None;
+        };
+        let last = path.path.segments.last()?;
+        if last.ident != crate::symbol::DEFERRED {
+            return None;
+        }
+        match &last.arguments {
+            syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+                match args.args.first() {
+                    Some(syn::GenericArgument::Type(reply)) => Some(reply),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     pub fn context(&self) -> Option<&Type> {
         let position = 1 + usize::from(self.takes_message());
         match self.sig.inputs.iter().nth(position) {

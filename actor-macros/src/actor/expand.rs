@@ -380,6 +380,16 @@ fn dispatch_arm(typed: &Typed) -> TokenStream {
     // that "`M` is not a message" is reported there and not at `#[actor]`.
     let private = private_at(at(ty));
     let ty = relocated(ty);
+    if method.deferred().is_some() {
+        // The reply slot waits in the context for `ctx.defer()`; the handler's
+        // `Deferred<R>` must name the message's reply type.
+        return quote_spanned! {at(&ty)=>
+            __ActorDispatch::#variant(__msg, __reply) => #private::deferred(__reply, __ctx, |__ctx| {
+                let __later: #private::Deferred<<#ty as #private::Message>::Reply> = #call;
+                __later
+            }),
+        };
+    }
     quote_spanned! {at(&ty)=>
         __ActorDispatch::#variant(__msg, __reply) => __reply.complete(|| {
             let __value: <#ty as #private::Message>::Reply = #call;

@@ -409,6 +409,15 @@ impl<'a> Signature<'a> {
         };
         // A handler's reply type is checked by the compiler, against the message's.
         if matches!(self.method.role(), Role::Handles(_)) {
+            if self.method.deferred().is_some() && self.method.context().is_none() {
+                self.cx.error_spanned_by(
+                    ty,
+                    format_args!(
+                        "{} replies later (`Deferred`), so it takes the context to call `ctx.defer()`: add `ctx: &mut Context<Self>` after the message",
+                        self.what
+                    ),
+                );
+            }
             return;
         }
         if matches!(&**ty, Type::Tuple(tuple) if tuple.elems.is_empty()) {
