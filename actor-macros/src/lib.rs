@@ -14,6 +14,7 @@
 //! | `#[handles(M)] fn f(&mut self, msg: M)` | the reply is `()` |
 //! | `#[handles(M)] fn f(&self, msg: M) -> R` | `R` is `M`'s reply type (`#[message(reply = R)]`); `-> ()` may be written or left out |
 //! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> R` | the context last; `Context<ActorName>` works too |
+//! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> Deferred<R>` | replies later: `ctx.defer()` gives the `Reply<R>` to send from anywhere; the context is required |
 //! | `#[handles(M)] fn f(&mut self, Pattern { x, .. }: M)` | any pattern binds the message |
 //! | `#[handles(path::M<T>)] fn f(&mut self, msg: path::M<T>)` | any type, written the same way in both places |
 //! | `#[handles(other)] fn f(&mut self, msg: DynMessage [, ctx: &mut Context<Self>])` | receives what no typed handler takes; returns nothing |
