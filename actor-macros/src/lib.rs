@@ -100,6 +100,7 @@
 //! | `ctx: &Context<Self>` (or by value) | the context comes by mutable reference | `context-by-shared-reference` |
 //! | `ctx: &mut Context<Other>` | the context is this actor's own: write `&mut Context<Self>` | `context-of-another-actor` |
 //! | `fn f(&mut self, ctx: &mut Context<Self>, msg: Ping)` | the message comes first, then the context | `context-before-message` |
+//! | `fn f(&mut self, msg: M) -> Deferred<R>` (no context) | replies later, so it takes the context to call `ctx.defer()` | `deferred-without-context` |
 //! | a parameter after the context | too many parameters: remove this one | `handler-parameter-after-context` |
 //! | two `#[handles(other)]` methods | an actor has one catch-all: merge them | `two-catch-alls` |
 //! | `#[handles(other)] fn f(&mut self, msg: Ping)` | the catch-all receives messages of any type: write `msg: DynMessage` | `catch-all-typed-parameter` |
