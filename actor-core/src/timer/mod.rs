@@ -776,7 +776,9 @@ mod tests {
         if let (Some(before), Some(after)) = (before, after) {
             let per_timer = after.saturating_sub(before) / N;
             eprintln!("{per_timer} bytes of resident memory per pending timer");
-            assert!(per_timer < 200, "{per_timer} bytes per pending timer");
+            // Generous: other tests of this binary allocate meanwhile, which can only add
+            // to the figure (112 B alone). A thread per timer would cost kilobytes.
+            assert!(per_timer < 512, "{per_timer} bytes per pending timer");
         }
     }
 
