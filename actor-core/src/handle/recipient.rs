@@ -53,6 +53,29 @@ impl<M: Message> Recipient<M> {
     }
 
     /// Sends `msg` without waiting; gives it back if the actor has stopped.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Line(String);
+    ///
+    /// struct Printer;
+    /// #[actor]
+    /// impl Printer {
+    ///     #[handles(Line)]
+    ///     fn line(&mut self, _: Line) {}
+    /// }
+    ///
+    /// let printer = Printer.spawn();
+    /// let out: Recipient<Line> = printer.recipient();
+    /// out.tell(Line("hello".into())).unwrap();
+    ///
+    /// Bridge::new().stop(&[out.any()], Duration::from_secs(5));
+    /// let err = out.tell(Line("lost?".into())).unwrap_err();
+    /// assert_eq!(err.into_inner(), Line("lost?".into())); // no: given back
+    /// ```
     pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
         self.handle.tell(msg)
     }
