@@ -124,6 +124,14 @@ impl DynMessage {
     }
 
     /// The value if it is a `T`; otherwise the message itself, unchanged.
+    ///
+    /// ```
+    /// use actor_core::DynMessage;
+    ///
+    /// let msg = DynMessage::new(7_u8);
+    /// let msg = msg.downcast::<u32>().unwrap_err(); // not a `u32`: given back whole
+    /// assert_eq!(msg.downcast::<u8>().unwrap(), 7);
+    /// ```
     pub fn downcast<T: 'static>(self) -> Result<T, DynMessage> {
         if self.is::<T>() {
             let value = self.value.into_any().downcast::<T>();
