@@ -42,6 +42,8 @@ use crate::message::{DynMessage, Message, Stop, Stopped};
 /// let stopped = Bridge::new().stop(&all, Duration::from_secs(5));
 /// assert_eq!(stopped, [Some(Stopped), Some(Stopped)]);
 /// ```
+///
+/// [`Bridge::stop`]: crate::Bridge::stop
 pub struct AnyAddr {
     handle: Counted<dyn Erased>,
 }
@@ -179,6 +181,8 @@ impl AnyAddr {
     /// bridge.stop(&[idle.any()], wait); // the notice is posted before `Stopped` comes
     /// assert_eq!(bridge.call(&monitor, Ended, wait).unwrap(), [idle.id()]);
     /// ```
+    ///
+    /// [`Terminated`]: crate::Terminated
     pub fn watch_by(&self, watcher: &AnyAddr) {
         self.handle.watch(Watcher::Actor(watcher.weak()));
     }
