@@ -119,6 +119,14 @@ impl DynMessage {
     }
 
     /// A reference to the value if it is a `T`.
+    ///
+    /// ```
+    /// use actor_core::DynMessage;
+    ///
+    /// let msg = DynMessage::new(String::from("hi"));
+    /// assert_eq!(msg.downcast_ref::<String>().map(String::as_str), Some("hi"));
+    /// assert!(msg.downcast_ref::<u8>().is_none());
+    /// ```
     pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         (*self.value).as_any().downcast_ref()
     }

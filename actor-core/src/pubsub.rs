@@ -150,6 +150,28 @@ impl PubSub {
     }
 
     /// Ends a subscription made with [`subscribe_to`](PubSub::subscribe_to).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::PubSub;
+    ///
+    /// #[derive(Message, Clone)]
+    /// struct Price(u32);
+    ///
+    /// struct Trader;
+    /// #[actor]
+    /// impl Trader {
+    ///     #[handles(Price)]
+    ///     fn price(&mut self, _: Price) {}
+    /// }
+    ///
+    /// let pubsub = PubSub::new();
+    /// let trader = Trader.spawn().recipient::<Price>();
+    /// pubsub.subscribe_to("EUR", &trader);
+    /// assert!(!pubsub.unsubscribe_from("USD", &trader)); // not subscribed under that key
+    /// assert!(pubsub.unsubscribe_from("EUR", &trader));
+    /// assert_eq!(pubsub.publish_to("EUR", Price(100)), 0);
+    /// ```
     pub fn unsubscribe_from<M: Message + Clone>(
         &self,
         key: &str,

@@ -88,6 +88,19 @@ impl Registry {
     }
 
     /// [`register`](Registry::register) for a type-erased handle.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Registry;
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// let cache: AnyAddr = Cache.spawn().any();
+    /// Registry::register_any("cache", &cache).unwrap();
+    /// assert_eq!(Registry::lookup_any("cache"), Some(cache));
+    /// ```
     pub fn register_any(name: &str, actor: &AnyAddr) -> Result<(), Error> {
         let mut table = table();
         if let Some(holder) = table.by_name.get(name) {

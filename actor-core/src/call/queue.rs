@@ -104,6 +104,19 @@ impl<R: Send + 'static> Collector<R> {
 
     /// The next result to complete, waiting up to `timeout`; `None` if none completed in
     /// time or none is outstanding.
+    ///
+    /// ```
+    /// use actor_core::{CallQueue, Collector};
+    /// use std::time::Duration;
+    ///
+    /// let queue = CallQueue::new();
+    /// let mut collector = Collector::new();
+    /// let index = collector.call(&queue, || "ready");
+    /// assert_eq!(collector.next_timeout(Duration::from_millis(1)), None); // not run yet
+    /// queue.receive();
+    /// assert_eq!(collector.next_timeout(Duration::from_secs(5)), Some((index, Ok("ready"))));
+    /// assert!(collector.is_done());
+    /// ```
     pub fn next_timeout(&mut self, timeout: Duration) -> Option<(usize, Result<R, ExecError>)> {
         if self.outstanding == 0 {
             return None;
@@ -276,6 +289,17 @@ impl CallQueue {
 
     /// Like [`call`](CallQueue::call), but a panic in `f` is also raised in the thread
     /// that runs it, out of [`receive`](CallQueue::receive).
+    ///
+    /// ```
+    /// use actor_core::{CallQueue, ExecError};
+    /// use std::panic::{self, AssertUnwindSafe};
+    ///
+    /// let queue = CallQueue::new();
+    /// let pending = queue.call_raising(|| -> u32 { panic!("bad input") });
+    /// let raised = panic::catch_unwind(AssertUnwindSafe(|| queue.receive()));
+    /// assert!(raised.is_err()); // raised in the thread that ran it
+    /// assert_eq!(pending.wait(), Err(ExecError::Panicked("bad input".into()))); // and carried back
+    /// ```
     pub fn call_raising<R, F>(&self, f: F) -> Pending<R>
     where
         F: FnOnce() -> R + Send + 'static,

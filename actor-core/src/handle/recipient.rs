@@ -95,6 +95,26 @@ impl<M: Message> Recipient<M> {
     }
 
     /// A handle that hides the message type too.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Line(String);
+    ///
+    /// struct Printer;
+    /// #[actor]
+    /// impl Printer {
+    ///     #[handles(Line)]
+    ///     fn line(&mut self, _: Line) {}
+    /// }
+    ///
+    /// let out: Recipient<Line> = Printer.spawn().recipient();
+    /// let any: AnyAddr = out.any();
+    /// assert_eq!(any.id(), out.id());
+    /// assert_eq!(Bridge::new().stop(&[any], Duration::from_secs(5)), [Some(Stopped)]);
+    /// ```
     pub fn any(&self) -> AnyAddr {
         AnyAddr::from_arc(self.handle.arc())
     }
