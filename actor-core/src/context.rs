@@ -85,6 +85,43 @@ impl<A: Actor> Context<A> {
     }
 
     /// Takes the sender out of the context, to keep it after the handler returns.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Ask;
+    /// #[derive(Message)]
+    /// struct Ready;
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Answer(u32);
+    ///
+    /// #[derive(Default)]
+    /// struct Later { waiting: Vec<Sender> }
+    /// #[actor]
+    /// impl Later {
+    ///     #[handles(Ask)]
+    ///     fn ask(&mut self, _: Ask, ctx: &mut Context<Self>) {
+    ///         self.waiting.push(ctx.take_sender()); // answered when ready
+    ///         assert!(ctx.sender().is_nobody());
+    ///     }
+    ///
+    ///     #[handles(Ready)]
+    ///     fn ready(&mut self, _: Ready) {
+    ///         for sender in self.waiting.drain(..) {
+    ///             sender.tell(Answer(42)).unwrap();
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let later = Later::default().spawn();
+    /// let bridge = Bridge::new();
+    /// bridge.tell(&later, Ask).unwrap();
+    /// later.tell(Ready).unwrap();
+    /// let answer = bridge.receive(Duration::from_secs(5)).unwrap();
+    /// assert_eq!(answer.downcast::<Answer>().unwrap(), Answer(42));
+    /// ```
     pub fn take_sender(&mut self) -> Sender {
         std::mem::take(&mut self.sender)
     }
@@ -102,6 +139,45 @@ impl<A: Actor> Context<A> {
 
     /// Has this actor receive [`Terminated`](crate::Terminated), once, when `other` ends
     /// (at once if it already has). Handle it with `#[handles(Terminated)]` or a catch-all.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{StopReason, Terminated};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Watch(AnyAddr);
+    /// #[derive(Message)]
+    /// #[message(reply = Vec<StopReason>)]
+    /// struct Ended;
+    ///
+    /// #[derive(Default)]
+    /// struct Monitor { ended: Vec<StopReason> }
+    /// #[actor]
+    /// impl Monitor {
+    ///     #[handles(Watch)]
+    ///     fn watch(&mut self, Watch(other): Watch, ctx: &mut Context<Self>) {
+    ///         ctx.watch(&other);
+    ///     }
+    ///     #[handles(Terminated)]
+    ///     fn terminated(&mut self, notice: Terminated) { self.ended.push(notice.reason) }
+    ///     #[handles(Ended)]
+    ///     fn ended(&self, _: Ended) -> Vec<StopReason> { self.ended.clone() }
+    /// }
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {}
+    ///
+    /// let monitor = Monitor::default().spawn();
+    /// let idle = Idle.spawn();
+    /// monitor.tell(Watch(idle.any())).unwrap();
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// bridge.call(&monitor, Ended, wait).unwrap(); // the watch is in place
+    /// bridge.stop(&[idle.any()], wait); // the notice is posted before `Stopped` comes
+    /// assert_eq!(bridge.call(&monitor, Ended, wait).unwrap(), [StopReason::Stopped]);
+    /// ```
     pub fn watch(&self, other: &crate::AnyAddr) {
         other.watch(crate::handle::Watcher::Actor(std::sync::Arc::downgrade(
             &(self.shared.clone() as std::sync::Arc<dyn crate::handle::Erased>),

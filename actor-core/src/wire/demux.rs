@@ -224,7 +224,8 @@ impl DeMux {
         }
     }
 
-    /// Exposes `addr` under `name` with every handler its [`RemoteActor`] impl lists.
+    /// Exposes `addr` under `name` with every handler its [`RemoteActor`] impl lists
+    /// (which `#[actor(remote)]` writes: all its typed handlers).
     pub fn expose_actor<A: RemoteActor>(&self, name: &str, addr: &Addr<A>) -> Exposed<'_, A> {
         A::expose_handlers(self.expose(name, addr))
     }

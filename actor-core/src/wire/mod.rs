@@ -8,6 +8,11 @@
 //! that did not decode) that took its place. [`RemoteAddr<A>`] gives a remote actor the
 //! look of a local one: `call` and `tell` compile only for the messages `A` handles.
 //!
+//! An actor written with `#[actor(remote)]` lists its handlers for the wire (it implements
+//! [`RemoteActor`]), so [`DeMux::expose_actor`] serves all of them in one call. To serve
+//! only some, chain them by hand: `demux.expose(name, &addr).handle::<M>()`, or write the
+//! [`RemoteActor`] impl yourself.
+//!
 //! - Transports ([`Transport`]): any `Read + Write` pair; TCP, Unix sockets and a child
 //!   process's stdin/stdout are ready-made.
 //! - Framing ([`frame`]): a 4-byte big-endian length, a version byte, the payload; the
@@ -38,7 +43,7 @@
 //! #[derive(Default)]
 //! struct Warehouse { inventory: Vec<i64> }
 //!
-//! #[actor]
+//! #[actor(remote)] // its handlers, for `expose_actor`
 //! impl Warehouse {
 //!     #[handles(GetInventory)]
 //!     fn on_get(&mut self, _: GetInventory) -> Vec<i64> { self.inventory.clone() }
@@ -51,7 +56,7 @@
 //! // The serving side (usually another process).
 //! let demux = DeMux::new(Workers::Pool(4))?;
 //! let warehouse = Warehouse::default().spawn();
-//! demux.expose("warehouse", &warehouse).handle::<GetInventory>().handle::<Product>();
+//! demux.expose_actor("warehouse", &warehouse);
 //! let listener = TcpListener::bind("127.0.0.1:0")?;
 //! let addr = listener.local_addr()?;
 //! let _listening = demux.listen(listener)?;
