@@ -70,6 +70,7 @@ mod pubsub;
 mod registry;
 mod supervise;
 mod sync;
+mod timer;
 #[cfg(feature = "wire")]
 pub mod wire;
 
