@@ -79,7 +79,7 @@ pub use call::{Answer, Bridge, CallQueue, CallTarget, Collector, ExecError, Mult
 pub use context::Context;
 pub use dead::{DeadLetter, DeadLetters, DeadReason};
 pub use error::{CallError, Error, SendError};
-pub use handle::{Addr, AnyAddr, Recipient, Sender};
+pub use handle::{Addr, AnyAddr, Recipient, Sender, WeakAddr, WeakAnyAddr, WeakRecipient};
 pub use hosting::{Driver, DriverId, BATCH};
 pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
@@ -108,7 +108,7 @@ pub mod prelude {
     pub use crate::{
         actor, handles, on_start, on_stop, Actor, ActorId, ActorInfo, Addr, AnyAddr, Bridge,
         CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
-        SendError, Sender, Stop, Stopped,
+        SendError, Sender, Stop, Stopped, WeakAddr,
     };
 }
 

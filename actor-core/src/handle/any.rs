@@ -43,7 +43,7 @@ use crate::message::{DynMessage, Message, Stop, Stopped};
 /// assert_eq!(stopped, [Some(Stopped), Some(Stopped)]);
 /// ```
 pub struct AnyAddr {
-    handle: Counted<dyn Erased>,
+    pub(super) handle: Counted<dyn Erased>,
 }
 
 impl AnyAddr {

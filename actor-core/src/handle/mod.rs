@@ -66,6 +66,7 @@ mod counted;
 mod recipient;
 mod sender;
 mod shared;
+mod weak;
 
 pub use addr::Addr;
 pub use any::AnyAddr;
@@ -73,3 +74,4 @@ pub use recipient::Recipient;
 pub use sender::Sender;
 pub(crate) use sender::Watcher;
 pub(crate) use shared::{Erased, Shared};
+pub use weak::{WeakAddr, WeakAnyAddr, WeakRecipient};
