@@ -88,6 +88,7 @@ pub use registry::{Named, Registry};
 pub use supervise::{
     ChildNamed, Children, Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated,
 };
+pub use timer::Timer;
 
 /// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
 /// the handler forms it accepts.
@@ -108,7 +109,7 @@ pub mod prelude {
     pub use crate::{
         actor, handles, on_start, on_stop, Actor, ActorId, ActorInfo, Addr, AnyAddr, Bridge,
         CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
-        SendError, Sender, Stop, Stopped, WeakAddr,
+        SendError, Sender, Stop, Stopped, Timer, WeakAddr,
     };
 }
 
@@ -149,4 +150,11 @@ pub mod __private {
     pub use crate::call::ReplyTo;
     pub use crate::context::Context;
     pub use crate::message::{DynMessage, Message};
+
+    /// How many entries the process's timer heap holds (pending timers, plus cancelled
+    /// ones not yet compacted away); zero before the first timer. For tests and benchmarks
+    /// that watch timers end.
+    pub fn timer_pending_count() -> usize {
+        crate::timer::pending_count()
+    }
 }

@@ -7,6 +7,7 @@ use std::any::Any;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use super::sender::{notify, Watcher};
+use super::timers::Timers;
 use super::Sender;
 use crate::actor::{Actor, Handler, Mail};
 use crate::call::ReplyTo;
@@ -34,6 +35,8 @@ pub(crate) struct Shared<A: Actor> {
     /// Whether the registry may hold a name for it, to forget when it stops.
     registered: AtomicBool,
     monitors: Monitors<Watcher, Terminated>,
+    /// The actor's timers, cancelled when it ends (`handle/timers.rs`).
+    pub(super) timers: Timers,
     /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue.
     pub(crate) host: Host<A>,
 }
@@ -50,6 +53,7 @@ impl<A: Actor> Shared<A> {
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
             monitors: Monitors::new(),
+            timers: Timers::new(),
             host,
         }
     }
