@@ -141,7 +141,8 @@ impl<A: Actor> Context<A> {
     /// }
     ///
     /// let (tx, rx) = mpsc::channel();
-    /// Job(tx).spawn().tell(Start).unwrap();
+    /// let job = Job(tx).spawn(); // held: a pending timer does not keep the actor alive
+    /// job.tell(Start).unwrap();
     /// assert_eq!(rx.recv_timeout(Duration::from_secs(5)), Ok("timed out"));
     /// ```
     pub fn tell_after<M: crate::Message>(&self, delay: std::time::Duration, msg: M) -> crate::Timer
