@@ -230,7 +230,7 @@ pub use call::{
 pub use context::Context;
 pub use dead::{DeadLetter, DeadLetters, DeadReason};
 pub use error::{CallError, Error, SendError};
-pub use handle::{Addr, AnyAddr, Recipient, Sender};
+pub use handle::{Addr, AnyAddr, Recipient, Sender, WeakAddr, WeakAnyAddr, WeakRecipient};
 pub use hosting::{Driver, DriverId, BATCH};
 pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
@@ -240,6 +240,7 @@ pub use supervise::{
     ChildNamed, Children, Intensity, NamedSpawn, OnPanic, Restarted, Spawn, SpawnError, StopReason,
     Strategy, Supervisor, Terminated, WatchRestarts,
 };
+pub use timer::Timer;
 
 /// Marks an inherent `impl` block as an actor: generates the dispatch and the
 /// [`Actor`](trait@Actor) and [`Handler`] impls from its `#[handles(M)]`, `#[on_start]` and
@@ -266,7 +267,7 @@ pub mod prelude {
     pub use crate::{
         actor, handles, on_start, on_stop, Actor, ActorId, ActorInfo, Addr, AnyAddr, Bridge,
         CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
-        SendError, Sender, Stop, Stopped,
+        SendError, Sender, Stop, Stopped, Timer, WeakAddr,
     };
     pub use crate::{Deferred, Reply};
     pub use crate::{Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated};
@@ -309,4 +310,11 @@ pub mod __private {
     pub use crate::call::{__deferred as deferred, Deferred, ReplyTo};
     pub use crate::context::Context;
     pub use crate::message::{DynMessage, Message};
+
+    /// How many entries the process's timer heap holds (pending timers, plus cancelled
+    /// ones not yet compacted away); zero before the first timer. For tests and benchmarks
+    /// that watch timers end.
+    pub fn timer_pending_count() -> usize {
+        crate::timer::pending_count()
+    }
 }

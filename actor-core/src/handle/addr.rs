@@ -47,7 +47,7 @@ use crate::message::Message;
 /// assert_eq!(Bridge::new().call(&sum, Total, Duration::from_secs(5)).unwrap(), 55);
 /// ```
 pub struct Addr<A: Actor> {
-    handle: Counted<Shared<A>>,
+    pub(super) handle: Counted<Shared<A>>,
 }
 
 impl<A: Actor> Addr<A> {

@@ -45,7 +45,7 @@ use crate::message::{DynMessage, Message, Stop, Stopped};
 ///
 /// [`Bridge::stop`]: crate::Bridge::stop
 pub struct AnyAddr {
-    handle: Counted<dyn Erased>,
+    pub(super) handle: Counted<dyn Erased>,
 }
 
 impl AnyAddr {

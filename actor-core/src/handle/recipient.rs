@@ -42,7 +42,7 @@ use crate::message::Message;
 /// assert_eq!(Bridge::new().call(&bin, Contents, Duration::from_secs(5)).unwrap(), [1, 2]);
 /// ```
 pub struct Recipient<M: Message> {
-    handle: Counted<dyn Deliver<M>>,
+    pub(super) handle: Counted<dyn Deliver<M>>,
 }
 
 impl<M: Message> Recipient<M> {
