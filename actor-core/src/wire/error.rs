@@ -71,6 +71,15 @@ pub enum CodecError {
         /// What the decoder said.
         reason: String,
     },
+    /// The value nests deeper than [`MAX_DEPTH`](super::codec::MAX_DEPTH) levels; decoding
+    /// stopped there rather than recurse on.
+    #[error("could not decode a `{what}`: it is nested deeper than the limit of {limit} levels")]
+    TooDeep {
+        /// The type being decoded.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
     /// The value ended before the bytes did.
     #[error(
         "{extra} bytes were left over after a `{what}`: the two sides disagree on its definition"

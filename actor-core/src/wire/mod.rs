@@ -69,6 +69,7 @@
 
 pub mod codec;
 mod demux;
+mod depth;
 mod error;
 pub mod frame;
 mod mux;
