@@ -184,7 +184,7 @@ impl Conn {
     }
 }
 
-/// A connection being served by a [`DeMux`]. Dropping it leaves the connection served;
+/// A connection being served by a [`DeMux`](super::DeMux). Dropping it leaves the connection served;
 /// it ends when the peer closes it, or on [`close`](Served::close).
 pub struct Served {
     pub(super) conn: Arc<Conn>,
