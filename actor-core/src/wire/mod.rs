@@ -73,12 +73,17 @@
 //! ```
 
 pub mod codec;
+mod conn;
 mod demux;
+mod depth;
 mod error;
 pub mod frame;
+mod limits;
+mod listen;
 mod mux;
 mod remote;
 mod transport;
+mod work;
 
 // For the `nats` transport, which shares the DeMux's registry and the anomaly log.
 #[cfg(feature = "nats")]
@@ -87,8 +92,11 @@ pub(crate) use demux::Endpoint;
 pub(crate) use error::Anomalies;
 
 pub use codec::{Payload, RemoteMessage, Route};
-pub use demux::{DeMux, Exposed, Listening, Served, Workers};
+pub use conn::Served;
+pub use demux::{DeMux, Exposed, Workers};
 pub use error::{CodecError, Fault, FrameError, RemoteError, WireError};
+pub use limits::{Limits, Load};
+pub use listen::Listening;
 pub use mux::Mux;
 pub use remote::{Link, RemoteActor, RemoteAddr};
 pub use transport::{Listen, Transport};
