@@ -44,7 +44,9 @@ pub struct Request<'a, A: Actor, M> {
     msg: M,
 }
 
-impl<'a, A: Handler<M>, M: Message> Request<'a, A, M> {
+// Without bounds on `M`, so that a helper of a type that is no message is reported once,
+// where the type is declared a message, not again in each helper.
+impl<'a, A: Actor, M> Request<'a, A, M> {
     /// `msg`, addressed to `addr`.
     pub fn new(addr: &'a Addr<A>, msg: M) -> Self {
         Request { addr, msg }
@@ -59,7 +61,9 @@ impl<'a, A: Handler<M>, M: Message> Request<'a, A, M> {
     pub fn into_message(self) -> M {
         self.msg
     }
+}
 
+impl<A: Handler<M>, M: Message> Request<'_, A, M> {
     /// [`Addr::tell`]: sends without waiting; a reply, if the message has one, is dropped.
     pub fn tell(self) -> Result<(), SendError<M>> {
         self.addr.tell(self.msg)

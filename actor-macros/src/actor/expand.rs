@@ -551,7 +551,11 @@ pub fn fallback(actor: &Actor) -> TokenStream {
     let dispatch = params.dispatch();
     let phantom_arm = params.phantom_arm();
     let mut seen = Vec::new();
-    let handler_impls = actor.handlers().filter_map(|(_, ty)| {
+    let handler_impls = actor.handlers().filter_map(|(method, ty)| {
+        // A generated type is not emitted while the block has errors.
+        if method.generated.is_some() {
+            return None;
+        }
         let key = type_key(ty);
         // Already reported, and each would conflict with the runtime's `Handler<Stop>`.
         if seen.contains(&key) || is_core_stop(ty) || is_type_parameter(&item.generics, ty) {
@@ -652,9 +656,20 @@ fn generated_message(actor: &Actor, method: &Method, generated: &Generated) -> T
             );
             quote!(#[doc = #doc] #vis #field: #ty,)
         });
-        quote!({ #(#fields)* })
+        quote!(#(#fields)*)
     };
-    let definition = quote! {
+    // Located at the method's name as a whole, so that the compiler's "the name `Inc` is
+    // defined multiple times" (a type of the user's) points there.
+    let span = ident.span();
+    let body = match body {
+        _ if fields.is_empty() => quote_spanned!(span=> ;),
+        body => {
+            let mut group = Group::new(Delimiter::Brace, body);
+            group.set_span(span);
+            group.into_token_stream()
+        }
+    };
+    let definition = quote_spanned! {span=>
         #(#docs)*
         #separator
         #[doc = #origin]
@@ -710,10 +725,10 @@ fn helpers_trait(actor: &Actor) -> TokenStream {
                 };
                 (quote!(#(#names: #types),*), built)
             }
-            None => (quote!(__msg: #ty), quote!(__msg)),
+            None => (quote!(msg: #ty), quote!(msg)),
         };
         let mut doc = format!(
-            " Addresses a `{}` to `{name}::{ident}`: finish with `.tell()`, `.call(&bridge, timeout)`, `.call_async(&bridge, timeout)` or `.ask(ctx, timeout, then)`.",
+            " Addresses the message `{}` to `{name}::{ident}`: finish with `.tell()`, `.call(&bridge, timeout)`, `.call_async(&bridge, timeout)` or `.ask(ctx, timeout, then)`.",
             type_key(&syn::parse2(ty.clone()).unwrap_or_else(|_| syn::parse_quote!(_)))
         );
         if let Some(generated) = &method.generated {

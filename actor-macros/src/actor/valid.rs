@@ -54,7 +54,10 @@ pub fn check(cx: &mut Ctxt, actor: &Actor, remote: Option<&Ident>) {
             check_not_stop(cx, ty);
             check_not_type_parameter(cx, actor, ty);
         }
-        Signature::new(cx, actor, method).check();
+        // A `#[message]` with another role: which signature was meant is unclear.
+        if !(matches!(method.role(), Role::Message(_)) && !method.extra.is_empty()) {
+            Signature::new(cx, actor, method).check();
+        }
     }
     check_unique(cx, actor);
     check_generated_names(cx, actor);
@@ -538,15 +541,15 @@ impl Signature<'_> {
             return;
         };
         let message = match problem {
-            Unowned::Borrowed => {
-                let owned = match ty {
-                    Type::Reference(reference) => type_key(&reference.elem),
-                    other => type_key(other),
-                };
-                format!(
-                    "a message crosses threads, so {what} must own its data: write `{owned}` (or `String` for `&str`, `Arc<T>` to share), or `&'static` data"
-                )
-            }
+            Unowned::Borrowed => match ty {
+                Type::Reference(reference) => format!(
+                    "a message crosses threads, so {what} must own its data: write `{}` instead (an `Arc<T>` to share), or borrow `&'static` data",
+                    owned(&reference.elem)
+                ),
+                _ => format!(
+                    "a message crosses threads, so {what} cannot borrow: write an owned type (`String` for `&str`, `Vec<T>` for `&[T]`, `Arc<T>` to share), or borrow `'static` data"
+                ),
+            },
             Unowned::ImplTrait => format!(
                 "{what} of the generated message needs a concrete type, not `impl Trait`: write the type, or `Box<dyn Trait + Send>`"
             ),
@@ -559,6 +562,16 @@ impl Signature<'_> {
             ),
         };
         self.cx.error_spanned_by(at, message);
+    }
+}
+
+/// What to write for a borrowed `&elem`: `String` for `&str`, `Vec<T>` for `&[T]`, else
+/// the type itself.
+fn owned(elem: &Type) -> String {
+    match elem {
+        Type::Path(path) if path.path.is_ident("str") => "String".to_owned(),
+        Type::Slice(slice) => format!("Vec<{}>", type_key(&slice.elem)),
+        other => type_key(other),
     }
 }
 
