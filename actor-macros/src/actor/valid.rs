@@ -55,7 +55,7 @@ pub fn check(cx: &mut Ctxt, actor: &Actor, remote: Option<&Ident>) {
             check_not_type_parameter(cx, actor, ty);
         }
         // A `#[message]` with another role: which signature was meant is unclear.
-        if !(matches!(method.role(), Role::Message(_)) && !method.extra.is_empty()) {
+        if !matches!(method.role(), Role::Message(_)) || method.extra.is_empty() {
             Signature::new(cx, actor, method).check();
         }
     }
@@ -601,16 +601,15 @@ fn find_unowned(
                 && matches!(name, Some(TokenTree::Ident(i)) if i == "static")
         };
         match token {
-            TokenTree::Punct(punct) if punct.as_char() == '&' => {
-                if !is_static(next, after) {
-                    return Some((token.to_token_stream(), Unowned::Borrowed));
-                }
+            TokenTree::Punct(punct) if punct.as_char() == '&' && !is_static(next, after) => {
+                return Some((token.to_token_stream(), Unowned::Borrowed));
             }
-            TokenTree::Punct(punct) if punct.as_char() == '\'' => {
-                if !matches!(next, Some(TokenTree::Ident(i)) if i == "static") {
-                    let lifetime = quote::quote!(#token #next);
-                    return Some((lifetime, Unowned::Borrowed));
-                }
+            TokenTree::Punct(punct)
+                if punct.as_char() == '\''
+                    && !matches!(next, Some(TokenTree::Ident(i)) if i == "static") =>
+            {
+                let lifetime = quote::quote!(#token #next);
+                return Some((lifetime, Unowned::Borrowed));
             }
             TokenTree::Ident(ident) if ident == "impl" => {
                 return Some((token.to_token_stream(), Unowned::ImplTrait));
