@@ -76,7 +76,8 @@
 //! - The name `#[message]` is also `#[derive(Message)]`'s helper on message *types*
 //!   (`#[message(reply = T)]`); on a *method* it takes other keys and the reply comes
 //!   from the return type, which `#[message(reply = ..)]` on a method says. There is no
-//!   `#[message]` macro of its own (it would be ambiguous with the derive's helper), so
+//!   `#[message]` macro of its own (a macro of that name imported by the prelude would
+//!   collide with the derive's helper attribute in the same module), so
 //!   outside an `#[actor]` block it is the compiler's "cannot find attribute `message`"
 //!   (`short-message-outside-actor`).
 //! - `#[handles]` without a type stays an error, which points to `#[message]`: a
@@ -118,7 +119,10 @@
 //! helper, and the block gets a doc line naming it. A handler named like an inherent
 //! method of `Addr` (`tell`, `any`, `info`, ..) has its helper hidden behind that method in
 //! method syntax: call it as `CounterAddr::tell(&addr, ..)`, or rename the handler.
-//! In a generic actor the trait has the block's parameters: `CacheAddr<T>`.
+//! In a generic actor the trait has the block's parameters: `CacheAddr<T>`. A helper
+//! whose message (or actor) type is private is usable only where that type is visible:
+//! the compiler's "type `Reset` is private" elsewhere. While the block has errors, the
+//! generated types and the helpers trait are left out (only the errors are reported).
 //!
 //! ## Generic actors
 //!
@@ -221,8 +225,8 @@
 //! | `fn f<T>(..)` | cannot be generic, as every handler | `short-message-generic-method` |
 //! | `#[message]` and `#[handles(..)]` on one method | already has a role | `short-message-and-handles-on-one-method` |
 //!
-//! Found by the compiler, at the user's tokens: a field that is not `Send`, at its type
-//! (`short-message-field-not-send`); a derive not in scope, at its name
+//! Found by the compiler, at the user's tokens: a field that is not `Send`, first at its
+//! type (`short-message-field-not-send`); a derive not in scope, at its name
 //! (`short-message-unknown-derive`); a type of the generated name defined in the module,
 //! at the method's name (`short-message-clashes-with-a-user-type`); a private method's
 //! type used outside its module (`short-message-private-outside-its-module`); a helper
