@@ -223,6 +223,7 @@ mod timer;
 pub mod wire;
 
 pub use actor::{Actor, Handler};
+pub use call::Request;
 pub use call::{
     Answer, Bridge, CallFuture, CallQueue, CallTarget, Collector, Deferred, ExecError, MultiCall,
     Pending, Reply,
@@ -307,8 +308,10 @@ macro_rules! __remote_actor {
 pub mod __private {
     pub use crate::__remote_actor as remote_actor;
     pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail};
+    pub use crate::call::Request;
     pub use crate::call::{__deferred as deferred, Deferred, ReplyTo};
     pub use crate::context::Context;
+    pub use crate::handle::Addr;
     pub use crate::message::{DynMessage, Message};
 
     /// How many entries the process's timer heap holds (pending timers, plus cancelled
