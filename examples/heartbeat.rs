@@ -130,7 +130,10 @@ pub fn main() {
     // A few rounds with every worker there: the steady one answers, the stalled one never.
     while last.len() < 3 {
         let (round, health) = reports.recv_timeout(wait).expect("the monitor reports");
-        println!("round {round}: {:?}", names.iter().zip(&health).collect::<Vec<_>>());
+        println!(
+            "round {round}: {:?}",
+            names.iter().zip(&health).collect::<Vec<_>>()
+        );
         if health[0] == Health::Alive && health[1] == Health::Silent {
             last.push(health);
         }
@@ -140,7 +143,10 @@ pub fn main() {
     Bridge::new().call(&doomed, Stop, wait).unwrap();
     loop {
         let (round, health) = reports.recv_timeout(wait).expect("the monitor reports");
-        println!("round {round}: {:?}", names.iter().zip(&health).collect::<Vec<_>>());
+        println!(
+            "round {round}: {:?}",
+            names.iter().zip(&health).collect::<Vec<_>>()
+        );
         if health[2] == Health::Gone {
             assert_eq!(health[0], Health::Alive);
             assert_eq!(health[1], Health::Silent);

@@ -15,7 +15,8 @@ pub enum DeadReason {
     Stopped,
     /// The target's bounded mailbox was full (the sender got the message back).
     ///
-    /// No longer recorded as a dead letter: a full mailbox that hands the message back is
+    /// Recorded only where no sender gets the message back: a timer's tick that found the
+    /// mailbox full. A full mailbox that hands the message back to its sender is
     /// back-pressure, which [`DeadLetters::refused`] counts apart.
     Full,
     /// A dynamic message found no handler and no catch-all (the sender got it back).

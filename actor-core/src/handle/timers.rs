@@ -161,9 +161,16 @@ where
         Ok(()) => true,
         // It ended meanwhile: dropped quietly, and the timer with it.
         Err((_, Refused::Stopped)) => false,
-        Err((mail, why)) => {
-            // A full bounded mailbox: this tick is dropped, recorded as a dead letter.
-            drop(shared.refused(A::__unpack(mail), why));
+        Err((mail, _)) => {
+            // A full bounded mailbox: this tick is dropped. No sender gets it back, so it
+            // is a dead letter, not back-pressure.
+            drop(A::__unpack(mail));
+            let message = crate::message::short_type_name(std::any::type_name::<M>());
+            crate::dead::DeadLetters::record(
+                Some(shared.info()),
+                Some(message),
+                crate::dead::DeadReason::Full,
+            );
             true
         }
     }
