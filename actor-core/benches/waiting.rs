@@ -8,7 +8,9 @@
 //!   its own thread, against a hand-written actor on its own thread reached through a tokio
 //!   `mpsc` channel with a `oneshot` for each reply. Target: call_async <= 1.2x. For
 //!   context, not the target: the same with `tokio::time::timeout` around each reply (the
-//!   timeout `call_async` always has), and `call_async` to an actor on a one-thread driver.
+//!   timeout `call_async` always has), `call_async` to an actor on a one-thread driver, and
+//!   both `ctx.ask` and `call_async` with a timeout too long to schedule (`Duration::MAX`:
+//!   no timer registered), which shows what the per-request timer costs.
 //!
 //! `cargo bench -p actor-core --bench waiting -- --warm-up-time 1 --measurement-time 3`
 
@@ -51,9 +53,9 @@ impl Server {
     }
 }
 
-/// `n` round trips, by asks.
+/// `n` round trips, by asks with this timeout.
 #[derive(Message)]
-struct GoAsk(u64);
+struct GoAsk(u64, Duration);
 
 /// `n` round trips, by tells answered with tells.
 #[derive(Message)]
@@ -63,28 +65,35 @@ struct GoTell(u64);
 struct Client {
     server: Addr<Server>,
     left: u64,
+    timeout: Duration,
     done: crossbeam_channel::Sender<()>,
 }
 
 impl Client {
     fn ask_next(&mut self, ctx: &mut Context<Self>) {
-        ctx.ask(&self.server, Req(self.left), WAIT, |this, reply, ctx| {
-            reply.unwrap();
-            this.left -= 1;
-            if this.left == 0 {
-                this.done.send(()).unwrap();
-            } else {
-                this.ask_next(ctx);
-            }
-        });
+        ctx.ask(
+            &self.server,
+            Req(self.left),
+            self.timeout,
+            |this, reply, ctx| {
+                reply.unwrap();
+                this.left -= 1;
+                if this.left == 0 {
+                    this.done.send(()).unwrap();
+                } else {
+                    this.ask_next(ctx);
+                }
+            },
+        );
     }
 }
 
 #[actor]
 impl Client {
     #[handles(GoAsk)]
-    fn go_ask(&mut self, GoAsk(n): GoAsk, ctx: &mut Context<Self>) {
+    fn go_ask(&mut self, GoAsk(n, timeout): GoAsk, ctx: &mut Context<Self>) {
         self.left = n;
+        self.timeout = timeout;
         self.ask_next(ctx);
     }
 
@@ -113,6 +122,7 @@ fn ask(c: &mut Criterion) {
     let client = Client {
         server: server.clone(),
         left: 0,
+        timeout: WAIT,
         done,
     }
     .spawn_on(&driver);
@@ -131,7 +141,16 @@ fn ask(c: &mut Criterion) {
         started.elapsed()
     };
     group.bench_function("ctx.ask", |b| {
-        b.iter_custom(|rounds| rally(rounds, &|| client.tell(GoAsk(ROUND_TRIPS)).unwrap()))
+        b.iter_custom(|rounds| rally(rounds, &|| client.tell(GoAsk(ROUND_TRIPS, WAIT)).unwrap()))
+    });
+    // For context: `Duration::MAX` is a timeout too long to schedule, so no timer is
+    // registered (and none cancelled) per ask: the difference is what the timeout costs.
+    group.bench_function("ctx.ask-no-timer", |b| {
+        b.iter_custom(|rounds| {
+            rally(rounds, &|| {
+                client.tell(GoAsk(ROUND_TRIPS, Duration::MAX)).unwrap()
+            })
+        })
     });
     group.bench_function("tell-and-answer", |b| {
         b.iter_custom(|rounds| rally(rounds, &|| client.tell(GoTell(ROUND_TRIPS)).unwrap()))
@@ -201,6 +220,16 @@ fn call_async_on(c: &mut Criterion, name: &str, runtime: &Runtime) {
             let (bridge, doubler) = (Bridge::new(), on_thread.clone());
             on_runtime(runtime, rounds, move |n| {
                 let call = bridge.call_async(&doubler, Double(n), WAIT);
+                async move { call.await.unwrap() }
+            })
+        })
+    });
+    // For context: no timer registered (a timeout too long to schedule).
+    group.bench_function("call_async-no-timer/thread", |b| {
+        b.iter_custom(|rounds| {
+            let (bridge, doubler) = (Bridge::new(), on_thread.clone());
+            on_runtime(runtime, rounds, move |n| {
+                let call = bridge.call_async(&doubler, Double(n), Duration::MAX);
                 async move { call.await.unwrap() }
             })
         })
