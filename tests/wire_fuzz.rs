@@ -7,7 +7,7 @@
 use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head, Route};
 use actor_core::wire::frame::{Frame, FrameReader, DEFAULT_MAX_FRAME, HEADER_LEN};
-use actor_core::wire::{DeMux, Fault, FrameError, Mux, Transport, Workers};
+use actor_core::wire::{CodecError, DeMux, Fault, FrameError, Mux, Transport, Workers};
 use proptest::collection::vec;
 use proptest::prelude::*;
 // Both preludes bring a `Strategy` (actor_core's supervision strategy): this one is meant.
@@ -133,6 +133,63 @@ proptest! {
 #[derive(Message, Serialize, Deserialize)]
 #[message(reply = u64)]
 struct Square(u64);
+
+/// Recursive types of several shapes, for the depth limit.
+#[derive(Debug, Serialize, Deserialize)]
+struct Tree(Option<Box<Tree>>);
+
+#[derive(Debug, Serialize, Deserialize)]
+enum Expr {
+    Leaf(u8),
+    Neg(Box<Expr>),
+    Add(Box<Expr>, Box<Expr>),
+    List(Vec<Expr>),
+    Named { inner: Box<Expr> },
+}
+
+/// Random bytes biased towards the nesting tags of [`Tree`] and [`Expr`], with long runs of
+/// one byte (a run of `0x01` is a deep `Some` chain or `Neg` chain).
+fn nested_bytes() -> impl Strategy<Value = Vec<u8>> {
+    vec((0u8..6, 1usize..50_000), 0..8).prop_map(|runs| {
+        runs.into_iter()
+            .flat_map(|(byte, n)| std::iter::repeat_n(byte, n))
+            .collect()
+    })
+}
+
+proptest! {
+    #![proptest_config(Config { cases: 200, ..Config::default() })]
+
+    /// Whatever the bytes, decoding a recursive type ends with a value or an error: never
+    /// a stack overflow (which would abort this test binary).
+    #[test]
+    fn the_decoder_survives_deeply_nested_input(bytes in nested_bytes()) {
+        match codec::decode::<Tree>(&bytes) {
+            Ok(_) | Err(CodecError::TooDeep { .. } | CodecError::Decode { .. } | CodecError::Trailing { .. }) => {}
+            Err(other) => prop_assert!(false, "{other}"),
+        }
+        let _ = codec::decode::<Expr>(&bytes);
+        let _ = codec::decode::<Vec<Vec<Option<Tree>>>>(&bytes);
+    }
+
+    /// Nesting within the limit round-trips.
+    #[test]
+    fn nesting_within_the_limit_decodes(depth in 0usize..(codec::MAX_DEPTH / 2 - 1)) {
+        let mut tree = Tree(None);
+        for _ in 0..depth {
+            tree = Tree(Some(Box::new(tree)));
+        }
+        let bytes = codec::to_vec(&tree).unwrap();
+        let back: Tree = codec::decode(&bytes).unwrap();
+        let mut at = &back;
+        let mut got = 0;
+        while let Some(next) = &at.0 {
+            got += 1;
+            at = next;
+        }
+        prop_assert_eq!(got, depth);
+    }
+}
 
 #[test]
 fn random_bytes_at_a_live_demux_end_only_their_own_connection() {

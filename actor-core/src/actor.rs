@@ -122,6 +122,30 @@ pub trait Actor: Sized + Send + 'static {
     /// Starts the actor on a shared [`Driver`], which serves many actors with a few
     /// threads. The actor's code is the same as on a thread of its own. On a driver that
     /// was shut down, the actor is stopped from the start (sends to it fail).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = String)]
+    /// struct Where;
+    ///
+    /// struct Local;
+    /// #[actor]
+    /// impl Local {
+    ///     #[handles(Where)]
+    ///     fn at(&self, _: Where) -> String {
+    ///         std::thread::current().name().unwrap_or_default().to_owned()
+    ///     }
+    /// }
+    ///
+    /// let driver = Driver::new(1);
+    /// let local = Local.spawn_on(&driver);
+    /// let thread = Bridge::new().call(&local, Where, Duration::from_secs(5)).unwrap();
+    /// assert!(thread.starts_with("driver")); // one of the driver's threads
+    /// assert_eq!(driver.actor_count(), 1);
+    /// ```
     fn spawn_on(self, driver: &Driver) -> Addr<Self> {
         driver.spawn(Spawn::new(self))
     }

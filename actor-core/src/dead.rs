@@ -93,6 +93,19 @@ pub struct DeadLetters;
 impl DeadLetters {
     /// How many messages could not be delivered since the process started (back-pressure
     /// excluded: see [`refused`](DeadLetters::refused)).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::DeadLetters;
+    ///
+    /// #[derive(Message)]
+    /// struct Ping;
+    ///
+    /// let before = DeadLetters::count();
+    /// // Plain code has no mailbox: the answer cannot be delivered, and is counted.
+    /// assert!(Sender::Nobody.tell(Ping).is_err());
+    /// assert_eq!(DeadLetters::count(), before + 1);
+    /// ```
     pub fn count() -> u64 {
         COUNT.load(Ordering::Relaxed)
     }
@@ -139,6 +152,36 @@ impl DeadLetters {
 
     /// Calls `hook` for every undelivered message from now on (replacing any earlier
     /// hook). It runs on the thread that found the message undeliverable: keep it short.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{DeadLetter, DeadLetters, DeadReason};
+    /// use std::sync::{Arc, Mutex};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Ping;
+    ///
+    /// struct Gone;
+    /// #[actor]
+    /// impl Gone {
+    ///     #[handles(Ping)]
+    ///     fn ping(&mut self, _: Ping) {}
+    /// }
+    ///
+    /// let gone = Gone.spawn();
+    /// Bridge::new().stop(&[gone.any()], Duration::from_secs(5));
+    ///
+    /// let seen: Arc<Mutex<Vec<DeadLetter>>> = Arc::default();
+    /// let log = seen.clone();
+    /// DeadLetters::set_hook(move |letter| log.lock().unwrap().push(letter.clone()));
+    /// assert!(gone.tell(Ping).is_err()); // the hook ran on this thread, before this returned
+    /// let seen = seen.lock().unwrap();
+    /// assert_eq!(seen.len(), 1);
+    /// assert_eq!(seen[0].actor, Some(gone.info()));
+    /// assert_eq!(seen[0].message.as_deref(), Some("Ping"));
+    /// assert_eq!(seen[0].reason, DeadReason::Stopped);
+    /// ```
     pub fn set_hook(hook: impl Fn(&DeadLetter) + Send + Sync + 'static) {
         *write(&HOOK) = Some(Arc::new(hook));
     }

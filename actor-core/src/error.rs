@@ -188,6 +188,21 @@ pub enum SendError<M> {
 
 impl<M> SendError<M> {
     /// The message that was not delivered.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Order(u32);
+    ///
+    /// struct Closed;
+    /// #[actor]
+    /// impl Closed {} // handles no `Order`, and has no catch-all
+    ///
+    /// let err = Closed.spawn().any().tell(Order(7)).unwrap_err();
+    /// assert!(matches!(err, SendError::NotHandled { .. }));
+    /// assert_eq!(err.into_inner(), Order(7)); // the order is not lost
+    /// ```
     pub fn into_inner(self) -> M {
         match self {
             SendError::Stopped { msg, .. }
@@ -375,6 +390,33 @@ impl<M> CallError<M> {
     }
 
     /// The request, if it was never delivered.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message, Debug, PartialEq)]
+    /// #[message(reply = u32)]
+    /// struct Divide(u32, u32);
+    ///
+    /// struct Calculator;
+    /// #[actor]
+    /// impl Calculator {
+    ///     #[handles(Divide)]
+    ///     fn divide(&mut self, Divide(a, b): Divide) -> u32 { a / b }
+    /// }
+    ///
+    /// let calculator = Calculator.spawn();
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// // Delivered, then the handler panicked: the request was consumed.
+    /// let panicked = bridge.call(&calculator, Divide(1, 0), wait).unwrap_err();
+    /// assert_eq!(panicked.into_message(), None);
+    /// // Never delivered: the request comes back, to retry elsewhere.
+    /// bridge.stop(&[calculator.any()], wait);
+    /// let refused = bridge.call(&calculator, Divide(6, 3), wait).unwrap_err();
+    /// assert_eq!(refused.into_message(), Some(Divide(6, 3)));
+    /// ```
     pub fn into_message(self) -> Option<M> {
         match self {
             CallError::Send(e) => Some(e.into_inner()),

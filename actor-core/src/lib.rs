@@ -47,6 +47,154 @@
 //! every handle to an actor is dropped it stops on its own; a [`Bridge`] call's reply is
 //! never handed to another call; a panicking handler's caller gets the panic message and
 //! the actor goes on.
+//!
+//! # Writing handlers
+//!
+//! [`#[actor]`](macro@actor) goes on an inherent `impl` block. Each method marked
+//! `#[handles(M)]` handles the message type `M`; `#[handles(other)]` marks the catch-all,
+//! `#[on_start]` and `#[on_stop]` the lifecycle hooks. Other methods in the block are left
+//! alone. The forms it accepts:
+//!
+//! | form | notes |
+//! |---|---|
+//! | `#[handles(M)] fn f(&mut self, msg: M)` | the reply is `()` |
+//! | `#[handles(M)] fn f(&self, msg: M) -> R` | `R` is `M`'s reply type (`#[message(reply = R)]`); `-> ()` may be written or left out |
+//! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> R` | the [`Context`] last; `Context<ActorName>` works too |
+//! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> Deferred<R>` | replies later: [`Context::defer`] gives the [`Reply<R>`](Reply) to send from any thread (the context is required) |
+//! | `#[handles(M)] fn f(&mut self, Pattern { x, .. }: M)` | any pattern binds the message |
+//! | `#[handles(path::M<T>)] fn f(&mut self, msg: path::M<T>)` | any type, written the same way in both places |
+//! | `#[handles(other)] fn f(&mut self, msg: DynMessage [, ctx: &mut Context<Self>])` | receives what no typed handler takes (a [`DynMessage`]); returns nothing |
+//! | `#[on_start] fn f(&mut self [, ctx: &mut Context<Self>])` | runs on the actor's thread before its first message |
+//! | `#[on_stop] fn f(&self [, ctx: &mut Context<Self>])` | runs on the actor's thread when it stops |
+//! | `#[actor] impl<T: Clone + Send + 'static> Cache<T> { #[handles(Put<T>)] .. }` | a generic actor: see below |
+//! | `#[actor(remote)] impl A { .. }` | also lists the handlers for the wire: `wire::RemoteActor` (feature `wire`) |
+//!
+//! Inside an `#[actor]` block, `#[handles(..)]`, `#[on_start]` and `#[on_stop]` need no
+//! import: `#[actor]` reads and removes them, as a derive does its helper attributes. So
+//! `use actor_core::{actor, Message};` is enough, or nothing at all with
+//! `#[actor_core::actor]`; `#[actor_core::handles(M)]` works too. An import written for
+//! them anyway still counts as used. Outside an `#[actor]` block they are errors that say
+//! where they belong. [`Stop`] is handled by every actor already (it runs the `#[on_stop]`
+//! hook and replies [`Stopped`]), so `#[handles(Stop)]` is refused: write an `#[on_stop]`
+//! hook, or name a message type of your own called `Stop` by its path
+//! (`#[handles(self::Stop)]`).
+//!
+//! ```
+//! // No imports for the attributes: `#[actor_core::actor]` reads its helpers itself.
+//! use actor_core::{Actor, Bridge, Context, DynMessage, Message};
+//! use std::time::Duration;
+//!
+//! #[derive(Message)]
+//! struct Deposit { cents: u64 }
+//!
+//! #[derive(Message)]
+//! #[message(reply = u64)]
+//! struct Balance;
+//!
+//! #[derive(Message)]
+//! #[message(reply = u64)]
+//! struct Withdraw(u64);
+//!
+//! #[derive(Message)]
+//! #[message(reply = usize)]
+//! struct Unknown;
+//!
+//! #[derive(Default)]
+//! struct Account { cents: u64, unknown: usize }
+//!
+//! #[actor_core::actor]
+//! impl Account {
+//!     #[on_start]
+//!     fn opened(&mut self) { self.cents = 100 }
+//!
+//!     #[handles(Deposit)]
+//!     fn deposit(&mut self, Deposit { cents }: Deposit) { self.cents += cents }
+//!
+//!     #[handles(Balance)]
+//!     fn balance(&self, _: Balance) -> u64 { self.cents }
+//!
+//!     #[handles(Withdraw)]
+//!     fn withdraw(&mut self, Withdraw(cents): Withdraw, ctx: &mut Context<Self>) -> u64 {
+//!         self.cents = self.cents.saturating_sub(cents);
+//!         if self.cents == 0 {
+//!             ctx.stop(); // after this reply
+//!         }
+//!         self.cents
+//!     }
+//!
+//!     #[handles(Unknown)]
+//!     fn unknown(&self, _: Unknown) -> usize { self.unknown }
+//!
+//!     #[handles(other)]
+//!     fn other(&mut self, _: DynMessage) { self.unknown += 1 }
+//!
+//!     #[on_stop]
+//!     fn closed(&self) {}
+//! }
+//!
+//! let account = Account::default().spawn();
+//! let bridge = Bridge::new();
+//! let wait = Duration::from_secs(5);
+//! account.tell(Deposit { cents: 50 }).unwrap();
+//! assert_eq!(bridge.call(&account, Balance, wait).unwrap(), 150);
+//! account.any().tell_dyn(DynMessage::new("not ours")).unwrap(); // to the catch-all
+//! assert_eq!(bridge.call(&account, Unknown, wait).unwrap(), 1);
+//! assert_eq!(bridge.call(&account, Withdraw(150), wait).unwrap(), 0);
+//! ```
+//!
+//! ## Generic actors
+//!
+//! An `#[actor]` block may have type and const parameters and a `where` clause: `Cache<T>`
+//! is then an actor for each `T`, spawned, sent to and called like any other. Everything
+//! generated carries the block's parameters and where clause, plus `T: Send + 'static` for
+//! each type parameter; a `Cache<Rc<u8>>` is then no actor, an error where it is spawned.
+//! [`Actor::NAME`] is the bare type name (`"Cache"`) and [`Actor::HANDLES`] lists the
+//! message types as written (`"Put<T>"`). A message of another instantiation (a `Put<u64>`
+//! sent dynamically to a `Cache<u32>`) goes to the catch-all. Refused: a lifetime
+//! parameter, a bare type parameter as the message type (wrap it: `#[handles(Wrap<M>)]`),
+//! and `#[actor(remote)]` on a generic block.
+//!
+//! ```
+//! use actor_core::prelude::*;
+//! use std::marker::PhantomData;
+//! use std::time::Duration;
+//!
+//! #[derive(Message)]
+//! struct Put<T>(T);
+//!
+//! #[derive(Message)]
+//! #[message(reply = Option<T>)]
+//! struct Last<T>(PhantomData<T>);
+//!
+//! struct Cache<T: Send + 'static>(Vec<T>);
+//!
+//! #[actor]
+//! impl<T: Clone + Send + 'static> Cache<T> {
+//!     #[handles(Put<T>)]
+//!     fn put(&mut self, Put(value): Put<T>) { self.0.push(value) }
+//!
+//!     #[handles(Last<T>)]
+//!     fn last(&self, _: Last<T>) -> Option<T> { self.0.last().cloned() }
+//! }
+//!
+//! let words = Cache::<&'static str>(Vec::new()).spawn();
+//! let numbers = Cache::<u64>(Vec::new()).spawn();
+//! words.tell(Put("hello")).unwrap();
+//! numbers.tell(Put(7)).unwrap();
+//! let bridge = Bridge::new();
+//! let wait = Duration::from_secs(5);
+//! assert_eq!(bridge.call(&words, Last(PhantomData), wait).unwrap(), Some("hello"));
+//! assert_eq!(bridge.call(&numbers, Last(PhantomData), wait).unwrap(), Some(7));
+//! assert_eq!(Cache::<u64>::HANDLES, ["Put<T>", "Last<T>"]);
+//! ```
+//!
+//! ## Mistakes
+//!
+//! Every other form is refused at compile time, with an error on the tokens at fault that
+//! says what to write instead, and all the mistakes of one block are reported in one
+//! build. The full list of rejected forms, each with its error and its compile-fail case
+//! in `ui-tests/tests/ui/`, is the "Rejected forms" table of the
+//! [`actor_macros` crate docs](actor_macros#rejected-forms) (`actor-macros/src/lib.rs`).
 
 #![warn(missing_docs)]
 #![deny(unsafe_op_in_unsafe_fn, clippy::undocumented_unsafe_blocks)]
@@ -75,6 +223,7 @@ mod timer;
 pub mod wire;
 
 pub use actor::{Actor, Handler};
+pub use call::Request;
 pub use call::{
     Answer, Bridge, CallFuture, CallQueue, CallTarget, Collector, Deferred, ExecError, MultiCall,
     Pending, Reply,
@@ -82,7 +231,7 @@ pub use call::{
 pub use context::Context;
 pub use dead::{DeadLetter, DeadLetters, DeadReason};
 pub use error::{CallError, Error, SendError};
-pub use handle::{Addr, AnyAddr, Recipient, Sender};
+pub use handle::{Addr, AnyAddr, Recipient, Sender, WeakAddr, WeakAnyAddr, WeakRecipient};
 pub use hosting::{Driver, DriverId, BATCH};
 pub use id::{ActorId, ActorInfo};
 pub use message::{DynMessage, Message, Stop, Stopped};
@@ -92,9 +241,16 @@ pub use supervise::{
     ChildNamed, Children, Intensity, NamedSpawn, OnPanic, Restarted, Spawn, SpawnError, StopReason,
     Strategy, Supervisor, Terminated, WatchRestarts,
 };
+pub use timer::Timer;
 
-/// Marks an inherent `impl` block as an actor; see the crate docs of `actor-macros` for
-/// the handler forms it accepts.
+/// Marks an inherent `impl` block as an actor: generates the dispatch and the
+/// [`Actor`](trait@Actor) and [`Handler`] impls from its `#[handles(M)]`, `#[on_start]` and
+/// `#[on_stop]` methods. `#[actor(remote)]` also lists the handlers for the wire (feature
+/// `wire`).
+///
+/// The handler forms it accepts, with examples, are in the crate docs'
+/// [Writing handlers](crate#writing-handlers) section; the forms it refuses are listed in
+/// the [`actor_macros` crate docs](actor_macros#rejected-forms).
 pub use actor_macros::actor;
 /// Marks a method of an `#[actor]` block as the handler of one message type:
 /// `#[handles(Ping)]`, or `#[handles(other)]` for the catch-all.
@@ -112,7 +268,7 @@ pub mod prelude {
     pub use crate::{
         actor, handles, on_start, on_stop, Actor, ActorId, ActorInfo, Addr, AnyAddr, Bridge,
         CallError, Context, Driver, DynMessage, Handler, Message, PubSub, Recipient, Registry,
-        SendError, Sender, Stop, Stopped,
+        SendError, Sender, Stop, Stopped, Timer, WeakAddr,
     };
     pub use crate::{Deferred, Reply};
     pub use crate::{Intensity, OnPanic, Spawn, StopReason, Strategy, Supervisor, Terminated};
@@ -152,7 +308,16 @@ macro_rules! __remote_actor {
 pub mod __private {
     pub use crate::__remote_actor as remote_actor;
     pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail};
+    pub use crate::call::Request;
     pub use crate::call::{__deferred as deferred, Deferred, ReplyTo};
     pub use crate::context::Context;
+    pub use crate::handle::Addr;
     pub use crate::message::{DynMessage, Message};
+
+    /// How many entries the process's timer heap holds (pending timers, plus cancelled
+    /// ones not yet compacted away); zero before the first timer. For tests and benchmarks
+    /// that watch timers end.
+    pub fn timer_pending_count() -> usize {
+        crate::timer::pending_count()
+    }
 }

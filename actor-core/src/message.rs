@@ -119,11 +119,27 @@ impl DynMessage {
     }
 
     /// A reference to the value if it is a `T`.
+    ///
+    /// ```
+    /// use actor_core::DynMessage;
+    ///
+    /// let msg = DynMessage::new(String::from("hi"));
+    /// assert_eq!(msg.downcast_ref::<String>().map(String::as_str), Some("hi"));
+    /// assert!(msg.downcast_ref::<u8>().is_none());
+    /// ```
     pub fn downcast_ref<T: 'static>(&self) -> Option<&T> {
         (*self.value).as_any().downcast_ref()
     }
 
     /// The value if it is a `T`; otherwise the message itself, unchanged.
+    ///
+    /// ```
+    /// use actor_core::DynMessage;
+    ///
+    /// let msg = DynMessage::new(7_u8);
+    /// let msg = msg.downcast::<u32>().unwrap_err(); // not a `u32`: given back whole
+    /// assert_eq!(msg.downcast::<u8>().unwrap(), 7);
+    /// ```
     pub fn downcast<T: 'static>(self) -> Result<T, DynMessage> {
         if self.is::<T>() {
             let value = self.value.into_any().downcast::<T>();

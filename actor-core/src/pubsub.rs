@@ -77,22 +77,109 @@ impl PubSub {
     }
 
     /// Subscribes to every `M` published without a key. Subscribing twice is a no-op.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::PubSub;
+    ///
+    /// #[derive(Message, Clone)]
+    /// struct Price(u32);
+    ///
+    /// struct Trader;
+    /// #[actor]
+    /// impl Trader {
+    ///     #[handles(Price)]
+    ///     fn price(&mut self, _: Price) {}
+    /// }
+    ///
+    /// let pubsub = PubSub::new();
+    /// let trader = Trader.spawn().recipient::<Price>();
+    /// pubsub.subscribe(&trader);
+    /// pubsub.subscribe(&trader); // no-op: one subscription
+    /// assert_eq!(pubsub.subscriber_count::<Price>(), 1);
+    /// assert_eq!(pubsub.publish(Price(100)), 1);
+    /// ```
     pub fn subscribe<M: Message + Clone>(&self, subscriber: &Recipient<M>) {
         self.add((TypeId::of::<M>(), None), subscriber);
     }
 
     /// Subscribes to the `M`s published under `key`.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::PubSub;
+    ///
+    /// #[derive(Message, Clone)]
+    /// struct Price(u32);
+    ///
+    /// struct Trader;
+    /// #[actor]
+    /// impl Trader {
+    ///     #[handles(Price)]
+    ///     fn price(&mut self, _: Price) {}
+    /// }
+    ///
+    /// let pubsub = PubSub::new();
+    /// pubsub.subscribe_to("EUR", &Trader.spawn().recipient::<Price>());
+    /// assert_eq!(pubsub.publish_to("EUR", Price(100)), 1);
+    /// assert_eq!(pubsub.publish_to("USD", Price(100)), 0); // another key
+    /// assert_eq!(pubsub.publish(Price(100)), 0); // no key: another topic
+    /// ```
     pub fn subscribe_to<M: Message + Clone>(&self, key: &str, subscriber: &Recipient<M>) {
         self.add((TypeId::of::<M>(), Some(key.to_owned())), subscriber);
     }
 
     /// Ends a subscription made with [`subscribe`](PubSub::subscribe); says whether there
     /// was one.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::PubSub;
+    ///
+    /// #[derive(Message, Clone)]
+    /// struct Price(u32);
+    ///
+    /// struct Trader;
+    /// #[actor]
+    /// impl Trader {
+    ///     #[handles(Price)]
+    ///     fn price(&mut self, _: Price) {}
+    /// }
+    ///
+    /// let pubsub = PubSub::new();
+    /// let trader = Trader.spawn().recipient::<Price>();
+    /// pubsub.subscribe(&trader);
+    /// assert!(pubsub.unsubscribe(&trader));
+    /// assert!(!pubsub.unsubscribe(&trader)); // there is none left
+    /// assert_eq!(pubsub.publish(Price(100)), 0);
+    /// ```
     pub fn unsubscribe<M: Message + Clone>(&self, subscriber: &Recipient<M>) -> bool {
         self.remove((TypeId::of::<M>(), None), subscriber)
     }
 
     /// Ends a subscription made with [`subscribe_to`](PubSub::subscribe_to).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::PubSub;
+    ///
+    /// #[derive(Message, Clone)]
+    /// struct Price(u32);
+    ///
+    /// struct Trader;
+    /// #[actor]
+    /// impl Trader {
+    ///     #[handles(Price)]
+    ///     fn price(&mut self, _: Price) {}
+    /// }
+    ///
+    /// let pubsub = PubSub::new();
+    /// let trader = Trader.spawn().recipient::<Price>();
+    /// pubsub.subscribe_to("EUR", &trader);
+    /// assert!(!pubsub.unsubscribe_from("USD", &trader)); // not subscribed under that key
+    /// assert!(pubsub.unsubscribe_from("EUR", &trader));
+    /// assert_eq!(pubsub.publish_to("EUR", Price(100)), 0);
+    /// ```
     pub fn unsubscribe_from<M: Message + Clone>(
         &self,
         key: &str,
@@ -103,11 +190,69 @@ impl PubSub {
 
     /// Sends a clone of `msg` to every live subscriber of `M` without waiting; returns how
     /// many got it (a subscriber whose bounded mailbox is full is skipped and counted).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::PubSub;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message, Clone)]
+    /// struct Price(u32);
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = Vec<u32>)]
+    /// struct Seen;
+    ///
+    /// #[derive(Default)]
+    /// struct Trader(Vec<u32>);
+    /// #[actor]
+    /// impl Trader {
+    ///     #[handles(Price)]
+    ///     fn price(&mut self, Price(p): Price) { self.0.push(p) }
+    ///     #[handles(Seen)]
+    ///     fn seen(&self, _: Seen) -> Vec<u32> { self.0.clone() }
+    /// }
+    ///
+    /// let pubsub = PubSub::new();
+    /// assert_eq!(pubsub.publish(Price(1)), 0); // no subscribers: not an error
+    /// let (alice, bob) = (Trader::default().spawn(), Trader::default().spawn());
+    /// pubsub.subscribe(&alice.recipient::<Price>());
+    /// pubsub.subscribe(&bob.recipient::<Price>());
+    /// assert_eq!(pubsub.publish(Price(2)), 2);
+    ///
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// bridge.stop(&[bob.any()], wait);
+    /// assert_eq!(pubsub.publish(Price(3)), 1); // bob has stopped: dropped from the topic
+    /// assert_eq!(bridge.call(&alice, Seen, wait).unwrap(), [2, 3]);
+    /// ```
     pub fn publish<M: Message + Clone>(&self, msg: M) -> usize {
         self.send((TypeId::of::<M>(), None), msg)
     }
 
     /// Sends a clone of `msg` to every live subscriber of `M` under `key`.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::PubSub;
+    ///
+    /// #[derive(Message, Clone)]
+    /// struct Price(u32);
+    ///
+    /// struct Trader;
+    /// #[actor]
+    /// impl Trader {
+    ///     #[handles(Price)]
+    ///     fn price(&mut self, _: Price) {}
+    /// }
+    ///
+    /// let pubsub = PubSub::new();
+    /// let (euro, dollar) = (Trader.spawn(), Trader.spawn());
+    /// pubsub.subscribe_to("EUR", &euro.recipient::<Price>());
+    /// pubsub.subscribe_to("USD", &dollar.recipient::<Price>());
+    /// assert_eq!(pubsub.publish_to("EUR", Price(100)), 1); // only the EUR subscriber
+    /// assert_eq!(pubsub.publish_to("JPY", Price(100)), 0);
+    /// ```
     pub fn publish_to<M: Message + Clone>(&self, key: &str, msg: M) -> usize {
         self.send((TypeId::of::<M>(), Some(key.to_owned())), msg)
     }

@@ -177,11 +177,41 @@ pub(crate) fn bind_reserved<A: Actor>(actor: &Arc<Shared<A>>) {
 impl Registry {
     /// Registers `actor` under `name`. Fails, naming the holder, if the name is taken by a
     /// live actor; fails if `actor` has stopped. An actor may have several names.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{Error, Registry};
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// let cache = Cache.spawn();
+    /// Registry::register("cache", &cache).unwrap();
+    /// Registry::register("cache-v2", &cache).unwrap(); // a second name
+    /// match Registry::register("cache", &Cache.spawn()) {
+    ///     Err(Error::NameTaken { holder, .. }) => assert_eq!(holder, cache.info()),
+    ///     other => panic!("expected the name to be taken, got {other:?}"),
+    /// }
+    /// ```
     pub fn register<A: Actor>(name: &str, actor: &Addr<A>) -> Result<(), Error> {
         Registry::register_any(name, &actor.any())
     }
 
     /// [`register`](Registry::register) for a type-erased handle.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Registry;
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// let cache: AnyAddr = Cache.spawn().any();
+    /// Registry::register_any("cache", &cache).unwrap();
+    /// assert_eq!(Registry::lookup_any("cache"), Some(cache));
+    /// ```
     pub fn register_any(name: &str, actor: &AnyAddr) -> Result<(), Error> {
         let mut table = settled(name);
         if let Some(holder) = table.by_name.get(name) {
@@ -219,11 +249,46 @@ impl Registry {
     }
 
     /// The live actor registered under `name`, if it has type `A`.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Registry;
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// struct Other;
+    /// #[actor]
+    /// impl Other {}
+    ///
+    /// Registry::register("cache", &Cache.spawn()).unwrap();
+    /// let cache: Option<Addr<Cache>> = Registry::lookup("cache");
+    /// assert!(cache.is_some());
+    /// assert!(Registry::lookup::<Other>("cache").is_none()); // another type
+    /// assert!(Registry::lookup::<Cache>("nothing").is_none()); // no such name
+    /// ```
     pub fn lookup<A: Actor>(name: &str) -> Option<Addr<A>> {
         Registry::lookup_any(name)?.downcast()
     }
 
     /// The live actor registered under `name`, whatever its type.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Registry;
+    /// use std::time::Duration;
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// Registry::register("cache", &Cache.spawn()).unwrap();
+    /// let found = Registry::lookup_any("cache").unwrap();
+    /// assert_eq!(found.info().name, "Cache");
+    /// Bridge::new().stop(&[found], Duration::from_secs(5));
+    /// assert!(Registry::lookup_any("cache").is_none()); // stopped: its name is gone
+    /// ```
     pub fn lookup_any(name: &str) -> Option<AnyAddr> {
         settled(name)
             .by_name
@@ -234,6 +299,23 @@ impl Registry {
 
     /// Removes `name`, returning the handle it held (dropping it lets the actor stop on its
     /// own if no other handle is left).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Registry;
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// let cache = Cache.spawn();
+    /// Registry::register("cache", &cache).unwrap();
+    /// let held = Registry::unregister("cache").unwrap();
+    /// assert_eq!(held.id(), cache.id());
+    /// assert!(Registry::lookup_any("cache").is_none());
+    /// assert!(Registry::unregister("cache").is_none()); // already gone
+    /// assert!(cache.is_alive()); // unregistering does not stop it
+    /// ```
     pub fn unregister(name: &str) -> Option<AnyAddr> {
         let mut table = table();
         let actor = table.by_name.remove(name)?;
@@ -247,6 +329,20 @@ impl Registry {
     }
 
     /// Every live named actor, sorted by name.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Registry;
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// Registry::register("b-cache", &Cache.spawn()).unwrap();
+    /// Registry::register("a-cache", &Cache.spawn()).unwrap();
+    /// let names: Vec<String> = Registry::list().into_iter().map(|named| named.name).collect();
+    /// assert_eq!(names, ["a-cache", "b-cache"]);
+    /// ```
     pub fn list() -> Vec<Named> {
         let mut named: Vec<Named> = table()
             .by_name
@@ -285,6 +381,23 @@ impl Registry {
 /// Type recovery for handles: `AnyAddr` -> `Addr<A>`.
 impl AnyAddr {
     /// The typed handle, if the actor is an `A`.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// struct Cat;
+    /// #[actor]
+    /// impl Cat {}
+    ///
+    /// struct Dog;
+    /// #[actor]
+    /// impl Dog {}
+    ///
+    /// let pets: Vec<AnyAddr> = vec![Cat.spawn().any(), Dog.spawn().any()];
+    /// let dogs: Vec<Addr<Dog>> = pets.into_iter().filter_map(AnyAddr::downcast).collect();
+    /// assert_eq!(dogs.len(), 1);
+    /// assert_eq!(dogs[0].info().name, "Dog");
+    /// ```
     pub fn downcast<A: Actor>(self) -> Option<Addr<A>> {
         let shared = self.shared_as::<A>()?;
         Some(Addr::new(shared))

@@ -14,12 +14,18 @@
 //! | `#[handles(M)] fn f(&mut self, msg: M)` | the reply is `()` |
 //! | `#[handles(M)] fn f(&self, msg: M) -> R` | `R` is `M`'s reply type (`#[message(reply = R)]`); `-> ()` may be written or left out |
 //! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> R` | the context last; `Context<ActorName>` works too |
+//! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> Deferred<R>` | replies later: `ctx.defer()` gives the `Reply<R>` to send from anywhere; the context is required |
 //! | `#[handles(M)] fn f(&mut self, Pattern { x, .. }: M)` | any pattern binds the message |
 //! | `#[handles(path::M<T>)] fn f(&mut self, msg: path::M<T>)` | any type, written the same way in both places |
 //! | `#[handles(other)] fn f(&mut self, msg: DynMessage [, ctx: &mut Context<Self>])` | receives what no typed handler takes; returns nothing |
 //! | `#[on_start] fn f(&mut self [, ctx: &mut Context<Self>])` | runs on the actor's thread before its first message |
 //! | `#[on_stop] fn f(&self [, ctx: &mut Context<Self>])` | runs on the actor's thread when it stops |
 //! | `#[actor] impl<T: Clone + Send + 'static> Cache<T> { #[handles(Put<T>)] .. }` | a generic actor: see below |
+//! | `#[message] fn inc(&mut self, by: u64) -> u64` | the short form: generates `struct Inc { by: u64 }` with the reply `u64` (see below) |
+//! | `#[message] fn f(&self, a: A, b: B, ctx: &mut Context<Self>)` | any number of plain `name: Type` parameters, the context last; none gives a unit struct `F` |
+//! | `#[message] fn f(&mut self, a: A, ctx: &mut Context<Self>) -> Deferred<R>` | replies later; the reply type is `R` |
+//! | `#[message(derive(Debug, Clone, Serialize, Deserialize))]` | the derives of the generated type (for the wire, pub/sub, `{:?}`) |
+//! | `#[message(name = IncBy)]` | the generated type's name, instead of the method's in UpperCamelCase |
 //!
 //! Inside an `#[actor]` block, `#[handles(..)]`, `#[on_start]` and `#[on_stop]` need no
 //! import: `#[actor]` reads them and removes them, as a derive does its helper attributes,
@@ -36,6 +42,87 @@
 //! `Send`, `Actor`, `Context`, a local `mod std`, under `#![no_implicit_prelude]`, and
 //! raises no warning under `#![deny(warnings, missing_docs)]` (the `tests/pass/` cases of
 //! the `ui-tests` crate hold each of these).
+//!
+//! ## Messages generated from handlers: `#[message]`
+//!
+//! `#[message]` on a method of an `#[actor]` block writes the message type for you:
+//!
+//! ```text
+//! #[actor]
+//! impl Counter {
+//!     /// Adds `by`.
+//!     #[message(derive(Debug, Clone))]
+//!     pub fn inc(&mut self, by: u64) -> u64 { self.n += by; self.n }
+//! }
+//! // generates, next to the block, in the same module:
+//! /// Adds `by`.
+//! #[derive(Debug, Clone)]
+//! pub struct Inc { pub by: u64 }          // impl Message for Inc { type Reply = u64; }
+//! ```
+//!
+//! - The type is named after the method in UpperCamelCase (`inc` -> `Inc`,
+//!   `add_many` -> `AddMany`, `r#type` -> `Type`), or `#[message(name = ..)]`; it is a
+//!   struct with one field per parameter between `self` and the optional context, in
+//!   order and of the same name and type (a unit struct if there is none). Its reply is
+//!   the return type (`()` if none; `R` for `Deferred<R>`).
+//! - It has the method's visibility, for itself and its fields (`pub fn` gives a `pub`
+//!   type); the method's doc comments are copied onto it and onto its helper (below).
+//! - It derives nothing unless asked: `#[message(derive(Debug, Clone, Serialize,
+//!   Deserialize))]` puts those derives on it, resolved where the block is (so import
+//!   serde's, as for a hand-written message), which is what the wire (`#[actor(remote)]`,
+//!   `DeMux::expose(..).handle::<Inc>()`) and pub/sub (`Clone`) need. It is in every way
+//!   a message: `bridge.call(&counter, Inc { by: 2 }, timeout)`, `Recipient<Inc>`,
+//!   `Counter::HANDLES` lists `"Inc"`.
+//! - The name `#[message]` is also `#[derive(Message)]`'s helper on message *types*
+//!   (`#[message(reply = T)]`); on a *method* it takes other keys and the reply comes
+//!   from the return type, which `#[message(reply = ..)]` on a method says. There is no
+//!   `#[message]` macro of its own (a macro of that name imported by the prelude would
+//!   collide with the derive's helper attribute in the same module), so
+//!   outside an `#[actor]` block it is the compiler's "cannot find attribute `message`"
+//!   (`short-message-outside-actor`).
+//! - `#[handles]` without a type stays an error, which points to `#[message]`: a
+//!   forgotten type never silently generates a message.
+//! - Name clashes the macro can see are errors at the method (or its `name = ..`): two
+//!   methods generating one name, a name handled by a `#[handles(Name)]` of the same
+//!   block, the actor's own name, its helpers trait's name, and the names of
+//!   `actor_core::prelude` (which the type would hide in the module: `Stop`, `Context`,
+//!   ..). A type of that name defined elsewhere in the module the macro cannot see: the
+//!   compiler's "the name `Inc` is defined multiple times", at the method's name
+//!   (`short-message-clashes-with-a-user-type`).
+//! - Not supported, each an error saying what to write: a parameter that is not a plain
+//!   name (a pattern), borrowed (`&str`, `Cow<'_, str>`; `&'static` is fine), `impl
+//!   Trait`, `Self`, or a generic parameter of a generic actor (the generated type is not
+//!   generic: write that message yourself), and the same for the reply; a generic method
+//!   or a where clause, as for every handler.
+//!
+//! ## Typed helpers on `Addr<A>`
+//!
+//! Every `#[actor] impl Counter` also defines, next to the block, the trait
+//! `CounterAddr` (`{actor}Addr`), implemented for `Addr<Counter>`, with one method per
+//! typed handler (explicit or generated), named after the handler's method. It takes the
+//! message (`warehouse.on_get(GetInventory)`), or for `#[message]` its fields
+//! (`counter.inc(2)`), and returns an `actor_core::Request` to finish as the caller
+//! chooses, without naming the message type:
+//!
+//! ```text
+//! use counter::CounterAddr;                        // or `use counter::*;`
+//! counter.inc(1).tell()?;                          // Addr::tell
+//! let n = counter.inc(2).call(&bridge, timeout)?;  // Bridge::call
+//! let n = counter.inc(2).call_async(&bridge, timeout).await?;   // Bridge::call_async
+//! counter.inc(2).ask(ctx, timeout, |this, n, ctx| ..);          // Context::ask
+//! ```
+//!
+//! A trait, since `Addr` is actor-core's type and a user's crate cannot add methods to
+//! it: import it where the helpers are used (the prelude cannot hold user traits; a glob
+//! import of the actor's module, `use super::*` in a child module, finds it). It is
+//! `pub` (the macro cannot see the actor type's own visibility), with rustdoc for each
+//! helper, and the block gets a doc line naming it. A handler named like an inherent
+//! method of `Addr` (`tell`, `any`, `info`, ..) has its helper hidden behind that method in
+//! method syntax: call it as `CounterAddr::tell(&addr, ..)`, or rename the handler.
+//! In a generic actor the trait has the block's parameters: `CacheAddr<T>`. A helper
+//! whose message (or actor) type is private is usable only where that type is visible:
+//! the compiler's "type `Reset` is private" elsewhere. While the block has errors, the
+//! generated types and the helpers trait are left out (only the errors are reported).
 //!
 //! ## Generic actors
 //!
@@ -76,7 +163,7 @@
 //! | `#[actor(remote)] impl<T> A<T>` | serves one concrete actor type over the wire: remove `remote` or make the type concrete | `remote-generic-actor` |
 //! | `#[actor] unsafe impl A` | the compiler's "inherent impls cannot be unsafe", then: remove `unsafe` | `actor-on-unsafe-impl` |
 //! | `#[actor(threads = 2)]` | `#[actor]` takes no arguments | `actor-with-arguments` |
-//! | `#[handles]` | needs the message type: write `#[handles(MessageType)]` | `handles-without-type` |
+//! | `#[handles]` | needs the message type: write `#[handles(MessageType)]`, or `#[message]` to generate it | `handles-without-type` |
 //! | `#[handles()]` | empty: write the message type | `handles-empty` |
 //! | `#[handles(Ping, Pong)]` | one message type per handler | `handles-two-types` |
 //! | `#[handles("Ping")]` | takes the message type itself | `handles-not-a-type` |
@@ -99,6 +186,7 @@
 //! | `ctx: &Context<Self>` (or by value) | the context comes by mutable reference | `context-by-shared-reference` |
 //! | `ctx: &mut Context<Other>` | the context is this actor's own: write `&mut Context<Self>` | `context-of-another-actor` |
 //! | `fn f(&mut self, ctx: &mut Context<Self>, msg: Ping)` | the message comes first, then the context | `context-before-message` |
+//! | `fn f(&mut self, msg: M) -> Deferred<R>` (no context) | replies later, so it takes the context to call `ctx.defer()` | `deferred-without-context` |
 //! | a parameter after the context | too many parameters: remove this one | `handler-parameter-after-context` |
 //! | two `#[handles(other)]` methods | an actor has one catch-all: merge them | `two-catch-alls` |
 //! | `#[handles(other)] fn f(&mut self, msg: Ping)` | the catch-all receives messages of any type: write `msg: DynMessage` | `catch-all-typed-parameter` |
@@ -108,6 +196,43 @@
 //! | `#[on_stop(graceful)]` | takes no arguments | `hook-with-arguments` |
 //! | `#[on_start] fn f(&mut self, msg: Ping)` | receives no message: its only parameter after `self` is the context | `hook-with-message-parameter` |
 //! | `#[on_start] fn f(&mut self) -> bool` | returns nothing: remove `-> bool` | `hook-returns-value` |
+//!
+//! For `#[message]` on a method (the short form):
+//!
+//! | you wrote | the error says | case |
+//! |---|---|---|
+//! | `fn f(&mut self, name: &str)` | a message crosses threads, so the field must own its data: write `str`, `String`.. | `short-message-parameter-by-reference` |
+//! | `fn f(&mut self, x: Cow<'_, str>)` | the same, at the lifetime | `short-message-parameter-with-lifetime` |
+//! | `fn f(&mut self, (a, b): (u64, u64))` | each parameter becomes a field, so it needs a plain name: write `name: (u64, u64)` | `short-message-parameter-pattern` |
+//! | `fn f(&mut self, job: impl FnOnce())` | needs a concrete type, not `impl Trait` | `short-message-parameter-impl-trait` |
+//! | `fn f(&mut self, other: Self)` | cannot say `Self`: write the actor's type | `short-message-parameter-self-type` |
+//! | `fn f(&mut self, v: T)` in `impl<T> Cache<T>` | cannot carry the generic parameter `T`: write the message type yourself | `short-message-in-generic-actor` |
+//! | `fn f(&self) -> &str` | the reply must own its data | `short-message-reply-by-reference` |
+//! | `#[message(reply = u64)]` on a method | the reply is the return type: write `-> u64` | `short-message-reply-key` |
+//! | `#[message(derives(..))]` | unknown key: the keys are `derive(..)` and `name = ..` | `short-message-unknown-key` |
+//! | a key given twice | duplicate key, with a second error at the first | `short-message-duplicate-key` |
+//! | `#[message(name = "Clear")]` | `name` takes the type's name itself | `short-message-name-not-an-identifier` |
+//! | `#[message = "Clear"]` | takes its keys in parentheses | `short-message-name-value` |
+//! | two methods generating `Reset` | `clear` generates `Reset`, as `reset` does, with a second error at the first | `short-message-same-generated-name` |
+//! | `#[message] fn reset` next to `#[handles(Reset)]` | `Reset` is handled already, with a second error at the `#[handles(Reset)]` | `short-message-name-of-handled-type` |
+//! | `#[message] fn counter` in `impl Counter` | would be the actor's own name | `short-message-named-like-the-actor` |
+//! | `#[message] fn counter_addr` in `impl Counter` | would be the helpers trait's name | `short-message-named-like-the-helpers-trait` |
+//! | `#[message] fn stop` | would be `Stop`, which every actor handles: write an `#[on_stop]` hook | `short-message-named-stop` |
+//! | `#[message] fn context` | would hide `actor_core::prelude::Context` | `short-message-named-like-a-prelude-item` |
+//! | `#[message] fn __` | no usable type name: write `#[message(name = ..)]` | `short-message-without-a-name` |
+//! | `fn f(&mut self, ctx: &mut Context<Self>, by: u64)` | the context comes last | `short-message-context-not-last` |
+//! | `-> Deferred<R>` without the context | takes the context to call `ctx.defer()` | `short-message-deferred-without-context` |
+//! | `fn f<T>(..)` | cannot be generic, as every handler | `short-message-generic-method` |
+//! | `#[message]` and `#[handles(..)]` on one method | already has a role | `short-message-and-handles-on-one-method` |
+//!
+//! Found by the compiler, at the user's tokens: a field that is not `Send`, first at its
+//! type (`short-message-field-not-send`); a derive not in scope, at its name
+//! (`short-message-unknown-derive`); a type of the generated name defined in the module,
+//! at the method's name (`short-message-clashes-with-a-user-type`); a private method's
+//! type used outside its module (`short-message-private-outside-its-module`); a helper
+//! called without its trait imported, with the compiler's "trait `CounterAddr` which
+//! provides `inc` is implemented but not in scope" (`helper-not-imported`); a
+//! `Request` built and never sent, `#[must_use]` (`helper-request-unused`).
 //!
 //! For `#[derive(Message)]` and `#[message(..)]`:
 //!

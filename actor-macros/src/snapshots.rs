@@ -197,6 +197,40 @@ fn invalid_actor() {
 }
 
 #[test]
+fn short_actor() {
+    // `#[message]`: no parameter, two, the context, a deferred reply, `derive` and
+    // `name`, a public method; next to an explicit handler, all with helpers.
+    let input = quote! {
+        impl Counter {
+            /// Adds `by`.
+            #[message(derive(Debug, Clone))]
+            pub fn inc(&mut self, by: u64) -> u64 {
+                self.n += by;
+                self.n
+            }
+
+            #[message]
+            fn add(&mut self, by: u64, times: u64, ctx: &mut Context<Self>) {}
+
+            #[message(name = Wait)]
+            fn when(&mut self, at: u64, ctx: &mut Context<Self>) -> Deferred<u64> {
+                ctx.defer().0
+            }
+
+            #[message]
+            fn reset(&mut self) {}
+
+            #[handles(Get)]
+            fn on_get(&self, _: Get) -> u64 {
+                self.n
+            }
+        }
+    };
+    let expansion = crate::actor::expand(TokenStream::new(), input);
+    assert_snapshot("short", expansion.unwrap_or_else(|e| e.to_compile_error()));
+}
+
+#[test]
 fn generic_message() {
     let input = syn::parse_quote! {
         #[message(reply = Vec<T>)]

@@ -5,8 +5,47 @@ pub const ON_START: &str = "on_start";
 pub const ON_STOP: &str = "on_stop";
 /// `#[handles(other)]`: the catch-all handler.
 pub const OTHER: &str = "other";
-/// `#[message(reply = T)]`.
+/// `#[message(reply = T)]` on a message type; `#[message]` on a method of an `#[actor]`
+/// block, whose parameters then make a generated message type.
 pub const MESSAGE: &str = "message";
+/// `#[message(derive(Debug, Clone))]` on a method: the derives of the generated type.
+pub const DERIVE: &str = "derive";
+/// `#[message(name = IncBy)]` on a method: the generated type's name.
+pub const NAME: &str = "name";
+/// The generated trait of typed helpers on `Addr<A>` is named `{A}Addr`.
+pub const ADDR_SUFFIX: &str = "Addr";
+/// The names `actor_core::prelude` brings in: a generated message type of one of these
+/// names would shadow it in the user's module, silently. Kept in step with the prelude.
+pub const PRELUDE: &[&str] = &[
+    "Actor",
+    "ActorId",
+    "ActorInfo",
+    "Addr",
+    "AnyAddr",
+    "Bridge",
+    "CallError",
+    "Context",
+    "Deferred",
+    "Driver",
+    "DynMessage",
+    "Handler",
+    "Intensity",
+    "Message",
+    "OnPanic",
+    "PubSub",
+    "Recipient",
+    "Registry",
+    "Reply",
+    "SendError",
+    "Sender",
+    "Spawn",
+    "Stop",
+    "StopReason",
+    "Stopped",
+    "Strategy",
+    "Supervisor",
+    "Terminated",
+];
 pub const REPLY: &str = "reply";
 /// The context parameter's type, `&mut Context<Self>`.
 pub const CONTEXT: &str = "Context";

@@ -76,6 +76,33 @@ impl Bridge {
     /// Fails at once, giving the message back, if the actor has stopped, or if the reply
     /// could never come: the caller is the target itself, or the target runs on a
     /// one-thread driver and the caller is that thread.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = u64)]
+    /// struct Double(u64);
+    ///
+    /// struct Math;
+    /// #[actor]
+    /// impl Math {
+    ///     #[handles(Double)]
+    ///     fn double(&mut self, Double(n): Double) -> u64 { n * 2 }
+    /// }
+    ///
+    /// let math = Math.spawn();
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// assert_eq!(bridge.call(&math, Double(21), wait).unwrap(), 42);
+    /// // Any handle that takes the message will do: here a `Recipient<Double>`.
+    /// assert_eq!(bridge.call(&math.recipient::<Double>(), Double(4), wait).unwrap(), 8);
+    ///
+    /// bridge.stop(&[math.any()], wait);
+    /// let err = bridge.call(&math, Double(1), wait).unwrap_err();
+    /// assert!(err.to_string().contains("has stopped"));
+    /// ```
     pub fn call<T, M>(
         &self,
         target: &T,
@@ -105,6 +132,33 @@ impl Bridge {
 
     /// Like [`call`](Bridge::call), but a timeout gives `default` instead of an error (the
     /// seed recipe's `default`). Other failures are still errors.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = u32)]
+    /// struct Score;
+    ///
+    /// struct Judge;
+    /// #[actor]
+    /// impl Judge {
+    ///     #[handles(Score)]
+    ///     fn score(&mut self, _: Score) -> u32 { 10 }
+    /// }
+    ///
+    /// let judge = Judge.spawn();
+    /// let bridge = Bridge::new();
+    /// // Keep the judge busy until released: the first call cannot be answered in time.
+    /// let (release, released) = mpsc::channel::<()>();
+    /// let held = judge.exec(move |_, _| released.recv().unwrap());
+    /// assert_eq!(bridge.call_or(&judge, Score, Duration::from_millis(10), 0).unwrap(), 0);
+    /// release.send(()).unwrap();
+    /// held.wait().unwrap();
+    /// assert_eq!(bridge.call_or(&judge, Score, Duration::from_secs(5), 0).unwrap(), 10);
+    /// ```
     pub fn call_or<T, M>(
         &self,
         target: &T,
@@ -125,6 +179,30 @@ impl Bridge {
     /// Sends every request at once and yields each reply as it comes, paired with the
     /// index of its request. Requests still unanswered when `timeout` (counted from now)
     /// runs out are yielded as timeouts, in index order. Every index is yielded once.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = u32)]
+    /// struct Load;
+    ///
+    /// struct Server(u32);
+    /// #[actor]
+    /// impl Server {
+    ///     #[handles(Load)]
+    ///     fn load(&mut self, _: Load) -> u32 { self.0 }
+    /// }
+    ///
+    /// let servers: Vec<_> = [30, 10, 20].into_iter().map(|n| Server(n).spawn()).collect();
+    /// let bridge = Bridge::new();
+    /// let mut loads = vec![0; servers.len()];
+    /// for (index, reply) in bridge.multi_call(servers.iter().map(|s| (s, Load)), Duration::from_secs(5)) {
+    ///     loads[index] = reply.unwrap();
+    /// }
+    /// assert_eq!(loads, [30, 10, 20]); // each reply at its request's index
+    /// ```
     pub fn multi_call<T, M, I>(&self, requests: I, timeout: Duration) -> MultiCall<M>
     where
         I: IntoIterator<Item = (T, M)>,
@@ -172,6 +250,23 @@ impl Bridge {
     /// one result per actor, in input order. `Some(Stopped)` means the actor has stopped
     /// (now or before); `None` that it did not stop in time (or that an actor asked to
     /// stop itself through a bridge, which would deadlock: use `ctx.stop()`).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {}
+    ///
+    /// let actors = vec![Idle.spawn().any(), Idle.spawn().any()];
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// assert_eq!(bridge.stop(&actors, wait), [Some(Stopped), Some(Stopped)]);
+    /// assert!(actors.iter().all(|actor| !actor.is_alive()));
+    /// // Stopping an actor that has stopped already also says `Stopped`.
+    /// assert_eq!(bridge.stop(&actors[..1], wait), [Some(Stopped)]);
+    /// ```
     pub fn stop(&self, actors: &[AnyAddr], timeout: Duration) -> Vec<Option<Stopped>> {
         self.stop_each(actors, timeout)
             .into_iter()
@@ -188,6 +283,25 @@ impl Bridge {
     }
 
     /// Like [`stop`](Bridge::stop), with the full outcome for each actor.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {}
+    ///
+    /// let (first, second) = (Idle.spawn().any(), Idle.spawn().any());
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// bridge.stop(&[first.clone()], wait);
+    ///
+    /// let results = bridge.stop_each(&[first, second], wait);
+    /// // The first had stopped already: the `Stop` was refused and is given back.
+    /// assert!(matches!(results[0], Err(CallError::Send(SendError::Stopped { .. }))));
+    /// assert_eq!(results[1].as_ref().ok(), Some(&Stopped));
+    /// ```
     pub fn stop_each(
         &self,
         actors: &[AnyAddr],
@@ -213,6 +327,36 @@ impl Bridge {
 
     /// Sends `msg` with this bridge as its sender: what the handler sends back through
     /// [`Context::sender`](crate::Context::sender) lands in this bridge's inbox.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Subscribe;
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Tick(u32);
+    ///
+    /// struct Clock;
+    /// #[actor]
+    /// impl Clock {
+    ///     #[handles(Subscribe)]
+    ///     fn subscribe(&mut self, _: Subscribe, ctx: &mut Context<Self>) {
+    ///         for n in 1..=3 {
+    ///             ctx.sender().tell(Tick(n)).unwrap();
+    ///         }
+    ///     }
+    /// }
+    ///
+    /// let clock = Clock.spawn();
+    /// let bridge = Bridge::new();
+    /// bridge.tell(&clock, Subscribe).unwrap();
+    /// let wait = Duration::from_secs(5);
+    /// for n in 1..=3 {
+    ///     let tick = bridge.receive(wait).unwrap().downcast::<Tick>().unwrap();
+    ///     assert_eq!(tick, Tick(n));
+    /// }
+    /// ```
     pub fn tell<T, M>(&self, target: &T, msg: M) -> Result<(), SendError<M>>
     where
         T: CallTarget<M> + ?Sized,
@@ -223,11 +367,55 @@ impl Bridge {
 
     /// Has [`Terminated`](crate::Terminated) land in this bridge's inbox, once, when
     /// `actor` ends (at once if it already has).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{StopReason, Terminated};
+    /// use std::time::Duration;
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {}
+    ///
+    /// let idle = Idle.spawn();
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// bridge.stop(&[idle.any()], wait);
+    /// bridge.watch(&idle.any()); // ended already: the notice comes at once
+    /// let notice: Terminated = bridge.receive(wait).unwrap().downcast().unwrap();
+    /// assert_eq!((notice.id(), notice.reason), (idle.id(), StopReason::Stopped));
+    /// assert!(bridge.receive(Duration::from_millis(10)).is_none()); // only once
+    /// ```
     pub fn watch(&self, actor: &AnyAddr) {
         actor.watch(crate::handle::Watcher::Bridge(self.clone()));
     }
 
     /// The next message sent to this bridge, waiting up to `timeout`.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Ping;
+    /// #[derive(Message)]
+    /// struct Pong;
+    ///
+    /// struct Ponger;
+    /// #[actor]
+    /// impl Ponger {
+    ///     #[handles(Ping)]
+    ///     fn ping(&mut self, _: Ping, ctx: &mut Context<Self>) {
+    ///         ctx.sender().tell(Pong).unwrap();
+    ///     }
+    /// }
+    ///
+    /// let bridge = Bridge::new();
+    /// assert!(bridge.receive(Duration::from_millis(1)).is_none()); // nothing sent yet
+    /// bridge.tell(&Ponger.spawn(), Ping).unwrap();
+    /// let answer = bridge.receive(Duration::from_secs(5)).unwrap();
+    /// assert!(answer.is::<Pong>());
+    /// ```
     pub fn receive(&self, timeout: Duration) -> Option<DynMessage> {
         crate::hosting::before_blocking();
         self.inbox.rx.recv_timeout(timeout).ok()

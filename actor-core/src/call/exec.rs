@@ -71,12 +71,35 @@ impl<R> Pending<R> {
 
     /// The result if it is there, without waiting; `None` if it is not (yet), or was
     /// already taken.
+    ///
+    /// ```
+    /// use actor_core::CallQueue;
+    ///
+    /// let queue = CallQueue::new();
+    /// let mut pending = queue.call(|| "done");
+    /// assert_eq!(pending.try_take(), None); // not run yet
+    /// queue.receive();
+    /// assert_eq!(pending.try_take(), Some(Ok("done")));
+    /// assert_eq!(pending.try_take(), None); // already taken
+    /// ```
     pub fn try_take(&mut self) -> Option<Result<R, ExecError>> {
         self.shot.try_take().map(finished)
     }
 
     /// Waits up to `timeout`. A timeout leaves the pending result usable: wait again or
     /// poll later.
+    ///
+    /// ```
+    /// use actor_core::{CallQueue, ExecError};
+    /// use std::time::Duration;
+    ///
+    /// let queue = CallQueue::new();
+    /// let mut pending = queue.call(|| 6 * 7);
+    /// let short = Duration::from_millis(1);
+    /// assert_eq!(pending.wait_timeout(short), Err(ExecError::Timeout(short))); // nobody ran it
+    /// queue.receive();
+    /// assert_eq!(pending.wait_timeout(Duration::from_secs(5)), Ok(42)); // still usable
+    /// ```
     pub fn wait_timeout(&mut self, timeout: Duration) -> Result<R, ExecError> {
         if let Some(ready) = self.shot.try_take() {
             return finished(ready);
@@ -89,6 +112,17 @@ impl<R> Pending<R> {
     }
 
     /// Waits for the result however long it takes.
+    ///
+    /// ```
+    /// use actor_core::{CallQueue, ExecError};
+    ///
+    /// let queue = CallQueue::with_consumers(1);
+    /// assert_eq!(queue.call(|| 2 + 2).wait(), Ok(4));
+    ///
+    /// // A panic in the call is carried to the waiter.
+    /// let failed = queue.call(|| -> u32 { panic!("no answer") }).wait();
+    /// assert_eq!(failed, Err(ExecError::Panicked("no answer".into())));
+    /// ```
     pub fn wait(self) -> Result<R, ExecError> {
         if let Some(ready) = self.shot.try_take() {
             return finished(ready);
@@ -137,6 +171,27 @@ impl<A: Actor> Addr<A> {
     /// context: the seed CallQueue's call. The result comes back through the returned
     /// [`Pending`]; a panic in `f` is carried there too and does not affect the actor.
     /// Use [`exec_raising`](Addr::exec_raising) to also let the actor's panic policy see it.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// #[derive(Default)]
+    /// struct Counter(u64);
+    /// #[actor]
+    /// impl Counter {}
+    ///
+    /// let counter = Counter::default().spawn();
+    /// // The closure gets the actor itself: no message type needed.
+    /// let pending = counter.exec(|counter, _ctx| {
+    ///     counter.0 += 10;
+    ///     counter.0
+    /// });
+    /// assert_eq!(pending.wait(), Ok(10));
+    ///
+    /// // A panic comes back to the caller; the actor goes on.
+    /// assert!(counter.exec(|_, _| panic!("oops")).wait().is_err());
+    /// assert_eq!(counter.exec(|counter, _| counter.0).wait(), Ok(10));
+    /// ```
     pub fn exec<R, F>(&self, f: F) -> Pending<R>
     where
         F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
@@ -147,6 +202,27 @@ impl<A: Actor> Addr<A> {
 
     /// Like [`exec`](Addr::exec), but a panic in `f` is also raised in the actor, whose
     /// panic policy then applies (the seed's `raise_exception = 3`).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{ExecError, OnPanic, Spawn, StopReason, Terminated};
+    /// use std::time::Duration;
+    ///
+    /// struct Strict;
+    /// #[actor]
+    /// impl Strict {}
+    ///
+    /// let strict = Spawn::new(Strict).on_panic(OnPanic::Stop).spawn();
+    /// let bridge = Bridge::new();
+    /// bridge.watch(&strict.any());
+    ///
+    /// let failed = strict.exec_raising(|_, _| panic!("bad state")).wait();
+    /// assert_eq!(failed, Err(ExecError::Panicked("bad state".into())));
+    /// // The actor's policy saw the panic too: it stopped.
+    /// let notice = bridge.receive(Duration::from_secs(5)).unwrap();
+    /// let Terminated { reason, .. } = notice.downcast().unwrap();
+    /// assert_eq!(reason, StopReason::Panicked("bad state".into()));
+    /// ```
     pub fn exec_raising<R, F>(&self, f: F) -> Pending<R>
     where
         F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,

@@ -11,6 +11,7 @@ mod exec;
 mod future;
 mod queue;
 mod reply;
+mod request;
 mod shot;
 mod target;
 
@@ -21,4 +22,5 @@ pub use future::CallFuture;
 pub use queue::{CallQueue, Collector};
 pub use reply::ReplyTo;
 pub(crate) use reply::{panic_message, NoReply, Outcome};
+pub use request::Request;
 pub use target::CallTarget;

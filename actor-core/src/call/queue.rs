@@ -58,6 +58,25 @@ impl<R: Send + 'static> Collector<R> {
 
     /// Runs `f` on `actor`'s thread (as [`Addr::exec`]); returns the index its result
     /// will carry.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Collector;
+    ///
+    /// struct Shard(u64);
+    /// #[actor]
+    /// impl Shard {}
+    ///
+    /// let shards: Vec<_> = (1..=3).map(|n| Shard(n * 100).spawn()).collect();
+    /// let mut collector = Collector::new();
+    /// for shard in &shards {
+    ///     collector.exec(shard, |shard, _ctx| shard.0);
+    /// }
+    /// // Results come as they complete, each with the index `exec` returned.
+    /// let mut sizes: Vec<(usize, u64)> = collector.map(|(i, r)| (i, r.unwrap())).collect();
+    /// sizes.sort();
+    /// assert_eq!(sizes, [(0, 100), (1, 200), (2, 300)]);
+    /// ```
     pub fn exec<A, F>(&mut self, actor: &Addr<A>, f: F) -> usize
     where
         A: Actor,
@@ -85,6 +104,19 @@ impl<R: Send + 'static> Collector<R> {
 
     /// The next result to complete, waiting up to `timeout`; `None` if none completed in
     /// time or none is outstanding.
+    ///
+    /// ```
+    /// use actor_core::{CallQueue, Collector};
+    /// use std::time::Duration;
+    ///
+    /// let queue = CallQueue::new();
+    /// let mut collector = Collector::new();
+    /// let index = collector.call(&queue, || "ready");
+    /// assert_eq!(collector.next_timeout(Duration::from_millis(1)), None); // not run yet
+    /// queue.receive();
+    /// assert_eq!(collector.next_timeout(Duration::from_secs(5)), Some((index, Ok("ready"))));
+    /// assert!(collector.is_done());
+    /// ```
     pub fn next_timeout(&mut self, timeout: Duration) -> Option<(usize, Result<R, ExecError>)> {
         if self.outstanding == 0 {
             return None;
@@ -235,6 +267,16 @@ impl CallQueue {
     }
 
     /// Queues `f`; its result comes back through the returned [`Pending`].
+    ///
+    /// ```
+    /// use actor_core::CallQueue;
+    /// use std::thread;
+    ///
+    /// let queue = CallQueue::with_consumers(2);
+    /// let caller = thread::current().id();
+    /// let pending = queue.call(move || thread::current().id() != caller);
+    /// assert_eq!(pending.wait(), Ok(true)); // ran on a consumer thread
+    /// ```
     pub fn call<R, F>(&self, f: F) -> Pending<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -247,6 +289,17 @@ impl CallQueue {
 
     /// Like [`call`](CallQueue::call), but a panic in `f` is also raised in the thread
     /// that runs it, out of [`receive`](CallQueue::receive).
+    ///
+    /// ```
+    /// use actor_core::{CallQueue, ExecError};
+    /// use std::panic::{self, AssertUnwindSafe};
+    ///
+    /// let queue = CallQueue::new();
+    /// let pending = queue.call_raising(|| -> u32 { panic!("bad input") });
+    /// let raised = panic::catch_unwind(AssertUnwindSafe(|| queue.receive()));
+    /// assert!(raised.is_err()); // raised in the thread that ran it
+    /// assert_eq!(pending.wait(), Err(ExecError::Panicked("bad input".into()))); // and carried back
+    /// ```
     pub fn call_raising<R, F>(&self, f: F) -> Pending<R>
     where
         F: FnOnce() -> R + Send + 'static,
@@ -277,6 +330,18 @@ impl CallQueue {
     }
 
     /// Runs every call queued now, on this thread; returns how many ran.
+    ///
+    /// ```
+    /// use actor_core::CallQueue;
+    ///
+    /// let queue = CallQueue::new();
+    /// let mut first = queue.call(|| 1);
+    /// let mut second = queue.call(|| 2);
+    /// assert_eq!(queue.len(), 2);
+    /// assert_eq!(queue.receive(), 2); // both ran, here
+    /// assert_eq!((first.try_take(), second.try_take()), (Some(Ok(1)), Some(Ok(2))));
+    /// assert_eq!(queue.receive(), 0); // nothing left
+    /// ```
     pub fn receive(&self) -> usize {
         let mut ran = 0;
         while let Ok(call) = self.rx.try_recv() {

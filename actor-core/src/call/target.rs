@@ -17,6 +17,8 @@ mod sealed {
 
 /// Something a [`Bridge`] can send an `M` to and wait on: an [`Addr`] whose actor handles
 /// `M`, a [`Recipient<M>`], or (for [`Stop`]) an [`AnyAddr`].
+///
+/// [`Bridge`]: crate::Bridge
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot receive a `{M}`",
     label = "not an actor that handles `{M}`",

@@ -47,7 +47,7 @@ use crate::message::Message;
 /// assert_eq!(Bridge::new().call(&sum, Total, Duration::from_secs(5)).unwrap(), 55);
 /// ```
 pub struct Addr<A: Actor> {
-    handle: Counted<Shared<A>>,
+    pub(super) handle: Counted<Shared<A>>,
 }
 
 impl<A: Actor> Addr<A> {
@@ -76,6 +76,39 @@ impl<A: Actor> Addr<A> {
 
     /// Like [`tell`](Addr::tell), but gives the message back at once
     /// ([`SendError::Full`]) instead of waiting when a bounded mailbox is full.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Spawn;
+    /// use std::sync::mpsc;
+    ///
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Job(u32);
+    ///
+    /// struct Worker;
+    /// #[actor]
+    /// impl Worker {
+    ///     #[handles(Job)]
+    ///     fn job(&mut self, _: Job) {}
+    /// }
+    ///
+    /// let worker = Spawn::new(Worker).bounded(1).spawn();
+    /// // Keep the actor busy in a closure until released, so its one slot stays taken.
+    /// let (busy, is_busy) = mpsc::channel();
+    /// let (release, released) = mpsc::channel::<()>();
+    /// let held = worker.exec(move |_, _| {
+    ///     busy.send(()).unwrap();
+    ///     released.recv().unwrap();
+    /// });
+    /// is_busy.recv().unwrap();
+    /// worker.try_tell(Job(1)).unwrap(); // takes the one slot
+    /// match worker.try_tell(Job(2)) {
+    ///     Err(SendError::Full { msg, .. }) => assert_eq!(msg, Job(2)), // given back at once
+    ///     other => panic!("expected a full mailbox, got {other:?}"),
+    /// }
+    /// release.send(()).unwrap();
+    /// held.wait().unwrap();
+    /// ```
     pub fn try_tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>>
     where
         A: Handler<M>,
@@ -85,6 +118,41 @@ impl<A: Actor> Addr<A> {
 
     /// Like [`tell`](Addr::tell), but waits at most `timeout` for room in a bounded
     /// mailbox, then gives the message back ([`SendError::Timeout`]).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Spawn;
+    /// use std::sync::mpsc;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Job(u32);
+    ///
+    /// struct Worker;
+    /// #[actor]
+    /// impl Worker {
+    ///     #[handles(Job)]
+    ///     fn job(&mut self, _: Job) {}
+    /// }
+    ///
+    /// let worker = Spawn::new(Worker).bounded(1).spawn();
+    /// let (busy, is_busy) = mpsc::channel();
+    /// let (release, released) = mpsc::channel::<()>();
+    /// let held = worker.exec(move |_, _| {
+    ///     busy.send(()).unwrap();
+    ///     released.recv().unwrap();
+    /// });
+    /// is_busy.recv().unwrap();
+    /// worker.tell(Job(1)).unwrap(); // takes the one slot
+    /// let err = worker.tell_timeout(Job(2), Duration::from_millis(10)).unwrap_err();
+    /// assert!(matches!(err, SendError::Timeout { .. }));
+    /// assert_eq!(err.into_inner(), Job(2));
+    ///
+    /// release.send(()).unwrap();
+    /// held.wait().unwrap();
+    /// // With the actor free, there is room before the timeout.
+    /// worker.tell_timeout(Job(3), Duration::from_secs(5)).unwrap();
+    /// ```
     pub fn tell_timeout<M: Message>(&self, msg: M, timeout: Duration) -> Result<(), SendError<M>>
     where
         A: Handler<M>,
@@ -95,6 +163,38 @@ impl<A: Actor> Addr<A> {
 
     /// A handle that sends only `M`, hiding the actor's type: for lists of different
     /// actors that take the same message.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = &'static str)]
+    /// struct Name;
+    ///
+    /// struct Cat;
+    /// #[actor]
+    /// impl Cat {
+    ///     #[handles(Name)]
+    ///     fn name(&self, _: Name) -> &'static str { "cat" }
+    /// }
+    ///
+    /// struct Dog;
+    /// #[actor]
+    /// impl Dog {
+    ///     #[handles(Name)]
+    ///     fn name(&self, _: Name) -> &'static str { "dog" }
+    /// }
+    ///
+    /// // Two actor types in one list: each handle sends only `Name`.
+    /// let pets: Vec<Recipient<Name>> = vec![Cat.spawn().recipient(), Dog.spawn().recipient()];
+    /// let bridge = Bridge::new();
+    /// let names: Vec<_> = pets
+    ///     .iter()
+    ///     .map(|pet| bridge.call(pet, Name, Duration::from_secs(5)).unwrap())
+    ///     .collect();
+    /// assert_eq!(names, ["cat", "dog"]);
+    /// ```
     pub fn recipient<M: Message>(&self) -> Recipient<M>
     where
         A: Handler<M>,
@@ -105,6 +205,22 @@ impl<A: Actor> Addr<A> {
 
     /// A handle that hides the actor's type entirely: it can be stopped and sent dynamic
     /// messages.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {}
+    ///
+    /// let idle = Idle.spawn();
+    /// let any: AnyAddr = idle.any();
+    /// assert_eq!(any.id(), idle.id()); // the same actor
+    /// assert_eq!(any.info().name, "Idle");
+    /// assert_eq!(Bridge::new().stop(&[any], Duration::from_secs(5)), [Some(Stopped)]);
+    /// assert!(!idle.is_alive());
+    /// ```
     pub fn any(&self) -> AnyAddr {
         AnyAddr::from_arc(self.handle.arc())
     }

@@ -42,8 +42,10 @@ use crate::message::{DynMessage, Message, Stop, Stopped};
 /// let stopped = Bridge::new().stop(&all, Duration::from_secs(5));
 /// assert_eq!(stopped, [Some(Stopped), Some(Stopped)]);
 /// ```
+///
+/// [`Bridge::stop`]: crate::Bridge::stop
 pub struct AnyAddr {
-    handle: Counted<dyn Erased>,
+    pub(super) handle: Counted<dyn Erased>,
 }
 
 impl AnyAddr {
@@ -67,6 +69,42 @@ impl AnyAddr {
 
     /// Sends `msg` to the actor's handler for its type, or to its catch-all handler; gives
     /// it back if there is neither or the actor has stopped.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Ping;
+    /// #[derive(Message)]
+    /// struct Other;
+    /// #[derive(Message)]
+    /// #[message(reply = (u32, Vec<&'static str>))]
+    /// struct Report;
+    ///
+    /// #[derive(Default)]
+    /// struct Log { pings: u32, others: Vec<&'static str> }
+    /// #[actor]
+    /// impl Log {
+    ///     #[handles(Ping)]
+    ///     fn ping(&mut self, _: Ping) { self.pings += 1 }
+    ///     #[handles(Report)]
+    ///     fn report(&self, _: Report) -> (u32, Vec<&'static str>) {
+    ///         (self.pings, self.others.clone())
+    ///     }
+    ///     #[handles(other)]
+    ///     fn other(&mut self, msg: DynMessage) { self.others.push(msg.type_name()) }
+    /// }
+    ///
+    /// let log = Log::default().spawn();
+    /// let any = log.any();
+    /// any.tell(Ping).unwrap(); // to the typed handler
+    /// any.tell(Other).unwrap(); // to the catch-all
+    /// let (pings, others) = Bridge::new().call(&log, Report, Duration::from_secs(5)).unwrap();
+    /// assert_eq!(pings, 1);
+    /// assert_eq!(others.len(), 1);
+    /// assert!(others[0].ends_with("Other"));
+    /// ```
     pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
         let back = |e: SendError<DynMessage>| {
             e.map(|msg| msg.downcast::<M>().unwrap_or_else(|_| __mismatched_mail()))
@@ -85,12 +123,66 @@ impl AnyAddr {
     }
 
     /// Sends an already type-erased message.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// #[derive(Message)]
+    /// struct Ping;
+    ///
+    /// struct Pinged;
+    /// #[actor]
+    /// impl Pinged {
+    ///     #[handles(Ping)]
+    ///     fn ping(&mut self, _: Ping) {}
+    /// }
+    ///
+    /// let any = Pinged.spawn().any();
+    /// assert!(any.tell_dyn(DynMessage::new(Ping)).is_ok());
+    /// // No handler for a `u64` and no catch-all: it comes back, still erased.
+    /// let back = any.tell_dyn(DynMessage::new(5_u64)).unwrap_err().into_inner();
+    /// assert_eq!(back.downcast::<u64>().unwrap(), 5);
+    /// ```
     pub fn tell_dyn(&self, msg: DynMessage) -> Result<(), SendError<DynMessage>> {
         self.handle.post_dyn(msg, current::sender())
     }
 
     /// Has `watcher` (an actor) receive [`Terminated`], once, when this actor ends, or
     /// at once if it already has. Watching does not keep either actor alive.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Terminated;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = Vec<ActorId>)]
+    /// struct Ended;
+    ///
+    /// #[derive(Default)]
+    /// struct Monitor(Vec<ActorId>);
+    /// #[actor]
+    /// impl Monitor {
+    ///     #[handles(Terminated)]
+    ///     fn terminated(&mut self, notice: Terminated) { self.0.push(notice.id()) }
+    ///     #[handles(Ended)]
+    ///     fn ended(&self, _: Ended) -> Vec<ActorId> { self.0.clone() }
+    /// }
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {}
+    ///
+    /// let monitor = Monitor::default().spawn();
+    /// let idle = Idle.spawn();
+    /// idle.any().watch_by(&monitor.any());
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// bridge.stop(&[idle.any()], wait); // the notice is posted before `Stopped` comes
+    /// assert_eq!(bridge.call(&monitor, Ended, wait).unwrap(), [idle.id()]);
+    /// ```
+    ///
+    /// [`Terminated`]: crate::Terminated
     pub fn watch_by(&self, watcher: &AnyAddr) {
         self.handle.watch(Watcher::Actor(watcher.weak()));
     }
@@ -127,6 +219,27 @@ impl AnyAddr {
     }
 
     /// The names of the message types the actor handles, in declaration order.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    ///
+    /// #[derive(Message)]
+    /// struct Open;
+    /// #[derive(Message)]
+    /// struct Close;
+    ///
+    /// struct Door;
+    /// #[actor]
+    /// impl Door {
+    ///     #[handles(Open)]
+    ///     fn open(&mut self, _: Open) {}
+    ///     #[handles(Close)]
+    ///     fn close(&mut self, _: Close) {}
+    /// }
+    ///
+    /// let door: AnyAddr = Door.spawn().any();
+    /// assert_eq!(door.handles(), ["Open", "Close"]);
+    /// ```
     pub fn handles(&self) -> &'static [&'static str] {
         self.handle.handles()
     }

@@ -57,6 +57,23 @@ impl<P: ?Sized + Erased> Counted<P> {
         handle
     }
 
+    /// A handle made from `inner` only if the actor still has live handles: what a weak
+    /// handle's `upgrade` does. `None` once the count has come down to zero (the last
+    /// handle is gone and `Released` is on its way), so a weak handle never brings an
+    /// actor back from its release.
+    pub(super) fn upgrade(inner: Arc<P>) -> Option<Self> {
+        let candidate = std::mem::ManuallyDrop::new(Counted(NonNull::from(&*inner)));
+        candidate
+            .count()
+            .fetch_update(Ordering::Acquire, Ordering::Relaxed, |count| {
+                (count != 0 && count <= MAX_COUNT).then(|| count + 1)
+            })
+            .ok()?;
+        // Counted now, with the handles' strong reference already there (the count was
+        // not zero): `inner`, the caller's own reference, is given back as it drops.
+        Some(std::mem::ManuallyDrop::into_inner(candidate))
+    }
+
     /// Counts one more handle; true if it is the only one, which must then take the
     /// handles' strong reference.
     #[inline]

@@ -66,6 +66,8 @@ mod counted;
 mod recipient;
 mod sender;
 mod shared;
+mod timers;
+mod weak;
 
 pub use addr::Addr;
 pub use any::AnyAddr;
@@ -73,3 +75,5 @@ pub use recipient::Recipient;
 pub use sender::Sender;
 pub(crate) use sender::Watcher;
 pub(crate) use shared::{Erased, Shared};
+pub(crate) use timers::{tell_after, tell_every};
+pub use weak::{WeakAddr, WeakAnyAddr, WeakRecipient};

@@ -42,7 +42,7 @@ use crate::message::Message;
 /// assert_eq!(Bridge::new().call(&bin, Contents, Duration::from_secs(5)).unwrap(), [1, 2]);
 /// ```
 pub struct Recipient<M: Message> {
-    handle: Counted<dyn Deliver<M>>,
+    pub(super) handle: Counted<dyn Deliver<M>>,
 }
 
 impl<M: Message> Recipient<M> {
@@ -54,6 +54,29 @@ impl<M: Message> Recipient<M> {
 
     /// Sends `msg` without waiting; gives it back if the actor has stopped. A full bounded
     /// mailbox makes it wait for room, as [`Addr::tell`](crate::Addr::tell) does.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Line(String);
+    ///
+    /// struct Printer;
+    /// #[actor]
+    /// impl Printer {
+    ///     #[handles(Line)]
+    ///     fn line(&mut self, _: Line) {}
+    /// }
+    ///
+    /// let printer = Printer.spawn();
+    /// let out: Recipient<Line> = printer.recipient();
+    /// out.tell(Line("hello".into())).unwrap();
+    ///
+    /// Bridge::new().stop(&[out.any()], Duration::from_secs(5));
+    /// let err = out.tell(Line("lost?".into())).unwrap_err();
+    /// assert_eq!(err.into_inner(), Line("lost?".into())); // no: given back
+    /// ```
     pub fn tell(&self, msg: M) -> Result<(), SendError<M>> {
         self.handle.tell(msg)
     }
@@ -79,6 +102,26 @@ impl<M: Message> Recipient<M> {
     }
 
     /// A handle that hides the message type too.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Line(String);
+    ///
+    /// struct Printer;
+    /// #[actor]
+    /// impl Printer {
+    ///     #[handles(Line)]
+    ///     fn line(&mut self, _: Line) {}
+    /// }
+    ///
+    /// let out: Recipient<Line> = Printer.spawn().recipient();
+    /// let any: AnyAddr = out.any();
+    /// assert_eq!(any.id(), out.id());
+    /// assert_eq!(Bridge::new().stop(&[any], Duration::from_secs(5)), [Some(Stopped)]);
+    /// ```
     pub fn any(&self) -> AnyAddr {
         AnyAddr::from_arc(self.handle.arc())
     }

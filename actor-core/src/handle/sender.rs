@@ -52,6 +52,35 @@ pub enum Sender {
 
 impl Sender {
     /// Sends `msg` back to the sender; gives it back if there is none or it has stopped.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = bool)]
+    /// struct Greet;
+    /// #[derive(Message, Debug, PartialEq)]
+    /// struct Hello;
+    ///
+    /// struct Polite;
+    /// #[actor]
+    /// impl Polite {
+    ///     #[handles(Greet)]
+    ///     fn greet(&mut self, _: Greet, ctx: &mut Context<Self>) -> bool {
+    ///         ctx.sender().tell(Hello).is_ok() // answers whoever sent `Greet`
+    ///     }
+    /// }
+    ///
+    /// let bridge = Bridge::new();
+    /// let wait = Duration::from_secs(5);
+    /// assert!(bridge.call(&Polite.spawn(), Greet, wait).unwrap()); // the bridge sent it
+    /// assert!(bridge.receive(wait).unwrap().is::<Hello>());
+    ///
+    /// // Plain code has no mailbox: the message comes back.
+    /// let err = Sender::Nobody.tell(Hello).unwrap_err();
+    /// assert!(matches!(err, SendError::NoSender { msg: Hello }));
+    /// ```
     pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
         match self {
             Sender::Nobody => {

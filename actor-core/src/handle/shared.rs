@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 use crossbeam_channel::Receiver;
 
 use super::sender::{notify, Watcher};
+use super::timers::Timers;
 use super::Sender;
 use crate::actor::{Actor, Handler, Mail};
 use crate::call::ReplyTo;
@@ -43,6 +44,8 @@ pub(crate) struct Shared<A: Actor> {
     /// dropped, so that mail which slips in after the stop can still be taken out and
     /// failed (see `post_bounded`).
     parked: OnceLock<Receiver<Envelope<A>>>,
+    /// The actor's timers, cancelled when it ends (`handle/timers.rs`).
+    pub(super) timers: Timers,
     /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue.
     pub(crate) host: Host<A>,
 }
@@ -60,6 +63,7 @@ impl<A: Actor> Shared<A> {
             registered: AtomicBool::new(false),
             monitors: Monitors::new(),
             parked: OnceLock::new(),
+            timers: Timers::new(),
             host,
         }
     }

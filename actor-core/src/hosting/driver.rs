@@ -172,6 +172,23 @@ impl Driver {
     }
 
     /// Handles to the live actors, in spawn order.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {}
+    ///
+    /// let driver = Driver::new(1);
+    /// let first = Idle.spawn_on(&driver);
+    /// let second = Idle.spawn_on(&driver);
+    /// let actors = driver.actors();
+    /// assert_eq!(actors, [first.any(), second.any()]); // spawn order
+    /// let stopped = Bridge::new().stop(&actors, Duration::from_secs(5));
+    /// assert_eq!(stopped, [Some(Stopped), Some(Stopped)]);
+    /// ```
     pub fn actors(&self) -> Vec<AnyAddr> {
         let mut live: Vec<(ActorId, Arc<dyn Erased>)> = lock(&self.inner.actors)
             .iter()
@@ -192,6 +209,29 @@ impl Driver {
     ///
     /// Fails with [`Error::OwnThread`] when called from one of the driver's own threads,
     /// which cannot join themselves.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// struct Ping;
+    ///
+    /// struct Idle;
+    /// #[actor]
+    /// impl Idle {
+    ///     #[handles(Ping)]
+    ///     fn ping(&mut self, _: Ping) {}
+    /// }
+    ///
+    /// let driver = Driver::new(2);
+    /// let actors: Vec<_> = (0..3).map(|_| Idle.spawn_on(&driver)).collect();
+    /// let stopped = driver.shutdown(Duration::from_secs(5)).unwrap();
+    /// assert_eq!(stopped, [Some(Stopped); 3]);
+    /// assert!(actors.iter().all(|actor| !actor.is_alive()));
+    /// // An actor spawned afterwards is stopped from the start.
+    /// assert!(Idle.spawn_on(&driver).tell(Ping).is_err());
+    /// ```
     pub fn shutdown(&self, timeout: Duration) -> Result<Vec<Option<Stopped>>, Error> {
         if current::worker().is_some_and(|(id, _)| id == self.inner.id) {
             return Err(Error::OwnThread);

@@ -179,6 +179,8 @@ impl<A: Actor> Life<A> {
         if shared.mark_stopped() {
             Registry::forget(shared.info().id);
         }
+        // After the stopped mark: a timer listed from now on is cancelled as it is listed.
+        shared.end_timers();
         // User code runs in these drops (messages, the actor): a panic there must not
         // skip the rest of the ending, or monitors and the stopper would never hear.
         let quietly = |f: &mut dyn FnMut()| {

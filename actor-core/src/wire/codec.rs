@@ -29,6 +29,8 @@ use std::ops::Deref;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+pub use super::depth::MAX_DEPTH;
+use super::depth::{Budget, Guard};
 use super::error::{CodecError, Fault};
 use crate::message::Message;
 
@@ -157,10 +159,27 @@ pub fn decode<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<T, CodecError> 
 }
 
 /// Decodes a `T` from the start of `bytes`; returns it and the bytes after it.
+///
+/// Values may nest at most [`MAX_DEPTH`] levels deep ([`CodecError::TooDeep`] past it),
+/// so no input, however it is built, can overflow the decoding thread's stack.
 pub fn decode_prefix<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Result<(T, &'a [u8]), CodecError> {
-    postcard::take_from_bytes(bytes).map_err(|e| CodecError::Decode {
-        what: std::any::type_name::<T>(),
-        reason: e.to_string(),
+    let what = std::any::type_name::<T>();
+    let mut deserializer = postcard::Deserializer::from_bytes(bytes);
+    let budget = Budget::new(MAX_DEPTH);
+    let guarded = Guard {
+        inner: &mut deserializer,
+        budget: &budget,
+    };
+    let decoded = T::deserialize(guarded).and_then(|value| Ok((value, deserializer.finalize()?)));
+    decoded.map_err(|e| match budget.exceeded() {
+        true => CodecError::TooDeep {
+            what,
+            limit: MAX_DEPTH,
+        },
+        false => CodecError::Decode {
+            what,
+            reason: e.to_string(),
+        },
     })
 }
 

@@ -5,23 +5,27 @@
 //!
 //! Tells to an exposed actor are posted to its mailbox by the reader thread itself, so
 //! they keep the order they were sent in; everything that can block runs on a worker.
+//! What each peer may take is bounded by the DeMux's [`Limits`].
 
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
-use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard, Weak};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use crossbeam_channel::{Receiver, Sender};
+use crossbeam_channel::Sender;
 
 use super::codec::{self, Head, RemoteMessage, Route};
+use super::conn::{Conn, Lease, Served, Watched};
 use super::error::{Anomalies, Fault, WireError};
-use super::frame::{Frame, FrameReader};
+use super::frame::FrameReader;
+use super::limits::{now_ms, Counters, Limits, Load};
+use super::listen::{ListenState, Listening};
 use super::remote::RemoteActor;
-use super::transport::{Listen, Outbox, Transport};
+use super::transport::{Listen, Transport};
+use super::work::{self, catch, Job, Kind};
 use super::Config;
 use crate::actor::{Actor, Handler};
 use crate::call::Bridge;
@@ -87,18 +91,22 @@ pub struct DeMux {
     shared: Arc<Shared>,
 }
 
-struct Shared {
+pub(super) struct Shared {
     /// Exposed name -> message wire name -> endpoint.
     services: RwLock<HashMap<String, HashMap<&'static str, Endpoint>>>,
-    work: Work,
+    pub(super) work: Work,
     max_frame: u32,
+    pub(super) limits: Limits,
+    pub(super) counters: Arc<Counters>,
     anomalies: Arc<Anomalies>,
-    connections: Mutex<Vec<Weak<Conn>>>,
+    pub(super) connections: Mutex<Vec<Weak<Conn>>>,
     listeners: Mutex<Vec<Weak<ListenState>>>,
     closed: AtomicBool,
+    /// Dropped with the DeMux: ends the watchdog.
+    _watchdog: Option<Sender<()>>,
 }
 
-enum Work {
+pub(super) enum Work {
     /// Jobs for the pool; the workers end when this sender goes with the DeMux.
     Pool(Sender<Job>),
     PerRequest,
@@ -112,17 +120,17 @@ type TellFn = dyn Fn(&[u8]) -> Result<(), Failure> + Send + Sync;
 /// One message type that one exposed name takes.
 #[derive(Clone)]
 pub(crate) struct Endpoint {
-    actor: Arc<str>,
-    message: &'static str,
-    call: Arc<CallFn>,
-    tell: Arc<TellFn>,
+    pub(super) actor: Arc<str>,
+    pub(super) message: &'static str,
+    pub(super) call: Arc<CallFn>,
+    pub(super) tell: Arc<TellFn>,
     /// Whether a tell runs on the reader thread (posting to a mailbox: quick, and keeps
     /// the order) rather than on a worker (a function, which may block).
     tell_inline: bool,
 }
 
 /// Why a handler gave no reply, before the names are filled in.
-enum Failure {
+pub(super) enum Failure {
     BadRequest(String),
     Panicked(String),
     Failed(String),
@@ -154,7 +162,7 @@ impl Endpoint {
         self.tell_inline
     }
 
-    fn fault(&self, failure: Failure) -> Fault {
+    pub(super) fn fault(&self, failure: Failure) -> Fault {
         let (actor, message) = (self.actor.to_string(), self.message.to_owned());
         match failure {
             Failure::BadRequest(reason) => Fault::BadRequest {
@@ -182,33 +190,81 @@ impl DeMux {
         DeMux::with_config(workers, Config::default())
     }
 
-    /// A DeMux that runs requests with `workers`. A pool's threads start now.
+    /// A DeMux that runs requests with `workers`, with the default [`Limits`].
     pub fn with_config(workers: Workers, config: Config) -> Result<DeMux, WireError> {
+        DeMux::with_limits(workers, config, Limits::default())
+    }
+
+    /// A DeMux that runs requests with `workers`, allowing its peers what `limits` says.
+    /// A pool's threads start now, and the watchdog thread if there is a timeout.
+    pub fn with_limits(
+        workers: Workers,
+        config: Config,
+        limits: Limits,
+    ) -> Result<DeMux, WireError> {
+        let counters = Arc::new(Counters::default());
         let work = match workers {
             Workers::Pool(threads) => {
+                // Bounded by `dispatch`, against `limits.max_queued`.
                 let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
                 for i in 0..threads.max(1) {
-                    let queue = queue.clone();
+                    let (queue, counters) = (queue.clone(), counters.clone());
                     thread::Builder::new()
                         .name(format!("wire-worker-{i}"))
-                        .spawn(move || queue.iter().for_each(Job::run))
+                        .spawn(move || work::work(queue, counters))
                         .map_err(|e| WireError::io("starting the DeMux's workers", e))?;
                 }
                 Work::Pool(jobs)
             }
             Workers::PerRequest => Work::PerRequest,
         };
-        Ok(DeMux {
-            shared: Arc::new(Shared {
-                services: RwLock::new(HashMap::new()),
-                work,
-                max_frame: config.max_frame,
-                anomalies: Arc::new(Anomalies::default()),
-                connections: Mutex::new(Vec::new()),
-                listeners: Mutex::new(Vec::new()),
-                closed: AtomicBool::new(false),
-            }),
-        })
+        let period = work::watch_period(&limits);
+        let (watchdog, stop) = crossbeam_channel::bounded(0);
+        let shared = Arc::new(Shared {
+            services: RwLock::new(HashMap::new()),
+            work,
+            max_frame: config.max_frame,
+            limits,
+            counters,
+            anomalies: Arc::new(Anomalies::default()),
+            connections: Mutex::new(Vec::new()),
+            listeners: Mutex::new(Vec::new()),
+            closed: AtomicBool::new(false),
+            _watchdog: period.map(|_| watchdog),
+        });
+        if let Some(period) = period {
+            let watched = Arc::downgrade(&shared);
+            thread::Builder::new()
+                .name("wire-watchdog".to_owned())
+                .spawn(move || work::watch(watched, stop, period))
+                .map_err(|e| WireError::io("starting the DeMux's watchdog", e))?;
+        }
+        Ok(DeMux { shared })
+    }
+
+    /// What the DeMux allows its peers.
+    pub fn limits(&self) -> Limits {
+        self.shared.limits
+    }
+
+    /// What the DeMux is carrying now, and what it has refused so far.
+    pub fn load(&self) -> Load {
+        let counters = &self.shared.counters;
+        let reply_bytes = lock(&self.shared.connections)
+            .iter()
+            .filter_map(Weak::upgrade)
+            .map(|conn| conn.outbox.reply_bytes())
+            .sum();
+        Load {
+            connections: counters.connections.load(Ordering::Acquire),
+            queued: counters.queued.load(Ordering::Acquire),
+            running: counters.running.load(Ordering::Acquire),
+            reply_bytes,
+            stalled: counters.stalled.load(Ordering::Acquire),
+            refused_connections: counters.refused_connections.load(Ordering::Relaxed),
+            timed_out: counters.timed_out.load(Ordering::Relaxed),
+            refused_requests: counters.refused_requests.load(Ordering::Relaxed),
+        }
     }
 
     /// Exposes `addr` under `name`; chain [`handle::<M>()`](Exposed::handle) for each
@@ -224,7 +280,8 @@ impl DeMux {
         }
     }
 
-    /// Exposes `addr` under `name` with every handler its [`RemoteActor`] impl lists.
+    /// Exposes `addr` under `name` with every handler its [`RemoteActor`] impl lists
+    /// (which `#[actor(remote)]` writes: all its typed handlers).
     pub fn expose_actor<A: RemoteActor>(&self, name: &str, addr: &Addr<A>) -> Exposed<'_, A> {
         A::expose_handlers(self.expose(name, addr))
     }
@@ -280,7 +337,9 @@ impl DeMux {
     }
 
     /// Serves requests arriving on `transport`, on a reader thread of its own, until the
-    /// peer closes it, it carries bad framing, or it is closed from this side.
+    /// peer closes it, it carries bad framing, it goes past a timeout, or it is closed
+    /// from this side. Over [`Limits::max_connections`], the transport is closed at once
+    /// and the error ([`WireError::Limit`]) also recorded as an anomaly.
     pub fn serve(&self, transport: Transport) -> Result<Served, WireError> {
         if self.shared.closed.load(Ordering::Acquire) {
             return Err(WireError::Disconnected {
@@ -288,15 +347,34 @@ impl DeMux {
                 reason: "the DeMux was closed".to_owned(),
             });
         }
-        let (reader, outbox, peer) = transport.start()?;
-        let conn = Arc::new(Conn {
+        let counters = &self.shared.counters;
+        let max = self.shared.limits.max_connections;
+        if counters.connections.fetch_add(1, Ordering::AcqRel) >= max {
+            counters.connections.fetch_sub(1, Ordering::AcqRel);
+            Counters::bump(&counters.refused_connections);
+            let error = WireError::Limit {
+                peer: transport.peer().to_owned(),
+                reason: format!("refused: the DeMux already serves its limit of {max} connections"),
+            };
+            drop(transport); // closes it
+            self.report(error.clone());
+            return Err(error);
+        }
+        let (reader, outbox, peer) = match transport.start(self.shared.limits.max_pending) {
+            Ok(started) => started,
+            Err(e) => {
+                counters.connections.fetch_sub(1, Ordering::AcqRel);
+                return Err(e);
+            }
+        };
+        let conn = Arc::new(Conn::new(
             peer,
             outbox,
-            max_frame: self.shared.max_frame,
-            active: AtomicUsize::new(0),
-            anomalies: Anomalies::default(),
-            demux_anomalies: self.shared.anomalies.clone(),
-        });
+            self.shared.max_frame,
+            self.shared.limits.max_reply_bytes,
+            self.shared.anomalies.clone(),
+            counters.clone(),
+        ));
         {
             let mut connections = lock(&self.shared.connections);
             connections.retain(|c| c.strong_count() > 0);
@@ -385,22 +463,12 @@ impl DeMux {
             .insert(endpoint.message, endpoint);
     }
 
-    fn accept_loop(&self, state: &ListenState) {
-        loop {
-            let accepted = state.listener.accept_transport();
-            if state.closed.load(Ordering::Acquire) || self.shared.closed.load(Ordering::Acquire) {
-                return;
-            }
-            match accepted.and_then(|transport| self.serve(transport)) {
-                Ok(_served) => {}
-                Err(e) => {
-                    self.shared.anomalies.report(e);
-                    // A failing accept (no file descriptors left) usually fails again at
-                    // once: pause rather than spin.
-                    thread::sleep(Duration::from_millis(50));
-                }
-            }
-        }
+    pub(super) fn is_closed(&self) -> bool {
+        self.shared.closed.load(Ordering::Acquire)
+    }
+
+    pub(super) fn report(&self, error: WireError) {
+        self.shared.anomalies.report(error);
     }
 }
 
@@ -447,9 +515,27 @@ impl Shared {
 
     /// A connection's reader thread: dispatches each request until the connection ends.
     fn read(&self, conn: &Lease, reader: Box<dyn Read + Send>) -> Result<(), WireError> {
-        let mut frames = FrameReader::new(reader, self.max_frame);
+        let activity = conn.activity.clone();
+        let watched = Watched {
+            inner: reader,
+            activity: activity.clone(),
+        };
+        let mut frames = FrameReader::new(watched, self.max_frame);
         loop {
-            match frames.read_frame() {
+            // Replies the peer does not read stop its requests being read (back-pressure).
+            if conn.outbox.reply_bytes() >= self.limits.max_reply_bytes {
+                let open = self.stalled(|| conn.outbox.wait_for_room(self.limits.max_reply_bytes));
+                if !open {
+                    return Ok(()); // closed from this side
+                }
+            }
+            // A frame already begun in the buffer is timed from now.
+            let begun = if frames.buffered() > 0 { now_ms() } else { 0 };
+            activity.frame_since.store(begun, Ordering::Relaxed);
+            let frame = frames.read_frame();
+            activity.frame_since.store(0, Ordering::Relaxed);
+            activity.last_active.store(now_ms(), Ordering::Relaxed);
+            match frame {
                 Ok(Some(packet)) => self.receive(conn, packet),
                 Ok(None) => return Ok(()),
                 Err(e) => {
@@ -487,7 +573,9 @@ impl Shared {
                     } => match self.lookup(route) {
                         Ok(endpoint) => Action::Call {
                             xid,
-                            timeout: Duration::from_millis(timeout_ms),
+                            // The caller's wish, up to the ceiling.
+                            timeout: Duration::from_millis(timeout_ms)
+                                .min(self.limits.max_call_timeout),
                             endpoint,
                         },
                         Err(fault) => Action::Refuse { xid, fault },
@@ -508,8 +596,14 @@ impl Shared {
             Err(e) => (Action::Report(e.into()), 0),
         };
         // Each request answered on this connection holds a permit until its answer is
-        // written: a peer that stops reading its replies stops being read.
-        if matches!(action, Action::Call { .. } | Action::Refuse { .. }) && !conn.outbox.acquire() {
+        // written, each tell given to a worker until it has run: a peer that stops reading
+        // its replies, or floods the workers, stops being read.
+        let permit = match &action {
+            Action::Call { .. } | Action::Refuse { .. } => true,
+            Action::Tell(endpoint) => !endpoint.tell_inline,
+            Action::Report(_) => false,
+        };
+        if permit && !self.stalled_if(conn.outbox.is_full(), || conn.outbox.acquire()) {
             return; // the connection is closed: no answer could go out
         }
         match action {
@@ -523,6 +617,7 @@ impl Shared {
                 packet,
                 start,
                 kind: Kind::Call { xid, timeout },
+                counted: false,
             }),
             Action::Tell(endpoint) if endpoint.tell_inline => {
                 if let Err(failure) = catch(|| (endpoint.tell)(&packet[start..])) {
@@ -535,309 +630,26 @@ impl Shared {
                 packet,
                 start,
                 kind: Kind::Tell,
+                counted: false,
             }),
             Action::Refuse { xid, fault } => conn.send_fault(xid, fault),
             Action::Report(error) => conn.report(error),
         }
     }
 
-    fn dispatch(&self, job: Job) {
-        match &self.work {
-            Work::Pool(jobs) => {
-                // The pool outlives every sender, so this cannot fail; if it did, the
-                // job would be refused below.
-                if let Err(e) = jobs.send(job) {
-                    e.into_inner().refuse("the DeMux's workers have stopped");
-                }
-            }
-            Work::PerRequest => {
-                let (conn, xid) = (job.conn.clone(), job.xid());
-                if let Err(e) = thread::Builder::new()
-                    .name("wire-request".to_owned())
-                    .spawn(move || job.run())
-                {
-                    let reason = format!("could not start a thread for the request: {e}");
-                    match xid {
-                        Some(xid) => conn.send_fault(xid, Fault::Unavailable { reason }),
-                        None => conn.report(Fault::Unavailable { reason }.into()),
-                    }
-                }
-            }
+    /// Runs `wait` counted as a stalled connection.
+    fn stalled<T>(&self, wait: impl FnOnce() -> T) -> T {
+        self.stalled_if(true, wait)
+    }
+
+    fn stalled_if<T>(&self, stalled: bool, wait: impl FnOnce() -> T) -> T {
+        if !stalled {
+            return wait();
         }
-    }
-}
-
-/// Runs `f`, turning a panic into a [`Failure`] with its message.
-fn catch(f: impl FnOnce() -> Result<(), Failure>) -> Result<(), Failure> {
-    panic::catch_unwind(AssertUnwindSafe(f))
-        .unwrap_or_else(|payload| Err(Failure::Panicked(panic_message(&*payload))))
-}
-
-fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "the panic carried no message".to_owned()
-    }
-}
-
-/// One request for a worker.
-struct Job {
-    conn: Lease,
-    endpoint: Endpoint,
-    /// The packet, and where the body starts in it.
-    packet: Vec<u8>,
-    start: usize,
-    kind: Kind,
-}
-
-enum Kind {
-    Call { xid: u64, timeout: Duration },
-    Tell,
-}
-
-impl Job {
-    fn xid(&self) -> Option<u64> {
-        match self.kind {
-            Kind::Call { xid, .. } => Some(xid),
-            Kind::Tell => None,
-        }
-    }
-
-    fn run(self) {
-        let body = &self.packet[self.start..];
-        let endpoint = &self.endpoint;
-        match self.kind {
-            Kind::Call { xid, timeout } => {
-                // A reply that cannot be written: the connection is gone, and its reader
-                // thread tells the rest.
-                match self.answer(xid, timeout, body) {
-                    Some(reply) => self.conn.outbox.reply(reply),
-                    None => self.conn.outbox.release(),
-                }
-            }
-            Kind::Tell => {
-                if let Err(failure) = catch(|| (endpoint.tell)(body)) {
-                    self.conn.report(endpoint.fault(failure).into());
-                }
-            }
-        }
-    }
-
-    /// The reply frame to call `xid`, or the fault frame that takes its place.
-    fn answer(&self, xid: u64, timeout: Duration, body: &[u8]) -> Option<Vec<u8>> {
-        let mut frame = Frame::new();
-        let outcome = codec::encode(&Head::Reply { xid }, frame.buf_mut())
-            .map_err(|e| Failure::Failed(e.to_string()))
-            .and_then(|()| catch(|| (self.endpoint.call)(body, timeout, frame.buf_mut())));
-        let failure = match outcome {
-            Ok(()) => match frame.finish(self.conn.max_frame) {
-                Ok(reply) => return Some(reply),
-                Err(e) => Failure::Failed(format!("its reply cannot be sent: {e}")),
-            },
-            Err(failure) => failure,
-        };
-        self.conn.fault_frame(xid, self.endpoint.fault(failure))
-    }
-
-    fn refuse(self, reason: &str) {
-        let fault = Fault::Unavailable {
-            reason: reason.to_owned(),
-        };
-        match self.xid() {
-            Some(xid) => self.conn.send_fault(xid, fault),
-            None => self.conn.report(fault.into()),
-        }
-    }
-}
-
-/// One served connection.
-struct Conn {
-    peer: String,
-    outbox: Outbox,
-    max_frame: u32,
-    /// Leases held: the reader thread's and one per request in progress.
-    active: AtomicUsize,
-    anomalies: Anomalies,
-    demux_anomalies: Arc<Anomalies>,
-}
-
-/// A hold on a connection: when the reader has stopped and the last request in progress
-/// is answered, the connection is closed, so a peer that only stopped writing still gets
-/// every reply.
-struct Lease(Arc<Conn>);
-
-impl Lease {
-    fn new(conn: Arc<Conn>) -> Self {
-        conn.active.fetch_add(1, Ordering::AcqRel);
-        Lease(conn)
-    }
-}
-
-impl Clone for Lease {
-    fn clone(&self) -> Self {
-        Lease::new(self.0.clone())
-    }
-}
-
-impl Drop for Lease {
-    fn drop(&mut self) {
-        if self.0.active.fetch_sub(1, Ordering::AcqRel) == 1 {
-            self.0.outbox.finish();
-        }
-    }
-}
-
-impl std::ops::Deref for Lease {
-    type Target = Conn;
-
-    fn deref(&self) -> &Conn {
-        &self.0
-    }
-}
-
-impl Conn {
-    fn report(&self, error: WireError) {
-        self.demux_anomalies.report(error.clone());
-        self.anomalies.report(error);
-    }
-
-    /// Answers call `xid` (which holds a permit) with `fault`.
-    fn send_fault(&self, xid: u64, fault: Fault) {
-        match self.fault_frame(xid, fault) {
-            Some(frame) => self.outbox.reply(frame),
-            None => self.outbox.release(),
-        }
-    }
-
-    /// A fault is small; should one not fit in a frame, its caller times out instead.
-    fn fault_frame(&self, xid: u64, fault: Fault) -> Option<Vec<u8>> {
-        let mut frame = Frame::new();
-        codec::encode(&Head::Fault { xid, fault }, frame.buf_mut()).ok()?;
-        frame.finish(self.max_frame).ok()
-    }
-}
-
-/// A connection being served by a [`DeMux`]. Dropping it leaves the connection served;
-/// it ends when the peer closes it, or on [`close`](Served::close).
-pub struct Served {
-    conn: Arc<Conn>,
-    outcome: Receiver<Result<(), WireError>>,
-    ended: Mutex<Option<Result<(), WireError>>>,
-}
-
-impl Served {
-    /// Who is on the other end.
-    pub fn peer(&self) -> &str {
-        &self.conn.peer
-    }
-
-    /// Closes the connection both ways (see [`Mux::close`](super::Mux::close) for pipes).
-    pub fn close(&self) {
-        self.conn.outbox.close();
-    }
-
-    /// Waits until the connection has ended: `Ok` if the peer closed it (or it was closed
-    /// here), the frame error that ended it otherwise.
-    pub fn join(self) -> Result<(), WireError> {
-        self.wait(None).unwrap_or(Ok(()))
-    }
-
-    /// Waits up to `timeout` for the connection to end; `None` if it is still open.
-    pub fn wait_timeout(&self, timeout: Duration) -> Option<Result<(), WireError>> {
-        self.wait(Some(timeout))
-    }
-
-    /// Whether the connection has ended.
-    pub fn is_finished(&self) -> bool {
-        self.wait(Some(Duration::ZERO)).is_some()
-    }
-
-    /// The most recent bad input this connection survived or ended on, oldest first, at
-    /// most 64.
-    pub fn anomalies(&self) -> Vec<WireError> {
-        self.conn.anomalies.recent()
-    }
-
-    fn wait(&self, timeout: Option<Duration>) -> Option<Result<(), WireError>> {
-        let deadline = timeout.and_then(|timeout| Instant::now().checked_add(timeout));
-        let mut ended = lock(&self.ended);
-        if ended.is_none() {
-            let received = match deadline {
-                Some(deadline) => self
-                    .outcome
-                    .recv_deadline(deadline)
-                    .map_err(|e| e.is_disconnected()),
-                None => self.outcome.recv().map_err(|_| true),
-            };
-            *ended = match received {
-                Ok(outcome) => Some(outcome),
-                // The reader always reports before it ends, unless its thread died.
-                Err(true) => Some(Err(WireError::io(
-                    format!("serving {}", self.conn.peer),
-                    "its reader thread ended without a report",
-                ))),
-                Err(false) => None,
-            };
-        }
-        // Reading is over; the connection has ended once the last answer is written.
-        match &*ended {
-            Some(outcome) if self.conn.outbox.wait_finished(deadline) => Some(outcome.clone()),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Debug for Served {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Served({})", self.conn.peer)
-    }
-}
-
-struct ListenState {
-    listener: Box<dyn Listen>,
-    closed: AtomicBool,
-}
-
-impl ListenState {
-    fn close(&self) {
-        if !self.closed.swap(true, Ordering::AcqRel) {
-            self.listener.wake();
-        }
-    }
-}
-
-/// A [`DeMux`] accepting connections on a listener. Dropping it stops accepting (the
-/// connections already accepted go on).
-#[must_use = "dropping a `Listening` stops accepting connections"]
-pub struct Listening {
-    state: Arc<ListenState>,
-}
-
-impl Listening {
-    /// What it listens on.
-    pub fn describe(&self) -> String {
-        self.state.listener.describe()
-    }
-
-    /// Stops accepting. The accepting thread is woken (by a connection to the listener)
-    /// and ends; it is not waited for, so this never blocks. Idempotent.
-    pub fn close(&self) {
-        self.state.close();
-    }
-}
-
-impl Drop for Listening {
-    fn drop(&mut self) {
-        self.close();
-    }
-}
-
-impl fmt::Debug for Listening {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Listening({})", self.describe())
+        self.counters.stalled.fetch_add(1, Ordering::AcqRel);
+        let outcome = wait();
+        self.counters.stalled.fetch_sub(1, Ordering::AcqRel);
+        outcome
     }
 }
 

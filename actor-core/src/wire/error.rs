@@ -71,6 +71,15 @@ pub enum CodecError {
         /// What the decoder said.
         reason: String,
     },
+    /// The value nests deeper than [`MAX_DEPTH`](super::codec::MAX_DEPTH) levels; decoding
+    /// stopped there rather than recurse on.
+    #[error("could not decode a `{what}`: it is nested deeper than the limit of {limit} levels")]
+    TooDeep {
+        /// The type being decoded.
+        what: &'static str,
+        /// The limit.
+        limit: usize,
+    },
     /// The value ended before the bytes did.
     #[error(
         "{extra} bytes were left over after a `{what}`: the two sides disagree on its definition"
@@ -206,6 +215,16 @@ pub enum WireError {
         /// The server's limit.
         max: u64,
     },
+    /// The serving side went past one of its [`Limits`](super::Limits) because of this
+    /// peer: a connection over the cap was refused, a connection was closed for a timeout,
+    /// or a request was refused because the workers were full (a tell is then dropped).
+    #[error("{peer}: {reason}")]
+    Limit {
+        /// Who the peer was.
+        peer: String,
+        /// Which limit, as a sentence.
+        reason: String,
+    },
     /// Connecting, accepting or starting a thread failed.
     #[error("{action} failed: {reason}")]
     Io {
@@ -216,7 +235,80 @@ pub enum WireError {
     },
 }
 
+/// Cuts `text` to at most `max` bytes (on a character boundary), saying how long it was.
+fn clip(text: &mut String, max: usize) {
+    if text.len() > max {
+        let total = text.len();
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        // A new string: truncating would keep the whole allocation.
+        *text = format!("{}... ({total} bytes in all)", &text[..end]);
+    }
+}
+
+impl Fault {
+    /// Cuts every text in the fault to at most `max` bytes.
+    fn clip(&mut self, max: usize) {
+        match self {
+            Fault::NoSuchActor { actor } => clip(actor, max),
+            Fault::NotHandled { actor, message } => {
+                [actor, message].into_iter().for_each(|t| clip(t, max))
+            }
+            Fault::BadRequest {
+                actor,
+                message,
+                reason: text,
+            }
+            | Fault::Panicked {
+                actor,
+                message,
+                panic: text,
+            }
+            | Fault::Failed {
+                actor,
+                message,
+                reason: text,
+            } => [actor, message, text]
+                .into_iter()
+                .for_each(|t| clip(t, max)),
+            Fault::Unavailable { reason } => clip(reason, max),
+        }
+    }
+}
+
 impl WireError {
+    /// Cuts every text in the error to at most `max` bytes, so a kept error costs little
+    /// whatever the peer sent.
+    fn clip(&mut self, max: usize) {
+        match self {
+            WireError::Disconnected { peer: a, reason: b }
+            | WireError::Limit { peer: a, reason: b }
+            | WireError::Io {
+                action: a,
+                reason: b,
+            }
+            | WireError::NoResponders {
+                actor: a,
+                subject: b,
+            } => [a, b].into_iter().for_each(|t| clip(t, max)),
+            WireError::Timeout { actor, message, .. } => {
+                [actor, message].into_iter().for_each(|t| clip(t, max))
+            }
+            WireError::Frame(FrameError::Io { reason })
+            | WireError::Codec(
+                CodecError::Encode { reason, .. } | CodecError::Decode { reason, .. },
+            ) => clip(reason, max),
+            WireError::Remote(fault) => fault.clip(max),
+            WireError::Frame(_)
+            | WireError::Codec(_)
+            | WireError::UnknownTransaction { .. }
+            | WireError::Unexpected { .. }
+            | WireError::PayloadTooLarge { .. } => {}
+        }
+    }
+
     pub(crate) fn io(action: impl Into<String>, e: impl fmt::Display) -> Self {
         WireError::Io {
             action: action.into(),
@@ -349,7 +441,8 @@ impl<M> From<RemoteError<M>> for WireError {
 }
 
 /// Bad input that a connection survived (or that ended it): kept for inspection, newest
-/// last, at most [`Anomalies::KEEP`] of them.
+/// last, at most [`Anomalies::KEEP`] of them, each text in them cut to
+/// [`Anomalies::TEXT`] bytes (a peer chooses the names it sends, and their size).
 #[derive(Default)]
 pub(crate) struct Anomalies {
     recent: Mutex<VecDeque<WireError>>,
@@ -357,10 +450,12 @@ pub(crate) struct Anomalies {
 }
 
 impl Anomalies {
-    const KEEP: usize = 64;
+    pub(crate) const KEEP: usize = 64;
+    pub(crate) const TEXT: usize = 256;
 
-    pub(crate) fn report(&self, error: WireError) {
+    pub(crate) fn report(&self, mut error: WireError) {
         self.count.fetch_add(1, Ordering::Relaxed);
+        error.clip(Self::TEXT);
         let mut recent = lock(&self.recent);
         if recent.len() == Self::KEEP {
             recent.pop_front();
@@ -375,5 +470,38 @@ impl Anomalies {
 
     pub(crate) fn count(&self) -> u64 {
         self.count.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kept_anomalies_are_bounded_in_number_and_size() {
+        let anomalies = Anomalies::default();
+        for _ in 0..Anomalies::KEEP + 10 {
+            anomalies.report(WireError::Remote(Fault::NoSuchActor {
+                actor: "é".repeat(100_000),
+            }));
+        }
+        let kept = anomalies.recent();
+        assert_eq!(kept.len(), Anomalies::KEEP);
+        assert_eq!(anomalies.count(), Anomalies::KEEP as u64 + 10);
+        for error in kept {
+            let text = error.to_string();
+            assert!(text.len() < 2 * Anomalies::TEXT, "{} bytes", text.len());
+            match error {
+                WireError::Remote(Fault::NoSuchActor { actor }) => {
+                    assert!(
+                        actor.capacity() < 2 * Anomalies::TEXT,
+                        "{}",
+                        actor.capacity()
+                    )
+                }
+                other => panic!("{other:?}"),
+            }
+            assert!(text.contains("(200000 bytes in all)"), "{text}");
+        }
     }
 }

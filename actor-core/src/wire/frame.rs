@@ -124,6 +124,11 @@ impl<R: Read> FrameReader<R> {
         }
     }
 
+    /// How many bytes have been read from the stream but not yet taken as frames.
+    pub fn buffered(&self) -> usize {
+        self.inner.buffer().len()
+    }
+
     /// The next frame's payload; `None` if the stream ended cleanly between frames.
     pub fn read_frame(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
         let mut prefix = [0u8; 4];

@@ -8,6 +8,11 @@
 //! that did not decode) that took its place. [`RemoteAddr<A>`] gives a remote actor the
 //! look of a local one: `call` and `tell` compile only for the messages `A` handles.
 //!
+//! An actor written with `#[actor(remote)]` lists its handlers for the wire (it implements
+//! [`RemoteActor`]), so [`DeMux::expose_actor`] serves all of them in one call. To serve
+//! only some, chain them by hand: `demux.expose(name, &addr).handle::<M>()`, or write the
+//! [`RemoteActor`] impl yourself.
+//!
 //! - Transports ([`Transport`]): any `Read + Write` pair; TCP, Unix sockets and a child
 //!   process's stdin/stdout are ready-made.
 //! - Framing ([`frame`]): a 4-byte big-endian length, a version byte, the payload; the
@@ -38,7 +43,7 @@
 //! #[derive(Default)]
 //! struct Warehouse { inventory: Vec<i64> }
 //!
-//! #[actor]
+//! #[actor(remote)] // its handlers, for `expose_actor`
 //! impl Warehouse {
 //!     #[handles(GetInventory)]
 //!     fn on_get(&mut self, _: GetInventory) -> Vec<i64> { self.inventory.clone() }
@@ -51,7 +56,7 @@
 //! // The serving side (usually another process).
 //! let demux = DeMux::new(Workers::Pool(4))?;
 //! let warehouse = Warehouse::default().spawn();
-//! demux.expose("warehouse", &warehouse).handle::<GetInventory>().handle::<Product>();
+//! demux.expose_actor("warehouse", &warehouse);
 //! let listener = TcpListener::bind("127.0.0.1:0")?;
 //! let addr = listener.local_addr()?;
 //! let _listening = demux.listen(listener)?;
@@ -68,12 +73,17 @@
 //! ```
 
 pub mod codec;
+mod conn;
 mod demux;
+mod depth;
 mod error;
 pub mod frame;
+mod limits;
+mod listen;
 mod mux;
 mod remote;
 mod transport;
+mod work;
 
 // For the `nats` transport, which shares the DeMux's registry and the anomaly log.
 #[cfg(feature = "nats")]
@@ -82,8 +92,11 @@ pub(crate) use demux::Endpoint;
 pub(crate) use error::Anomalies;
 
 pub use codec::{Payload, RemoteMessage, Route};
-pub use demux::{DeMux, Exposed, Listening, Served, Workers};
+pub use conn::Served;
+pub use demux::{DeMux, Exposed, Workers};
 pub use error::{CodecError, Fault, FrameError, RemoteError, WireError};
+pub use limits::{Limits, Load};
+pub use listen::Listening;
 pub use mux::Mux;
 pub use remote::{Link, RemoteActor, RemoteAddr};
 pub use transport::{Listen, Transport};

@@ -110,7 +110,7 @@ impl Mux {
 
     /// Starts a Mux on `transport`: one thread writes its requests, one reads its replies.
     pub fn with_config(transport: Transport, config: Config) -> Result<Mux, WireError> {
-        let (reader, outbox, peer) = transport.start()?;
+        let (reader, outbox, peer) = transport.start(super::transport::QUEUE)?;
         let shared = Arc::new(Shared {
             peer,
             outbox,

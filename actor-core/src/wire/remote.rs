@@ -226,19 +226,71 @@ impl<A: Actor, L> fmt::Debug for RemoteAddr<A, L> {
 
 /// An actor that lists the handlers it takes over the wire, so a
 /// [`DeMux`](super::DeMux) can expose it in one call with
-/// [`expose_actor`](super::DeMux::expose_actor).
+/// [`expose_actor`](super::DeMux::expose_actor) (and a NATS `Node` serve it with `serve`).
 ///
-/// Written by hand today as a chain of [`handle`](Exposed::handle) calls; a later
-/// `#[actor(remote)]` generates exactly this.
+/// Write `#[actor(remote)]` instead of `#[actor]` and the macro implements it, listing
+/// every typed `#[handles(M)]` handler of the block as an [`Exposed::handle`] call; each
+/// such `M` must then be a [`RemoteMessage`] (derive serde's `Serialize` and
+/// `Deserialize` on it and on its reply). The catch-all and the hooks are not exposed, and
+/// a generic actor cannot be remote (it is refused at the attribute).
 ///
 /// ```
 /// use actor_core::prelude::*;
-/// use actor_core::wire::{Exposed, RemoteActor};
+/// use actor_core::wire::{DeMux, Mux, Transport, Workers};
+/// use serde::{Deserialize, Serialize};
+/// use std::time::Duration;
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(reply = u64)]
+/// struct Ping(u64);
+///
+/// #[derive(Message, Serialize, Deserialize)]
+/// #[message(reply = u64)]
+/// struct Count;
+///
+/// #[derive(Default)]
+/// struct Echo(u64);
+///
+/// #[actor(remote)] // also implements `RemoteActor`, exposing `Ping` and `Count`
+/// impl Echo {
+///     #[handles(Ping)]
+///     fn ping(&mut self, Ping(n): Ping) -> u64 {
+///         self.0 += 1;
+///         n
+///     }
+///
+///     #[handles(Count)]
+///     fn count(&self, _: Count) -> u64 { self.0 }
+/// }
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let (near, far) = Transport::pair()?;
+/// let demux = DeMux::new(Workers::Pool(1))?;
+/// demux.expose_actor("echo", &Echo::default().spawn()); // every handler at once
+/// let _served = demux.serve(far)?;
+///
+/// let echo = Mux::new(near)?.remote::<Echo>("echo");
+/// assert_eq!(echo.call(Ping(7), Duration::from_secs(5))?, 7);
+/// assert_eq!(echo.call(Count, Duration::from_secs(5))?, 1);
+/// # Ok(())
+/// # }
+/// ```
+///
+/// Implement it by hand (with a plain `#[actor]`) only to expose a chosen subset of the
+/// handlers, as a chain of [`handle`](Exposed::handle) calls; the others stay local, and
+/// a remote peer that sends one gets [`Fault::NotHandled`](super::Fault::NotHandled).
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::wire::{DeMux, Exposed, RemoteActor, Workers};
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Message, Serialize, Deserialize)]
 /// #[message(reply = u64)]
 /// struct Ping(u64);
+///
+/// #[derive(Message)]
+/// struct Reset; // local only: it need not be serializable
 ///
 /// struct Echo;
 ///
@@ -246,13 +298,19 @@ impl<A: Actor, L> fmt::Debug for RemoteAddr<A, L> {
 /// impl Echo {
 ///     #[handles(Ping)]
 ///     fn ping(&mut self, Ping(n): Ping) -> u64 { n }
+///
+///     #[handles(Reset)]
+///     fn reset(&mut self, _: Reset) {}
 /// }
 ///
 /// impl RemoteActor for Echo {
 ///     fn expose_handlers(exposed: Exposed<'_, Self>) -> Exposed<'_, Self> {
-///         exposed.handle::<Ping>()
+///         exposed.handle::<Ping>() // `Reset` is not exposed
 ///     }
 /// }
+///
+/// let demux = DeMux::new(Workers::Pool(1)).unwrap();
+/// demux.expose_actor("echo", &Echo.spawn()); // takes `Ping` from peers, not `Reset`
 /// ```
 pub trait RemoteActor: Actor {
     /// Registers every handler of the actor that takes messages over the wire.

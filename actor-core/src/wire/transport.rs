@@ -10,14 +10,15 @@ use std::os::unix::net::{UnixListener, UnixStream};
 #[cfg(unix)]
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::Instant;
 
 use crossbeam_channel::{Receiver, Sender};
 
 use super::error::WireError;
+use super::limits::now_ms;
 use crate::sync::lock;
 
 type Closer = Box<dyn Fn() + Send + Sync>;
@@ -189,9 +190,13 @@ impl Transport {
         &self.peer
     }
 
-    /// The reading half, and the writing half started on a thread of its own.
-    pub(crate) fn start(self) -> Result<(Box<dyn Read + Send>, Outbox, String), WireError> {
-        let outbox = Outbox::start(self.writer, self.closer, &self.peer)?;
+    /// The reading half, and the writing half started on a thread of its own, which
+    /// takes up to `permits` answers to requests in progress.
+    pub(crate) fn start(
+        self,
+        permits: usize,
+    ) -> Result<(Box<dyn Read + Send>, Outbox, String), WireError> {
+        let outbox = Outbox::start(self.writer, self.closer, &self.peer, permits)?;
         Ok((self.reader, outbox, self.peer))
     }
 }
@@ -202,8 +207,7 @@ impl fmt::Debug for Transport {
     }
 }
 
-/// How many frames may wait for a connection's writer; on the serving side, also how
-/// many requests may wait for their reply (see [`Outbox::acquire`]).
+/// How many frames may wait for a Mux's writer.
 pub(crate) const QUEUE: usize = 1024;
 
 /// Why a frame was not queued.
@@ -243,6 +247,12 @@ struct OutboxInner {
     closer: Option<Closer>,
     /// Requests in progress that will be answered on this connection.
     permits: (Sender<()>, Receiver<()>),
+    /// Bytes of answers queued and not yet written; `room` is told when they shrink or
+    /// the outbox closes.
+    reply_bytes: Mutex<usize>,
+    room: Condvar,
+    /// When the frame being written started (`now_ms`), 0 if none is.
+    writing_since: AtomicU64,
     on_error: OnceLock<ErrorHook>,
 }
 
@@ -252,9 +262,11 @@ impl Outbox {
         writer: Box<dyn Write + Send>,
         closer: Option<Closer>,
         peer: &str,
+        permits: usize,
     ) -> Result<Outbox, WireError> {
+        let permits = permits.max(1);
         // One more than the permits: `finish` always fits.
-        let (queue, frames) = crossbeam_channel::bounded(QUEUE + 1);
+        let (queue, frames) = crossbeam_channel::bounded(permits.max(QUEUE) + 1);
         let (close_signal, closed) = crossbeam_channel::bounded(0);
         let inner = Arc::new(OutboxInner {
             queue,
@@ -262,7 +274,10 @@ impl Outbox {
             close_signal: Mutex::new(Some(close_signal)),
             is_closed: AtomicBool::new(false),
             closer,
-            permits: crossbeam_channel::bounded(QUEUE),
+            permits: crossbeam_channel::bounded(permits),
+            reply_bytes: Mutex::new(0),
+            room: Condvar::new(),
+            writing_since: AtomicU64::new(0),
             on_error: OnceLock::new(),
         });
         let writing = inner.clone();
@@ -307,7 +322,7 @@ impl Outbox {
         )
     }
 
-    /// Takes a permit for one more request in progress; waits while [`QUEUE`] are. False
+    /// Takes a permit for one more request in progress; waits while all are taken. False
     /// if the connection closed.
     pub(crate) fn acquire(&self) -> bool {
         let inner = &self.inner;
@@ -320,7 +335,8 @@ impl Outbox {
     /// Queues the answer to a request holding a permit; the permit goes back once the
     /// answer is written.
     pub(crate) fn reply(&self, bytes: Vec<u8>) {
-        // Room is guaranteed: at most QUEUE permits, and the queue holds QUEUE + 1.
+        *lock(&self.inner.reply_bytes) += bytes.len();
+        // Room is guaranteed: the queue holds one more frame than there are permits.
         let _ = self.inner.push(
             Out::Frame {
                 bytes,
@@ -333,6 +349,35 @@ impl Outbox {
     /// Gives back a permit whose request will not be answered.
     pub(crate) fn release(&self) {
         let _ = self.inner.permits.1.try_recv();
+    }
+
+    /// Waits while `max` bytes of answers or more wait to be written; false if the
+    /// connection closed.
+    pub(crate) fn wait_for_room(&self, max: usize) -> bool {
+        let inner = &self.inner;
+        let bytes = lock(&inner.reply_bytes);
+        let _bytes = inner
+            .room
+            .wait_while(bytes, |bytes| {
+                *bytes >= max && !inner.is_closed.load(Ordering::Acquire)
+            })
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        !self.inner.is_closed.load(Ordering::Acquire)
+    }
+
+    /// Bytes of answers waiting to be written.
+    pub(crate) fn reply_bytes(&self) -> usize {
+        *lock(&self.inner.reply_bytes)
+    }
+
+    /// Whether every permit is taken.
+    pub(crate) fn is_full(&self) -> bool {
+        self.inner.permits.0.is_full()
+    }
+
+    /// When the frame being written started to be (`now_ms`), 0 if none is.
+    pub(crate) fn writing_since(&self) -> u64 {
+        self.inner.writing_since.load(Ordering::Relaxed)
     }
 
     /// Writes what is queued, then closes the connection.
@@ -376,6 +421,10 @@ impl OutboxInner {
             return;
         }
         drop(lock(&self.close_signal).take());
+        {
+            let _bytes = lock(&self.reply_bytes);
+            self.room.notify_all();
+        }
         // Shutting a socket down also unblocks the writer thread if it is stuck.
         if let Some(close) = &self.closer {
             close();
@@ -391,7 +440,10 @@ impl OutboxInner {
             };
             match out {
                 Ok(Out::Frame { bytes, permit }) => {
-                    if let Err(e) = writer.write_all(&bytes).and_then(|()| writer.flush()) {
+                    self.writing_since.store(now_ms(), Ordering::Relaxed);
+                    let written = writer.write_all(&bytes).and_then(|()| writer.flush());
+                    self.writing_since.store(0, Ordering::Relaxed);
+                    if let Err(e) = written {
                         if !self.is_closed.load(Ordering::Acquire) {
                             if let Some(hook) = self.on_error.get() {
                                 hook(format!("writing to it failed: {e}"));
@@ -401,6 +453,9 @@ impl OutboxInner {
                     }
                     if permit {
                         let _ = self.permits.1.try_recv();
+                        let mut queued = lock(&self.reply_bytes);
+                        *queued = queued.saturating_sub(bytes.len());
+                        self.room.notify_all();
                     }
                 }
                 Ok(Out::Finish) | Err(_) => break,

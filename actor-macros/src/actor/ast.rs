@@ -1,11 +1,14 @@
 //! The `#[actor]` block as a small model: the impl block without our attributes, and each
 //! marked method with its role.
 
-use syn::{Attribute, FnArg, Generics, Ident, ImplItem, ItemImpl, Path, Signature, Type};
+use syn::ext::IdentExt;
+use syn::{
+    Attribute, FnArg, Generics, Ident, ImplItem, ItemImpl, Pat, Path, Signature, Type, Visibility,
+};
 
 use super::attr::{self, Marked, Role};
 use crate::ctxt::Ctxt;
-use crate::symbol::{ACTOR_CORE, STOP};
+use crate::symbol::{ACTOR_CORE, ADDR_SUFFIX, CONTEXT, MESSAGE, STOP};
 
 pub struct Actor {
     /// The block as it will be emitted: without our attributes, which `#[actor]` reads
@@ -24,8 +27,30 @@ pub struct Actor {
 pub struct Method {
     pub marked: Marked,
     pub sig: Signature,
+    /// The method's visibility: a generated message type's too.
+    pub vis: Visibility,
+    /// The method's doc comments, copied to what is generated from it.
+    pub docs: Vec<Attribute>,
+    /// For `#[message]`, the message type generated from the parameters.
+    pub generated: Option<Generated>,
     /// More of our attributes on the same method: each is an error.
     pub extra: Vec<Marked>,
+}
+
+/// The message type `#[message] fn inc(&mut self, by: u64) -> u64` generates:
+/// `struct Inc { by: u64 }` with the reply `u64`.
+pub struct Generated {
+    /// `Inc`, located at the method's name: a clash with another item of that name is
+    /// reported there.
+    pub ident: Ident,
+    /// The same, as a type.
+    pub ty: Type,
+    /// One per parameter between `self` and the optional context. A parameter that is
+    /// not a plain name (`(a, b): (u64, u64)`) is an error and has no field.
+    pub fields: Vec<(Ident, Type)>,
+    /// The return type, `()` if none; `R` of `Deferred<R>`.
+    pub reply: Type,
+    pub derives: Vec<Path>,
 }
 
 impl Actor {
@@ -49,16 +74,34 @@ impl Actor {
                 _ => continue,
             };
             let ours = attr::take(attrs);
-            note_paths(&ours);
+            // `#[message]` is no macro: there is no path to resolve.
+            let macros: Vec<Attribute> = ours
+                .iter()
+                .filter(|attr| attr::keyword(attr) != Some(MESSAGE))
+                .cloned()
+                .collect();
+            note_paths(&macros);
             let ImplItem::Fn(method) = impl_item else {
                 misplaced.extend(ours);
                 continue;
             };
             let mut marks = attr::parse_all(cx, ours).into_iter();
             if let Some(first) = marks.next() {
+                let generated = match &first.role {
+                    Role::Message(short) => Generated::new(&method.sig, short),
+                    _ => None,
+                };
                 methods.push(Method {
                     marked: first,
                     sig: method.sig.clone(),
+                    vis: method.vis.clone(),
+                    docs: method
+                        .attrs
+                        .iter()
+                        .filter(|attr| attr.path().is_ident("doc"))
+                        .cloned()
+                        .collect(),
+                    generated,
                     extra: marks.collect(),
                 });
             }
@@ -77,14 +120,26 @@ impl Actor {
         &self.item.self_ty
     }
 
-    /// The `#[handles(M)]` methods with their message types.
+    /// The `#[handles(M)]` and `#[message]` methods with their message types.
     pub fn handlers(&self) -> impl Iterator<Item = (&Method, &Type)> {
         self.methods
             .iter()
             .filter_map(|method| match method.role() {
                 Role::Handles(ty) => Some((method, &**ty)),
+                Role::Message(_) => method.generated.as_ref().map(|g| (method, &g.ty)),
                 _ => None,
             })
+    }
+
+    /// `CounterAddr`, the trait of typed helpers on `Addr<Counter>`, located at the
+    /// actor's name in `impl Counter`.
+    pub fn helpers_trait(&self) -> Ident {
+        let span = match self.self_ty() {
+            Type::Path(path) => path.path.segments.last().map(|last| last.ident.span()),
+            _ => None,
+        };
+        let span = span.unwrap_or_else(proc_macro2::Span::call_site);
+        Ident::new(&format!("{}{ADDR_SUFFIX}", self.name), span)
     }
 
     /// The first method with the role `wanted` (one of the unit roles).
@@ -102,38 +157,29 @@ impl Method {
         &self.sig.ident
     }
 
-    /// Whether the role passes a message to the method.
+    /// Whether the role passes a message to the method as one parameter.
     pub fn takes_message(&self) -> bool {
         matches!(self.role(), Role::Handles(_) | Role::CatchAll)
     }
 
-    /// The type of the context parameter, if the method takes one: it comes after the
-    /// receiver and the message (if any).
     /// The `R` of a handler that returns `Deferred<R>` (its reply given later), by the
     /// last segment of the return type's path, as written.
     pub fn deferred(&self) -> Option<&Type> {
-        let syn::ReturnType::Type(_, ty) = &self.sig.output else {
-            return None;
-        };
-        let Type::Path(path) = &**ty else {
-            return None;
-        };
-        let last = path.path.segments.last()?;
-        if last.ident != crate::symbol::DEFERRED {
-            return None;
-        }
-        match &last.arguments {
-            syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
-                match args.args.first() {
-                    Some(syn::GenericArgument::Type(reply)) => Some(reply),
-                    _ => None,
-                }
-            }
-            _ => None,
+        match &self.sig.output {
+            syn::ReturnType::Type(_, ty) => deferred_reply(ty),
+            syn::ReturnType::Default => None,
         }
     }
 
+    /// The type of the context parameter, if the method takes one: it comes after the
+    /// receiver and the message (if any); for `#[message]`, it is the last parameter.
     pub fn context(&self) -> Option<&Type> {
+        if matches!(self.role(), Role::Message(_)) {
+            return match self.sig.inputs.iter().skip(1).last() {
+                Some(FnArg::Typed(param)) if is_context(&param.ty) => Some(&param.ty),
+                _ => None,
+            };
+        }
         let position = 1 + usize::from(self.takes_message());
         match self.sig.inputs.iter().nth(position) {
             Some(FnArg::Typed(param)) => Some(&param.ty),
@@ -184,4 +230,99 @@ pub fn is_type_parameter(generics: &Generics, ty: &Type) -> bool {
         return false;
     };
     path.qself.is_none() && generics.type_params().any(|param| param.ident == *ident)
+}
+
+impl Generated {
+    fn new(sig: &Signature, short: &attr::Short) -> Option<Self> {
+        let ident = match &short.name {
+            Some(name) => name.clone(),
+            None => {
+                let name = upper_camel(&sig.ident.unraw().to_string());
+                if name.is_empty() || name == "Self" {
+                    return None;
+                }
+                Ident::new(&name, sig.ident.span())
+            }
+        };
+        let fields = sig
+            .inputs
+            .iter()
+            .skip(1)
+            .filter_map(|input| match input {
+                FnArg::Typed(param) if !is_context(&param.ty) => match &*param.pat {
+                    Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                        Some((pat.ident.clone(), (*param.ty).clone()))
+                    }
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        let reply = match &sig.output {
+            syn::ReturnType::Default => syn::parse_quote!(()),
+            syn::ReturnType::Type(_, ty) => deferred_reply(ty).unwrap_or(ty).clone(),
+        };
+        Some(Generated {
+            ty: Type::Path(syn::TypePath {
+                qself: None,
+                path: ident.clone().into(),
+            }),
+            ident,
+            fields,
+            reply,
+            derives: short.derives.clone(),
+        })
+    }
+}
+
+/// `inc` -> `Inc`, `get_inventory` -> `GetInventory`, `_x` -> `X`.
+pub fn upper_camel(name: &str) -> String {
+    name.split('_')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        })
+        .collect()
+}
+
+/// A parameter meant as the context: `Context<..>` by any reference or by value.
+pub fn is_context(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(reference) => last_segment_is(&reference.elem, CONTEXT),
+        other => last_segment_is(other, CONTEXT),
+    }
+}
+
+pub fn last_segment_is(ty: &Type, name: &str) -> bool {
+    match ty {
+        Type::Path(path) => path
+            .path
+            .segments
+            .last()
+            .is_some_and(|segment| segment.ident == name),
+        _ => false,
+    }
+}
+
+/// The `R` of `Deferred<R>`, by the last segment of the path, as written.
+pub fn deferred_reply(ty: &Type) -> Option<&Type> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    let last = path.path.segments.last()?;
+    if last.ident != crate::symbol::DEFERRED {
+        return None;
+    }
+    match &last.arguments {
+        syn::PathArguments::AngleBracketed(args) if args.args.len() == 1 => {
+            match args.args.first() {
+                Some(syn::GenericArgument::Type(reply)) => Some(reply),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
 }

@@ -5,12 +5,14 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Meta, Token, Type};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{CONSUMED, HANDLES, ON_START, ON_STOP, OTHER};
+use crate::symbol::{CONSUMED, DERIVE, HANDLES, MESSAGE, NAME, ON_START, ON_STOP, OTHER, REPLY};
 
 /// What an attribute makes of a method.
 pub enum Role {
     /// `#[handles(M)]`.
     Handles(Box<Type>),
+    /// `#[message]`: the message type is generated from the method's parameters.
+    Message(Box<Short>),
     /// `#[handles(other)]`.
     CatchAll,
     /// `#[on_start]`.
@@ -24,12 +26,21 @@ impl Role {
     /// `#[handles(M)]`, which may appear once per message type.
     pub fn unique_name(&self) -> Option<&'static str> {
         match self {
-            Role::Handles(_) => None,
+            Role::Handles(_) | Role::Message(_) => None,
             Role::CatchAll => Some("catch-all handler `#[handles(other)]`"),
             Role::OnStart => Some("`#[on_start]` hook"),
             Role::OnStop => Some("`#[on_stop]` hook"),
         }
     }
+}
+
+/// The keys of `#[message(..)]` on a method.
+#[derive(Default)]
+pub struct Short {
+    /// `derive(Debug, Clone)`: put on the generated type as `#[derive(..)]`.
+    pub derives: Vec<syn::Path>,
+    /// `name = IncBy`: the generated type's name, instead of the method's in UpperCamelCase.
+    pub name: Option<Ident>,
 }
 
 /// One of our attributes on a method, parsed.
@@ -39,8 +50,12 @@ pub struct Marked {
 }
 
 /// Which of our attributes this is, by its last path segment, so that
-/// `#[actor_core::handles(..)]` counts too.
+/// `#[actor_core::handles(..)]` counts too. `#[message]` is no macro of its own (the name
+/// is `#[derive(Message)]`'s helper), so only the bare name counts.
 pub fn keyword(attr: &Attribute) -> Option<&'static str> {
+    if attr.path().is_ident(MESSAGE) {
+        return Some(MESSAGE);
+    }
     let last = attr.path().segments.last()?;
     [HANDLES, ON_START, ON_STOP]
         .into_iter()
@@ -86,6 +101,9 @@ pub fn is_consumed(args: &TokenStream) -> bool {
 }
 
 fn parse(cx: &mut Ctxt, keyword: &str, attr: &Attribute) -> Option<Role> {
+    if keyword == MESSAGE {
+        return parse_message(cx, attr).map(|short| Role::Message(Box::new(short)));
+    }
     if keyword != HANDLES {
         return parse_hook(cx, keyword, attr);
     }
@@ -94,7 +112,7 @@ fn parse(cx: &mut Ctxt, keyword: &str, attr: &Attribute) -> Option<Role> {
         meta => {
             cx.error_spanned_by(
                 meta,
-                "#[handles] needs the message type: write `#[handles(MessageType)]`, or `#[handles(other)]` for the catch-all",
+                "#[handles] needs the message type: write `#[handles(MessageType)]`, or `#[handles(other)]` for the catch-all; to have the message type generated from the method's parameters, write `#[message]` instead",
             );
             return None;
         }
@@ -140,4 +158,82 @@ fn parse_hook(cx: &mut Ctxt, keyword: &str, attr: &Attribute) -> Option<Role> {
     } else {
         Role::OnStop
     })
+}
+
+/// `#[message]`, `#[message(derive(Debug, Clone), name = IncBy)]`, every mistake reported.
+fn parse_message(cx: &mut Ctxt, attr: &Attribute) -> Option<Short> {
+    let mut short = Short::default();
+    let list = match &attr.meta {
+        Meta::Path(_) => return Some(short),
+        Meta::List(list) if list.tokens.is_empty() => return Some(short),
+        Meta::List(list) => list,
+        Meta::NameValue(name_value) => {
+            cx.error_spanned_by(
+                name_value,
+                "#[message] on a method takes its keys in parentheses: write `#[message]` or `#[message(derive(Debug, Clone))]`",
+            );
+            return None;
+        }
+    };
+    let mut seen: Vec<syn::Path> = Vec::new();
+    let parsed = list.parse_nested_meta(|meta| {
+        let key = meta.path.clone();
+        if let Some(first) = seen.iter().find(|first| **first == key) {
+            let first = first.clone();
+            cx.error_spanned_by(
+                &key,
+                format_args!(
+                    "duplicate `{}` key: remove this one",
+                    quote::quote!(#key)
+                ),
+            );
+            cx.error_spanned_by(first, "the first is here");
+        }
+        seen.push(key.clone());
+        if key.is_ident(DERIVE) {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let paths = Punctuated::<syn::Path, Token![,]>::parse_terminated(&content)?;
+            short.derives.extend(paths);
+        } else if key.is_ident(NAME) {
+            let value = meta.value()?;
+            match value.parse::<Ident>() {
+                Ok(name) => short.name = Some(name),
+                Err(_) => {
+                    let bad: syn::Expr = value.parse()?;
+                    cx.error_spanned_by(
+                        bad,
+                        "`name` takes the type's name itself: write `name = IncBy`",
+                    );
+                }
+            }
+        } else if key.is_ident(REPLY) {
+            if meta.input.peek(Token![=]) {
+                let _: Type = meta.value()?.parse()?;
+            }
+            cx.error_spanned_by(
+                &key,
+                "on a method, `#[message]` takes the reply type from the return type: remove `reply = ..` and write `-> Type` on the method",
+            );
+        } else {
+            if meta.input.peek(Token![=]) {
+                let _: syn::Expr = meta.value()?.parse()?;
+            } else if !meta.input.is_empty() && !meta.input.peek(Token![,]) {
+                let _: proc_macro2::Group = meta.input.parse()?;
+            }
+            cx.error_spanned_by(
+                &key,
+                format_args!(
+                    "unknown key `{}` in #[message(..)] on a method: the keys are `derive(..)`, as in `#[message(derive(Debug, Clone))]`, and `name = TypeName`",
+                    quote::quote!(#key)
+                ),
+            );
+        }
+        Ok(())
+    });
+    if let Err(e) = parsed {
+        cx.syn_error(e);
+        return None;
+    }
+    Some(short)
 }

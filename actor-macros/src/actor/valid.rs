@@ -8,10 +8,12 @@ use syn::{
     FnArg, GenericArgument, GenericParam, Ident, Item, PatType, PathArguments, ReturnType, Type,
 };
 
-use super::ast::{is_core_stop, is_type_parameter, type_key, Actor, Method};
+use super::ast::{
+    is_context, is_core_stop, is_type_parameter, last_segment_is, type_key, Actor, Method,
+};
 use super::attr::Role;
 use crate::ctxt::Ctxt;
-use crate::symbol::{CONTEXT, DYN_MESSAGE};
+use crate::symbol::{DYN_MESSAGE, PRELUDE, STOP};
 
 /// `#[actor]` on something other than an impl block.
 pub fn not_an_impl(item: &Item) -> syn::Error {
@@ -52,9 +54,13 @@ pub fn check(cx: &mut Ctxt, actor: &Actor, remote: Option<&Ident>) {
             check_not_stop(cx, ty);
             check_not_type_parameter(cx, actor, ty);
         }
-        Signature::new(cx, actor, method).check();
+        // A `#[message]` with another role: which signature was meant is unclear.
+        if !matches!(method.role(), Role::Message(_)) || method.extra.is_empty() {
+            Signature::new(cx, actor, method).check();
+        }
     }
     check_unique(cx, actor);
+    check_generated_names(cx, actor);
 }
 
 fn check_block(cx: &mut Ctxt, actor: &Actor, remote: Option<&Ident>) {
@@ -151,6 +157,7 @@ impl<'a> Signature<'a> {
     fn new(cx: &'a mut Ctxt, actor: &'a Actor, method: &'a Method) -> Self {
         let what = match method.role() {
             Role::Handles(_) => "a handler",
+            Role::Message(_) => "a `#[message]` handler",
             Role::CatchAll => "the catch-all handler",
             Role::OnStart => "an #[on_start] hook",
             Role::OnStop => "an #[on_stop] hook",
@@ -167,16 +174,23 @@ impl<'a> Signature<'a> {
         match self.method.role() {
             Role::Handles(ty) => Some(Expected::Type(ty)),
             Role::CatchAll => Some(Expected::Dynamic),
-            Role::OnStart | Role::OnStop => None,
+            Role::Message(_) | Role::OnStart | Role::OnStop => None,
         }
     }
 
     /// The whole signature the role wants, for messages: `fn on_ping(&mut self, msg: Ping)`.
     fn model(&self, with_context: bool) -> String {
-        let message = self
-            .expected()
-            .map(|expected| format!(", msg: {}", expected.describe()))
-            .unwrap_or_default();
+        let message = match &self.method.generated {
+            Some(generated) => generated
+                .fields
+                .iter()
+                .map(|(ident, ty)| format!(", {ident}: {}", type_key(ty)))
+                .collect(),
+            None => self
+                .expected()
+                .map(|expected| format!(", msg: {}", expected.describe()))
+                .unwrap_or_default(),
+        };
         let context = if with_context {
             ", ctx: &mut Context<Self>"
         } else {
@@ -219,6 +233,11 @@ impl<'a> Signature<'a> {
             }
         }
 
+        if matches!(self.method.role(), Role::Message(_)) {
+            self.check_fields(inputs.collect());
+            self.check_output();
+            return;
+        }
         if let Some(expected) = self.expected() {
             match inputs.next() {
                 Some(FnArg::Typed(param)) if is_context(&param.ty) => {
@@ -355,6 +374,11 @@ impl<'a> Signature<'a> {
                     self.what,
                     type_key(ty)
                 ),
+                Role::Message(_) => format!(
+                    "after the message's fields comes only `ctx: &mut Context<Self>`, and nothing after it: remove this parameter; {} is written `{}`",
+                    self.what,
+                    self.model(true)
+                ),
                 Role::OnStart | Role::OnStop => format!(
                     "{} receives no message: its only parameter after `self` is `ctx: &mut Context<Self>`",
                     self.what
@@ -408,7 +432,11 @@ impl<'a> Signature<'a> {
             return;
         };
         // A handler's reply type is checked by the compiler, against the message's.
-        if matches!(self.method.role(), Role::Handles(_)) {
+        if matches!(self.method.role(), Role::Handles(_) | Role::Message(_)) {
+            if matches!(self.method.role(), Role::Message(_)) {
+                let reply = self.method.deferred().unwrap_or(ty);
+                self.check_owned(reply, "the reply".to_owned());
+            }
             if self.method.deferred().is_some() && self.method.context().is_none() {
                 self.cx.error_spanned_by(
                     ty,
@@ -434,25 +462,6 @@ impl<'a> Signature<'a> {
     }
 }
 
-/// A parameter meant as the context: `Context<..>` by any reference or by value.
-fn is_context(ty: &Type) -> bool {
-    match ty {
-        Type::Reference(reference) => last_segment_is(&reference.elem, CONTEXT),
-        other => last_segment_is(other, CONTEXT),
-    }
-}
-
-fn last_segment_is(ty: &Type, name: &str) -> bool {
-    match ty {
-        Type::Path(path) => path
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| segment.ident == name),
-        _ => false,
-    }
-}
-
 fn has_arguments(ty: &Type) -> bool {
     match ty {
         Type::Path(path) => path
@@ -464,10 +473,268 @@ fn has_arguments(ty: &Type) -> bool {
     }
 }
 
+impl Signature<'_> {
+    /// The parameters of a `#[message]` method after `self`: the fields, then at most a
+    /// context, last.
+    fn check_fields(&mut self, params: Vec<&FnArg>) {
+        let last = params.len().checked_sub(1);
+        for (index, param) in params.iter().enumerate() {
+            match param {
+                FnArg::Receiver(receiver) => self
+                    .cx
+                    .error_spanned_by(receiver, "`self` comes first, and only once"),
+                FnArg::Typed(typed) if is_context(&typed.ty) => {
+                    if Some(index) != last {
+                        self.cx.error_spanned_by(
+                            typed,
+                            format_args!(
+                                "the context comes last, after the message's fields: write `{}`",
+                                self.model(true)
+                            ),
+                        );
+                    } else {
+                        self.check_context(param);
+                    }
+                }
+                FnArg::Typed(typed) => self.check_field(typed),
+            }
+        }
+    }
+
+    /// A parameter of a `#[message]` method, which becomes a field of the message.
+    fn check_field(&mut self, param: &PatType) {
+        let name = match &*param.pat {
+            syn::Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                pat.ident.to_string()
+            }
+            pat => {
+                self.cx.error_spanned_by(
+                    pat,
+                    format_args!(
+                        "each parameter of {} becomes a field of its message, so it needs a plain name: write `name: {}`",
+                        self.what,
+                        type_key(&param.ty)
+                    ),
+                );
+                return;
+            }
+        };
+        self.check_owned(&param.ty, format!("the field `{name}`"));
+    }
+
+    /// A field's or the reply's type, which the generated message type names outside the
+    /// impl block and sends across threads.
+    fn check_owned(&mut self, ty: &Type, what: String) {
+        let generics: Vec<String> = self
+            .actor
+            .item
+            .generics
+            .params
+            .iter()
+            .filter_map(|param| match param {
+                GenericParam::Type(param) => Some(param.ident.to_string()),
+                GenericParam::Const(param) => Some(param.ident.to_string()),
+                GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        let Some((at, problem)) = find_unowned(ty.to_token_stream(), &generics) else {
+            return;
+        };
+        let message = match problem {
+            Unowned::Borrowed => match ty {
+                Type::Reference(reference) => format!(
+                    "a message crosses threads, so {what} must own its data: write `{}` instead (an `Arc<T>` to share), or borrow `&'static` data",
+                    owned(&reference.elem)
+                ),
+                _ => format!(
+                    "a message crosses threads, so {what} cannot borrow: write an owned type (`String` for `&str`, `Vec<T>` for `&[T]`, `Arc<T>` to share), or borrow `'static` data"
+                ),
+            },
+            Unowned::ImplTrait => format!(
+                "{what} of the generated message needs a concrete type, not `impl Trait`: write the type, or `Box<dyn Trait + Send>`"
+            ),
+            Unowned::SelfType => format!(
+                "{what} of the generated message cannot say `Self`: the message type is outside the impl block; write `{}`",
+                self.actor.name
+            ),
+            Unowned::Generic(param) => format!(
+                "a generated message cannot carry the actor's generic parameter `{param}`: write the message type yourself (`#[derive(Message)] struct Put<{param}> {{ .. }}`) and handle it with `#[handles(Put<{param}>)]`"
+            ),
+        };
+        self.cx.error_spanned_by(at, message);
+    }
+}
+
+/// What to write for a borrowed `&elem`: `String` for `&str`, `Vec<T>` for `&[T]`, else
+/// the type itself.
+fn owned(elem: &Type) -> String {
+    match elem {
+        Type::Path(path) if path.path.is_ident("str") => "String".to_owned(),
+        Type::Slice(slice) => format!("Vec<{}>", type_key(&slice.elem)),
+        other => type_key(other),
+    }
+}
+
+/// Why a type cannot be a field of a generated message.
+enum Unowned {
+    /// `&T` or `T<'a>` (but not `&'static T`).
+    Borrowed,
+    ImplTrait,
+    SelfType,
+    /// A generic parameter of the impl block.
+    Generic(String),
+}
+
+/// The first token of `tokens` that keeps it from being a generated message's field, and
+/// why.
+fn find_unowned(
+    tokens: proc_macro2::TokenStream,
+    generics: &[String],
+) -> Option<(proc_macro2::TokenStream, Unowned)> {
+    use proc_macro2::TokenTree;
+    let tokens: Vec<TokenTree> = tokens.into_iter().collect();
+    for (index, token) in tokens.iter().enumerate() {
+        let next = tokens.get(index + 1);
+        let after = tokens.get(index + 2);
+        let is_static = |lifetime: Option<&TokenTree>, name: Option<&TokenTree>| {
+            matches!(lifetime, Some(TokenTree::Punct(p)) if p.as_char() == '\'')
+                && matches!(name, Some(TokenTree::Ident(i)) if i == "static")
+        };
+        match token {
+            TokenTree::Punct(punct) if punct.as_char() == '&' && !is_static(next, after) => {
+                return Some((token.to_token_stream(), Unowned::Borrowed));
+            }
+            TokenTree::Punct(punct)
+                if punct.as_char() == '\''
+                    && !matches!(next, Some(TokenTree::Ident(i)) if i == "static") =>
+            {
+                let lifetime = quote::quote!(#token #next);
+                return Some((lifetime, Unowned::Borrowed));
+            }
+            TokenTree::Ident(ident) if ident == "impl" => {
+                return Some((token.to_token_stream(), Unowned::ImplTrait));
+            }
+            TokenTree::Ident(ident) if ident == "Self" => {
+                return Some((token.to_token_stream(), Unowned::SelfType));
+            }
+            TokenTree::Ident(ident) if generics.iter().any(|param| ident == param) => {
+                return Some((token.to_token_stream(), Unowned::Generic(ident.to_string())));
+            }
+            TokenTree::Group(group) => {
+                if let Some(found) = find_unowned(group.stream(), generics) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The names of the generated message types: each derivable, and clashing with nothing
+/// the macro can see (another generated type, a type this block handles by its bare
+/// name, the actor, its helpers trait, a prelude name).
+fn check_generated_names(cx: &mut Ctxt, actor: &Actor) {
+    let helpers = actor.helpers_trait().to_string();
+    let mut seen: HashMap<String, &Method> = HashMap::new();
+    for method in &actor.methods {
+        let Role::Message(short) = method.role() else {
+            continue;
+        };
+        let ident = method.ident();
+        let Some(generated) = &method.generated else {
+            cx.error_spanned_by(
+                ident,
+                format_args!(
+                    "`{ident}` gives no usable type name for its message: name it with `#[message(name = TypeName)]`"
+                ),
+            );
+            continue;
+        };
+        let name = generated.ident.to_string();
+        let at: &dyn ToTokens = match &short.name {
+            Some(given) => given,
+            None => ident,
+        };
+        let fix = "rename the method, or name the message type with `#[message(name = TypeName)]`";
+        if name == actor.name {
+            cx.error_spanned_by(
+                at,
+                format_args!("the message type `{name}` generated for `{ident}` would be the actor's own name: {fix}"),
+            );
+        } else if name == helpers {
+            cx.error_spanned_by(
+                at,
+                format_args!("the message type `{name}` generated for `{ident}` would be the name of the actor's helpers trait: {fix}"),
+            );
+        } else if name == STOP {
+            cx.error_spanned_by(
+                at,
+                format_args!("the message type generated for `{ident}` would be `Stop`, which every actor already handles: to run code when the actor stops, write an `#[on_stop]` hook; otherwise {fix}"),
+            );
+        } else if PRELUDE.contains(&name.as_str()) {
+            cx.error_spanned_by(
+                at,
+                format_args!("the message type `{name}` generated for `{ident}` would hide `actor_core::prelude::{name}` in this module: {fix}"),
+            );
+        }
+        for (other, ty) in actor.handlers() {
+            if matches!(other.role(), Role::Handles(_))
+                && bare_name(ty).is_some_and(|bare| *bare == name)
+            {
+                cx.error_spanned_by(
+                    at,
+                    format_args!("`{ident}` generates the message type `{name}`, and `{}` handles a `{name}` of this module already: {fix}", other.ident()),
+                );
+                cx.error_spanned_by(ty, format_args!("the other `{name}` is handled here"));
+            }
+        }
+        match seen.get(&name) {
+            Some(first) => {
+                cx.error_spanned_by(
+                    at,
+                    format_args!(
+                        "`{ident}` generates the message type `{name}`, as `{}` does: {fix}",
+                        first.ident()
+                    ),
+                );
+                cx.error_spanned_by(
+                    first.ident(),
+                    format_args!("`{}` generates `{name}` first", first.ident()),
+                );
+            }
+            None => {
+                seen.insert(name, method);
+            }
+        }
+    }
+}
+
+/// `X` of a message type written `X`, `X<..>` or `self::X`: a type of the block's own
+/// module, which a generated `X` would clash with.
+fn bare_name(ty: &Type) -> Option<&Ident> {
+    let Type::Path(path) = ty else {
+        return None;
+    };
+    if path.qself.is_some() || path.path.leading_colon.is_some() {
+        return None;
+    }
+    let segments: Vec<_> = path.path.segments.iter().collect();
+    match segments.as_slice() {
+        [only] => Some(&only.ident),
+        [first, last] if first.ident == "self" => Some(&last.ident),
+        _ => None,
+    }
+}
+
 /// Each message type handled once; at most one catch-all, one start hook, one stop hook.
 fn check_unique(cx: &mut Ctxt, actor: &Actor) {
     let mut seen: HashMap<String, &Type> = HashMap::new();
-    for (method, ty) in actor.handlers() {
+    // Generated types are checked by `check_generated_names`.
+    let explicit = actor
+        .handlers()
+        .filter(|(method, _)| matches!(method.role(), Role::Handles(_)));
+    for (method, ty) in explicit {
         let key = type_key(ty);
         match seen.get(&key) {
             Some(first) => {

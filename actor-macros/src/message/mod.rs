@@ -10,6 +10,8 @@ use syn::DeriveInput;
 
 use crate::ctxt::Ctxt;
 
+pub use expand::message as impl_message;
+
 pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut cx = Ctxt::default();
     let reply = attr::reply_type(&mut cx, &input.attrs);

@@ -1,0 +1,8 @@
+struct Counter;
+
+impl Counter {
+    #[message]
+    fn reset(&mut self) {}
+}
+
+fn main() {}
