@@ -13,7 +13,7 @@ use crate::sync::{read, write};
 pub enum DeadReason {
     /// The target had stopped (the sender got the message back).
     Stopped,
-    /// The target's bounded mailbox was full (the sender got the message back).
+    /// The target's bounded mailbox was full.
     ///
     /// Recorded only where no sender gets the message back: a timer's tick that found the
     /// mailbox full. A full mailbox that hands the message back to its sender is

@@ -422,12 +422,12 @@ impl fmt::Debug for Node {
 }
 
 /// A job for a worker.
-type Job = Box<dyn FnOnce() + Send>;
+type Task = Box<dyn FnOnce() + Send>;
 
 /// How the node runs calls: the `Workers` it was configured with.
 enum Work {
     /// The pool's queue; the workers end when it goes with the dispatcher.
-    Pool(Sender<Job>),
+    Pool(Sender<Task>),
     PerRequest,
 }
 
@@ -435,7 +435,7 @@ impl Work {
     fn start(workers: Workers) -> std::io::Result<Work> {
         match workers {
             Workers::Pool(threads) => {
-                let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
+                let (jobs, queue) = crossbeam_channel::unbounded::<Task>();
                 for i in 0..threads.max(1) {
                     let queue = queue.clone();
                     thread::Builder::new()
@@ -449,7 +449,7 @@ impl Work {
     }
 
     /// Runs `job` on a worker; the reason if it cannot.
-    fn run(&self, job: Job) -> Result<(), String> {
+    fn run(&self, job: Task) -> Result<(), String> {
         match self {
             // The workers outlive the queue's sender, so this cannot fail in practice.
             Work::Pool(jobs) => jobs

@@ -127,11 +127,11 @@ const CANCELLED: u8 = 3;
 /// ```
 #[derive(Clone)]
 pub struct Timer {
-    shared: Arc<Shared>,
+    shared: Arc<TimerState>,
 }
 
 /// The state one timer's handle and the timer thread share.
-struct Shared {
+struct TimerState {
     state: AtomicU8,
     /// `None` for a one-shot; never zero.
     period: Option<Duration>,
@@ -194,7 +194,7 @@ impl Timer {
     /// A timer that never runs: what [`schedule`] returns when there is no timer thread.
     pub(crate) fn inactive(period: Option<Duration>) -> Timer {
         Timer {
-            shared: Arc::new(Shared {
+            shared: Arc::new(TimerState {
                 state: AtomicU8::new(DONE),
                 period,
                 fire: Mutex::new(None),
@@ -219,9 +219,9 @@ impl fmt::Debug for Timer {
     }
 }
 
-impl Shared {
-    fn new(period: Option<Duration>, fire: Fire, service: Arc<Inner>) -> Shared {
-        Shared {
+impl TimerState {
+    fn new(period: Option<Duration>, fire: Fire, service: Arc<Inner>) -> TimerState {
+        TimerState {
             state: AtomicU8::new(PENDING),
             period,
             fire: Mutex::new(Some(fire)),
@@ -795,12 +795,12 @@ mod tests {
     #[test]
     fn a_million_pending_timers_cost_little_memory() {
         const N: usize = 1_000_000;
-        let arc_block = 2 * size_of::<usize>() + size_of::<Shared>();
+        let arc_block = 2 * size_of::<usize>() + size_of::<TimerState>();
         eprintln!(
-            "entry {} B, shared block {} B (Shared {} B), handle {} B",
+            "entry {} B, shared block {} B (TimerState {} B), handle {} B",
             size_of::<Entry>(),
             arc_block,
-            size_of::<Shared>(),
+            size_of::<TimerState>(),
             size_of::<Timer>()
         );
         assert!(size_of::<Entry>() + arc_block <= 128);

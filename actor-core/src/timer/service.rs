@@ -11,7 +11,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{Fire, Shared, Timer};
+use super::{Fire, Timer, TimerState};
 
 /// Below this many entries the heap is never compacted: a scan would cost more than the
 /// cancelled entries do.
@@ -48,7 +48,7 @@ struct Queue {
 pub(super) struct Entry {
     deadline: Instant,
     seq: u64,
-    shared: Arc<Shared>,
+    shared: Arc<TimerState>,
 }
 
 // `BinaryHeap` is a max-heap: the earliest (deadline, seq) must compare greatest.
@@ -98,7 +98,7 @@ impl Service {
         period: Option<Duration>,
         fire: Fire,
     ) -> Timer {
-        let shared = Arc::new(Shared::new(period, fire, Arc::clone(&self.inner)));
+        let shared = Arc::new(TimerState::new(period, fire, Arc::clone(&self.inner)));
         let mut queue = self.inner.lock();
         let seq = queue.push(deadline, Arc::clone(&shared));
         let earliest = queue.heap.peek().is_some_and(|top| top.seq == seq);
@@ -154,7 +154,7 @@ impl Inner {
 }
 
 impl Queue {
-    fn push(&mut self, deadline: Instant, shared: Arc<Shared>) -> u64 {
+    fn push(&mut self, deadline: Instant, shared: Arc<TimerState>) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry {
@@ -183,7 +183,7 @@ impl Queue {
 /// put periodic timers back, until the service is dropped.
 fn run(inner: &Inner) {
     let mut due: Vec<Entry> = Vec::new();
-    let mut again: Vec<(Instant, Arc<Shared>)> = Vec::new();
+    let mut again: Vec<(Instant, Arc<TimerState>)> = Vec::new();
     let mut queue = inner.lock();
     loop {
         if queue.shutdown {

@@ -88,10 +88,10 @@ pub enum Workers {
 /// ```
 #[derive(Clone)]
 pub struct DeMux {
-    shared: Arc<Shared>,
+    shared: Arc<DemuxState>,
 }
 
-pub(super) struct Shared {
+pub(super) struct DemuxState {
     /// Exposed name -> message wire name -> endpoint.
     services: RwLock<HashMap<String, HashMap<&'static str, Endpoint>>>,
     pub(super) work: Work,
@@ -220,7 +220,7 @@ impl DeMux {
         };
         let period = work::watch_period(&limits);
         let (watchdog, stop) = crossbeam_channel::bounded(0);
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(DemuxState {
             services: RwLock::new(HashMap::new()),
             work,
             max_frame: config.max_frame,
@@ -492,7 +492,7 @@ fn encode_reply<R: serde::Serialize>(reply: &R, out: &mut Vec<u8>) -> Result<(),
     codec::encode(reply, out).map_err(|e| Failure::Failed(e.to_string()))
 }
 
-impl Shared {
+impl DemuxState {
     fn services(&self) -> RwLockWriteGuard<'_, HashMap<String, HashMap<&'static str, Endpoint>>> {
         write(&self.services)
     }

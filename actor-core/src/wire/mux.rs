@@ -76,7 +76,7 @@ pub struct Mux {
 /// Closes the connection when the last `Mux` clone goes; the reader thread holds only
 /// the shared state, so it cannot keep the connection open on its own.
 struct Handle {
-    shared: Arc<Shared>,
+    shared: Arc<MuxState>,
 }
 
 impl Drop for Handle {
@@ -86,7 +86,7 @@ impl Drop for Handle {
     }
 }
 
-struct Shared {
+struct MuxState {
     peer: String,
     outbox: Outbox,
     calls: Mutex<Calls>,
@@ -111,7 +111,7 @@ impl Mux {
     /// Starts a Mux on `transport`: one thread writes its requests, one reads its replies.
     pub fn with_config(transport: Transport, config: Config) -> Result<Mux, WireError> {
         let (reader, outbox, peer) = transport.start(super::transport::QUEUE)?;
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(MuxState {
             peer,
             outbox,
             calls: Mutex::new(Calls {
@@ -306,7 +306,7 @@ fn not_sent(error: WireError) -> RemoteError<()> {
     RemoteError::NotSent { error, msg: () }
 }
 
-impl Shared {
+impl MuxState {
     fn calls(&self) -> MutexGuard<'_, Calls> {
         lock(&self.calls)
     }

@@ -11,13 +11,13 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 
 use super::codec::{self, Head};
 use super::conn::{Conn, Lease};
-use super::demux::{Endpoint, Failure, Shared, Work};
+use super::demux::{DemuxState, Endpoint, Failure, Work};
 use super::error::{Fault, WireError};
 use super::frame::Frame;
 use super::limits::{now_ms, Counters, Limits};
 use crate::sync::lock;
 
-impl Shared {
+impl DemuxState {
     /// Hands `job` to a worker, or refuses it if the workers are at their limit and its
     /// connection already has a request with them (so the refusals fall on the clients
     /// that fill the workers, not on the one that comes next).
@@ -107,7 +107,7 @@ pub(super) fn watch_period(limits: &Limits) -> Option<Duration> {
 
 /// The watchdog: closes each connection past a timeout, until the DeMux goes (`stop`
 /// disconnects).
-pub(super) fn watch(shared: Weak<Shared>, stop: Receiver<()>, period: Duration) {
+pub(super) fn watch(shared: Weak<DemuxState>, stop: Receiver<()>, period: Duration) {
     loop {
         match stop.recv_timeout(period) {
             Err(RecvTimeoutError::Timeout) => {}
