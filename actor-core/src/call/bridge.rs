@@ -11,6 +11,7 @@ use super::{CallTarget, NoReply, Outcome, ReplyTo};
 use crate::error::{CallError, SendError};
 use crate::handle::{AnyAddr, Sender};
 use crate::hosting::current;
+use crate::hosting::waits::{self, Party, Waiting};
 use crate::id::ActorInfo;
 use crate::message::{DynMessage, Message, Stop, Stopped};
 
@@ -75,7 +76,10 @@ impl Bridge {
     ///
     /// Fails at once, giving the message back, if the actor has stopped, or if the reply
     /// could never come: the caller is the target itself, or the target runs on a
-    /// one-thread driver and the caller is that thread.
+    /// one-thread driver and the caller is that thread ([`CallError::WouldDeadlock`]), or
+    /// a chain of blocked calls would come back to the caller's thread
+    /// ([`SendError::WouldDeadlock`], naming the chain; see
+    /// [`CallError::is_would_deadlock`]).
     pub fn call<T, M>(
         &self,
         target: &T,
@@ -90,6 +94,11 @@ impl Bridge {
         if current::would_deadlock(actor.id, target.__driver()) {
             return Err(CallError::WouldDeadlock { actor, msg });
         }
+        // Recorded until the reply comes, if the caller is an actor (`hosting::waits`).
+        let _waiting = match waits::wait_for(party(target)) {
+            Ok(waiting) => waiting,
+            Err(cycle) => return Err(would_deadlock(actor, msg, cycle)),
+        };
         let (tx, rx) = crossbeam_channel::bounded(1);
         // A full bounded mailbox may make the post itself wait: within the same timeout.
         let deadline = Instant::now().checked_add(timeout);
@@ -142,6 +151,7 @@ impl Bridge {
             waiting: 0,
             deadline,
             timeout,
+            record: Waiting::none(),
         };
         for (index, (target, msg)) in requests.into_iter().enumerate() {
             let actor = target.__info();
@@ -150,6 +160,11 @@ impl Bridge {
             if current::would_deadlock(actor.id, target.__driver()) {
                 call.ready
                     .push_back((index, Err(CallError::WouldDeadlock { actor, msg })));
+                continue;
+            }
+            if let Err(cycle) = call.record.add(party(&target)) {
+                call.ready
+                    .push_back((index, Err(would_deadlock(actor, msg, cycle))));
                 continue;
             }
             match target.__deliver(
@@ -164,6 +179,9 @@ impl Bridge {
                 }
                 Err(e) => call.ready.push_back((index, Err(CallError::Send(e)))),
             }
+        }
+        if call.waiting == 0 {
+            call.record = Waiting::none();
         }
         call
     }
@@ -276,6 +294,19 @@ fn recv_until<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvT
     }
 }
 
+/// A call target as the wait-for record names it.
+fn party<T: CallTarget<M> + ?Sized, M: Message>(target: &T) -> Party {
+    Party {
+        info: target.__info(),
+        host: target.__driver(),
+    }
+}
+
+/// A call refused because waiting for it could never end.
+fn would_deadlock<M>(actor: ActorInfo, msg: M, cycle: String) -> CallError<M> {
+    CallError::Send(SendError::WouldDeadlock { actor, msg, cycle })
+}
+
 fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
     match why {
         NoReply::Stopped => CallError::Stopped { actor },
@@ -297,6 +328,9 @@ pub struct MultiCall<M: Message> {
     /// `None` for a timeout too long to add to now: no deadline.
     deadline: Option<Instant>,
     timeout: Duration,
+    /// While unfinished, a multi-call made by an actor counts as that actor waiting for
+    /// its targets (`hosting::waits`).
+    record: Waiting,
 }
 
 impl<M: Message> Iterator for MultiCall<M> {
@@ -317,6 +351,9 @@ impl<M: Message> Iterator for MultiCall<M> {
                 // undelivered mail, still says "stopped" on its way out.
                 Ok((index, outcome)) if std::mem::take(&mut self.pending[index]) => {
                     self.waiting -= 1;
+                    if self.waiting == 0 {
+                        self.record = Waiting::none();
+                    }
                     let actor = self.actors[index];
                     return Some((index, outcome.map_err(|why| failure(actor, why))));
                 }
@@ -334,6 +371,7 @@ impl<M: Message> Iterator for MultiCall<M> {
             }
         }
         self.waiting = 0;
+        self.record = Waiting::none();
         self.ready.pop_front()
     }
 

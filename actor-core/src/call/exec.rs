@@ -11,6 +11,7 @@ use crate::actor::{Actor, ExecFn, ExecJob, Mail};
 use crate::context::Context;
 use crate::handle::Addr;
 use crate::hosting::current;
+use crate::hosting::waits::{self, Party, Waiting};
 use crate::mailbox::Wait;
 
 /// Why a closure gave no result.
@@ -25,6 +26,11 @@ pub enum ExecError {
     /// No result within the timeout; the closure may still run later.
     #[error("no result within {0:?}")]
     Timeout(Duration),
+    /// Waiting could never end, so it was refused at once: the closure's actor can only
+    /// run it once this thread goes on (it is this thread's own actor, or a chain of
+    /// blocked waits comes back here), named inside. The result stays pending.
+    #[error("waiting for the result would never end: {0}")]
+    WouldDeadlock(String),
 }
 
 pub(super) fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
@@ -51,12 +57,29 @@ pub(super) fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
 pub struct Pending<R> {
     rx: Receiver<Outcome<R>>,
     ready: Option<Result<R, ExecError>>,
+    /// The actor that runs the closure, for the wait-for record (`hosting::waits`).
+    target: Option<Party>,
 }
 
 impl<R> Pending<R> {
     pub(crate) fn new() -> (ReplyTo<R>, Pending<R>) {
         let (tx, rx) = crossbeam_channel::bounded(1);
-        (ReplyTo::to(0, tx), Pending { rx, ready: None })
+        (
+            ReplyTo::to(0, tx),
+            Pending {
+                rx,
+                ready: None,
+                target: None,
+            },
+        )
+    }
+
+    /// Records the wait for the closure's actor, or says why it would never end.
+    fn record(&self) -> Result<Waiting, ExecError> {
+        match self.target {
+            Some(target) => waits::wait_for(target).map_err(ExecError::WouldDeadlock),
+            None => Ok(Waiting::none()),
+        }
     }
 
     /// Whether the result (or the failure) is there to take.
@@ -80,6 +103,10 @@ impl<R> Pending<R> {
         if let Some(ready) = self.ready.take() {
             return ready;
         }
+        if let Some(ready) = self.try_take() {
+            return ready;
+        }
+        let _waiting = self.record()?;
         crate::hosting::before_blocking();
         match self.rx.recv_timeout(timeout) {
             Ok((_, result)) => outcome(result),
@@ -93,6 +120,10 @@ impl<R> Pending<R> {
         if let Some(ready) = self.ready.take() {
             return ready;
         }
+        if let Some(ready) = self.try_take() {
+            return ready;
+        }
+        let _waiting = self.record()?;
         crate::hosting::before_blocking();
         match self.rx.recv() {
             Ok((_, result)) => outcome(result),
@@ -129,7 +160,11 @@ impl<A: Actor> Addr<A> {
         F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (reply, pending) = Pending::new();
+        let (reply, mut pending) = Pending::new();
+        pending.target = Some(Party {
+            info: self.info(),
+            host: self.shared().host.driver(),
+        });
         self.exec_to(reply, f, raise);
         pending
     }

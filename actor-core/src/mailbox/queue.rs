@@ -32,6 +32,8 @@ pub(crate) enum Refused {
     Stopped,
     Full,
     Timeout,
+    /// Waiting for room could never end (the cycle is kept by `hosting::waits`).
+    WouldDeadlock,
 }
 
 /// A driver actor's mailbox and its run flag, under one lock.
@@ -62,6 +64,18 @@ struct Queue<T> {
     closed: bool,
     /// Pushers waiting for room.
     waiting: usize,
+}
+
+/// What [`Mailbox::pop_or_idle`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Pop<T> {
+    /// The next item.
+    Item(T),
+    /// Nothing: the run flag is now clear and the turn is over.
+    Idle,
+    /// The mailbox was shut from outside ([`Mailbox::shut`]): the flag stays set, and the
+    /// caller, whose turn it is, must end the actor now.
+    Closed,
 }
 
 /// A queue longer than this, found empty, gives its memory back.
@@ -112,13 +126,14 @@ impl<T> Mailbox<T> {
 
     /// Queues `item`; `Ok(true)` when the caller must schedule the actor. A full bounded
     /// mailbox waits as `wait` says, once `may_wait` has agreed (it is called at most
-    /// once, just before the first wait; `false` refuses as `Full`).
+    /// once, just before the first wait; what it returns is held for the whole wait, and
+    /// an error refuses the push with that reason).
     #[inline]
-    pub(crate) fn push(
+    pub(crate) fn push<G>(
         &self,
         item: T,
         wait: Wait,
-        may_wait: impl FnOnce() -> bool,
+        may_wait: impl FnOnce() -> Result<G, Refused>,
     ) -> Result<bool, (T, Refused)> {
         let mut queue = self.queue.lock();
         if queue.closed {
@@ -134,18 +149,19 @@ impl<T> Mailbox<T> {
     /// `push` into a full bounded mailbox.
     #[cold]
     #[inline(never)]
-    fn push_when_room(
+    fn push_when_room<G>(
         &self,
         item: T,
         wait: Wait,
-        may_wait: impl FnOnce() -> bool,
+        may_wait: impl FnOnce() -> Result<G, Refused>,
     ) -> Result<bool, (T, Refused)> {
         if matches!(wait, Wait::Never) {
             return Err((item, Refused::Full));
         }
-        if !may_wait() {
-            return Err((item, Refused::Full));
-        }
+        let _waiting = match may_wait() {
+            Ok(waiting) => waiting,
+            Err(why) => return Err((item, why)),
+        };
         let mut asleep = self.sleep_lock();
         loop {
             {
@@ -173,11 +189,15 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// The next item; `None` when there is none, which also clears the run flag: the
-    /// caller's turn is over, and from then on another worker may own the actor.
+    /// The next item; `Idle` when there is none, which also clears the run flag: the
+    /// caller's turn is over, and from then on another worker may own the actor. `Closed`
+    /// once the mailbox was shut, whatever is still queued.
     #[inline]
-    pub(crate) fn pop_or_idle(&self) -> Option<T> {
+    pub(crate) fn pop_or_idle(&self) -> Pop<T> {
         let mut queue = self.queue.lock();
+        if queue.closed {
+            return Pop::Closed;
+        }
         match queue.items.pop_front() {
             Some(item) => {
                 let waiting = queue.waiting > 0;
@@ -185,7 +205,7 @@ impl<T> Mailbox<T> {
                 if waiting {
                     self.wake_waiters();
                 }
-                Some(item)
+                Pop::Item(item)
             }
             None => {
                 queue.scheduled = false;
@@ -193,9 +213,31 @@ impl<T> Mailbox<T> {
                     // Rare, and a free under this lock is cheap enough.
                     queue.items.shrink_to(KEEP);
                 }
-                None
+                Pop::Idle
             }
         }
+    }
+
+    /// Closes the mailbox from outside the actor's turn (a driver shutting down): later
+    /// pushes are refused as `Stopped`, pushers waiting for room are woken and refused,
+    /// and the turn under way, or the next one, gets [`Pop::Closed`]. True if the actor
+    /// was idle: the run flag is then set for the caller, who must end the actor itself.
+    /// Exactly one party ends it: this caller, or the turn that gets `Closed`.
+    pub(crate) fn shut(&self) -> bool {
+        let mut queue = self.queue.lock();
+        queue.closed = true;
+        let waiting = queue.waiting > 0;
+        let claimed = !std::mem::replace(&mut queue.scheduled, true);
+        drop(queue);
+        if waiting {
+            self.wake_waiters();
+        }
+        claimed
+    }
+
+    /// Whether the mailbox is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.queue.lock().closed
     }
 
     /// Refuses every later push and hands back what is queued.
@@ -219,7 +261,7 @@ impl<T> Mailbox<T> {
 
 #[cfg(all(test, loom))]
 mod loom_tests {
-    use super::{Mailbox, Refused, Wait};
+    use super::{Mailbox, Pop, Refused, Wait};
     use loom::sync::Arc;
     use loom::thread;
 
@@ -231,18 +273,18 @@ mod loom_tests {
             let mailbox = Arc::new(Mailbox::new(None, true)); // the worker is running a turn
             let sender = {
                 let mailbox = mailbox.clone();
-                thread::spawn(move || mailbox.push(1u8, Wait::Block, || true).ok().unwrap())
+                thread::spawn(move || mailbox.push(1u8, Wait::Block, || Ok(())).ok().unwrap())
             };
             // The worker drains what is there and ends its turn.
             let mut got = Vec::new();
-            while let Some(item) = mailbox.pop_or_idle() {
+            while let Pop::Item(item) = mailbox.pop_or_idle() {
                 got.push(item);
             }
             let sender_schedules = sender.join().unwrap();
             // Either the worker saw the message, or the sender queues the actor again.
             assert_eq!(got.len() + usize::from(sender_schedules), 1);
             if sender_schedules {
-                assert_eq!(mailbox.pop_or_idle(), Some(1));
+                assert_eq!(mailbox.pop_or_idle(), Pop::Item(1));
             }
         });
     }
@@ -253,12 +295,12 @@ mod loom_tests {
     fn loom_bounded_push_waits_for_room_or_close() {
         loom::model(|| {
             let mailbox = Arc::new(Mailbox::new(Some(1), true));
-            assert_eq!(mailbox.push(1u8, Wait::Never, || true).ok(), Some(false));
+            assert_eq!(mailbox.push(1u8, Wait::Never, || Ok(())).ok(), Some(false));
             let pusher = {
                 let mailbox = mailbox.clone();
-                thread::spawn(move || mailbox.push(2u8, Wait::Block, || true))
+                thread::spawn(move || mailbox.push(2u8, Wait::Block, || Ok(())))
             };
-            assert_eq!(mailbox.pop_or_idle(), Some(1));
+            assert_eq!(mailbox.pop_or_idle(), Pop::Item(1));
             let leftover = mailbox.close();
             match pusher.join().unwrap() {
                 Ok(_) => assert_eq!(leftover, [2]),
@@ -268,6 +310,47 @@ mod loom_tests {
                 }
                 Err((_, why)) => panic!("refused as {why:?}"),
             }
+        });
+    }
+
+    /// A driver shutting an actor down while a sender posts and a worker runs its turn:
+    /// exactly one party ends the actor (the shutter, if it found the actor idle, or the
+    /// turn that finds the mailbox closed), and a post after the shut is refused.
+    #[test]
+    fn loom_shut_is_ended_by_exactly_one_party() {
+        loom::model(|| {
+            let mailbox = Arc::new(Mailbox::new(None, true)); // the worker is running a turn
+            let sender = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.push(1u8, Wait::Block, || Ok(())))
+            };
+            let shutter = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.shut())
+            };
+            // The worker's turn, then the one a push that found the actor idle queued.
+            let turn = |closed: &mut usize| loop {
+                match mailbox.pop_or_idle() {
+                    Pop::Item(_) => {}
+                    Pop::Idle => break,
+                    Pop::Closed => {
+                        *closed += 1;
+                        break;
+                    }
+                }
+            };
+            let mut closed = 0;
+            turn(&mut closed);
+            let sent = sender.join().unwrap();
+            let claimed = shutter.join().unwrap();
+            if matches!(sent, Ok(true)) {
+                turn(&mut closed);
+            }
+            assert_eq!(closed + usize::from(claimed), 1);
+            assert!(matches!(
+                mailbox.push(2u8, Wait::Never, || Ok(())),
+                Err((2, Refused::Stopped))
+            ));
         });
     }
 }
