@@ -134,6 +134,10 @@ impl Bridge {
     /// Sends every request at once and yields each reply as it comes, paired with the
     /// index of its request. Requests still unanswered when `timeout` (counted from now)
     /// runs out are yielded as timeouts, in index order. Every index is yielded once.
+    ///
+    /// A request whose reply could never come is answered at once, as for
+    /// [`call`](Bridge::call). Until every reply is in (or the `MultiCall` is dropped), a
+    /// multi-call made inside a handler counts as its actor waiting for those targets.
     pub fn multi_call<T, M, I>(&self, requests: I, timeout: Duration) -> MultiCall<M>
     where
         I: IntoIterator<Item = (T, M)>,

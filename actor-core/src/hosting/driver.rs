@@ -15,7 +15,12 @@
 //! actors of one driver runs on the sending thread without waking another; a second one
 //! goes to the injector, where an idle worker can take it. After `worker::NEXT_SLOT_STREAK` turns
 //! in a row from the next slot, the worker serves the injector first, so two actors bouncing
-//! messages cannot starve the rest.
+//! messages cannot starve the rest. A task that sits in a busy worker's next slot for a
+//! whole `worker::STEAL_AFTER` is taken by an idle worker (`worker::Slots`).
+//!
+//! At shutdown, an actor that did not stop in time is shut (`Mailbox::shut`) and ended
+//! by whoever holds its run flag: `shutdown` if it was idle, else the turn that finds the
+//! mailbox closed; a task dropped unrun ends its actor too (see `Task`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -308,8 +313,8 @@ impl DriverInner {
     #[inline]
     pub(super) fn schedule(&self, task: Task) {
         let task = match current::worker() {
-            Some((id, _)) if id == self.id => {
-                match worker::keep_next(task, &self.injector, &self.slots) {
+            Some((id, threads)) if id == self.id => {
+                match worker::keep_next(task, threads, &self.injector, &self.slots) {
                     // The slot was free: this thread runs the task after the current turn.
                     None => return,
                     // Keep the newest in the slot (it is the likeliest to have hot data) and

@@ -328,7 +328,7 @@ mod tests {
         let cycle = graph.check(own, c).unwrap_err();
         assert!(cycle.starts_with("B"), "{cycle}");
         assert!(
-            cycle.contains("driver 903, whose only thread is blocked"),
+            cycle.contains("(driver 903), whose only thread is blocked: A"),
             "{cycle}"
         );
         assert!(cycle.contains("A"), "{cycle}");

@@ -10,9 +10,9 @@
 //! idle worker sleeps without a timeout (no polling) once a whole period passed with no
 //! slot filled anywhere; a slot filled while one sleeps so sends one nudge.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -51,6 +51,8 @@ struct Slot {
 pub(super) struct Slots {
     slots: Box<[Slot]>,
     deep_sleepers: AtomicUsize,
+    /// A nudge is on its way: no other is sent until a sleeper wakes.
+    nudged: AtomicBool,
 }
 
 impl Slots {
@@ -63,13 +65,18 @@ impl Slots {
                 })
                 .collect(),
             deep_sleepers: AtomicUsize::new(0),
+            nudged: AtomicBool::new(false),
         }
     }
 }
 
 thread_local! {
-    /// This worker's slot, lent by `work` (which holds the `Slots`) for the thread's life.
+    /// This worker's slot, lent by `work` (which holds the `Slots`) for the thread's life,
+    /// on a driver of more than one thread, where others may take from it.
     static MINE: Cell<Option<*const Slot>> = const { Cell::new(None) };
+    /// The slot of the only worker of a one-thread driver: no one else could take from it,
+    /// so it costs no lock.
+    static ALONE: RefCell<Option<Task>> = const { RefCell::new(None) };
 }
 
 /// This worker's slot. Only called on a worker (`current::worker()` is set).
@@ -82,32 +89,55 @@ fn with_mine<R>(f: impl FnOnce(&Slot) -> R) -> Option<R> {
 
 /// Puts `task` in this worker's next slot; gives back the task it displaced, if any.
 #[inline]
-pub(super) fn keep_next(task: Task, injector: &Sender<Injected>, slots: &Slots) -> Option<Task> {
-    let kept = with_mine(|slot| {
+pub(super) fn keep_next(
+    task: Task,
+    threads: usize,
+    injector: &Sender<Injected>,
+    slots: &Slots,
+) -> Option<Task> {
+    if threads == 1 {
+        ALONE.with_borrow_mut(|next| next.replace(task))
+    } else {
+        keep_shared(task, injector, slots)
+    }
+}
+
+/// `keep_next` on a driver of more than one thread, where an idle worker may take it.
+#[inline(never)]
+fn keep_shared(task: Task, injector: &Sender<Injected>, slots: &Slots) -> Option<Task> {
+    let older = with_mine(|slot| {
         let older = slot.task.lock().replace(task);
         slot.fills
             .store(slot.fills.load(Ordering::Relaxed) + 1, Ordering::Relaxed);
         older
-    });
-    match kept {
-        Some(older) => {
-            if older.is_none() && slots.deep_sleepers.load(Ordering::Relaxed) > 0 {
-                nudge(injector);
-            }
-            older
-        }
-        // Not reached: only a worker keeps a next task. Shared instead.
-        None => None,
+    })
+    .flatten();
+    if older.is_none() && slots.deep_sleepers.load(Ordering::Relaxed) > 0 {
+        nudge(injector, slots);
     }
+    older
 }
 
 #[cold]
 #[inline(never)]
-fn nudge(injector: &Sender<Injected>) {
-    let _ = injector.send(Injected::Nudge);
+fn nudge(injector: &Sender<Injected>, slots: &Slots) {
+    if !slots.nudged.swap(true, Ordering::Relaxed) {
+        let _ = injector.send(Injected::Nudge);
+    }
 }
 
-fn take_mine() -> Option<Task> {
+/// Takes this worker's next task; `shared`: the driver has more than one thread.
+#[inline]
+fn take_mine(shared: bool) -> Option<Task> {
+    if shared {
+        take_shared()
+    } else {
+        ALONE.with_borrow_mut(Option::take)
+    }
+}
+
+#[inline(never)]
+fn take_shared() -> Option<Task> {
     with_mine(|slot| slot.task.lock().take()).flatten()
 }
 
@@ -115,8 +145,8 @@ fn take_mine() -> Option<Task> {
 /// this worker's next slot would be stranded there, so it goes to the shared queue.
 #[inline]
 pub(crate) fn before_blocking() {
-    if current::worker().is_some() {
-        if let Some(task) = take_mine() {
+    if let Some((_, threads)) = current::worker() {
+        if let Some(task) = take_mine(threads > 1) {
             task.share();
         }
     }
@@ -161,9 +191,16 @@ fn next_job(
     me: usize,
     watch: &mut Watch,
 ) -> Option<Injected> {
+    if slots.slots.len() == 1 {
+        // No one else's slot to watch.
+        return jobs.recv().ok();
+    }
     loop {
         match jobs.recv_timeout(STEAL_AFTER) {
-            Ok(Injected::Nudge) => continue,
+            Ok(Injected::Nudge) => {
+                slots.nudged.store(false, Ordering::Relaxed);
+                continue;
+            }
             Ok(job) => return Some(job),
             Err(RecvTimeoutError::Disconnected) => return None,
             Err(RecvTimeoutError::Timeout) => {}
@@ -181,6 +218,7 @@ fn next_job(
                 jobs.recv()
             };
             slots.deep_sleepers.fetch_sub(1, Ordering::SeqCst);
+            slots.nudged.store(false, Ordering::Relaxed);
             match job {
                 Ok(Injected::Nudge) => continue,
                 Ok(job) => return Some(job),
@@ -198,13 +236,16 @@ pub(super) fn work(
     slots: Arc<Slots>,
 ) {
     let _worker = current::enter_worker(id, threads);
-    MINE.set(Some(&slots.slots[me] as *const Slot));
+    let shared = threads > 1;
+    if shared {
+        MINE.set(Some(&slots.slots[me] as *const Slot));
+    }
     let mut watch = Watch {
         seen: vec![0; slots.slots.len()],
     };
     let mut streak = 0;
     loop {
-        let next = take_mine();
+        let next = take_mine(shared);
         let task = match next {
             Some(task) if streak < NEXT_SLOT_STREAK => {
                 streak += 1;
@@ -216,14 +257,19 @@ pub(super) fn work(
                     // Fairness: the slot's task waits its turn behind the injector's.
                     match jobs.try_recv() {
                         Ok(Injected::Run(other)) => {
-                            put_back(task);
+                            put_back(task, shared);
                             other
                         }
                         Ok(Injected::Quit) => {
-                            put_back(task);
+                            put_back(task, shared);
                             break;
                         }
-                        Ok(Injected::Nudge) | Err(_) => task,
+                        Ok(Injected::Nudge) => {
+                            // Meant for a sleeper: let the next fill send another.
+                            slots.nudged.store(false, Ordering::Relaxed);
+                            task
+                        }
+                        Err(_) => task,
                     }
                 } else {
                     let job = match jobs.try_recv() {
@@ -232,7 +278,10 @@ pub(super) fn work(
                     };
                     match job {
                         Some(Injected::Run(task)) => task,
-                        Some(Injected::Nudge) => continue,
+                        Some(Injected::Nudge) => {
+                            slots.nudged.store(false, Ordering::Relaxed);
+                            continue;
+                        }
                         Some(Injected::Quit) | None => break,
                     }
                 }
@@ -246,12 +295,16 @@ pub(super) fn work(
     }
     // Whatever is left in the slot belongs to a stopped driver: dropped, it ends its actor
     // (which may queue another here, for a watcher on this driver).
-    while let Some(task) = take_mine() {
+    while let Some(task) = take_mine(shared) {
         drop(task);
     }
     MINE.set(None);
 }
 
-fn put_back(task: Task) {
-    with_mine(|slot| *slot.task.lock() = Some(task));
+fn put_back(task: Task, shared: bool) {
+    if shared {
+        with_mine(|slot| *slot.task.lock() = Some(task));
+    } else {
+        ALONE.with_borrow_mut(|next| *next = Some(task));
+    }
 }

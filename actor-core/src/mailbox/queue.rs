@@ -313,44 +313,61 @@ mod loom_tests {
         });
     }
 
-    /// A driver shutting an actor down while a sender posts and a worker runs its turn:
-    /// exactly one party ends the actor (the shutter, if it found the actor idle, or the
-    /// turn that finds the mailbox closed), and a post after the shut is refused.
+    /// One turn: pops until idle or closed; true if it found the mailbox closed (and so
+    /// ends the actor).
+    fn turn(mailbox: &Mailbox<u8>) -> bool {
+        loop {
+            match mailbox.pop_or_idle() {
+                Pop::Item(_) => {}
+                Pop::Idle => return false,
+                Pop::Closed => return true,
+            }
+        }
+    }
+
+    /// A driver shutting an actor down while its worker runs a turn: exactly one of them
+    /// ends the actor (the shutter if the turn had ended idle, else the turn, which finds
+    /// the mailbox closed), and a post after the shut is refused.
     #[test]
-    fn loom_shut_is_ended_by_exactly_one_party() {
+    fn loom_shut_during_a_turn_is_ended_by_exactly_one_party() {
         loom::model(|| {
             let mailbox = Arc::new(Mailbox::new(None, true)); // the worker is running a turn
-            let sender = {
-                let mailbox = mailbox.clone();
-                thread::spawn(move || mailbox.push(1u8, Wait::Block, || Ok(())))
-            };
+            assert_eq!(mailbox.push(1u8, Wait::Never, || Ok(())).ok(), Some(false));
             let shutter = {
                 let mailbox = mailbox.clone();
                 thread::spawn(move || mailbox.shut())
             };
-            // The worker's turn, then the one a push that found the actor idle queued.
-            let turn = |closed: &mut usize| loop {
-                match mailbox.pop_or_idle() {
-                    Pop::Item(_) => {}
-                    Pop::Idle => break,
-                    Pop::Closed => {
-                        *closed += 1;
-                        break;
-                    }
-                }
-            };
-            let mut closed = 0;
-            turn(&mut closed);
-            let sent = sender.join().unwrap();
+            let closed = turn(&mailbox);
             let claimed = shutter.join().unwrap();
-            if matches!(sent, Ok(true)) {
-                turn(&mut closed);
-            }
-            assert_eq!(closed + usize::from(claimed), 1);
+            assert!(closed != claimed);
             assert!(matches!(
                 mailbox.push(2u8, Wait::Never, || Ok(())),
                 Err((2, Refused::Stopped))
             ));
+        });
+    }
+
+    /// A driver shutting an idle actor down while a sender posts to it: either the post
+    /// queued a turn, which then finds the mailbox closed, or the shutter took the idle
+    /// actor and the post is refused; never both, never neither.
+    #[test]
+    fn loom_shut_racing_a_post_is_ended_by_exactly_one_party() {
+        loom::model(|| {
+            let mailbox = Arc::new(Mailbox::new(None, false)); // idle
+            let sender = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.push(1u8, Wait::Block, || Ok(())))
+            };
+            let claimed = mailbox.shut();
+            let sent = sender.join().unwrap();
+            let closed = match sent {
+                // The post found the actor idle and queued its turn.
+                Ok(true) => turn(&mailbox),
+                Ok(false) => panic!("a post to an idle actor queues it"),
+                Err((_, Refused::Stopped)) => false,
+                Err((_, why)) => panic!("refused as {why:?}"),
+            };
+            assert!(closed != claimed);
         });
     }
 }
