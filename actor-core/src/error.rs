@@ -102,6 +102,18 @@ pub enum Error {
         /// The message type.
         message: String,
     },
+    /// A wait that could never end, refused before it started: the actor it waits for can
+    /// only go on once this very thread does, through the chain of blocked waits named in
+    /// `cycle`.
+    #[error("waiting for {actor} to take `{message}` would never end: {cycle}")]
+    WaitCycle {
+        /// The actor waited for.
+        actor: ActorInfo,
+        /// The message type.
+        message: String,
+        /// The chain of waits, from the refused one back to it.
+        cycle: String,
+    },
     /// A registry name already belongs to a live actor.
     #[error("the name `{name}` is taken by {holder}")]
     NameTaken {
@@ -184,6 +196,18 @@ pub enum SendError<M> {
         /// The message, given back.
         msg: M,
     },
+    /// Waiting could never end, so the message was not sent: the target's bounded mailbox
+    /// is full and only this thread could make room (a `tell` to a neighbour), or the
+    /// target of a call can only answer once this thread goes on (a chain of blocked
+    /// calls coming back here). `cycle` names the chain.
+    WouldDeadlock {
+        /// The target.
+        actor: ActorInfo,
+        /// The message, given back.
+        msg: M,
+        /// The chain of waits, from this one back to it.
+        cycle: String,
+    },
 }
 
 impl<M> SendError<M> {
@@ -209,7 +233,8 @@ impl<M> SendError<M> {
             | SendError::Full { msg, .. }
             | SendError::Timeout { msg, .. }
             | SendError::NoSender { msg }
-            | SendError::NotHandled { msg, .. } => msg,
+            | SendError::NotHandled { msg, .. }
+            | SendError::WouldDeadlock { msg, .. } => msg,
         }
     }
 
@@ -220,7 +245,8 @@ impl<M> SendError<M> {
             | SendError::Full { msg, .. }
             | SendError::Timeout { msg, .. }
             | SendError::NoSender { msg }
-            | SendError::NotHandled { msg, .. } => msg,
+            | SendError::NotHandled { msg, .. }
+            | SendError::WouldDeadlock { msg, .. } => msg,
         }
     }
 
@@ -249,6 +275,11 @@ impl<M> SendError<M> {
                 actor: *actor,
                 message,
             },
+            SendError::WouldDeadlock { actor, cycle, .. } => Error::WaitCycle {
+                actor: *actor,
+                message,
+                cycle: cycle.clone(),
+            },
         }
     }
 
@@ -257,7 +288,9 @@ impl<M> SendError<M> {
     pub(crate) fn record(&self) {
         let (actor, reason) = match self {
             SendError::Stopped { actor, .. } => (Some(*actor), DeadReason::Stopped),
-            SendError::Full { .. } | SendError::Timeout { .. } => {
+            SendError::Full { .. }
+            | SendError::Timeout { .. }
+            | SendError::WouldDeadlock { .. } => {
                 DeadLetters::record_refused();
                 return;
             }
@@ -274,6 +307,11 @@ impl<M> SendError<M> {
             SendError::Timeout { actor, msg } => SendError::Timeout { actor, msg: f(msg) },
             SendError::NoSender { msg } => SendError::NoSender { msg: f(msg) },
             SendError::NotHandled { actor, msg } => SendError::NotHandled { actor, msg: f(msg) },
+            SendError::WouldDeadlock { actor, msg, cycle } => SendError::WouldDeadlock {
+                actor,
+                msg: f(msg),
+                cycle,
+            },
         }
     }
 }
@@ -428,6 +466,17 @@ impl<M> CallError<M> {
     /// Whether the call timed out.
     pub fn is_timeout(&self) -> bool {
         matches!(self, CallError::Timeout { .. })
+    }
+
+    /// Whether the call was refused because waiting for it could never end: the caller is
+    /// the target, or only its own thread could serve it ([`CallError::WouldDeadlock`]),
+    /// or a longer chain of blocked waits comes back to it
+    /// ([`SendError::WouldDeadlock`] inside [`CallError::Send`], naming the chain).
+    pub fn is_would_deadlock(&self) -> bool {
+        matches!(
+            self,
+            CallError::WouldDeadlock { .. } | CallError::Send(SendError::WouldDeadlock { .. })
+        )
     }
 }
 

@@ -11,6 +11,7 @@ use super::{CallTarget, NoReply, Outcome, ReplyTo};
 use crate::error::{CallError, SendError};
 use crate::handle::{AnyAddr, Sender};
 use crate::hosting::current;
+use crate::hosting::waits::{self, Party, Waiting};
 use crate::id::ActorInfo;
 use crate::message::{DynMessage, Message, Stop, Stopped};
 
@@ -75,7 +76,10 @@ impl Bridge {
     ///
     /// Fails at once, giving the message back, if the actor has stopped, or if the reply
     /// could never come: the caller is the target itself, or the target runs on a
-    /// one-thread driver and the caller is that thread.
+    /// one-thread driver and the caller is that thread ([`CallError::WouldDeadlock`]), or
+    /// a chain of blocked calls would come back to the caller's thread
+    /// ([`SendError::WouldDeadlock`], naming the chain; see
+    /// [`CallError::is_would_deadlock`]).
     ///
     /// ```
     /// use actor_core::prelude::*;
@@ -117,6 +121,11 @@ impl Bridge {
         if current::would_deadlock(actor.id, target.__driver()) {
             return Err(CallError::WouldDeadlock { actor, msg });
         }
+        // Recorded until the reply comes, if the caller is an actor (`hosting::waits`).
+        let _waiting = match waits::wait_for(party(target)) {
+            Ok(waiting) => waiting,
+            Err(cycle) => return Err(would_deadlock(actor, msg, cycle)),
+        };
         let (tx, rx) = crossbeam_channel::bounded(1);
         // A full bounded mailbox may make the post itself wait: within the same timeout.
         let deadline = Instant::now().checked_add(timeout);
@@ -180,6 +189,10 @@ impl Bridge {
     /// index of its request. Requests still unanswered when `timeout` (counted from now)
     /// runs out are yielded as timeouts, in index order. Every index is yielded once.
     ///
+    /// A request whose reply could never come is answered at once, as for
+    /// [`call`](Bridge::call). Until every reply is in (or the `MultiCall` is dropped), a
+    /// multi-call made inside a handler counts as its actor waiting for those targets.
+    ///
     /// ```
     /// use actor_core::prelude::*;
     /// use std::time::Duration;
@@ -220,6 +233,7 @@ impl Bridge {
             waiting: 0,
             deadline,
             timeout,
+            record: Waiting::none(),
         };
         for (index, (target, msg)) in requests.into_iter().enumerate() {
             let actor = target.__info();
@@ -228,6 +242,11 @@ impl Bridge {
             if current::would_deadlock(actor.id, target.__driver()) {
                 call.ready
                     .push_back((index, Err(CallError::WouldDeadlock { actor, msg })));
+                continue;
+            }
+            if let Err(cycle) = call.record.add(party(&target)) {
+                call.ready
+                    .push_back((index, Err(would_deadlock(actor, msg, cycle))));
                 continue;
             }
             match target.__deliver(
@@ -242,6 +261,9 @@ impl Bridge {
                 }
                 Err(e) => call.ready.push_back((index, Err(CallError::Send(e)))),
             }
+        }
+        if call.waiting == 0 {
+            call.record = Waiting::none();
         }
         call
     }
@@ -464,6 +486,19 @@ fn recv_until<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvT
     }
 }
 
+/// A call target as the wait-for record names it.
+fn party<T: CallTarget<M> + ?Sized, M: Message>(target: &T) -> Party {
+    Party {
+        info: target.__info(),
+        host: target.__driver(),
+    }
+}
+
+/// A call refused because waiting for it could never end.
+fn would_deadlock<M>(actor: ActorInfo, msg: M, cycle: String) -> CallError<M> {
+    CallError::Send(SendError::WouldDeadlock { actor, msg, cycle })
+}
+
 pub(crate) fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
     match why {
         NoReply::Stopped => CallError::Stopped { actor },
@@ -486,6 +521,9 @@ pub struct MultiCall<M: Message> {
     /// `None` for a timeout too long to add to now: no deadline.
     deadline: Option<Instant>,
     timeout: Duration,
+    /// While unfinished, a multi-call made by an actor counts as that actor waiting for
+    /// its targets (`hosting::waits`).
+    record: Waiting,
 }
 
 impl<M: Message> Iterator for MultiCall<M> {
@@ -506,6 +544,9 @@ impl<M: Message> Iterator for MultiCall<M> {
                 // undelivered mail, still says "stopped" on its way out.
                 Ok((index, outcome)) if std::mem::take(&mut self.pending[index]) => {
                     self.waiting -= 1;
+                    if self.waiting == 0 {
+                        self.record = Waiting::none();
+                    }
                     let actor = self.actors[index];
                     return Some((index, outcome.map_err(|why| failure(actor, why))));
                 }
@@ -523,6 +564,7 @@ impl<M: Message> Iterator for MultiCall<M> {
             }
         }
         self.waiting = 0;
+        self.record = Waiting::none();
         self.ready.pop_front()
     }
 

@@ -15,6 +15,7 @@ use crate::actor::{Actor, ExecFn, ExecJob, Mail};
 use crate::context::Context;
 use crate::handle::Addr;
 use crate::hosting::current;
+use crate::hosting::waits::{self, Party, Waiting};
 use crate::mailbox::Wait;
 
 /// Why a closure gave no result.
@@ -29,6 +30,11 @@ pub enum ExecError {
     /// No result within the timeout; the closure may still run later.
     #[error("no result within {0:?}")]
     Timeout(Duration),
+    /// Waiting could never end, so it was refused at once: the closure's actor can only
+    /// run it once this thread goes on (it is this thread's own actor, or a chain of
+    /// blocked waits comes back here), named inside. The result stays pending.
+    #[error("waiting for the result would never end: {0}")]
+    WouldDeadlock(String),
 }
 
 pub(super) fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
@@ -56,12 +62,22 @@ pub(super) fn outcome<R>(outcome: Result<R, NoReply>) -> Result<R, ExecError> {
 /// thread (the result wakes the task that awaits it).
 pub struct Pending<R> {
     shot: Arc<Shot<R>>,
+    /// The actor that runs the closure, for the wait-for record (`hosting::waits`).
+    target: Option<Party>,
 }
 
 impl<R> Pending<R> {
     pub(crate) fn new() -> (ReplyTo<R>, Pending<R>) {
         let shot = Shot::new();
-        (ReplyTo::shot(shot.clone()), Pending { shot })
+        (ReplyTo::shot(shot.clone()), Pending { shot, target: None })
+    }
+
+    /// Records the wait for the closure's actor, or says why it would never end.
+    fn record(&self) -> Result<Waiting, ExecError> {
+        match self.target {
+            Some(target) => waits::wait_for(target).map_err(ExecError::WouldDeadlock),
+            None => Ok(Waiting::none()),
+        }
     }
 
     /// Whether the result (or the failure) is there to take.
@@ -104,6 +120,7 @@ impl<R> Pending<R> {
         if let Some(ready) = self.shot.try_take() {
             return finished(ready);
         }
+        let _waiting = self.record()?;
         crate::hosting::before_blocking();
         match self.shot.wait(Instant::now().checked_add(timeout)) {
             Some(ready) => finished(ready),
@@ -127,6 +144,7 @@ impl<R> Pending<R> {
         if let Some(ready) = self.shot.try_take() {
             return finished(ready);
         }
+        let _waiting = self.record()?;
         crate::hosting::before_blocking();
         match self.shot.wait(None) {
             Some(ready) => finished(ready),
@@ -236,7 +254,11 @@ impl<A: Actor> Addr<A> {
         F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (reply, pending) = Pending::new();
+        let (reply, mut pending) = Pending::new();
+        pending.target = Some(Party {
+            info: self.info(),
+            host: self.shared().host.driver(),
+        });
         self.exec_to(reply, f, raise);
         pending
     }

@@ -180,6 +180,11 @@ impl<A: Actor> Shared<A> {
             Refused::Stopped => SendError::Stopped { actor, msg },
             Refused::Full => SendError::Full { actor, msg },
             Refused::Timeout => SendError::Timeout { actor, msg },
+            Refused::WouldDeadlock => SendError::WouldDeadlock {
+                actor,
+                msg,
+                cycle: crate::hosting::waits::take_refusal(),
+            },
         };
         error.record();
         error

@@ -9,7 +9,7 @@ use std::cell::Cell;
 use super::DriverId;
 use crate::actor::Handler;
 use crate::handle::{AnyAddr, Erased, Sender};
-use crate::id::ActorId;
+use crate::id::{ActorId, ActorInfo};
 use crate::message::Message;
 
 thread_local! {
@@ -47,6 +47,15 @@ pub(crate) fn sender_for<A: Handler<M>, M: Message>() -> Sender {
 pub(crate) fn id() -> Option<ActorId> {
     // SAFETY: as in `sender`, the guard keeps the pointee alive while it is set.
     CURRENT.get().map(|ptr| unsafe { (*ptr).info().id })
+}
+
+/// The actor running on this thread, if any: its name and id, and the driver and thread
+/// count hosting it (`None`: a thread of its own). For the wait-for record.
+pub(crate) fn running() -> Option<(ActorInfo, Option<(DriverId, usize)>)> {
+    // SAFETY: as in `sender`, the guard keeps the pointee alive while it is set.
+    CURRENT
+        .get()
+        .map(|ptr| unsafe { ((*ptr).info(), (*ptr).driver()) })
 }
 
 /// Marks `actor` as running on this thread until the guard is dropped. No reference count

@@ -15,7 +15,12 @@
 //! actors of one driver runs on the sending thread without waking another; a second one
 //! goes to the injector, where an idle worker can take it. After `worker::NEXT_SLOT_STREAK` turns
 //! in a row from the next slot, the worker serves the injector first, so two actors bouncing
-//! messages cannot starve the rest.
+//! messages cannot starve the rest. A task that sits in a busy worker's next slot for a
+//! whole `worker::STEAL_AFTER` is taken by an idle worker (`worker::Slots`).
+//!
+//! At shutdown, an actor that did not stop in time is shut (`Mailbox::shut`) and ended
+//! by whoever holds its run flag: `shutdown` if it was idle, else the turn that finds the
+//! mailbox closed; a task dropped unrun ends its actor too (see `Task`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -29,8 +34,8 @@ use crossbeam_channel::{Receiver, Sender as ChannelSender};
 
 use super::current;
 use super::lifecycle::Life;
-use super::task::{DriverCell, Task};
-use super::worker::{self, Injected};
+use super::task::{DriverCell, Ending, Task};
+use super::worker::{self, Injected, Slots};
 use crate::actor::Actor;
 use crate::call::Bridge;
 use crate::error::Error;
@@ -88,13 +93,19 @@ pub(crate) struct DriverInner {
     id: DriverId,
     threads: usize,
     pub(super) injector: ChannelSender<Injected>,
-    /// Live actors, for `shutdown` and `actor_count`; ids are in spawn order.
-    actors: Mutex<HashMap<ActorId, Weak<dyn Erased>, BuildHasherDefault<IdHasher>>>,
+    /// The workers' next slots, where idle workers can take a task that waits too long.
+    slots: Arc<Slots>,
+    /// Live actors, for `shutdown` and `actor_count`, and their cells, which `shutdown`
+    /// ends; ids are in spawn order.
+    actors: Mutex<HashMap<ActorId, LiveActor, BuildHasherDefault<IdHasher>>>,
     closed: AtomicBool,
     workers: Mutex<Vec<JoinHandle<()>>>,
     /// Disconnects once every worker has ended: each holds a sender it drops on exit.
     exited: Receiver<()>,
 }
+
+/// A live actor as its driver's list holds it: its handle state, and its cell.
+type LiveActor = (Weak<dyn Erased>, Weak<dyn Ending>);
 
 impl Driver {
     /// A driver of `threads` worker threads.
@@ -122,21 +133,23 @@ impl Driver {
         let id = DriverId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let (injector, jobs) = crossbeam_channel::unbounded();
         let (exiting, exited) = crossbeam_channel::bounded::<()>(0);
+        let slots = Arc::new(Slots::new(threads));
         let inner = Arc::new(DriverInner {
             id,
             threads,
             injector,
+            slots: slots.clone(),
             actors: Mutex::new(HashMap::default()),
             closed: AtomicBool::new(false),
             workers: Mutex::new(Vec::with_capacity(threads)),
             exited,
         });
         for n in 0..threads {
-            let (jobs, on_exit) = (jobs.clone(), exiting.clone());
+            let (jobs, on_exit, slots) = (jobs.clone(), exiting.clone(), slots.clone());
             let worker = thread::Builder::new()
                 .name(format!("driver{}-{n}", id.0))
                 .spawn(move || {
-                    worker::work(id, threads, jobs);
+                    worker::work(id, n, threads, jobs, slots);
                     drop(on_exit);
                 })
                 .map_err(|e| Error::Spawn {
@@ -192,7 +205,7 @@ impl Driver {
     pub fn actors(&self) -> Vec<AnyAddr> {
         let mut live: Vec<(ActorId, Arc<dyn Erased>)> = lock(&self.inner.actors)
             .iter()
-            .filter_map(|(id, actor)| Some((*id, actor.upgrade()?)))
+            .filter_map(|(id, (actor, _))| Some((*id, actor.upgrade()?)))
             .collect();
         // Ids are handed out in spawn order.
         live.sort_unstable_by_key(|(id, _)| *id);
@@ -202,10 +215,18 @@ impl Driver {
     }
 
     /// Stops every actor on the driver (sending `Stop` in spawn order), then ends and joins
-    /// the driver's threads, all within `timeout`: a thread still busy in a handler that did
-    /// not stop in time is not waited for (it ends by itself when the handler returns). Actors spawned on it
-    /// afterwards are stopped from the start. One result per actor, as
-    /// [`Bridge::stop`] gives.
+    /// the driver's threads, all within `timeout`. One result per actor, as
+    /// [`Bridge::stop`] gives: `None` for an actor that did not stop in time.
+    ///
+    /// No actor outlives a shutdown. One that did not handle its `Stop` in time is ended
+    /// without handling the rest of its mail: at once if it is idle or only queued, else
+    /// as soon as the handler it is in returns (a worker busy in a handler is not waited
+    /// for; it ends that actor, then itself, when the handler returns). Ended so, an actor
+    /// runs `#[on_stop]` (if it had started), its queued mail is dropped as when it stops
+    /// (each call among it fails at once with [`CallError::Stopped`](crate::CallError),
+    /// each tell is a dead letter), its monitors get [`Terminated`](crate::Terminated),
+    /// and every later send fails with the message given back. Actors spawned on the
+    /// driver afterwards are stopped from the start.
     ///
     /// Fails with [`Error::OwnThread`] when called from one of the driver's own threads,
     /// which cannot join themselves.
@@ -241,6 +262,14 @@ impl Driver {
         self.inner.closed.store(true, Ordering::SeqCst);
         let actors = self.actors();
         let stopped = Bridge::new().stop(&actors, timeout);
+        // What did not stop in time ends now, or when its current handler returns.
+        let cells: Vec<Arc<dyn Ending>> = lock(&self.inner.actors)
+            .values()
+            .filter_map(|(_, cell)| cell.upgrade())
+            .collect();
+        for cell in cells {
+            cell.shut_down();
+        }
         self.quit_workers(deadline);
         Ok(stopped)
     }
@@ -297,7 +326,8 @@ impl Driver {
             }
             return addr;
         }
-        actors.insert(id, Arc::downgrade(&erased));
+        let ending: Arc<dyn Ending> = cell.clone();
+        actors.insert(id, (Arc::downgrade(&erased), Arc::downgrade(&ending)));
         drop(actors);
         if A::__ON_START {
             // SAFETY: the flag was set at creation, for this first turn.
@@ -323,18 +353,20 @@ impl DriverInner {
     #[inline]
     pub(super) fn schedule(&self, task: Task) {
         let task = match current::worker() {
-            Some((id, _)) if id == self.id => match worker::keep_next(task) {
-                // The slot was free: this thread runs the task after the current turn.
-                None => return,
-                // Keep the newest in the slot (it is the likeliest to have hot data) and
-                // share the older one.
-                Some(older) => older,
-            },
+            Some((id, threads)) if id == self.id => {
+                match worker::keep_next(task, threads, &self.injector, &self.slots) {
+                    // The slot was free: this thread runs the task after the current turn.
+                    None => return,
+                    // Keep the newest in the slot (it is the likeliest to have hot data) and
+                    // share the older one.
+                    Some(older) => older,
+                }
+            }
             _ => task,
         };
-        if self.injector.send(Injected::Run(task)).is_err() {
-            // Every worker has quit: the driver is shut down and its actors stopped.
-        }
+        // Refused once every worker has quit: the task comes back and is dropped, which
+        // ends its actor (see `Task`).
+        let _ = self.injector.send(Injected::Run(task));
     }
 
     /// Takes a finished actor off the live list.

@@ -4,6 +4,7 @@
 
 use std::cell::UnsafeCell;
 use std::collections::VecDeque;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use super::lifecycle::{Flow, Life};
 use super::worker::Injected;
 use crate::actor::Actor;
 use crate::handle::Erased;
-use crate::mailbox::{Envelope, Mailbox, Refused, Wait};
+use crate::mailbox::{Envelope, Mailbox, Pop, Refused, Wait};
 
 /// An actor ready to run a turn: a pointer to its cell, which costs no reference count to
 /// queue or to run, and the two functions that know the cell's actor type.
@@ -26,10 +27,15 @@ use crate::mailbox::{Envelope, Mailbox, Refused, Wait};
 /// breaks, and only the task's own turn runs `finish` (keeping the `Shared` alive until
 /// it is done with the cell). The turn takes the pointer, not a reference, so that no
 /// reference to the cell outlives the moment another worker may free it.
+///
+/// A task dropped unrun (its driver's workers are gone: the injector refused it or dropped
+/// it with its last receiver, or a quitting worker held it) ends its actor on the spot:
+/// the right to run the actor is also the duty to end it, so no actor is stranded.
 pub(crate) struct Task {
     cell: NonNull<()>,
     run: unsafe fn(NonNull<()>),
     share: unsafe fn(NonNull<()>),
+    end: unsafe fn(NonNull<()>),
 }
 
 // SAFETY: a `DriverCell` is `Send + Sync`; see `Task` for why it outlives the task.
@@ -48,19 +54,46 @@ impl Task {
             cell: NonNull::from(cell).cast(),
             run: DriverCell::<A>::run,
             share: DriverCell::<A>::share,
+            end: DriverCell::<A>::end,
         }
     }
 
     #[inline]
     pub(super) fn run(self) {
+        let task = ManuallyDrop::new(self);
         // SAFETY: the cell is a `DriverCell` of the type `new` was given, alive while its
-        // task exists (see `Task`).
-        unsafe { (self.run)(self.cell) }
+        // task exists (see `Task`); the task is consumed, so `end` does not run too.
+        unsafe { (task.run)(task.cell) }
     }
 
     pub(super) fn share(self) {
+        let task = ManuallyDrop::new(self);
         // SAFETY: as in `run`.
-        unsafe { (self.share)(self.cell) }
+        unsafe { (task.share)(task.cell) }
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        // SAFETY: as in `run`: this task, dropped unrun, still holds the flag.
+        unsafe { (self.end)(self.cell) }
+    }
+}
+
+/// What a driver needs of each of its actors at shutdown, whatever the actor's type.
+pub(super) trait Ending: Send + Sync {
+    /// Shuts the mailbox (later posts fail) and ends the actor: here if it is idle, else
+    /// in the turn under way (once its handler returns) or the one queued.
+    fn shut_down(&self);
+}
+
+impl<A: Actor> Ending for DriverCell<A> {
+    fn shut_down(&self) {
+        if self.mailbox.shut() {
+            // SAFETY: `shut` set the flag for this caller, who hands it to this task, which
+            // is dropped at once: it ends the actor.
+            drop(unsafe { Task::new(self) });
+        }
     }
 }
 
@@ -114,11 +147,11 @@ impl<A: Actor> DriverCell<A> {
     /// Queues an envelope, and the actor too if it was idle. `may_wait` is asked before a
     /// post waits for room in a full bounded mailbox.
     #[inline]
-    pub(crate) fn post(
+    pub(crate) fn post<G>(
         &self,
         envelope: Envelope<A>,
         wait: Wait,
-        may_wait: impl FnOnce() -> bool,
+        may_wait: impl FnOnce() -> Result<G, Refused>,
     ) -> Result<(), (Envelope<A>, Refused)> {
         if self.mailbox.push(envelope, wait, may_wait)? {
             // SAFETY: `push` set the flag for the caller, who queues this one task.
@@ -176,6 +209,13 @@ impl<A: Actor> DriverCell<A> {
         let entered = unsafe { current::enter(Arc::as_ptr(life.shared()) as *const dyn Erased) };
         let mut flow = Flow::Continue;
         if !*started {
+            if this.mailbox.is_closed() {
+                // Shut down before its first turn: it never starts.
+                drop(entered);
+                // SAFETY: the flag is still set for this turn's task, which ends here.
+                unsafe { Self::end(ptr) };
+                return;
+            }
             *started = true;
             flow = life.start();
         }
@@ -190,22 +230,49 @@ impl<A: Actor> DriverCell<A> {
                 return;
             }
             match this.mailbox.pop_or_idle() {
-                Some(envelope) => {
+                Pop::Item(envelope) => {
                     flow = life.handle(envelope);
                     handled += 1;
                 }
                 // The flag is clear: from here on another worker may own the cell, so
                 // nothing of it is touched again.
-                None => return,
+                Pop::Idle => return,
+                // The driver shut the mailbox: end the actor now, its mail unhandled.
+                Pop::Closed => break,
             }
         }
+        drop(entered);
+        // SAFETY: the flag is still set for this turn's task, which ends here.
+        unsafe { Self::end(ptr) };
+    }
+
+    /// Ends the actor: off the live list, `Life::finish` (which closes the mailbox and
+    /// drops what is queued), with the actor set as running. Nothing if it has ended.
+    ///
+    /// # Safety
+    ///
+    /// `cell` points to a `DriverCell<A>` whose flag is set for the caller's task, which
+    /// ends here: the flag stays set for good, so nothing is queued for the cell again.
+    unsafe fn end(ptr: NonNull<()>) {
+        // SAFETY: as the caller promises; not used after `shared` is dropped below.
+        let this = unsafe { ptr.cast::<Self>().as_ref() };
+        // SAFETY: the flag is set for the caller: no one else touches the cell's state.
+        let state = unsafe { &mut *this.state.get() };
+        // SAFETY: as for `state`.
+        let started = unsafe { *this.started.get() };
+        let Some(life) = state.take() else {
+            return;
+        };
         let shared = life.shared().clone();
+        // SAFETY: `shared` outlives the guard: it is dropped after it, below.
+        let entered = unsafe { current::enter(Arc::as_ptr(&shared) as *const dyn Erased) };
         // Off the live list before the stopper hears `Stopped`.
         this.driver.forget(shared.info().id);
-        if let Some(life) = state.take() {
+        if started {
             life.finish(|| this.close());
+        } else {
+            life.finish_unstarted(|| this.close());
         }
-        // The flag stays set: nothing is queued for a finished actor again.
         drop(entered);
         // Perhaps the last reference to the cell: it is not touched after this.
         drop(shared);

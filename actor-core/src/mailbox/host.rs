@@ -9,8 +9,9 @@ use crossbeam_channel::{SendTimeoutError, Sender as ChannelSender, TrySendError}
 
 use super::{Envelope, Refused, Wait};
 use crate::actor::Actor;
-use crate::hosting::{self, current, DriverCell, DriverId};
-use crate::id::ActorId;
+use crate::hosting::waits::{self, Party, Waiting};
+use crate::hosting::{self, DriverCell, DriverId};
+use crate::id::{ActorId, ActorInfo};
 
 pub(crate) enum Host<A: Actor> {
     /// A thread of its own, blocking on the other end of this channel.
@@ -30,18 +31,26 @@ impl<A: Actor> Host<A> {
     ) -> Result<(), (Envelope<A>, Refused)> {
         match self {
             Host::Thread(tx) => self.post_channel(id, tx, envelope, wait),
-            Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(id, wait)),
+            Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(id)),
         }
     }
 
     /// Called when a post is about to wait for room in a bounded mailbox: refuses a wait
-    /// that only this thread could end, and frees this worker's next slot first.
-    fn may_wait(&self, id: ActorId, wait: Wait) -> bool {
-        if matches!(wait, Wait::Block) && current::would_deadlock(id, self.driver()) {
-            return false;
-        }
+    /// that could never end (only this thread, or a chain of waits coming back to it, could
+    /// make room: see `hosting::waits`), records it for the others, and frees this
+    /// worker's next slot first. The record lasts as long as the returned guard.
+    #[cold]
+    fn may_wait(&self, id: ActorId) -> Result<Waiting, Refused> {
+        let target = Party {
+            info: ActorInfo { id, name: A::NAME },
+            host: self.driver(),
+        };
+        let waiting = waits::wait_for(target).map_err(|cycle| {
+            waits::set_refusal(cycle);
+            Refused::WouldDeadlock
+        })?;
         hosting::before_blocking();
-        true
+        Ok(waiting)
     }
 
     fn post_channel(
@@ -56,18 +65,20 @@ impl<A: Actor> Host<A> {
             (Wait::Block | Wait::Force, None) => tx.send(envelope).map_err(disconnected),
             (Wait::Never, _) => try_post(tx, envelope),
             (Wait::Block | Wait::Force, Some(_)) => match try_post(tx, envelope) {
-                Err((envelope, Refused::Full)) if self.may_wait(id, Wait::Block) => {
-                    tx.send(envelope).map_err(disconnected)
-                }
+                Err((envelope, Refused::Full)) => match self.may_wait(id) {
+                    Ok(_waiting) => tx.send(envelope).map_err(disconnected),
+                    Err(why) => Err((envelope, why)),
+                },
                 posted => posted,
             },
             (Wait::Until(deadline), _) => match try_post(tx, envelope) {
-                Err((envelope, Refused::Full)) if self.may_wait(id, wait) => {
-                    tx.send_deadline(envelope, deadline).map_err(|e| match e {
+                Err((envelope, Refused::Full)) => match self.may_wait(id) {
+                    Ok(_waiting) => tx.send_deadline(envelope, deadline).map_err(|e| match e {
                         SendTimeoutError::Timeout(envelope) => (envelope, Refused::Timeout),
                         SendTimeoutError::Disconnected(envelope) => (envelope, Refused::Stopped),
-                    })
-                }
+                    }),
+                    Err(why) => Err((envelope, why)),
+                },
                 posted => posted,
             },
         }

@@ -6,7 +6,7 @@ mod host;
 pub(crate) mod queue;
 
 pub(crate) use host::Host;
-pub(crate) use queue::{Mailbox, Refused, Wait};
+pub(crate) use queue::{Mailbox, Pop, Refused, Wait};
 
 use crate::actor::{Actor, Mail};
 use crate::dead::Undelivered;

@@ -36,6 +36,8 @@ pub(crate) enum Refused {
     Stopped,
     Full,
     Timeout,
+    /// Waiting for room could never end (the cycle is kept by `hosting::waits`).
+    WouldDeadlock,
 }
 
 /// A driver actor's mailbox and its run flag, under one lock.
@@ -66,6 +68,18 @@ struct Queue<T> {
     closed: bool,
     /// Pushers waiting for room.
     waiting: usize,
+}
+
+/// What [`Mailbox::pop_or_idle`] found.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Pop<T> {
+    /// The next item.
+    Item(T),
+    /// Nothing: the run flag is now clear and the turn is over.
+    Idle,
+    /// The mailbox was shut from outside ([`Mailbox::shut`]): the flag stays set, and the
+    /// caller, whose turn it is, must end the actor now.
+    Closed,
 }
 
 /// A queue longer than this, found empty, gives its memory back.
@@ -116,13 +130,14 @@ impl<T> Mailbox<T> {
 
     /// Queues `item`; `Ok(true)` when the caller must schedule the actor. A full bounded
     /// mailbox waits as `wait` says, once `may_wait` has agreed (it is called at most
-    /// once, just before the first wait; `false` refuses as `Full`).
+    /// once, just before the first wait; what it returns is held for the whole wait, and
+    /// an error refuses the push with that reason).
     #[inline]
-    pub(crate) fn push(
+    pub(crate) fn push<G>(
         &self,
         item: T,
         wait: Wait,
-        may_wait: impl FnOnce() -> bool,
+        may_wait: impl FnOnce() -> Result<G, Refused>,
     ) -> Result<bool, (T, Refused)> {
         let mut queue = self.queue.lock();
         if queue.closed {
@@ -138,18 +153,19 @@ impl<T> Mailbox<T> {
     /// `push` into a full bounded mailbox.
     #[cold]
     #[inline(never)]
-    fn push_when_room(
+    fn push_when_room<G>(
         &self,
         item: T,
         wait: Wait,
-        may_wait: impl FnOnce() -> bool,
+        may_wait: impl FnOnce() -> Result<G, Refused>,
     ) -> Result<bool, (T, Refused)> {
         if matches!(wait, Wait::Never) {
             return Err((item, Refused::Full));
         }
-        if !may_wait() {
-            return Err((item, Refused::Full));
-        }
+        let _waiting = match may_wait() {
+            Ok(waiting) => waiting,
+            Err(why) => return Err((item, why)),
+        };
         let mut asleep = self.sleep_lock();
         loop {
             {
@@ -177,11 +193,15 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// The next item; `None` when there is none, which also clears the run flag: the
-    /// caller's turn is over, and from then on another worker may own the actor.
+    /// The next item; `Idle` when there is none, which also clears the run flag: the
+    /// caller's turn is over, and from then on another worker may own the actor. `Closed`
+    /// once the mailbox was shut, whatever is still queued.
     #[inline]
-    pub(crate) fn pop_or_idle(&self) -> Option<T> {
+    pub(crate) fn pop_or_idle(&self) -> Pop<T> {
         let mut queue = self.queue.lock();
+        if queue.closed {
+            return Pop::Closed;
+        }
         match queue.items.pop_front() {
             Some(item) => {
                 let waiting = queue.waiting > 0;
@@ -189,7 +209,7 @@ impl<T> Mailbox<T> {
                 if waiting {
                     self.wake_waiters();
                 }
-                Some(item)
+                Pop::Item(item)
             }
             None => {
                 queue.scheduled = false;
@@ -197,9 +217,31 @@ impl<T> Mailbox<T> {
                     // Rare, and a free under this lock is cheap enough.
                     queue.items.shrink_to(KEEP);
                 }
-                None
+                Pop::Idle
             }
         }
+    }
+
+    /// Closes the mailbox from outside the actor's turn (a driver shutting down): later
+    /// pushes are refused as `Stopped`, pushers waiting for room are woken and refused,
+    /// and the turn under way, or the next one, gets [`Pop::Closed`]. True if the actor
+    /// was idle: the run flag is then set for the caller, who must end the actor itself.
+    /// Exactly one party ends it: this caller, or the turn that gets `Closed`.
+    pub(crate) fn shut(&self) -> bool {
+        let mut queue = self.queue.lock();
+        queue.closed = true;
+        let waiting = queue.waiting > 0;
+        let claimed = !std::mem::replace(&mut queue.scheduled, true);
+        drop(queue);
+        if waiting {
+            self.wake_waiters();
+        }
+        claimed
+    }
+
+    /// Whether the mailbox is closed.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.queue.lock().closed
     }
 
     /// Refuses every later push and hands back what is queued.
@@ -223,7 +265,7 @@ impl<T> Mailbox<T> {
 
 #[cfg(all(test, loom))]
 mod loom_tests {
-    use super::{Mailbox, Refused, Wait};
+    use super::{Mailbox, Pop, Refused, Wait};
     use loom::sync::Arc;
     use loom::thread;
 
@@ -235,18 +277,18 @@ mod loom_tests {
             let mailbox = Arc::new(Mailbox::new(None, true)); // the worker is running a turn
             let sender = {
                 let mailbox = mailbox.clone();
-                thread::spawn(move || mailbox.push(1u8, Wait::Block, || true).ok().unwrap())
+                thread::spawn(move || mailbox.push(1u8, Wait::Block, || Ok(())).ok().unwrap())
             };
             // The worker drains what is there and ends its turn.
             let mut got = Vec::new();
-            while let Some(item) = mailbox.pop_or_idle() {
+            while let Pop::Item(item) = mailbox.pop_or_idle() {
                 got.push(item);
             }
             let sender_schedules = sender.join().unwrap();
             // Either the worker saw the message, or the sender queues the actor again.
             assert_eq!(got.len() + usize::from(sender_schedules), 1);
             if sender_schedules {
-                assert_eq!(mailbox.pop_or_idle(), Some(1));
+                assert_eq!(mailbox.pop_or_idle(), Pop::Item(1));
             }
         });
     }
@@ -257,12 +299,12 @@ mod loom_tests {
     fn loom_bounded_push_waits_for_room_or_close() {
         loom::model(|| {
             let mailbox = Arc::new(Mailbox::new(Some(1), true));
-            assert_eq!(mailbox.push(1u8, Wait::Never, || true).ok(), Some(false));
+            assert_eq!(mailbox.push(1u8, Wait::Never, || Ok(())).ok(), Some(false));
             let pusher = {
                 let mailbox = mailbox.clone();
-                thread::spawn(move || mailbox.push(2u8, Wait::Block, || true))
+                thread::spawn(move || mailbox.push(2u8, Wait::Block, || Ok(())))
             };
-            assert_eq!(mailbox.pop_or_idle(), Some(1));
+            assert_eq!(mailbox.pop_or_idle(), Pop::Item(1));
             let leftover = mailbox.close();
             match pusher.join().unwrap() {
                 Ok(_) => assert_eq!(leftover, [2]),
@@ -272,6 +314,64 @@ mod loom_tests {
                 }
                 Err((_, why)) => panic!("refused as {why:?}"),
             }
+        });
+    }
+
+    /// One turn: pops until idle or closed; true if it found the mailbox closed (and so
+    /// ends the actor).
+    fn turn(mailbox: &Mailbox<u8>) -> bool {
+        loop {
+            match mailbox.pop_or_idle() {
+                Pop::Item(_) => {}
+                Pop::Idle => return false,
+                Pop::Closed => return true,
+            }
+        }
+    }
+
+    /// A driver shutting an actor down while its worker runs a turn: exactly one of them
+    /// ends the actor (the shutter if the turn had ended idle, else the turn, which finds
+    /// the mailbox closed), and a post after the shut is refused.
+    #[test]
+    fn loom_shut_during_a_turn_is_ended_by_exactly_one_party() {
+        loom::model(|| {
+            let mailbox = Arc::new(Mailbox::new(None, true)); // the worker is running a turn
+            assert_eq!(mailbox.push(1u8, Wait::Never, || Ok(())).ok(), Some(false));
+            let shutter = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.shut())
+            };
+            let closed = turn(&mailbox);
+            let claimed = shutter.join().unwrap();
+            assert!(closed != claimed);
+            assert!(matches!(
+                mailbox.push(2u8, Wait::Never, || Ok(())),
+                Err((2, Refused::Stopped))
+            ));
+        });
+    }
+
+    /// A driver shutting an idle actor down while a sender posts to it: either the post
+    /// queued a turn, which then finds the mailbox closed, or the shutter took the idle
+    /// actor and the post is refused; never both, never neither.
+    #[test]
+    fn loom_shut_racing_a_post_is_ended_by_exactly_one_party() {
+        loom::model(|| {
+            let mailbox = Arc::new(Mailbox::new(None, false)); // idle
+            let sender = {
+                let mailbox = mailbox.clone();
+                thread::spawn(move || mailbox.push(1u8, Wait::Block, || Ok(())))
+            };
+            let claimed = mailbox.shut();
+            let sent = sender.join().unwrap();
+            let closed = match sent {
+                // The post found the actor idle and queued its turn.
+                Ok(true) => turn(&mailbox),
+                Ok(false) => panic!("a post to an idle actor queues it"),
+                Err((_, Refused::Stopped)) => false,
+                Err((_, why)) => panic!("refused as {why:?}"),
+            };
+            assert!(closed != claimed);
         });
     }
 }

@@ -356,6 +356,14 @@ impl<A: Actor> Spawn<A> {
     /// Bounds the mailbox to `capacity` messages: `tell` then waits for room,
     /// `try_tell` gives the message back when full. A capacity of 0 is taken as 1.
     ///
+    /// A wait for room that could never end is refused at once with
+    /// [`SendError::WouldDeadlock`](crate::SendError::WouldDeadlock), the message given
+    /// back, instead of blocking: a `tell` from the actor to itself, or from an actor
+    /// whose own thread is the only one that could run the target. On a driver, a `tell`
+    /// between neighbours blocks its worker only while another of the driver's workers is
+    /// left to run the target; the one that would block the last is refused, so
+    /// back-pressure never leaves a driver with no thread to serve its actors.
+    ///
     /// ```
     /// use actor_core::prelude::*;
     /// use actor_core::Spawn;
