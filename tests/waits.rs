@@ -10,7 +10,6 @@ mod common;
 use actor_core::prelude::*;
 use actor_core::{ExecError, Spawn};
 use common::{hold, terminated, Echo, Probe, Record, WAIT};
-use crossbeam_channel::Sender as Channel;
 use std::time::Duration;
 
 /// How a trip along a route of blocking calls ended, as each hop reports it back.
@@ -341,49 +340,6 @@ fn back_pressure_between_neighbours_on_a_two_thread_driver_never_blocks_every_wo
     }
     assert!(sent > 0);
     assert_eq!(bridge.call(&consumer, Count, WAIT).unwrap(), sent);
-}
-
-#[derive(Message)]
-struct Ping(Channel<()>);
-
-struct Neighbour;
-
-#[actor]
-impl Neighbour {
-    #[handles(Ping)]
-    fn ping(&mut self, Ping(pong): Ping) {
-        let _ = pong.send(());
-    }
-}
-
-/// Tells the neighbour, then "computes" until the neighbour has run: true if it did.
-#[derive(Message)]
-#[message(reply = bool)]
-struct Compute(Addr<Neighbour>);
-
-struct Busy;
-
-#[actor]
-impl Busy {
-    #[handles(Compute)]
-    fn compute(&mut self, Compute(neighbour): Compute) -> bool {
-        let (pong, ran) = crossbeam_channel::bounded(1);
-        neighbour.tell(Ping(pong)).unwrap();
-        // Not a wait the runtime knows of: to the driver, this handler is computing.
-        ran.recv_timeout(WAIT).is_ok()
-    }
-}
-
-#[test]
-fn a_neighbour_told_from_a_long_handler_runs_on_the_idle_worker() {
-    let driver = Driver::new(2);
-    let (busy, neighbour) = (Busy.spawn_on(&driver), Neighbour.spawn_on(&driver));
-    let bridge = Bridge::new();
-    for _ in 0..3 {
-        assert!(bridge
-            .call(&busy, Compute(neighbour.clone()), WAIT)
-            .unwrap());
-    }
 }
 
 /// Spins for 20 µs per message.

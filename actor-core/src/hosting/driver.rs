@@ -15,8 +15,7 @@
 //! actors of one driver runs on the sending thread without waking another; a second one
 //! goes to the injector, where an idle worker can take it. After `worker::NEXT_SLOT_STREAK` turns
 //! in a row from the next slot, the worker serves the injector first, so two actors bouncing
-//! messages cannot starve the rest. A task that sits in a busy worker's next slot for a
-//! whole `worker::STEAL_AFTER` is taken by an idle worker (`worker::Slots`).
+//! messages cannot starve the rest.
 //!
 //! At shutdown, an actor that did not stop in time is shut (`Mailbox::shut`) and ended
 //! by whoever holds its run flag: `shutdown` if it was idle, else the turn that finds the
@@ -35,7 +34,7 @@ use crossbeam_channel::{Receiver, Sender as ChannelSender};
 use super::current;
 use super::lifecycle::Life;
 use super::task::{DriverCell, Ending, Task};
-use super::worker::{self, Injected, Slots};
+use super::worker::{self, Injected};
 use crate::actor::Actor;
 use crate::call::Bridge;
 use crate::error::Error;
@@ -93,8 +92,6 @@ pub(crate) struct DriverInner {
     id: DriverId,
     threads: usize,
     pub(super) injector: ChannelSender<Injected>,
-    /// The workers' next slots, where idle workers can take a task that waits too long.
-    slots: Arc<Slots>,
     /// Live actors, for `shutdown` and `actor_count`, and their cells, which `shutdown`
     /// ends; ids are in spawn order.
     actors: Mutex<HashMap<ActorId, LiveActor, BuildHasherDefault<IdHasher>>>,
@@ -133,23 +130,21 @@ impl Driver {
         let id = DriverId(NEXT_ID.fetch_add(1, Ordering::Relaxed));
         let (injector, jobs) = crossbeam_channel::unbounded();
         let (exiting, exited) = crossbeam_channel::bounded::<()>(0);
-        let slots = Arc::new(Slots::new(threads));
         let inner = Arc::new(DriverInner {
             id,
             threads,
             injector,
-            slots: slots.clone(),
             actors: Mutex::new(HashMap::default()),
             closed: AtomicBool::new(false),
             workers: Mutex::new(Vec::with_capacity(threads)),
             exited,
         });
         for n in 0..threads {
-            let (jobs, on_exit, slots) = (jobs.clone(), exiting.clone(), slots.clone());
+            let (jobs, on_exit) = (jobs.clone(), exiting.clone());
             let worker = thread::Builder::new()
                 .name(format!("driver{}-{n}", id.0))
                 .spawn(move || {
-                    worker::work(id, n, threads, jobs, slots);
+                    worker::work(id, threads, jobs);
                     drop(on_exit);
                 })
                 .map_err(|e| Error::Spawn {
@@ -353,8 +348,8 @@ impl DriverInner {
     #[inline]
     pub(super) fn schedule(&self, task: Task) {
         let task = match current::worker() {
-            Some((id, threads)) if id == self.id => {
-                match worker::keep_next(task, threads, &self.injector, &self.slots) {
+            Some((id, _)) if id == self.id => {
+                match worker::keep_next(task) {
                     // The slot was free: this thread runs the task after the current turn.
                     None => return,
                     // Keep the newest in the slot (it is the likeliest to have hot data) and
