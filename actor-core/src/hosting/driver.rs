@@ -140,11 +140,11 @@ impl Driver {
             exited,
         });
         for n in 0..threads {
-            let (jobs, on_exit) = (jobs.clone(), exiting.clone());
+            let (jobs, on_exit, weak) = (jobs.clone(), exiting.clone(), Arc::downgrade(&inner));
             let worker = thread::Builder::new()
                 .name(format!("driver{}-{n}", id.0))
                 .spawn(move || {
-                    worker::work(id, threads, jobs);
+                    worker::work(id, threads, jobs, weak);
                     drop(on_exit);
                 })
                 .map_err(|e| Error::Spawn {

@@ -11,10 +11,12 @@
 
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
+use std::sync::Weak;
 
 use crossbeam_channel::Receiver;
 
 use super::current;
+use super::driver::DriverInner;
 use super::task::Task;
 use super::DriverId;
 
@@ -50,7 +52,12 @@ pub(crate) fn before_blocking() {
     }
 }
 
-pub(super) fn work(id: DriverId, threads: usize, jobs: Receiver<Injected>) {
+pub(super) fn work(
+    id: DriverId,
+    threads: usize,
+    jobs: Receiver<Injected>,
+    driver: Weak<DriverInner>,
+) {
     let _worker = current::enter_worker(id, threads);
     let mut streak = 0;
     loop {
@@ -71,6 +78,7 @@ pub(super) fn work(id: DriverId, threads: usize, jobs: Receiver<Injected>) {
                         }
                         Ok(Injected::Quit) => {
                             NEXT_TASK.with_borrow_mut(|slot| *slot = Some(task));
+                            drain(&jobs, &driver);
                             break;
                         }
                         Err(_) => task,
@@ -78,20 +86,48 @@ pub(super) fn work(id: DriverId, threads: usize, jobs: Receiver<Injected>) {
                 } else {
                     match jobs.recv() {
                         Ok(Injected::Run(task)) => task,
-                        Ok(Injected::Quit) | Err(_) => break,
+                        Ok(Injected::Quit) => {
+                            drain(&jobs, &driver);
+                            break;
+                        }
+                        Err(_) => break,
                     }
                 }
             }
         };
-        // A turn contains its handlers' panics; this catches what escapes them (a
-        // panicking Drop, say) so that the worker, and its other actors, go on.
-        if panic::catch_unwind(AssertUnwindSafe(|| task.run())).is_err() {
-            log::error!("a driver worker caught a panic outside any handler");
-        }
+        run(task);
     }
     // Whatever is left in the slot belongs to a stopped driver: dropped, it ends its actor
     // (which may queue another here, for a watcher on this driver).
     while let Some(task) = NEXT_TASK.with_borrow_mut(Option::take) {
         drop(task);
+    }
+}
+
+/// Runs one turn. A turn contains its handlers' panics; this catches what escapes them (a
+/// panicking Drop, say) so that the worker, and its other actors, go on.
+#[inline]
+fn run(task: Task) {
+    if panic::catch_unwind(AssertUnwindSafe(|| task.run())).is_err() {
+        log::error!("a driver worker caught a panic outside any handler");
+    }
+}
+
+/// A quitting worker runs what is still queued: `Driver::shutdown` shut every actor's
+/// mailbox before it sent the quits, so each such turn ends its actor at once, and no
+/// actor is left waiting for a worker still blocked in a handler. The quits meant for the
+/// other workers go back on the queue, after everything else has been run.
+fn drain(jobs: &Receiver<Injected>, driver: &Weak<DriverInner>) {
+    let mut quits = 0;
+    while let Ok(job) = jobs.try_recv() {
+        match job {
+            Injected::Run(task) => run(task),
+            Injected::Quit => quits += 1,
+        }
+    }
+    if let Some(driver) = driver.upgrade() {
+        for _ in 0..quits {
+            let _ = driver.injector.send(Injected::Quit);
+        }
     }
 }
