@@ -21,6 +21,6 @@ pub use exec::{ExecError, Pending};
 pub use future::CallFuture;
 pub use queue::{CallQueue, Collector};
 pub use reply::ReplyTo;
-pub(crate) use reply::{panic_message, NoReply, Outcome};
+pub(crate) use reply::{panic_message, panic_text, NoReply, Outcome};
 pub use request::Request;
 pub use target::CallTarget;

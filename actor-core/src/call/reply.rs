@@ -142,13 +142,18 @@ impl<R> Drop for ReplyTo<R> {
     }
 }
 
-/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`).
-pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+/// The text of a panic payload (`panic!("...")` gives a `&str` or a `String`), if it is one.
+pub(crate) fn panic_text(payload: &(dyn Any + Send)) -> Option<&str> {
     if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
+        Some(s)
     } else {
-        "a panic with a non-string payload".to_owned()
+        payload.downcast_ref::<String>().map(String::as_str)
     }
+}
+
+/// The text of a panic payload, for a caller or a log.
+pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
+    panic_text(payload)
+        .unwrap_or("a panic with a non-string payload")
+        .to_owned()
 }

@@ -329,13 +329,7 @@ fn drop_quietly<T>(value: T) {
 }
 
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        s
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s
-    } else {
-        "(a panic payload that is not a string)"
-    }
+    crate::call::panic_text(payload).unwrap_or("(a panic payload that is not a string)")
 }
 
 /// The process's timer service, once started. Never dropped: its thread lives as long as

@@ -136,13 +136,9 @@ pub(super) fn catch(f: impl FnOnce() -> Result<(), Failure>) -> Result<(), Failu
 }
 
 fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_owned()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "the panic carried no message".to_owned()
-    }
+    crate::call::panic_text(payload)
+        .unwrap_or("the panic carried no message")
+        .to_owned()
 }
 
 /// One request for a worker. It holds a permit of its connection until it is answered
