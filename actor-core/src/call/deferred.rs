@@ -113,11 +113,7 @@ impl<A: Actor> Context<A> {
     /// returns [`Deferred<R>`]. In any other handler (or called twice) the [`Reply`] goes
     /// nowhere.
     pub fn defer<R: Send + 'static>(&mut self) -> (Deferred<R>, Reply<R>) {
-        let slot = self
-            .deferred
-            .take()
-            .and_then(|slot| slot.downcast::<ReplyTo<R>>().ok())
-            .map(|slot| *slot);
+        let slot = take_slot::<A, R>(self);
         let later = Deferred {
             _reply: PhantomData,
         };
