@@ -18,22 +18,7 @@ use crate::registry::{Registry, Reservation};
 use crate::supervise::{Spawn, SpawnError};
 
 pub(crate) fn spawn<A: Actor>(spawn: Spawn<A>) -> Result<Addr<A>, Error> {
-    let (actor, policy, capacity) = spawn.into_parts();
-    let (tx, rx) = match capacity {
-        Some(capacity) => crossbeam_channel::bounded(capacity),
-        None => crossbeam_channel::unbounded(),
-    };
-    let shared = Arc::new(Shared::new(Host::Thread(tx)));
-    let addr = Addr::new(shared.clone());
-    let life = Life::new(actor, shared, policy);
-    thread::Builder::new()
-        .name(A::NAME.to_owned())
-        .spawn(move || run(life, rx))
-        .map_err(|e| Error::Spawn {
-            actor: A::NAME,
-            reason: e.to_string(),
-        })?;
-    Ok(addr)
+    start(spawn, None)
 }
 
 /// `spawn` with a name bound in the registry before the thread starts: a taken name gives
@@ -42,13 +27,20 @@ pub(crate) fn spawn_named<A: Actor>(
     spawn: Spawn<A>,
     reservation: Reservation,
 ) -> Result<Addr<A>, SpawnError<A>> {
+    // The actor went with the closure the OS did not run: nothing to give back.
+    start(spawn, Some(reservation)).map_err(|e| SpawnError::new(e, None))
+}
+
+fn start<A: Actor>(spawn: Spawn<A>, name: Option<Reservation>) -> Result<Addr<A>, Error> {
     let (actor, policy, capacity) = spawn.into_parts();
     let (tx, rx) = match capacity {
         Some(capacity) => crossbeam_channel::bounded(capacity),
         None => crossbeam_channel::unbounded(),
     };
     let shared = Arc::new(Shared::new(Host::Thread(tx)));
-    reservation.bind(&shared);
+    if let Some(name) = name {
+        name.bind(&shared);
+    }
     let addr = Addr::new(shared.clone());
     let life = Life::new(actor, shared.clone(), policy);
     let started = thread::Builder::new()
@@ -57,17 +49,14 @@ pub(crate) fn spawn_named<A: Actor>(
     match started {
         Ok(_) => Ok(addr),
         Err(e) => {
-            // Frees the name; the actor went with the closure the OS did not run.
+            // Frees a name bound above.
             if shared.mark_stopped() {
                 Registry::forget(shared.info().id);
             }
-            Err(SpawnError::new(
-                Error::Spawn {
-                    actor: A::NAME,
-                    reason: e.to_string(),
-                },
-                None,
-            ))
+            Err(Error::Spawn {
+                actor: A::NAME,
+                reason: e.to_string(),
+            })
         }
     }
 }
