@@ -61,6 +61,7 @@
 //! | `#[handles(M)] fn f(&self, msg: M) -> R` | `R` is `M`'s reply type (`#[message(reply = R)]`); `-> ()` may be written or left out |
 //! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> R` | the [`Context`] last; `Context<ActorName>` works too |
 //! | `#[handles(M)] fn f(&mut self, msg: M, ctx: &mut Context<Self>) -> Deferred<R>` | replies later: [`Context::defer`] gives the [`Reply<R>`](Reply) to send from any thread (the context is required) |
+//! | `#[message] fn inc(&mut self, by: u64 [, ctx: &mut Context<Self>]) -> R` | the short form: the macro writes the message `Inc { by }` next to the block (reply `R`), and the helper trait `CounterAddr` on `Addr<Counter>` gives `addr.inc(2).call(&bridge, timeout)`; see the actor-macros docs for its rules |
 //! | `#[handles(M)] fn f(&mut self, Pattern { x, .. }: M)` | any pattern binds the message |
 //! | `#[handles(path::M<T>)] fn f(&mut self, msg: path::M<T>)` | any type, written the same way in both places |
 //! | `#[handles(other)] fn f(&mut self, msg: DynMessage [, ctx: &mut Context<Self>])` | receives what no typed handler takes (a [`DynMessage`]); returns nothing |
