@@ -1,19 +1,18 @@
 //! [`Bridge`]: how plain code (not an actor) calls actors and waits for replies.
 
-use std::collections::VecDeque;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
 
-use super::{CallTarget, NoReply, Outcome, ReplyTo};
+use super::{CallTarget, NoReply, ReplyTo};
 use crate::error::{CallError, SendError};
 use crate::handle::{AnyAddr, Sender};
 use crate::hosting::current;
-use crate::hosting::waits::{self, Party, Waiting};
+use crate::hosting::waits::{self, Party};
 use crate::id::ActorInfo;
-use crate::message::{DynMessage, Message, Stop, Stopped};
+use crate::message::{DynMessage, Message};
 
 /// Lets plain code call actors and wait for their typed replies, with timeouts.
 ///
@@ -185,168 +184,6 @@ impl Bridge {
         }
     }
 
-    /// Sends every request at once and yields each reply as it comes, paired with the
-    /// index of its request. Requests still unanswered when `timeout` (counted from now)
-    /// runs out are yielded as timeouts, in index order. Every index is yielded once.
-    ///
-    /// A request whose reply could never come is answered at once, as for
-    /// [`call`](Bridge::call). Until every reply is in (or the `MultiCall` is dropped), a
-    /// multi-call made inside a handler counts as its actor waiting for those targets.
-    ///
-    /// ```
-    /// use actor_core::prelude::*;
-    /// use std::time::Duration;
-    ///
-    /// #[derive(Message)]
-    /// #[message(reply = u32)]
-    /// struct Load;
-    ///
-    /// struct Server(u32);
-    /// #[actor]
-    /// impl Server {
-    ///     #[handles(Load)]
-    ///     fn load(&mut self, _: Load) -> u32 { self.0 }
-    /// }
-    ///
-    /// let servers: Vec<_> = [30, 10, 20].into_iter().map(|n| Server(n).spawn()).collect();
-    /// let bridge = Bridge::new();
-    /// let mut loads = vec![0; servers.len()];
-    /// for (index, reply) in bridge.multi_call(servers.iter().map(|s| (s, Load)), Duration::from_secs(5)) {
-    ///     loads[index] = reply.unwrap();
-    /// }
-    /// assert_eq!(loads, [30, 10, 20]); // each reply at its request's index
-    /// ```
-    pub fn multi_call<T, M, I>(&self, requests: I, timeout: Duration) -> MultiCall<M>
-    where
-        I: IntoIterator<Item = (T, M)>,
-        T: CallTarget<M>,
-        M: Message,
-    {
-        // No deadline for a timeout too long to add (`Duration::MAX`: wait forever).
-        let deadline = Instant::now().checked_add(timeout);
-        let (tx, rx) = crossbeam_channel::unbounded();
-        let mut call = MultiCall {
-            rx,
-            actors: Vec::new(),
-            pending: Vec::new(),
-            ready: VecDeque::new(),
-            waiting: 0,
-            deadline,
-            timeout,
-            record: Waiting::none(),
-        };
-        for (index, (target, msg)) in requests.into_iter().enumerate() {
-            let actor = target.__info();
-            call.actors.push(actor);
-            call.pending.push(false);
-            if current::would_deadlock(actor.id, target.__driver()) {
-                call.ready
-                    .push_back((index, Err(CallError::WouldDeadlock { actor, msg })));
-                continue;
-            }
-            if let Err(cycle) = call.record.add(party(&target)) {
-                call.ready
-                    .push_back((index, Err(would_deadlock(actor, msg, cycle))));
-                continue;
-            }
-            match target.__deliver(
-                msg,
-                ReplyTo::to(index, tx.clone()),
-                self.sender_for(&target),
-                deadline,
-            ) {
-                Ok(()) => {
-                    call.pending[index] = true;
-                    call.waiting += 1;
-                }
-                Err(e) => call.ready.push_back((index, Err(CallError::Send(e)))),
-            }
-        }
-        if call.waiting == 0 {
-            call.record = Waiting::none();
-        }
-        call
-    }
-
-    /// Stops every actor in `actors` and waits up to `timeout` (in all) for them:
-    /// one result per actor, in input order. `Some(Stopped)` means the actor has stopped
-    /// (now or before); `None` that it did not stop in time (or that an actor asked to
-    /// stop itself through a bridge, which would deadlock: use `ctx.stop()`).
-    ///
-    /// ```
-    /// use actor_core::prelude::*;
-    /// use std::time::Duration;
-    ///
-    /// struct Idle;
-    /// #[actor]
-    /// impl Idle {}
-    ///
-    /// let actors = vec![Idle.spawn().any(), Idle.spawn().any()];
-    /// let bridge = Bridge::new();
-    /// let wait = Duration::from_secs(5);
-    /// assert_eq!(bridge.stop(&actors, wait), [Some(Stopped), Some(Stopped)]);
-    /// assert!(actors.iter().all(|actor| !actor.is_alive()));
-    /// // Stopping an actor that has stopped already also says `Stopped`.
-    /// assert_eq!(bridge.stop(&actors[..1], wait), [Some(Stopped)]);
-    /// ```
-    pub fn stop(&self, actors: &[AnyAddr], timeout: Duration) -> Vec<Option<Stopped>> {
-        self.stop_each(actors, timeout)
-            .into_iter()
-            .map(|result| match result {
-                Ok(stopped) => Some(stopped),
-                // Refused because it had stopped, or stopped before answering: stopped. A
-                // Stop that found no room in a full mailbox in time leaves it running.
-                Err(CallError::Send(SendError::Stopped { .. }) | CallError::Stopped { .. }) => {
-                    Some(Stopped)
-                }
-                Err(_) => None,
-            })
-            .collect()
-    }
-
-    /// Like [`stop`](Bridge::stop), with the full outcome for each actor.
-    ///
-    /// ```
-    /// use actor_core::prelude::*;
-    /// use std::time::Duration;
-    ///
-    /// struct Idle;
-    /// #[actor]
-    /// impl Idle {}
-    ///
-    /// let (first, second) = (Idle.spawn().any(), Idle.spawn().any());
-    /// let bridge = Bridge::new();
-    /// let wait = Duration::from_secs(5);
-    /// bridge.stop(&[first.clone()], wait);
-    ///
-    /// let results = bridge.stop_each(&[first, second], wait);
-    /// // The first had stopped already: the `Stop` was refused and is given back.
-    /// assert!(matches!(results[0], Err(CallError::Send(SendError::Stopped { .. }))));
-    /// assert_eq!(results[1].as_ref().ok(), Some(&Stopped));
-    /// ```
-    pub fn stop_each(
-        &self,
-        actors: &[AnyAddr],
-        timeout: Duration,
-    ) -> Vec<Result<Stopped, CallError<Stop>>> {
-        let mut results: Vec<Option<Result<Stopped, CallError<Stop>>>> =
-            actors.iter().map(|_| None).collect();
-        for (index, result) in self.multi_call(actors.iter().map(|actor| (actor, Stop)), timeout) {
-            results[index] = Some(result);
-        }
-        results
-            .into_iter()
-            .zip(actors)
-            .map(|(result, actor)| {
-                // MultiCall yields every index; this default is never used.
-                result.unwrap_or(Err(CallError::Timeout {
-                    actor: actor.info(),
-                    timeout,
-                }))
-            })
-            .collect()
-    }
-
     /// Sends `msg` with this bridge as its sender: what the handler sends back through
     /// [`Context::sender`](crate::Context::sender) lands in this bridge's inbox.
     ///
@@ -479,7 +316,10 @@ impl fmt::Debug for Bridge {
 }
 
 /// Receives until `deadline`, or for as long as it takes without one.
-fn recv_until<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvTimeoutError> {
+pub(super) fn recv_until<T>(
+    rx: &Receiver<T>,
+    deadline: Option<Instant>,
+) -> Result<T, RecvTimeoutError> {
     match deadline {
         Some(deadline) => rx.recv_deadline(deadline),
         None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
@@ -487,7 +327,7 @@ fn recv_until<T>(rx: &Receiver<T>, deadline: Option<Instant>) -> Result<T, RecvT
 }
 
 /// A call target as the wait-for record names it.
-fn party<T: CallTarget<M> + ?Sized, M: Message>(target: &T) -> Party {
+pub(super) fn party<T: CallTarget<M> + ?Sized, M: Message>(target: &T) -> Party {
     Party {
         info: target.__info(),
         host: target.__driver(),
@@ -495,7 +335,7 @@ fn party<T: CallTarget<M> + ?Sized, M: Message>(target: &T) -> Party {
 }
 
 /// A call refused because waiting for it could never end.
-fn would_deadlock<M>(actor: ActorInfo, msg: M, cycle: String) -> CallError<M> {
+pub(super) fn would_deadlock<M>(actor: ActorInfo, msg: M, cycle: String) -> CallError<M> {
     CallError::Send(SendError::WouldDeadlock { actor, msg, cycle })
 }
 
@@ -504,72 +344,5 @@ pub(crate) fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
         NoReply::Stopped => CallError::Stopped { actor },
         NoReply::Panicked(panic) => CallError::Panicked { actor, panic },
         NoReply::Dropped => CallError::Unanswered { actor },
-    }
-}
-
-/// One answer of a [`MultiCall`]: the request's index and its outcome.
-pub type Answer<M> = (usize, Result<<M as Message>::Reply, CallError<M>>);
-
-/// The replies of a [`Bridge::multi_call`], yielded as they come: `(index, result)`.
-pub struct MultiCall<M: Message> {
-    rx: Receiver<Outcome<M::Reply>>,
-    actors: Vec<ActorInfo>,
-    /// Whether the request at each index still waits for its reply.
-    pending: Vec<bool>,
-    ready: VecDeque<Answer<M>>,
-    waiting: usize,
-    /// `None` for a timeout too long to add to now: no deadline.
-    deadline: Option<Instant>,
-    timeout: Duration,
-    /// While unfinished, a multi-call made by an actor counts as that actor waiting for
-    /// its targets (`hosting::waits`).
-    record: Waiting,
-}
-
-impl<M: Message> Iterator for MultiCall<M> {
-    type Item = Answer<M>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if let Some(item) = self.ready.pop_front() {
-            return Some(item);
-        }
-        if self.waiting == 0 {
-            return None;
-        }
-        crate::hosting::before_blocking();
-        loop {
-            match recv_until(&self.rx, self.deadline) {
-                // Only a pending request can be answered. A request whose delivery failed
-                // was reported already, and its reply slot, dropped along with the
-                // undelivered mail, still says "stopped" on its way out.
-                Ok((index, outcome)) if std::mem::take(&mut self.pending[index]) => {
-                    self.waiting -= 1;
-                    if self.waiting == 0 {
-                        self.record = Waiting::none();
-                    }
-                    let actor = self.actors[index];
-                    return Some((index, outcome.map_err(|why| failure(actor, why))));
-                }
-                Ok(_) => continue,
-                Err(_) => break,
-            }
-        }
-        // The deadline passed: every request still pending timed out.
-        for (index, pending) in self.pending.iter_mut().enumerate() {
-            if std::mem::take(pending) {
-                let actor = self.actors[index];
-                let timeout = self.timeout;
-                self.ready
-                    .push_back((index, Err(CallError::Timeout { actor, timeout })));
-            }
-        }
-        self.waiting = 0;
-        self.record = Waiting::none();
-        self.ready.pop_front()
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        let n = self.ready.len() + self.waiting;
-        (n, Some(n))
     }
 }

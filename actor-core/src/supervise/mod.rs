@@ -3,10 +3,14 @@
 //! the [`Supervisor`] actor.
 
 mod monitors;
+mod notices;
+mod policy;
 mod spawn;
 mod supervisor;
 
 pub(crate) use monitors::Monitors;
-pub(crate) use spawn::{AfterPanic, Policy};
-pub use spawn::{Intensity, NamedSpawn, OnPanic, Spawn, SpawnError, StopReason, Terminated};
-pub use supervisor::{ChildNamed, Children, Restarted, Strategy, Supervisor, WatchRestarts};
+pub use notices::{ChildNamed, Children, Restarted, WatchRestarts};
+pub(crate) use policy::{AfterPanic, Policy};
+pub use policy::{Intensity, OnPanic, StopReason, Terminated};
+pub use spawn::{NamedSpawn, Spawn, SpawnError};
+pub use supervisor::{Strategy, Supervisor};
