@@ -206,11 +206,14 @@ fn actors_on_one_driver_rally_on_one_thread() {
     threads.extend(over.recv_timeout(WAIT).unwrap());
     threads.extend(over.recv_timeout(WAIT).unwrap());
     threads.dedup();
-    // Each handler's message to the other went to its worker's next slot: no hop.
-    assert_eq!(
-        threads.len(),
-        1,
-        "the rally moved between threads: {threads:?}"
+    // Each handler's message to the other went to its worker's next slot: no hop. The
+    // idle worker takes a task that waited in a slot through a whole turn for a
+    // millisecond, which a preempted worker on a loaded machine can cause now and then;
+    // a rally that went through the shared queue would move thousands of times.
+    assert!(
+        threads.len() <= 4,
+        "the rally moved between threads {} times: {threads:?}",
+        threads.len() - 1
     );
 }
 

@@ -416,3 +416,56 @@ fn a_driver_shutdown_ends_every_actor_it_could_not_stop_in_time() {
     assert!(held.tell(Record(0)).is_err());
     assert_eq!(driver.actor_count(), 0);
 }
+
+/// Tells a neighbour, then computes (here: waits on a channel no framework call can see)
+/// until released.
+struct LongHandler;
+
+#[derive(Message)]
+struct TellThenCompute(Addr<Signaller>, crossbeam_channel::Receiver<()>);
+
+#[actor]
+impl LongHandler {
+    #[handles(TellThenCompute)]
+    fn tell_then_compute(&mut self, TellThenCompute(neighbour, release): TellThenCompute) {
+        neighbour.tell(Signal).unwrap();
+        let _ = release.recv_timeout(WAIT);
+    }
+}
+
+/// Says on its channel that it ran, and on which thread.
+struct Signaller(crossbeam_channel::Sender<String>);
+
+#[derive(Message)]
+struct Signal;
+
+#[actor]
+impl Signaller {
+    #[handles(Signal)]
+    fn signal(&mut self, _: Signal) {
+        let thread = std::thread::current().name().unwrap_or_default().to_owned();
+        let _ = self.0.send(thread);
+    }
+}
+
+#[test]
+fn a_neighbour_told_from_a_long_handler_runs_on_the_idle_worker() {
+    let driver = Driver::new(2);
+    let (ran, signals) = crossbeam_channel::unbounded();
+    let neighbour = Signaller(ran).spawn_on(&driver);
+    let long = LongHandler.spawn_on(&driver);
+    for _ in 0..3 {
+        // Several rounds: the idle worker is asleep in some, watching in others.
+        let (release, released) = crossbeam_channel::bounded(1);
+        long.tell(TellThenCompute(neighbour.clone(), released))
+            .unwrap();
+        // The neighbour waits in the busy worker's next slot; the other worker is idle.
+        // Before the fix it ran only once the long handler returned (here: never, until
+        // released after the timeout).
+        let thread = signals.recv_timeout(WAIT);
+        release.send(()).unwrap();
+        let thread = thread.expect("the neighbour did not run while the handler computed");
+        assert!(thread.starts_with("driver"), "{thread}");
+    }
+    assert_eq!(driver.shutdown(WAIT).unwrap().len(), 2);
+}

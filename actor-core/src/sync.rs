@@ -34,12 +34,12 @@ pub(crate) fn write<T: ?Sized>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
 pub(crate) mod model {
     #[cfg(loom)]
     pub(crate) use loom::sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU8, Ordering},
         Condvar, Mutex, MutexGuard,
     };
     #[cfg(not(loom))]
     pub(crate) use std::sync::{
-        atomic::{AtomicBool, Ordering},
+        atomic::{AtomicBool, AtomicU8, Ordering},
         Condvar, Mutex, MutexGuard,
     };
 

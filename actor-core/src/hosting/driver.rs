@@ -13,9 +13,10 @@
 //! sleep and wakes them), plus a "next" slot per worker. An actor scheduled by a handler
 //! running on the same driver goes to that worker's next slot, so a message between two
 //! actors of one driver runs on the sending thread without waking another; a second one
-//! goes to the injector, where an idle worker can take it. After `worker::NEXT_SLOT_STREAK` turns
-//! in a row from the next slot, the worker serves the injector first, so two actors bouncing
-//! messages cannot starve the rest.
+//! goes to the injector, where an idle worker can take it. After `worker::NEXT_SLOT_STREAK`
+//! turns in a row from the next slot, the worker serves the injector first, so two actors
+//! bouncing messages cannot starve the rest. A task left in a slot while its worker stays
+//! in one long turn is taken by an idle worker after `worker::STEAL_AFTER`.
 //!
 //! At shutdown, an actor that did not stop in time is shut (`Mailbox::shut`) and ended
 //! by whoever holds its run flag: `shutdown` if it was idle, else the turn that finds the
@@ -34,7 +35,7 @@ use crossbeam_channel::{Receiver, Sender as ChannelSender};
 use super::current;
 use super::lifecycle::Life;
 use super::task::{DriverCell, Ending, Task};
-use super::worker::{self, Injected};
+use super::worker::{self, Injected, Slots};
 use crate::actor::Actor;
 use crate::call::Bridge;
 use crate::error::Error;
@@ -92,6 +93,8 @@ pub(crate) struct DriverInner {
     id: DriverId,
     threads: usize,
     pub(super) injector: ChannelSender<Injected>,
+    /// The workers' next slots.
+    slots: Arc<Slots>,
     /// Live actors, for `shutdown` and `actor_count`, and their cells, which `shutdown`
     /// ends; ids are in spawn order.
     actors: Mutex<HashMap<ActorId, LiveActor, BuildHasherDefault<IdHasher>>>,
@@ -134,6 +137,7 @@ impl Driver {
             id,
             threads,
             injector,
+            slots: Arc::new(Slots::new(threads)),
             actors: Mutex::new(HashMap::default()),
             closed: AtomicBool::new(false),
             workers: Mutex::new(Vec::with_capacity(threads)),
@@ -141,10 +145,11 @@ impl Driver {
         });
         for n in 0..threads {
             let (jobs, on_exit, weak) = (jobs.clone(), exiting.clone(), Arc::downgrade(&inner));
+            let slots = inner.slots.clone();
             let worker = thread::Builder::new()
                 .name(format!("driver{}-{n}", id.0))
                 .spawn(move || {
-                    worker::work(id, threads, jobs, weak);
+                    worker::work(id, n, slots, jobs, weak);
                     drop(on_exit);
                 })
                 .map_err(|e| Error::Spawn {
@@ -350,8 +355,10 @@ impl DriverInner {
         let task = match current::worker() {
             Some((id, _)) if id == self.id => {
                 match worker::keep_next(task) {
-                    // The slot was free: this thread runs the task after the current turn.
-                    None => return,
+                    // The slot was free: this thread runs the task after the current turn
+                    // (or an idle neighbour, if the turn goes on too long: wake one to
+                    // watch, if all sleep).
+                    None => return self.slots.rouse(&self.injector),
                     // Keep the newest in the slot (it is the likeliest to have hot data) and
                     // share the older one.
                     Some(older) => older,

@@ -7,6 +7,7 @@
 pub(crate) mod current;
 pub(crate) mod driver;
 pub(crate) mod lifecycle;
+mod slot;
 mod task;
 pub(crate) mod thread;
 pub(crate) mod waits;

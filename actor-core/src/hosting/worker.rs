@@ -1,44 +1,163 @@
 //! A driver's worker thread: its loop, its next slot (the task it runs after the current
-//! turn, ahead of the shared injector), and what it does before it blocks.
+//! turn, ahead of the shared injector), and what it does while idle or before it blocks.
 //!
-//! The next slot is thread-local: filling and emptying it costs no atomic operation, so a
-//! message between two actors of one driver runs on the sending thread, waking no other.
-//! The price: a neighbour told from a handler that then computes for long waits in this
-//! worker's slot until the handler returns, even while another worker is idle (an idle
-//! worker cannot take it). Moving the slot where idle workers can take it costs an
-//! uncontended lock on each side of every hop (about 20 % on the driver's ping-pong and
-//! ThreadRing rows, measured); that trade is left for a cheaper handshake.
+//! The next slot ([`Slot`]) belongs to its worker, which fills it with a plain store and
+//! empties it with one compare-and-swap, so a message between two actors of one driver
+//! runs on the sending thread, waking no other. Idle workers watch their neighbours' slots:
+//! a task that has waited in a slot through one whole turn for [`STEAL_AFTER`] (its worker
+//! is in a long handler, or preempted) is taken by the first idle worker to see it, so a
+//! neighbour told from a handler that then computes for seconds runs within about
+//! `STEAL_AFTER`, not when the handler returns.
+//!
+//! Idle, a worker first waits on the injector for `STEAL_AFTER` at a time while any
+//! neighbour's slot holds a task, then sleeps: it counts itself in `sleepy`, and the next
+//! worker to fill its slot wakes one sleeper (one `Wake` on the injector) to watch again.
+//! A sleeper also looks every [`SLEEP_POLL`], which bounds the wait in the one race this
+//! leaves (a fill and a fall asleep at the same instant, each missing the other). So an
+//! idle driver's worker wakes about once a second; while its neighbours are busy, about
+//! once per `STEAL_AFTER`.
 
-use std::cell::RefCell;
+use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Weak;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
-use crossbeam_channel::Receiver;
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
 
 use super::current;
 use super::driver::DriverInner;
+use super::slot::Slot;
 use super::task::Task;
 use super::DriverId;
 
 /// Turns in a row a worker may take from its next slot before serving the injector.
 pub(super) const NEXT_SLOT_STREAK: u32 = 32;
 
+/// How long a task waits in a busy worker's next slot, through one turn, before an idle
+/// worker takes it.
+pub(super) const STEAL_AFTER: Duration = Duration::from_millis(1);
+
+/// How often a sleeping worker looks at its neighbours' slots anyway.
+pub(super) const SLEEP_POLL: Duration = Duration::from_secs(1);
+
 /// What the shared injector carries.
 pub(super) enum Injected {
     Run(Task),
+    /// Wakes a sleeping worker to watch its neighbours' slots (see `Slots::rouse`).
+    Wake,
     /// Ends one worker: sent once per thread by `shutdown`.
     Quit,
 }
 
+/// One worker's next slot and turn count, on a cache line of its own.
+#[repr(align(128))]
+struct Seat {
+    next: Slot<Task>,
+    /// Turns begun, written by the owner alone: a neighbour that sees it unchanged while
+    /// the slot stays full knows the task has waited through one turn.
+    turns: AtomicU64,
+}
+
+/// The next slots of a driver's workers, and who is asleep.
+pub(crate) struct Slots {
+    seats: Box<[Seat]>,
+    /// Workers asleep (not watching their neighbours' slots).
+    sleepy: AtomicUsize,
+    /// A `Wake` is on its way: no need for another.
+    waking: AtomicBool,
+}
+
+impl Slots {
+    pub(super) fn new(threads: usize) -> Slots {
+        Slots {
+            seats: (0..threads)
+                .map(|_| Seat {
+                    next: Slot::new(),
+                    turns: AtomicU64::new(0),
+                })
+                .collect(),
+            sleepy: AtomicUsize::new(0),
+            waking: AtomicBool::new(false),
+        }
+    }
+
+    /// After a worker filled its slot: if every other worker may be asleep, wake one to
+    /// watch it. Free when none sleeps (one shared load).
+    #[inline]
+    pub(super) fn rouse(&self, injector: &ChannelSender<Injected>) {
+        if self.sleepy.load(Ordering::Relaxed) > 0 {
+            self.rouse_slow(injector);
+        }
+    }
+
+    #[cold]
+    fn rouse_slow(&self, injector: &ChannelSender<Injected>) {
+        if !self.waking.load(Ordering::Relaxed) && !self.waking.swap(true, Ordering::Relaxed) {
+            let _ = injector.send(Injected::Wake);
+        }
+    }
+}
+
+/// This thread's seat, if it is a driver's worker, and whether it left its slot full.
+struct Mine {
+    seat: Cell<*const Seat>,
+    full: Cell<bool>,
+}
+
 thread_local! {
-    /// The task this worker runs next, ahead of the injector.
-    static NEXT_TASK: RefCell<Option<Task>> = const { RefCell::new(None) };
+    static MINE: Mine = const {
+        Mine {
+            seat: Cell::new(std::ptr::null()),
+            full: Cell::new(false),
+        }
+    };
 }
 
 /// Puts `task` in this worker's next slot; gives back the task it displaced, if any.
+/// Called only on a worker thread of the task's driver (`current::worker`).
 #[inline]
 pub(super) fn keep_next(task: Task) -> Option<Task> {
-    NEXT_TASK.with_borrow_mut(|next| next.replace(task))
+    MINE.with(|mine| {
+        let seat = mine.seat.get();
+        debug_assert!(!seat.is_null(), "keep_next off a worker thread");
+        // SAFETY: a worker's seat outlives its `work` loop, which set the pointer and
+        // clears it before it returns; this thread owns the seat's slot.
+        let slot = unsafe { &(*seat).next };
+        // SAFETY: as above: the owner, and its slot is empty unless `full` says so, in
+        // which case `take_own` empties it.
+        unsafe {
+            let older = if mine.full.replace(true) {
+                slot.take_own()
+            } else {
+                None
+            };
+            slot.put(task);
+            older
+        }
+    })
+}
+
+/// Empties this worker's next slot: its task, unless a neighbour took it.
+#[inline]
+fn take_mine() -> Option<Task> {
+    MINE.with(|mine| {
+        if !mine.full.replace(false) {
+            return None;
+        }
+        // SAFETY: as in `keep_next`.
+        unsafe { (*mine.seat.get()).next.take_own() }
+    })
+}
+
+/// Puts back a task just taken from this worker's slot (the slot is empty).
+#[inline]
+fn put_mine(task: Task) {
+    MINE.with(|mine| {
+        mine.full.set(true);
+        // SAFETY: as in `keep_next`; `take_mine` left the slot empty.
+        unsafe { (*mine.seat.get()).next.put(task) }
+    })
 }
 
 /// Called before this thread blocks (a call, a wait, a full mailbox): an actor waiting in
@@ -46,7 +165,7 @@ pub(super) fn keep_next(task: Task) -> Option<Task> {
 #[inline]
 pub(crate) fn before_blocking() {
     if current::worker().is_some() {
-        if let Some(task) = NEXT_TASK.with_borrow_mut(Option::take) {
+        if let Some(task) = take_mine() {
             task.share();
         }
     }
@@ -54,14 +173,20 @@ pub(crate) fn before_blocking() {
 
 pub(super) fn work(
     id: DriverId,
-    threads: usize,
+    index: usize,
+    slots: Arc<Slots>,
     jobs: Receiver<Injected>,
     driver: Weak<DriverInner>,
 ) {
+    let threads = slots.seats.len();
     let _worker = current::enter_worker(id, threads);
+    let seat = &slots.seats[index];
+    MINE.with(|mine| mine.seat.set(seat));
+    let mut idle = Idle::new(&slots, index);
     let mut streak = 0;
+    let mut turns = 0_u64;
     loop {
-        let next = NEXT_TASK.with_borrow_mut(Option::take);
+        let next = take_mine();
         let task = match next {
             Some(task) if streak < NEXT_SLOT_STREAK => {
                 streak += 1;
@@ -73,34 +198,145 @@ pub(super) fn work(
                     // Fairness: the slot's task waits its turn behind the injector's.
                     match jobs.try_recv() {
                         Ok(Injected::Run(other)) => {
-                            NEXT_TASK.with_borrow_mut(|slot| *slot = Some(task));
+                            put_mine(task);
                             other
                         }
+                        Ok(Injected::Wake) => {
+                            slots.waking.store(false, Ordering::Relaxed);
+                            task
+                        }
                         Ok(Injected::Quit) => {
-                            NEXT_TASK.with_borrow_mut(|slot| *slot = Some(task));
+                            put_mine(task);
                             drain(&jobs, &driver);
                             break;
                         }
                         Err(_) => task,
                     }
                 } else {
-                    match jobs.recv() {
-                        Ok(Injected::Run(task)) => task,
-                        Ok(Injected::Quit) => {
+                    match idle.wait(&jobs) {
+                        Ok(task) => task,
+                        Err(Ended) => {
                             drain(&jobs, &driver);
                             break;
                         }
-                        Err(_) => break,
                     }
                 }
             }
         };
+        turns += 1;
+        seat.turns.store(turns, Ordering::Relaxed);
         run(task);
     }
     // Whatever is left in the slot belongs to a stopped driver: dropped, it ends its actor
     // (which may queue another here, for a watcher on this driver).
-    while let Some(task) = NEXT_TASK.with_borrow_mut(Option::take) {
+    while let Some(task) = take_mine() {
         drop(task);
+    }
+    MINE.with(|mine| mine.seat.set(std::ptr::null()));
+}
+
+/// The injector said `Quit`, or every sender is gone.
+struct Ended;
+
+/// An idle worker: waits for the injector while it watches its neighbours' slots.
+struct Idle<'a> {
+    slots: &'a Slots,
+    me: usize,
+    /// Each neighbour's turn count when last looked at.
+    seen: Vec<u64>,
+}
+
+impl<'a> Idle<'a> {
+    fn new(slots: &'a Slots, me: usize) -> Self {
+        Idle {
+            slots,
+            me,
+            seen: vec![0; slots.seats.len()],
+        }
+    }
+
+    /// The next task: from the injector, or stolen from a neighbour stuck in a long turn.
+    fn wait(&mut self, jobs: &Receiver<Injected>) -> Result<Task, Ended> {
+        let slots = self.slots;
+        if slots.seats.len() == 1 {
+            // No neighbour to watch.
+            return loop {
+                match jobs.recv() {
+                    Ok(Injected::Run(task)) => break Ok(task),
+                    Ok(Injected::Wake) => continue,
+                    Ok(Injected::Quit) | Err(_) => break Err(Ended),
+                }
+            };
+        }
+        if let (Some(task), _) = self.look() {
+            return Ok(task);
+        }
+        let mut asleep = false;
+        let result = loop {
+            let timeout = if asleep { SLEEP_POLL } else { STEAL_AFTER };
+            match jobs.recv_timeout(timeout) {
+                Ok(Injected::Run(task)) => break Ok(task),
+                Ok(Injected::Wake) => {
+                    slots.waking.store(false, Ordering::Relaxed);
+                    if std::mem::take(&mut asleep) {
+                        slots.sleepy.fetch_sub(1, Ordering::SeqCst);
+                    }
+                    self.look();
+                }
+                Ok(Injected::Quit) | Err(RecvTimeoutError::Disconnected) => break Err(Ended),
+                Err(RecvTimeoutError::Timeout) => {
+                    let (stolen, any_full) = self.look();
+                    if let Some(task) = stolen {
+                        break Ok(task);
+                    }
+                    if !any_full && !asleep {
+                        // Sleep; a neighbour that fills its slot from now on wakes one
+                        // sleeper. One that filled it just before may not have seen this:
+                        // look once more.
+                        slots.sleepy.fetch_add(1, Ordering::SeqCst);
+                        asleep = true;
+                        if self.any_full() {
+                            slots.sleepy.fetch_sub(1, Ordering::SeqCst);
+                            asleep = false;
+                        }
+                    }
+                }
+            }
+        };
+        if asleep {
+            slots.sleepy.fetch_sub(1, Ordering::SeqCst);
+        }
+        result
+    }
+
+    /// Looks at every neighbour's slot: takes a task that has waited there through a turn
+    /// since the last look; says whether any slot holds one.
+    fn look(&mut self) -> (Option<Task>, bool) {
+        let mut any_full = false;
+        for (n, seat) in self.slots.seats.iter().enumerate() {
+            if n == self.me {
+                continue;
+            }
+            let turns = seat.turns.load(Ordering::Relaxed);
+            let stuck = turns == std::mem::replace(&mut self.seen[n], turns);
+            if seat.next.is_full() {
+                if stuck {
+                    if let Some(task) = seat.next.steal() {
+                        return (Some(task), true);
+                    }
+                }
+                any_full = true;
+            }
+        }
+        (None, any_full)
+    }
+
+    fn any_full(&self) -> bool {
+        self.slots
+            .seats
+            .iter()
+            .enumerate()
+            .any(|(n, seat)| n != self.me && seat.next.is_full())
     }
 }
 
@@ -122,6 +358,7 @@ fn drain(jobs: &Receiver<Injected>, driver: &Weak<DriverInner>) {
     while let Ok(job) = jobs.try_recv() {
         match job {
             Injected::Run(task) => run(task),
+            Injected::Wake => {}
             Injected::Quit => quits += 1,
         }
     }
