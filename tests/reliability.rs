@@ -1,12 +1,13 @@
 //! The reliability suite: delivery, panics, concurrent calls and stop under load, at
-//! scale. Each test prints its figure (run with `--nocapture` to see them); none is timed.
+//! scale, and drivers under pressure (back-pressure between neighbours, a long handler, a
+//! shutdown). Each test prints its figure (run with `--nocapture` to see them); none is timed.
 //! Resource use (threads, memory) is measured alone, in `reliability_resources.rs`.
 
 mod common;
 
 use actor_core::prelude::*;
 use actor_core::{Intensity, Spawn};
-use common::{hold, Echo, Probe, Record, Recorded, WAIT};
+use common::{hold, terminated, Echo, Probe, Record, Recorded, WAIT};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -361,4 +362,204 @@ fn mail_racing_a_stop_on_a_bounded_thread_mailbox_fails_at_once_and_is_freed() {
 fn mail_racing_a_stop_on_a_bounded_driver_mailbox_fails_at_once_and_is_freed() {
     let driver = Driver::new(2);
     stop_race("driver", &|spawn| spawn.spawn_on(&driver));
+}
+
+// ---- Drivers under pressure (issue 16: bugs 2 and 3, the idle worker) ----
+
+/// Counts what it is told.
+#[derive(Default)]
+struct Consumer(u64);
+
+#[derive(Message)]
+struct Item;
+
+#[derive(Message)]
+#[message(reply = u64)]
+struct Count;
+
+#[actor]
+impl Consumer {
+    #[handles(Item)]
+    fn item(&mut self, _: Item) {
+        self.0 += 1;
+    }
+
+    #[handles(Count)]
+    fn count(&self, _: Count) -> u64 {
+        self.0
+    }
+}
+
+/// Tells the consumer `n` items, blocking for room: how many went, and how many were
+/// refused because waiting could never end.
+#[derive(Message)]
+#[message(reply = Result<(u64, u64), String>)]
+struct Produce(u64);
+
+struct Producer(Addr<Consumer>);
+
+#[actor]
+impl Producer {
+    #[handles(Produce)]
+    fn produce(&mut self, Produce(n): Produce) -> Result<(u64, u64), String> {
+        let (mut sent, mut refused) = (0, 0);
+        for _ in 0..n {
+            match self.0.tell(Item) {
+                Ok(()) => sent += 1,
+                Err(SendError::WouldDeadlock { .. }) => refused += 1,
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok((sent, refused))
+    }
+}
+
+#[test]
+fn back_pressure_between_neighbours_on_a_two_thread_driver_never_blocks_every_worker() {
+    const ITEMS: u64 = 2_000;
+    let driver = Driver::new(2);
+    let consumer = Spawn::new(Consumer::default()).bounded(4).spawn_on(&driver);
+    let producers = [
+        Producer(consumer.clone()).spawn_on(&driver),
+        Producer(consumer.clone()).spawn_on(&driver),
+    ];
+    let bridge = Bridge::new();
+    let mut sent = 0;
+    for (_, result) in bridge.multi_call(producers.iter().map(|p| (p, Produce(ITEMS))), WAIT) {
+        let (went, refused) = result
+            .expect("a producer's report")
+            .expect("no other error");
+        assert_eq!(went + refused, ITEMS);
+        sent += went;
+    }
+    assert!(sent > 0);
+    assert_eq!(bridge.call(&consumer, Count, WAIT).unwrap(), sent);
+}
+
+/// Spins for 20 µs per message.
+struct Spinner;
+
+#[derive(Message)]
+struct Spin;
+
+#[actor]
+impl Spinner {
+    #[handles(Spin)]
+    fn spin(&mut self, _: Spin) {
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_micros(20) {
+            std::hint::spin_loop();
+        }
+    }
+
+    #[handles(Echo)]
+    fn echo(&mut self, Echo(n): Echo) -> u64 {
+        n
+    }
+}
+
+#[test]
+fn a_driver_shutdown_ends_every_actor_it_could_not_stop_in_time() {
+    let driver = Driver::new(2);
+    let spinner = Spinner.spawn_on(&driver);
+    for _ in 0..20_000 {
+        spinner.tell(Spin).unwrap();
+    }
+    // A call queued behind the spins: it must fail at once, not time out.
+    let queued_call = {
+        let spinner = spinner.clone();
+        std::thread::spawn(move || Bridge::new().call(&spinner, Echo(1), WAIT))
+    };
+    // An actor held in a handler through the shutdown, with more mail than a turn takes.
+    let held = Probe::default().spawn_on(&driver);
+    let gate = hold(&held);
+    for n in 0..1_000 {
+        held.tell(Record(n)).unwrap();
+    }
+    let idle = Probe::default().spawn_on(&driver);
+    let watcher = Bridge::new();
+    for actor in [spinner.any(), held.any(), idle.any()] {
+        watcher.watch(&actor);
+    }
+
+    let stopped = driver.shutdown(Duration::from_millis(20)).unwrap();
+    assert_eq!(stopped.len(), 3);
+
+    // The spinner ends by the time its current handler returns; the idle one at once.
+    let mut ended = Vec::new();
+    for _ in 0..2 {
+        ended.push(terminated(&watcher).actor.id);
+    }
+    assert!(
+        ended.contains(&spinner.id()) && ended.contains(&idle.id()),
+        "{ended:?}"
+    );
+    assert!(!spinner.is_alive());
+    assert!(matches!(
+        spinner.tell(Spin),
+        Err(SendError::Stopped { msg: Spin, .. })
+    ));
+    match queued_call.join().unwrap() {
+        Err(CallError::Stopped { .. } | CallError::Send(SendError::Stopped { .. })) => {}
+        other => panic!("the queued call should fail at once: {other:?}"),
+    }
+    // The held actor ends once its handler returns, its remaining mail unhandled.
+    drop(gate);
+    assert_eq!(terminated(&watcher).actor.id, held.id());
+    assert!(!held.is_alive());
+    assert!(held.tell(Record(0)).is_err());
+    assert_eq!(driver.actor_count(), 0);
+}
+
+/// Tells a neighbour, then computes (here: waits on a channel no framework call can see)
+/// until released.
+struct LongHandler;
+
+#[derive(Message)]
+struct TellThenCompute(Addr<Signaller>, crossbeam_channel::Receiver<()>);
+
+#[actor]
+impl LongHandler {
+    #[handles(TellThenCompute)]
+    fn tell_then_compute(&mut self, TellThenCompute(neighbour, release): TellThenCompute) {
+        neighbour.tell(Signal).unwrap();
+        let _ = release.recv_timeout(WAIT);
+    }
+}
+
+/// Says on its channel that it ran, and on which thread.
+struct Signaller(crossbeam_channel::Sender<String>);
+
+#[derive(Message)]
+struct Signal;
+
+#[actor]
+impl Signaller {
+    #[handles(Signal)]
+    fn signal(&mut self, _: Signal) {
+        let thread = std::thread::current().name().unwrap_or_default().to_owned();
+        let _ = self.0.send(thread);
+    }
+}
+
+#[test]
+fn a_neighbour_told_from_a_long_handler_runs_on_the_idle_worker() {
+    let driver = Driver::new(2);
+    let (ran, signals) = crossbeam_channel::unbounded();
+    let neighbour = Signaller(ran).spawn_on(&driver);
+    let long = LongHandler.spawn_on(&driver);
+    for _ in 0..3 {
+        // Several rounds: the idle worker is asleep in some, watching in others.
+        let (release, released) = crossbeam_channel::bounded(1);
+        long.tell(TellThenCompute(neighbour.clone(), released))
+            .unwrap();
+        // The neighbour waits in the busy worker's next slot; the other worker is idle.
+        // Before the fix it ran only once the long handler returned (here: never, until
+        // released after the timeout).
+        let thread = signals.recv_timeout(WAIT);
+        release.send(()).unwrap();
+        let thread = thread.expect("the neighbour did not run while the handler computed");
+        assert!(thread.starts_with("driver"), "{thread}");
+    }
+    assert_eq!(driver.shutdown(WAIT).unwrap().len(), 2);
 }
