@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use async_nats::connection::State;
 use async_nats::{Client, Event, Message as NatsMessage, StatusCode, Subject};
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use tokio::sync::mpsc::UnboundedSender;
+use tokio::sync::mpsc::{self, error::TrySendError};
 
 use super::config::NodeConfig;
 use super::error::NatsError;
@@ -45,7 +45,7 @@ pub(crate) struct Calls {
     /// The next transaction id; ids below it were issued.
     next_xid: AtomicU64,
     /// Who the connection is to, for messages.
-    peer: String,
+    pub(crate) peer: String,
     pub(crate) anomalies: Anomalies,
 }
 
@@ -144,9 +144,12 @@ impl Calls {
             Event::LameDuckMode => {
                 log::warn!("NATS: the server is shutting down (lame duck mode)")
             }
-            Event::SlowConsumer(sid) => {
-                log::warn!("NATS: subscription {sid} is too slow; the client dropped messages")
-            }
+            Event::SlowConsumer(sid) => self.report(WireError::Limit {
+                peer: self.peer.clone(),
+                reason: format!(
+                    "subscription {sid} fell behind: the client dropped messages past its capacity"
+                ),
+            }),
             Event::ServerError(e) => log::warn!("NATS: the server reported an error: {e}"),
             Event::ClientError(e) => log::debug!("NATS: {e}"),
             other => log::debug!("NATS: {other}"),
@@ -186,7 +189,9 @@ impl Calls {
 /// thread, and the waiting calls. The last handle to go closes it.
 pub(crate) struct Core {
     client: Client,
-    ops: UnboundedSender<Op>,
+    ops: mpsc::Sender<Op>,
+    /// The bound of `ops`, for messages.
+    max_outgoing: usize,
     calls: Arc<Calls>,
     pub(crate) subjects: Subjects,
     pub(crate) servers: String,
@@ -206,6 +211,7 @@ impl Core {
         Ok(Core {
             client: started.client,
             ops: started.ops,
+            max_outgoing: config.max_outgoing.max(1),
             calls,
             subjects: Subjects::new(&config.prefix),
             servers,
@@ -219,7 +225,7 @@ impl Core {
         &self.client
     }
 
-    pub(crate) fn ops(&self) -> UnboundedSender<Op> {
+    pub(crate) fn ops(&self) -> mpsc::Sender<Op> {
         self.ops.clone()
     }
 
@@ -255,8 +261,33 @@ impl Core {
         Ok(())
     }
 
+    /// Queues a publish for the runtime thread without waiting: past the outgoing
+    /// queue's bound (a connection that does not drain, such as a partition not yet
+    /// noticed), it is refused with [`WireError::Limit`].
     fn queue(&self, op: Op) -> Result<(), WireError> {
-        self.ops.send(op).map_err(|_| {
+        self.ops.try_send(op).map_err(|e| match e {
+            TrySendError::Full(_) => WireError::Limit {
+                peer: self.calls.peer.clone(),
+                reason: format!(
+                    "not sent: the node's outgoing queue is full ({} messages wait for the connection)",
+                    self.max_outgoing
+                ),
+            },
+            TrySendError::Closed(_) => self
+                .calls
+                .disconnected("the node's runtime thread has stopped"),
+        })
+    }
+
+    /// Queues a control operation (a subscription's change, a round trip, the close),
+    /// waiting for room if the calling thread may block; the node's own, never a peer's.
+    fn queue_wait(&self, op: Op) -> Result<(), WireError> {
+        let sent = if tokio::runtime::Handle::try_current().is_ok() {
+            return self.queue(op);
+        } else {
+            self.ops.blocking_send(op)
+        };
+        sent.map_err(|_| {
             self.calls
                 .disconnected("the node's runtime thread has stopped")
         })
@@ -347,7 +378,7 @@ impl Core {
                 .calls
                 .register()
                 .map_err(|_| closed(self.calls.closed().unwrap_or_default()))?;
-            self.queue(Op::Publish {
+            self.queue_wait(Op::Publish {
                 subject: format!("{}.{xid}", self.inbox).into(),
                 reply: None,
                 payload: Default::default(),
@@ -390,7 +421,7 @@ impl Core {
             reason,
         };
         let (done, subscribed) = crossbeam_channel::bounded(1);
-        self.queue(Op::Subscribe {
+        self.queue_wait(Op::Subscribe {
             subject: subject.to_owned(),
             queue,
             forward,
@@ -409,7 +440,7 @@ impl Core {
     /// Unsubscribes, in order with the publishes.
     pub(crate) fn unsubscribe(&self, subscription: Subscription) {
         // Fails only once the runtime has stopped, which ends every subscription.
-        let _ = self.queue(Op::Unsubscribe { subscription });
+        let _ = self.queue_wait(Op::Unsubscribe { subscription });
     }
 
     /// Closes the connection: waiting callers are released at once, later calls fail at
@@ -417,7 +448,7 @@ impl Core {
     pub(crate) fn close(&self, reason: &str) {
         self.calls.close(reason);
         let (done, flushed) = crossbeam_channel::bounded(1);
-        if self.ops.send(Op::Close { done }).is_ok()
+        if self.queue_wait(Op::Close { done }).is_ok()
             && flushed.recv_timeout(Duration::from_secs(6)).is_ok()
         {
             let thread = lock(&self.runtime).take();
@@ -437,7 +468,7 @@ impl Drop for Core {
         // No waiting here: the runtime thread flushes and ends on its own.
         if self.calls.close("every handle to the node was dropped") {
             let (done, _) = crossbeam_channel::bounded(1);
-            let _ = self.ops.send(Op::Close { done });
+            let _ = self.queue_wait(Op::Close { done });
         }
     }
 }

@@ -87,6 +87,7 @@ mod node;
 mod packet;
 mod pubsub;
 mod runtime;
+mod serve;
 mod subject;
 
 pub use config::{NodeConfig, DEFAULT_PREFIX};

@@ -17,7 +17,7 @@ use async_nats::{Client, ConnectOptions, Message as NatsMessage, ServerAddr, Sub
 use bytes::Bytes;
 use futures::future::{select, Either};
 use futures::StreamExt;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc;
 use tokio::sync::oneshot;
 
 use super::config::{Auth, NodeConfig};
@@ -27,6 +27,10 @@ use crate::wire::WireError;
 
 /// What a subscription's task does with each message.
 pub(crate) type Forward = Box<dyn FnMut(NatsMessage) + Send>;
+
+/// How many commands the client itself queues for its connection (async-nats'
+/// `client_capacity`), behind the node's own outgoing queue.
+pub(crate) const CLIENT_CAPACITY: usize = 256;
 
 /// The longest a closing node waits for its last publishes to reach the socket.
 const LINGER: Duration = Duration::from_secs(5);
@@ -67,7 +71,7 @@ pub(crate) struct Started {
     pub(crate) client: Client,
     /// The node's reply subjects are `{inbox}.{xid}`.
     pub(crate) inbox: String,
-    pub(crate) ops: UnboundedSender<Op>,
+    pub(crate) ops: mpsc::Sender<Op>,
     pub(crate) thread: JoinHandle<()>,
 }
 
@@ -94,7 +98,7 @@ pub(crate) fn start(config: &NodeConfig, calls: Arc<Calls>) -> Result<Started, N
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (ready, started) = crossbeam_channel::bounded(1);
-    let (ops, queue) = tokio::sync::mpsc::unbounded_channel();
+    let (ops, queue) = mpsc::channel(config.max_outgoing.max(1));
     // Each server gets `connect_timeout`; the margin covers the reply subscription.
     let patience = config
         .connect_timeout
@@ -189,6 +193,15 @@ async fn connect(
     let max_delay = config.max_reconnect_delay;
     let replying = calls.clone();
     let client = options
+        // A silent partition (no TCP reset) is noticed within three ping intervals: the
+        // client drops a connection with more than two pings unanswered.
+        .ping_interval(config.ping_interval)
+        // The client's own queue of commands, behind the node's outgoing queue: small,
+        // so what a stalled connection can hold is bounded by the node's settings.
+        .client_capacity(CLIENT_CAPACITY)
+        // Messages a subscription holds before its task takes them; past it the client
+        // drops them and reports a slow consumer (recorded as an anomaly).
+        .subscription_capacity(config.limits.max_queued.max(64))
         .connection_timeout(config.connect_timeout)
         .custom_inbox_prefix(&config.inbox_prefix)
         .max_reconnects(None)
@@ -223,7 +236,7 @@ async fn connect(
 }
 
 /// The runtime's main task: does each queued [`Op`] in turn.
-async fn run(client: Client, mut queue: UnboundedReceiver<Op>, calls: Arc<Calls>) {
+async fn run(client: Client, mut queue: mpsc::Receiver<Op>, calls: Arc<Calls>) {
     while let Some(op) = queue.recv().await {
         match op {
             Op::Publish {
