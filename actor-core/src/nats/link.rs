@@ -192,6 +192,7 @@ pub(crate) struct Core {
     ops: mpsc::Sender<Op>,
     /// The bound of `ops`, for messages.
     max_outgoing: usize,
+    abort: Arc<tokio::sync::Notify>,
     calls: Arc<Calls>,
     pub(crate) subjects: Subjects,
     pub(crate) servers: String,
@@ -212,6 +213,7 @@ impl Core {
             client: started.client,
             ops: started.ops,
             max_outgoing: config.max_outgoing.max(1),
+            abort: started.abort,
             calls,
             subjects: Subjects::new(&config.prefix),
             servers,
@@ -279,18 +281,48 @@ impl Core {
         })
     }
 
-    /// Queues a control operation (a subscription's change, a round trip, the close),
-    /// waiting for room if the calling thread may block; the node's own, never a peer's.
+    /// Queues a control operation (a subscription's change, a round trip): the node's
+    /// own, never a peer's, so it waits for room, up to the confirm timeout.
     fn queue_wait(&self, op: Op) -> Result<(), WireError> {
-        let sent = if tokio::runtime::Handle::try_current().is_ok() {
-            return self.queue(op);
-        } else {
-            self.ops.blocking_send(op)
-        };
-        sent.map_err(|_| {
+        let deadline = Instant::now() + self.confirm_timeout;
+        let mut op = op;
+        loop {
+            match self.ops.try_send(op) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                    op = back;
+                    // Rare (a stalled connection): the tokio queue has no blocking
+                    // send with a timeout that is safe on every thread.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(_) => return self.queue_refused(),
+            }
+        }
+    }
+
+    fn queue_refused(&self) -> Result<(), WireError> {
+        Err(if self.ops.is_closed() {
             self.calls
                 .disconnected("the node's runtime thread has stopped")
+        } else {
+            WireError::Limit {
+                peer: self.calls.peer.clone(),
+                reason: "the node's outgoing queue stayed full".to_owned(),
+            }
         })
+    }
+
+    /// Ends the runtime: after what is queued (flushed for a few seconds at most) if the
+    /// close can be queued, else at once (the queue is full behind a stalled
+    /// connection). Whether it ends after a flush it can be told of.
+    fn end(&self, done: crossbeam_channel::Sender<()>) -> bool {
+        match self.ops.try_send(Op::Close { done }) {
+            Ok(()) => true,
+            Err(_) => {
+                self.abort.notify_one();
+                false
+            }
+        }
     }
 
     /// Publishes a whole packet to `subject`, in order with every other publish.
@@ -448,9 +480,7 @@ impl Core {
     pub(crate) fn close(&self, reason: &str) {
         self.calls.close(reason);
         let (done, flushed) = crossbeam_channel::bounded(1);
-        if self.queue_wait(Op::Close { done }).is_ok()
-            && flushed.recv_timeout(Duration::from_secs(6)).is_ok()
-        {
+        if self.end(done) && flushed.recv_timeout(Duration::from_secs(6)).is_ok() {
             let thread = lock(&self.runtime).take();
             if let Some(thread) = thread {
                 let _ = thread.join();
@@ -468,7 +498,7 @@ impl Drop for Core {
         // No waiting here: the runtime thread flushes and ends on its own.
         if self.calls.close("every handle to the node was dropped") {
             let (done, _) = crossbeam_channel::bounded(1);
-            let _ = self.queue_wait(Op::Close { done });
+            self.end(done);
         }
     }
 }

@@ -7,7 +7,8 @@
 //! Topics keep a dispatcher thread of their own (publishing to local subscribers may
 //! wait on a bounded mailbox), fed through a bounded queue.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
 
@@ -20,6 +21,7 @@ use super::link::Calls;
 use super::node::{Incoming, Topic};
 use super::packet;
 use super::runtime::Op;
+use crate::sync::lock;
 use crate::wire::codec::Head;
 use crate::wire::{
     Counters, Endpoint, Fault, Job, Limits, Pool, Request, Table, WireError, Workers,
@@ -34,7 +36,15 @@ pub(crate) struct Serving {
     /// To the topic dispatcher thread; it ends when the last sender goes.
     topics: Sender<Incoming>,
     limits: Limits,
+    /// Calls let in and not yet ended, by the caller's inbox (its reply subject less the
+    /// last token).
+    origins: Arc<Origins>,
 }
+
+/// Calls in, by caller: past the pool's limit a caller with none in is still let in (up
+/// to twice the limit in all), so a flood from some callers does not starve the others.
+/// Tells carry no sender; past the limit they are refused.
+type Origins = Mutex<HashMap<String, usize>>;
 
 impl Serving {
     /// Starts the pool's workers and the topic dispatcher.
@@ -69,6 +79,7 @@ impl Serving {
             counters,
             topics,
             limits,
+            origins: Arc::default(),
         })
     }
 
@@ -100,6 +111,8 @@ impl Serving {
                 payload: payload.clone(),
                 start,
                 kind,
+                origins: self.origins.clone(),
+                counted: false,
             })
         };
         match request {
@@ -187,6 +200,38 @@ struct NatsJob {
     payload: Bytes,
     start: usize,
     kind: Kind,
+    origins: Arc<Origins>,
+    /// Whether it counts in `origins`.
+    counted: bool,
+}
+
+impl NatsJob {
+    /// Whose call it is: the reply subject's inbox.
+    fn origin(&self) -> Option<&str> {
+        match &self.kind {
+            Kind::Call { reply, .. } => {
+                Some(reply.rsplit_once('.').map_or(&**reply, |(inbox, _)| inbox))
+            }
+            Kind::Tell => None,
+        }
+    }
+}
+
+impl Drop for NatsJob {
+    fn drop(&mut self) {
+        if !self.counted {
+            return;
+        }
+        if let Some(origin) = self.origin() {
+            let mut origins = lock(&self.origins);
+            if let Some(count) = origins.get_mut(origin) {
+                *count -= 1;
+                if *count == 0 {
+                    origins.remove(origin);
+                }
+            }
+        }
+    }
 }
 
 enum Kind {
@@ -199,16 +244,33 @@ enum Kind {
 }
 
 impl Job for NatsJob {
+    fn may_refuse(&self, taken: usize, max: usize) -> bool {
+        match self.origin() {
+            Some(origin) => {
+                taken >= max.saturating_mul(2) || lock(&self.origins).contains_key(origin)
+            }
+            None => true,
+        }
+    }
+
+    fn admitted(&mut self) {
+        if let Some(origin) = self.origin() {
+            let origin = origin.to_owned();
+            *lock(&self.origins).entry(origin).or_default() += 1;
+            self.counted = true;
+        }
+    }
+
     fn run(self: Box<Self>) {
         let body = &self.payload[self.start..];
-        match self.kind {
+        match &self.kind {
             Kind::Call {
                 reply,
                 xid,
                 timeout,
             } => self
                 .replier
-                .answer(reply, xid, &self.endpoint, body, timeout),
+                .answer(reply.clone(), *xid, &self.endpoint, body, *timeout),
             Kind::Tell => {
                 if let Err(fault) = self.endpoint.deliver(body) {
                     self.replier.calls.report(fault.into());
@@ -218,10 +280,10 @@ impl Job for NatsJob {
     }
 
     fn refuse(self: Box<Self>, reason: String) {
-        match self.kind {
+        match &self.kind {
             Kind::Call { reply, xid, .. } => {
                 self.replier
-                    .fault(reply, xid, Fault::Unavailable { reason })
+                    .fault(reply.clone(), *xid, Fault::Unavailable { reason })
             }
             Kind::Tell => self.replier.calls.report(WireError::Limit {
                 peer: "NATS node".to_owned(),

@@ -381,10 +381,10 @@ pub(crate) trait Job: Send + 'static {
     fn run(self: Box<Self>);
     /// Answers or records that it will not run, and why.
     fn refuse(self: Box<Self>, reason: String);
-    /// Whether it may be refused at the limit: its sender already has work in (so the
-    /// refusals fall on whoever fills the workers). A transport that cannot tell senders
-    /// apart refuses everyone past the limit.
-    fn may_refuse(&self) -> bool {
+    /// Whether it may be refused now that `taken` of the `max` allowed are taken: its
+    /// sender already has work in (so the refusals fall on whoever fills the workers).
+    /// By default, everyone past the limit.
+    fn may_refuse(&self, _taken: usize, _max: usize) -> bool {
         true
     }
     /// Called once it is let in.
@@ -462,7 +462,8 @@ impl Pool {
                 "request threads",
             ),
         };
-        if taken.load(Ordering::Acquire) >= max && job.may_refuse() {
+        let now = taken.load(Ordering::Acquire);
+        if now >= max && job.may_refuse(now, max) {
             Counters::bump(&counters.refused_requests);
             return job.refuse(format!("the far side is at its limit of {max} {what}"));
         }

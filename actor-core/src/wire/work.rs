@@ -132,7 +132,7 @@ impl serve::Job for Job {
     }
 
     /// A connection with no request in is always let in.
-    fn may_refuse(&self) -> bool {
+    fn may_refuse(&self, _taken: usize, _max: usize) -> bool {
         self.conn.working.load(Ordering::Acquire) > 0
     }
 
