@@ -13,12 +13,13 @@ use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
 use super::codec::{self, RemoteMessage};
 use super::conn::{Conn, Lease, Served, Watched};
-use super::error::{Anomalies, WireError};
+use super::error::{Anomalies, Fault, WireError};
 use super::frame::FrameReader;
 use super::limits::{now_ms, Counters, Limits, Load};
 use super::listen::{ListenState, Listening};
@@ -289,11 +290,12 @@ impl DeMux {
         let state = Arc::new(ListenState {
             listener: Box::new(listener),
             closed: AtomicBool::new(false),
+            served: Mutex::new(Vec::new()),
         });
         lock(&self.shared.listeners).push(Arc::downgrade(&state));
         let demux = self.clone();
         let accepting = state.clone();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("wire-listen".to_owned())
             .spawn(move || demux.accept_loop(&accepting))
             .map_err(|e| {
@@ -302,16 +304,46 @@ impl DeMux {
                     e,
                 )
             })?;
-        Ok(Listening { state })
+        Ok(Listening {
+            state,
+            thread: Some(thread),
+        })
     }
 
-    /// Closes every connection and listener and refuses new ones. Requests already with
-    /// a worker run to the end, but their replies have nowhere to go. Idempotent.
+    /// Closes every connection and listener and refuses new ones, at once. Requests
+    /// already with a worker run to the end, but their replies have nowhere to go;
+    /// [`close_within`](DeMux::close_within) lets them be written first. Idempotent.
     pub fn close(&self) {
+        self.close_within(Duration::ZERO);
+    }
+
+    /// Closes gracefully: stops accepting at once, answers every request read from now
+    /// on with [`Fault::Unavailable`](super::Fault::Unavailable) (a tell is dropped and
+    /// recorded), waits up to `drain` for the requests already taken to be answered and
+    /// their replies written, then closes every connection (one whose replies are still
+    /// not written at the deadline is closed anyway). Idempotent.
+    pub fn close_within(&self, drain: Duration) {
+        let deadline = Instant::now().checked_add(drain);
         self.shared.closed.store(true, Ordering::Release);
         let listeners = mem_take(&self.shared.listeners);
         for listener in listeners.iter().filter_map(Weak::upgrade) {
             listener.close();
+        }
+        if !drain.is_zero() {
+            let idle = deadline.is_none_or(|deadline| self.shared.pool.wait_idle(deadline));
+            if idle {
+                // Each writes what is queued, then closes.
+                let connections: Vec<_> = lock(&self.shared.connections)
+                    .iter()
+                    .filter_map(Weak::upgrade)
+                    .collect();
+                for conn in &connections {
+                    conn.outbox.finish();
+                }
+                for conn in &connections {
+                    conn.outbox.wait_finished(deadline);
+                }
+            }
         }
         let connections = mem_take(&self.shared.connections);
         for conn in connections.iter().filter_map(Weak::upgrade) {
@@ -389,13 +421,31 @@ impl DemuxState {
     }
 
     fn receive(&self, conn: &Lease, packet: Vec<u8>) {
-        let (request, start) = match codec::decode_packet(&packet) {
+        let (mut request, start) = match codec::decode_packet(&packet) {
             Ok((head, body)) => (
                 self.table.route(head, None, "DeMux"),
                 packet.len() - body.len(),
             ),
             Err(e) => (Request::Report(e.into()), 0),
         };
+        if self.closed.load(Ordering::Acquire) {
+            // Closing: what was taken before is answered, nothing new is.
+            let reason = "the DeMux is closing".to_owned();
+            request = match request {
+                Request::Call { xid, .. } => Request::Refuse {
+                    xid,
+                    fault: Fault::Unavailable { reason },
+                },
+                Request::Tell(endpoint) => Request::Report(WireError::Limit {
+                    peer: conn.peer.clone(),
+                    reason: format!(
+                        "a tell of `{}` to `{}` was dropped: {reason}",
+                        endpoint.message, endpoint.actor
+                    ),
+                }),
+                other => other,
+            };
+        }
         // Each request answered on this connection holds a permit until its answer is
         // written, each tell given to a worker until it has run: a peer that stops reading
         // its replies, or floods the workers, stops being read.

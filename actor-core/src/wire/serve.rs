@@ -62,6 +62,7 @@ pub(crate) struct Endpoint {
 
 impl Endpoint {
     /// Runs a call on this thread, appending the encoded reply to `out`.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
     pub(crate) fn answer(
         &self,
         body: &[u8],
