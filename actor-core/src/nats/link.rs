@@ -9,19 +9,18 @@
 //! waiting caller gets [`WireError::Disconnected`], and new calls fail at once until the
 //! client has reconnected.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::mem;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_nats::connection::State;
-use async_nats::{Client, Event, Message as NatsMessage, StatusCode, Subject};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
+use async_nats::{Client, Message as NatsMessage, StatusCode, Subject};
+use crossbeam_channel::RecvTimeoutError;
 use tokio::sync::mpsc::{self, error::TrySendError};
 
+pub(crate) use super::calls::Calls;
+use super::calls::LOST;
 use super::config::NodeConfig;
 use super::error::NatsError;
 use super::packet;
@@ -30,160 +29,7 @@ use super::subject::{check_prefix, Subjects};
 use crate::actor::Actor;
 use crate::sync::lock;
 use crate::wire::codec::{Head, Payload, RemoteMessage, Route};
-use crate::wire::{Anomalies, Link, RemoteAddr, RemoteError, WireError};
-
-/// Why calls fail while the client reconnects.
-const LOST: &str = "the connection was lost; the client is reconnecting";
-
-/// A reply (or the error that took its place) for one waiting call.
-type Slot = Sender<Result<NatsMessage, WireError>>;
-
-/// The calls waiting for a reply, shared with the runtime's reply task and its event
-/// callback.
-pub(crate) struct Calls {
-    table: Mutex<Table>,
-    /// The next transaction id; ids below it were issued.
-    next_xid: AtomicU64,
-    /// Who the connection is to, for messages.
-    pub(crate) peer: String,
-    pub(crate) anomalies: Anomalies,
-}
-
-struct Table {
-    waiting: HashMap<u64, Slot>,
-    /// Why the node closed, once it has.
-    closed: Option<String>,
-}
-
-impl Calls {
-    pub(crate) fn new(peer: String) -> Self {
-        Calls {
-            table: Mutex::new(Table {
-                waiting: HashMap::new(),
-                closed: None,
-            }),
-            next_xid: AtomicU64::new(1),
-            peer,
-            anomalies: Anomalies::default(),
-        }
-    }
-
-    fn table(&self) -> MutexGuard<'_, Table> {
-        lock(&self.table)
-    }
-
-    fn disconnected(&self, reason: &str) -> WireError {
-        WireError::Disconnected {
-            peer: self.peer.clone(),
-            reason: reason.to_owned(),
-        }
-    }
-
-    /// Registers a call: its transaction id and where its reply will come.
-    fn register(&self) -> Result<(u64, Receiver<Result<NatsMessage, WireError>>), WireError> {
-        let (slot, reply) = crossbeam_channel::bounded(1);
-        let mut table = self.table();
-        if let Some(reason) = &table.closed {
-            return Err(self.disconnected(reason));
-        }
-        let xid = self.next_xid.fetch_add(1, Ordering::Relaxed);
-        table.waiting.insert(xid, slot);
-        Ok((xid, reply))
-    }
-
-    fn forget(&self, xid: u64) {
-        self.table().waiting.remove(&xid);
-    }
-
-    /// A message on the node's reply subscription: hands it to its call, if still waiting.
-    pub(crate) fn deliver(&self, msg: NatsMessage) {
-        let xid = msg
-            .subject
-            .rsplit('.')
-            .next()
-            .and_then(|token| token.parse::<u64>().ok());
-        let Some(xid) = xid else {
-            return self.report(WireError::Unexpected {
-                what: "reply whose subject names no call",
-                side: "NATS node",
-            });
-        };
-        let slot = self.table().waiting.remove(&xid);
-        match slot {
-            Some(slot) => {
-                let _ = slot.send(Ok(msg));
-            }
-            // An issued id no longer waiting: its caller timed out or was released.
-            None if (1..self.next_xid.load(Ordering::Relaxed)).contains(&xid) => {}
-            None => self.report(WireError::UnknownTransaction { xid }),
-        }
-    }
-
-    /// Fails call `xid` (if it still waits) with `error`.
-    pub(crate) fn fail(&self, xid: u64, error: WireError) {
-        let slot = self.table().waiting.remove(&xid);
-        if let Some(slot) = slot {
-            let _ = slot.send(Err(error));
-        }
-    }
-
-    pub(crate) fn report(&self, error: WireError) {
-        log::debug!("NATS: {error}");
-        self.anomalies.report(error);
-    }
-
-    /// The client's events: a lost connection releases every waiting caller.
-    pub(crate) fn on_event(&self, event: Event) {
-        match event {
-            Event::Disconnected => {
-                log::warn!("NATS: disconnected from {}; reconnecting", self.peer);
-                self.release(LOST);
-            }
-            Event::Connected => log::info!("NATS: connected to {}", self.peer),
-            Event::Closed => self.release("the client closed the connection"),
-            Event::LameDuckMode => {
-                log::warn!("NATS: the server is shutting down (lame duck mode)")
-            }
-            Event::SlowConsumer(sid) => self.report(WireError::Limit {
-                peer: self.peer.clone(),
-                reason: format!(
-                    "subscription {sid} fell behind: the client dropped messages past its capacity"
-                ),
-            }),
-            Event::ServerError(e) => log::warn!("NATS: the server reported an error: {e}"),
-            Event::ClientError(e) => log::debug!("NATS: {e}"),
-            other => log::debug!("NATS: {other}"),
-        }
-    }
-
-    /// Releases every waiting caller with `Disconnected`.
-    fn release(&self, reason: &str) {
-        let waiting = mem::take(&mut self.table().waiting);
-        for slot in waiting.into_values() {
-            let _ = slot.send(Err(self.disconnected(reason)));
-        }
-    }
-
-    /// Refuses new calls from now on and releases the waiting ones. Whether this closed it.
-    fn close(&self, reason: &str) -> bool {
-        let waiting = {
-            let mut table = self.table();
-            if table.closed.is_some() {
-                return false;
-            }
-            table.closed = Some(reason.to_owned());
-            mem::take(&mut table.waiting)
-        };
-        for slot in waiting.into_values() {
-            let _ = slot.send(Err(self.disconnected(reason)));
-        }
-        true
-    }
-
-    fn closed(&self) -> Option<String> {
-        self.table().closed.clone()
-    }
-}
+use crate::wire::{Link, RemoteAddr, RemoteError, WireError};
 
 /// The connection shared by a node and its links: the client, the queue to its runtime
 /// thread, and the waiting calls. The last handle to go closes it.
@@ -489,7 +335,7 @@ impl Core {
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.calls.table().waiting.len()
+        self.calls.pending()
     }
 }
 

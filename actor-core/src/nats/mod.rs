@@ -80,6 +80,7 @@
 //! # }
 //! ```
 
+mod calls;
 mod config;
 mod error;
 mod link;

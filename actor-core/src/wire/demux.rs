@@ -9,7 +9,6 @@
 //! What each peer may take is bounded by the DeMux's [`Limits`].
 
 use std::fmt;
-use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread;
@@ -17,29 +16,20 @@ use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use super::codec::{self, RemoteMessage};
-use super::conn::{Conn, Lease, Served, Watched};
-use super::error::{Anomalies, Fault, WireError};
-use super::frame::FrameReader;
-use super::limits::{now_ms, Counters, Limits, Load};
+use super::codec::RemoteMessage;
+use super::conn::{Conn, Lease, Served};
+use super::error::{Anomalies, WireError};
+use super::limits::{Counters, Limits, Load};
 use super::listen::{ListenState, Listening};
+use super::pool::{Pool, Workers};
 use super::remote::RemoteActor;
-use super::serve::{Exposed, Pool, Request, Table};
+use super::serve::{Exposed, Table};
 use super::transport::{Listen, Transport};
-use super::work::{self, Job, Kind};
+use super::work;
 use super::Config;
 use crate::actor::Actor;
 use crate::handle::Addr;
 use crate::sync::lock;
-
-/// How a [`DeMux`] runs the requests it receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Workers {
-    /// A fixed pool of this many threads (at least one), shared by every connection.
-    Pool(usize),
-    /// A new thread for each request.
-    PerRequest,
-}
 
 /// The serving side of a connection: it runs the requests that a [`Mux`](super::Mux)
 /// sends, many at once, and sends back each reply, or the error that took its place,
@@ -92,15 +82,15 @@ pub struct DeMux {
 
 pub(super) struct DemuxState {
     /// What is exposed, by name and message type.
-    table: Table,
-    pool: Pool,
-    max_frame: u32,
+    pub(super) table: Table,
+    pub(super) pool: Pool,
+    pub(super) max_frame: u32,
     pub(super) limits: Limits,
     pub(super) counters: Arc<Counters>,
     anomalies: Arc<Anomalies>,
     pub(super) connections: Mutex<Vec<Weak<Conn>>>,
     listeners: Mutex<Vec<Weak<ListenState>>>,
-    closed: AtomicBool,
+    pub(super) closed: AtomicBool,
     /// Dropped with the DeMux: ends the watchdog.
     _watchdog: Option<Sender<()>>,
 }
@@ -381,129 +371,4 @@ impl fmt::Debug for DeMux {
 
 fn mem_take<T>(list: &Mutex<Vec<T>>) -> Vec<T> {
     std::mem::take(&mut *lock(list))
-}
-
-impl DemuxState {
-    /// A connection's reader thread: dispatches each request until the connection ends.
-    fn read(&self, conn: &Lease, reader: Box<dyn Read + Send>) -> Result<(), WireError> {
-        let activity = conn.activity.clone();
-        let watched = Watched {
-            inner: reader,
-            activity: activity.clone(),
-        };
-        let mut frames = FrameReader::new(watched, self.max_frame);
-        loop {
-            // Replies the peer does not read stop its requests being read (back-pressure).
-            if conn.outbox.reply_bytes() >= self.limits.max_reply_bytes {
-                let open = self.stalled(|| conn.outbox.wait_for_room(self.limits.max_reply_bytes));
-                if !open {
-                    return Ok(()); // closed from this side
-                }
-            }
-            // A frame already begun in the buffer is timed from now.
-            let begun = if frames.buffered() > 0 { now_ms() } else { 0 };
-            activity.frame_since.store(begun, Ordering::Relaxed);
-            let frame = frames.read_frame();
-            activity.frame_since.store(0, Ordering::Relaxed);
-            activity.last_active.store(now_ms(), Ordering::Relaxed);
-            match frame {
-                Ok(Some(packet)) => self.receive(conn, packet),
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    // The stream is out of step: nothing after this can be trusted.
-                    let error = WireError::Frame(e);
-                    conn.report(error.clone());
-                    conn.outbox.close();
-                    return Err(error);
-                }
-            }
-        }
-    }
-
-    fn receive(&self, conn: &Lease, packet: Vec<u8>) {
-        let (mut request, start) = match codec::decode_packet(&packet) {
-            Ok((head, body)) => (
-                self.table.route(head, None, "DeMux"),
-                packet.len() - body.len(),
-            ),
-            Err(e) => (Request::Report(e.into()), 0),
-        };
-        if self.closed.load(Ordering::Acquire) {
-            // Closing: what was taken before is answered, nothing new is.
-            let reason = "the DeMux is closing".to_owned();
-            request = match request {
-                Request::Call { xid, .. } => Request::Refuse {
-                    xid,
-                    fault: Fault::Unavailable { reason },
-                },
-                Request::Tell(endpoint) => Request::Report(WireError::Limit {
-                    peer: conn.peer.clone(),
-                    reason: format!(
-                        "a tell of `{}` to `{}` was dropped: {reason}",
-                        endpoint.message, endpoint.actor
-                    ),
-                }),
-                other => other,
-            };
-        }
-        // Each request answered on this connection holds a permit until its answer is
-        // written, each tell given to a worker until it has run: a peer that stops reading
-        // its replies, or floods the workers, stops being read.
-        let permit = match &request {
-            Request::Call { .. } | Request::Refuse { .. } => true,
-            Request::Tell(endpoint) => !endpoint.tells_inline(),
-            Request::Report(_) => false,
-        };
-        if permit && !self.stalled_if(conn.outbox.is_full(), || conn.outbox.acquire()) {
-            return; // the connection is closed: no answer could go out
-        }
-        let job = |endpoint, kind| {
-            Box::new(Job {
-                conn: conn.clone(),
-                endpoint,
-                packet: Vec::new(),
-                start,
-                kind,
-                counted: false,
-            })
-        };
-        match request {
-            Request::Call {
-                xid,
-                timeout,
-                endpoint,
-            } => {
-                let mut job = job(endpoint, Kind::Call { xid, timeout });
-                job.packet = packet;
-                self.pool.dispatch(job);
-            }
-            Request::Tell(endpoint) if endpoint.tells_inline() => {
-                let report = |e: WireError| conn.report(e);
-                self.table
-                    .post(&endpoint, &packet[start..], &self.pool, &report);
-            }
-            Request::Tell(endpoint) => {
-                let mut job = job(endpoint, Kind::Tell);
-                job.packet = packet;
-                self.pool.dispatch(job);
-            }
-            Request::Refuse { xid, fault } => conn.send_fault(xid, fault),
-            Request::Report(error) => conn.report(error),
-        }
-    }
-
-    /// Runs `wait` counted as a stalled connection.
-    fn stalled<T>(&self, wait: impl FnOnce() -> T) -> T {
-        self.stalled_if(true, wait)
-    }
-
-    fn stalled_if<T>(&self, stalled: bool, wait: impl FnOnce() -> T) -> T {
-        if !stalled {
-            return wait();
-        }
-        self.counters.stalled.fetch_add(1, Ordering::AcqRel);
-        let outcome = wait();
-        self.counters.stalled.fetch_sub(1, Ordering::AcqRel);
-        outcome
-    }
 }

@@ -81,6 +81,8 @@ pub mod frame;
 mod limits;
 mod listen;
 mod mux;
+mod pool;
+mod reader;
 mod remote;
 mod serve;
 mod transport;
@@ -92,15 +94,18 @@ pub(crate) use error::Anomalies;
 #[cfg(feature = "nats")]
 pub(crate) use limits::Counters;
 #[cfg(feature = "nats")]
-pub(crate) use serve::{Endpoint, Job, Pool, Request, Table};
+pub(crate) use pool::{Job, Pool};
+#[cfg(feature = "nats")]
+pub(crate) use serve::{Endpoint, Request, Table};
 
 pub use codec::{Payload, RemoteMessage, Route};
 pub use conn::Served;
-pub use demux::{DeMux, Workers};
+pub use demux::DeMux;
 pub use error::{CodecError, Fault, FrameError, RemoteError, WireError};
 pub use limits::{Limits, Load};
 pub use listen::Listening;
 pub use mux::Mux;
+pub use pool::Workers;
 pub use remote::{Link, RemoteActor, RemoteAddr};
 pub use serve::Exposed;
 pub use transport::{Listen, Transport};

@@ -13,7 +13,8 @@ use super::demux::DemuxState;
 use super::error::{Fault, WireError};
 use super::frame::Frame;
 use super::limits::{now_ms, Limits};
-use super::serve::{self, catch, Endpoint, Failure};
+use super::pool;
+use super::serve::{catch, Endpoint, Failure};
 use crate::sync::lock;
 
 /// How often the watchdog looks: often enough that a timeout is enforced within a
@@ -81,7 +82,7 @@ pub(super) enum Kind {
     Tell,
 }
 
-impl serve::Job for Job {
+impl pool::Job for Job {
     fn run(self: Box<Self>) {
         let body = &self.packet[self.start..];
         let endpoint = &self.endpoint;
