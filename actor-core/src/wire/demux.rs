@@ -36,13 +36,13 @@ use crate::sync::lock;
 /// to the caller that made it.
 ///
 /// What it serves is registered by name: actors ([`expose`](DeMux::expose)), whose
-/// handlers are called with typed messages through a [`Bridge`], and plain functions
+/// handlers are called with typed messages through a [`Bridge`](crate::Bridge), and plain functions
 /// ([`function`](DeMux::function)). One DeMux serves any number of connections
 /// ([`serve`](DeMux::serve), [`listen`](DeMux::listen)); bad input on one ends that one
 /// only.
 ///
 /// A handler that panics or returns an error does not hurt the connection: the caller
-/// gets [`Fault::Panicked`] with the panic message, or the error inside its typed reply.
+/// gets [`Fault::Panicked`](super::Fault::Panicked) with the panic message, or the error inside its typed reply.
 ///
 /// ```
 /// use actor_core::prelude::*;
