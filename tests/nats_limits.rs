@@ -8,7 +8,7 @@ mod server;
 
 use actor_core::nats::NodeConfig;
 use actor_core::prelude::*;
-use actor_core::wire::{Limits, WireError, Workers};
+use actor_core::wire::{Fault, Limits, WireError, Workers};
 use crossbeam_channel::{Receiver, Sender as Channel};
 use serde::{Deserialize, Serialize};
 use server::NatsServer;
@@ -173,6 +173,63 @@ fn tells_past_the_wait_limit_of_a_full_mailbox_are_dropped_and_recorded() {
     assert_eq!(seen.len() as u64, TELLS - dropped);
     assert!(seen.windows(2).all(|w| w[0] < w[1]), "in order: {seen:?}");
     assert_eq!(seen[..2], [0, 1]);
+}
+
+/// A mailbox that stays full for `max_call_timeout` drops the tell given that long and
+/// every tell waiting behind it, each recorded, instead of holding a worker for each in
+/// turn.
+#[test]
+fn tells_to_a_mailbox_full_for_the_whole_timeout_are_dropped_and_recorded() {
+    const TELLS: u64 = 20;
+    let server = NatsServer::start();
+    let serving = config(server.url())
+        .limits(Limits::default().max_call_timeout(Duration::from_millis(200)))
+        .connect()
+        .unwrap();
+    let calling = config(server.url()).connect().unwrap();
+    let (open, held) = crossbeam_channel::bounded::<()>(0);
+    let (arrive, arrived) = crossbeam_channel::unbounded();
+    let stuck = actor_core::Spawn::new(Stuck {
+        held,
+        arrived: arrive,
+        seen: Vec::new(),
+    })
+    .bounded(1)
+    .spawn();
+    serving.serve("stuck", &stuck).unwrap();
+    calling.tell("stuck", Poke(0)).unwrap();
+    assert_eq!(arrived.recv_timeout(WAIT), Ok(0));
+    for n in 1..TELLS {
+        calling.tell("stuck", Poke(n)).unwrap();
+    }
+    // One handled, one in the mailbox: every other one is dropped, and recorded either
+    // alone (the one given the timeout) or with the count of those behind it.
+    let dropped = |anomalies: &[WireError]| -> u64 {
+        anomalies
+            .iter()
+            .map(|e| match e {
+                WireError::Remote(Fault::Failed { reason, .. }) if reason.contains("dropped") => 1,
+                WireError::Limit { reason, .. } => reason
+                    .split_once(" more tells")
+                    .map_or(0, |(n, _)| n.parse().unwrap()),
+                _ => 0,
+            })
+            .sum()
+    };
+    poll_until("dropped the tells", || {
+        dropped(&serving.anomalies()) >= TELLS - 2
+    });
+    let anomalies = serving.anomalies();
+    assert_eq!(dropped(&anomalies), TELLS - 2, "{anomalies:?}");
+    // Those behind the one that timed out went with it, not one timeout each.
+    assert!(
+        anomalies
+            .iter()
+            .any(|e| matches!(e, WireError::Limit { reason, .. } if reason.contains("more tells"))),
+        "{anomalies:?}"
+    );
+    drop(open);
+    assert_eq!(calling.call("stuck", Pokes, WAIT).unwrap(), [0, 1]);
 }
 
 /// A TCP proxy on loopback that the test can cut without closing any socket: a silent

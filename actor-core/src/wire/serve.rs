@@ -112,7 +112,9 @@ impl Endpoint {
 }
 
 /// The tells to one exposed name that wait for room in its actor's full mailbox, in the
-/// order they came, at most [`Limits::max_queued`].
+/// order they came, at most [`Limits::max_queued`]. Each is given
+/// [`Limits::max_call_timeout`] to find room; one that does not (or finds the actor
+/// stopped) is dropped with every tell behind it, each recorded.
 #[derive(Default)]
 pub(crate) struct Lane {
     state: Mutex<LaneState>,
@@ -351,7 +353,22 @@ impl Job for Drain {
                 return;
             };
             if let Err(failure) = catch(|| later(self.timeout)) {
-                (self.report)(self.endpoint.fault(failure).into());
+                // The mailbox stayed full for the whole timeout, or the actor stopped:
+                // what waits behind would fare no better, so it goes too, at once.
+                let rest = {
+                    let mut state = lock(&self.lane.state);
+                    state.draining = false;
+                    std::mem::take(&mut state.waiting).len()
+                };
+                let fault = self.endpoint.fault(failure);
+                (self.report)(fault.into());
+                if rest > 0 {
+                    (self.report)(WireError::Limit {
+                        peer: self.endpoint.actor.to_string(),
+                        reason: format!("{rest} more tells waiting behind it were dropped"),
+                    });
+                }
+                return;
             }
         }
     }
