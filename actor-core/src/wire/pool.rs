@@ -44,6 +44,8 @@ pub(crate) trait Job: Send + 'static {
 /// and [`Limits::max_threads`].
 pub(crate) struct Pool {
     work: Work,
+    /// Names its threads: `{name}-worker-N`, `{name}-request`.
+    name: String,
     limits: Limits,
     counters: Arc<Counters>,
     /// Jobs let in and not yet ended, for [`Pool::wait_idle`].
@@ -89,6 +91,7 @@ impl Pool {
         };
         Ok(Pool {
             work,
+            name: name.to_owned(),
             limits,
             counters,
             busy,
@@ -137,7 +140,7 @@ impl Pool {
                 let _ = give_back.send(job);
                 let taken = take_back.clone();
                 let spawned = thread::Builder::new()
-                    .name("request".to_owned())
+                    .name(format!("{}-request", self.name))
                     .spawn(move || {
                         if let Ok(job) = taken.try_recv() {
                             job.run();
