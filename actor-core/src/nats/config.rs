@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::error::NatsError;
 use super::node::Node;
-use crate::wire::Workers;
+use crate::wire::{Limits, Workers};
 
 /// The subject prefix of a node that was given none.
 pub const DEFAULT_PREFIX: &str = "actors";
@@ -41,6 +41,9 @@ pub struct NodeConfig {
     pub(crate) connect_timeout: Duration,
     pub(crate) max_reconnect_delay: Duration,
     pub(crate) inbox_prefix: String,
+    pub(crate) limits: Limits,
+    pub(crate) ping_interval: Duration,
+    pub(crate) max_outgoing: usize,
 }
 
 #[derive(Clone)]
@@ -69,6 +72,9 @@ impl NodeConfig {
             connect_timeout: Duration::from_secs(5),
             max_reconnect_delay: Duration::from_secs(2),
             inbox_prefix: "_INBOX".to_owned(),
+            limits: Limits::default(),
+            ping_interval: Duration::from_secs(2),
+            max_outgoing: 4096,
         }
     }
 
@@ -134,6 +140,39 @@ impl NodeConfig {
         self
     }
 
+    /// What the node lets the requests it serves take: of its [`Limits`], these apply
+    /// here: [`max_queued`](Limits::max_queued) (requests waiting for a worker of the
+    /// pool; also tells waiting for room in one served actor's full mailbox, and topic
+    /// messages waiting for delivery), [`max_threads`](Limits::max_threads) (request
+    /// threads under [`Workers::PerRequest`]) and
+    /// [`max_call_timeout`](Limits::max_call_timeout). Past them a call is answered at
+    /// once with [`Fault::Unavailable`](crate::wire::Fault::Unavailable); a tell is
+    /// dropped and recorded as an anomaly (its sender asked for no answer, so there is
+    /// no one to give it back to). Default: [`Limits::default`].
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
+        self
+    }
+
+    /// How often the client pings the server. A connection with more than two pings
+    /// unanswered is dropped (async-nats fixes that count), so a partition that sends no
+    /// TCP reset is noticed within three intervals; from then on calls and tells fail at
+    /// once, giving their message back, until the client has reconnected. Default: 2 s
+    /// (noticed within 6 s).
+    pub fn ping_interval(mut self, interval: Duration) -> Self {
+        self.ping_interval = interval;
+        self
+    }
+
+    /// How many messages (requests, tells, replies, publishes) may wait for the
+    /// connection in the node's outgoing queue. Past it, a call or tell fails at once
+    /// with [`WireError::Limit`](crate::wire::WireError::Limit), giving its message back,
+    /// and a reply is dropped (its caller times out). Default: 4,096.
+    pub fn max_outgoing(mut self, max: usize) -> Self {
+        self.max_outgoing = max;
+        self
+    }
+
     /// The server URLs.
     pub fn servers(&self) -> &[String] {
         &self.servers
@@ -167,6 +206,9 @@ impl fmt::Debug for NodeConfig {
             .field("connect_timeout", &self.connect_timeout)
             .field("max_reconnect_delay", &self.max_reconnect_delay)
             .field("inbox_prefix", &self.inbox_prefix)
+            .field("limits", &self.limits)
+            .field("ping_interval", &self.ping_interval)
+            .field("max_outgoing", &self.max_outgoing)
             .finish()
     }
 }

@@ -9,19 +9,18 @@
 //! waiting caller gets [`WireError::Disconnected`], and new calls fail at once until the
 //! client has reconnected.
 
-use std::collections::HashMap;
 use std::fmt;
-use std::mem;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use async_nats::connection::State;
-use async_nats::{Client, Event, Message as NatsMessage, StatusCode, Subject};
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
-use tokio::sync::mpsc::UnboundedSender;
+use async_nats::{Client, Message as NatsMessage, StatusCode, Subject};
+use crossbeam_channel::RecvTimeoutError;
+use tokio::sync::mpsc::{self, error::TrySendError};
 
+pub(crate) use super::calls::Calls;
+use super::calls::LOST;
 use super::config::NodeConfig;
 use super::error::NatsError;
 use super::packet;
@@ -30,163 +29,16 @@ use super::subject::{check_prefix, Subjects};
 use crate::actor::Actor;
 use crate::sync::lock;
 use crate::wire::codec::{Head, Payload, RemoteMessage, Route};
-use crate::wire::{Anomalies, Link, RemoteAddr, RemoteError, WireError};
-
-/// Why calls fail while the client reconnects.
-const LOST: &str = "the connection was lost; the client is reconnecting";
-
-/// A reply (or the error that took its place) for one waiting call.
-type Slot = Sender<Result<NatsMessage, WireError>>;
-
-/// The calls waiting for a reply, shared with the runtime's reply task and its event
-/// callback.
-pub(crate) struct Calls {
-    table: Mutex<Table>,
-    /// The next transaction id; ids below it were issued.
-    next_xid: AtomicU64,
-    /// Who the connection is to, for messages.
-    peer: String,
-    pub(crate) anomalies: Anomalies,
-}
-
-struct Table {
-    waiting: HashMap<u64, Slot>,
-    /// Why the node closed, once it has.
-    closed: Option<String>,
-}
-
-impl Calls {
-    pub(crate) fn new(peer: String) -> Self {
-        Calls {
-            table: Mutex::new(Table {
-                waiting: HashMap::new(),
-                closed: None,
-            }),
-            next_xid: AtomicU64::new(1),
-            peer,
-            anomalies: Anomalies::default(),
-        }
-    }
-
-    fn table(&self) -> MutexGuard<'_, Table> {
-        lock(&self.table)
-    }
-
-    fn disconnected(&self, reason: &str) -> WireError {
-        WireError::Disconnected {
-            peer: self.peer.clone(),
-            reason: reason.to_owned(),
-        }
-    }
-
-    /// Registers a call: its transaction id and where its reply will come.
-    fn register(&self) -> Result<(u64, Receiver<Result<NatsMessage, WireError>>), WireError> {
-        let (slot, reply) = crossbeam_channel::bounded(1);
-        let mut table = self.table();
-        if let Some(reason) = &table.closed {
-            return Err(self.disconnected(reason));
-        }
-        let xid = self.next_xid.fetch_add(1, Ordering::Relaxed);
-        table.waiting.insert(xid, slot);
-        Ok((xid, reply))
-    }
-
-    fn forget(&self, xid: u64) {
-        self.table().waiting.remove(&xid);
-    }
-
-    /// A message on the node's reply subscription: hands it to its call, if still waiting.
-    pub(crate) fn deliver(&self, msg: NatsMessage) {
-        let xid = msg
-            .subject
-            .rsplit('.')
-            .next()
-            .and_then(|token| token.parse::<u64>().ok());
-        let Some(xid) = xid else {
-            return self.report(WireError::Unexpected {
-                what: "reply whose subject names no call",
-                side: "NATS node",
-            });
-        };
-        let slot = self.table().waiting.remove(&xid);
-        match slot {
-            Some(slot) => {
-                let _ = slot.send(Ok(msg));
-            }
-            // An issued id no longer waiting: its caller timed out or was released.
-            None if (1..self.next_xid.load(Ordering::Relaxed)).contains(&xid) => {}
-            None => self.report(WireError::UnknownTransaction { xid }),
-        }
-    }
-
-    /// Fails call `xid` (if it still waits) with `error`.
-    pub(crate) fn fail(&self, xid: u64, error: WireError) {
-        let slot = self.table().waiting.remove(&xid);
-        if let Some(slot) = slot {
-            let _ = slot.send(Err(error));
-        }
-    }
-
-    pub(crate) fn report(&self, error: WireError) {
-        log::debug!("NATS: {error}");
-        self.anomalies.report(error);
-    }
-
-    /// The client's events: a lost connection releases every waiting caller.
-    pub(crate) fn on_event(&self, event: Event) {
-        match event {
-            Event::Disconnected => {
-                log::warn!("NATS: disconnected from {}; reconnecting", self.peer);
-                self.release(LOST);
-            }
-            Event::Connected => log::info!("NATS: connected to {}", self.peer),
-            Event::Closed => self.release("the client closed the connection"),
-            Event::LameDuckMode => {
-                log::warn!("NATS: the server is shutting down (lame duck mode)")
-            }
-            Event::SlowConsumer(sid) => {
-                log::warn!("NATS: subscription {sid} is too slow; the client dropped messages")
-            }
-            Event::ServerError(e) => log::warn!("NATS: the server reported an error: {e}"),
-            Event::ClientError(e) => log::debug!("NATS: {e}"),
-            other => log::debug!("NATS: {other}"),
-        }
-    }
-
-    /// Releases every waiting caller with `Disconnected`.
-    fn release(&self, reason: &str) {
-        let waiting = mem::take(&mut self.table().waiting);
-        for slot in waiting.into_values() {
-            let _ = slot.send(Err(self.disconnected(reason)));
-        }
-    }
-
-    /// Refuses new calls from now on and releases the waiting ones. Whether this closed it.
-    fn close(&self, reason: &str) -> bool {
-        let waiting = {
-            let mut table = self.table();
-            if table.closed.is_some() {
-                return false;
-            }
-            table.closed = Some(reason.to_owned());
-            mem::take(&mut table.waiting)
-        };
-        for slot in waiting.into_values() {
-            let _ = slot.send(Err(self.disconnected(reason)));
-        }
-        true
-    }
-
-    fn closed(&self) -> Option<String> {
-        self.table().closed.clone()
-    }
-}
+use crate::wire::{Link, RemoteAddr, RemoteError, WireError};
 
 /// The connection shared by a node and its links: the client, the queue to its runtime
 /// thread, and the waiting calls. The last handle to go closes it.
 pub(crate) struct Core {
     client: Client,
-    ops: UnboundedSender<Op>,
+    ops: mpsc::Sender<Op>,
+    /// The bound of `ops`, for messages.
+    max_outgoing: usize,
+    abort: Arc<tokio::sync::Notify>,
     calls: Arc<Calls>,
     pub(crate) subjects: Subjects,
     pub(crate) servers: String,
@@ -206,6 +58,8 @@ impl Core {
         Ok(Core {
             client: started.client,
             ops: started.ops,
+            max_outgoing: config.max_outgoing.max(1),
+            abort: started.abort,
             calls,
             subjects: Subjects::new(&config.prefix),
             servers,
@@ -219,7 +73,7 @@ impl Core {
         &self.client
     }
 
-    pub(crate) fn ops(&self) -> UnboundedSender<Op> {
+    pub(crate) fn ops(&self) -> mpsc::Sender<Op> {
         self.ops.clone()
     }
 
@@ -255,11 +109,66 @@ impl Core {
         Ok(())
     }
 
+    /// Queues a publish for the runtime thread without waiting: past the outgoing
+    /// queue's bound (a connection that does not drain, such as a partition not yet
+    /// noticed), it is refused with [`WireError::Limit`].
     fn queue(&self, op: Op) -> Result<(), WireError> {
-        self.ops.send(op).map_err(|_| {
+        self.ops.try_send(op).map_err(|e| match e {
+            TrySendError::Full(_) => WireError::Limit {
+                peer: self.calls.peer.clone(),
+                reason: format!(
+                    "not sent: the node's outgoing queue is full ({} messages wait for the connection)",
+                    self.max_outgoing
+                ),
+            },
+            TrySendError::Closed(_) => self
+                .calls
+                .disconnected("the node's runtime thread has stopped"),
+        })
+    }
+
+    /// Queues a control operation (a subscription's change, a round trip): the node's
+    /// own, never a peer's, so it waits for room, up to the confirm timeout.
+    fn queue_wait(&self, op: Op) -> Result<(), WireError> {
+        let deadline = Instant::now() + self.confirm_timeout;
+        let mut op = op;
+        loop {
+            match self.ops.try_send(op) {
+                Ok(()) => return Ok(()),
+                Err(TrySendError::Full(back)) if Instant::now() < deadline => {
+                    op = back;
+                    // Rare (a stalled connection): the tokio queue has no blocking
+                    // send with a timeout that is safe on every thread.
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                Err(_) => return self.queue_refused(),
+            }
+        }
+    }
+
+    fn queue_refused(&self) -> Result<(), WireError> {
+        Err(if self.ops.is_closed() {
             self.calls
                 .disconnected("the node's runtime thread has stopped")
+        } else {
+            WireError::Limit {
+                peer: self.calls.peer.clone(),
+                reason: "the node's outgoing queue stayed full".to_owned(),
+            }
         })
+    }
+
+    /// Ends the runtime: after what is queued (flushed for a few seconds at most) if the
+    /// close can be queued, else at once (the queue is full behind a stalled
+    /// connection). Whether it ends after a flush it can be told of.
+    fn end(&self, done: crossbeam_channel::Sender<()>) -> bool {
+        match self.ops.try_send(Op::Close { done }) {
+            Ok(()) => true,
+            Err(_) => {
+                self.abort.notify_one();
+                false
+            }
+        }
     }
 
     /// Publishes a whole packet to `subject`, in order with every other publish.
@@ -347,7 +256,7 @@ impl Core {
                 .calls
                 .register()
                 .map_err(|_| closed(self.calls.closed().unwrap_or_default()))?;
-            self.queue(Op::Publish {
+            self.queue_wait(Op::Publish {
                 subject: format!("{}.{xid}", self.inbox).into(),
                 reply: None,
                 payload: Default::default(),
@@ -390,7 +299,7 @@ impl Core {
             reason,
         };
         let (done, subscribed) = crossbeam_channel::bounded(1);
-        self.queue(Op::Subscribe {
+        self.queue_wait(Op::Subscribe {
             subject: subject.to_owned(),
             queue,
             forward,
@@ -409,7 +318,7 @@ impl Core {
     /// Unsubscribes, in order with the publishes.
     pub(crate) fn unsubscribe(&self, subscription: Subscription) {
         // Fails only once the runtime has stopped, which ends every subscription.
-        let _ = self.queue(Op::Unsubscribe { subscription });
+        let _ = self.queue_wait(Op::Unsubscribe { subscription });
     }
 
     /// Closes the connection: waiting callers are released at once, later calls fail at
@@ -417,9 +326,7 @@ impl Core {
     pub(crate) fn close(&self, reason: &str) {
         self.calls.close(reason);
         let (done, flushed) = crossbeam_channel::bounded(1);
-        if self.ops.send(Op::Close { done }).is_ok()
-            && flushed.recv_timeout(Duration::from_secs(6)).is_ok()
-        {
+        if self.end(done) && flushed.recv_timeout(Duration::from_secs(6)).is_ok() {
             let thread = lock(&self.runtime).take();
             if let Some(thread) = thread {
                 let _ = thread.join();
@@ -428,7 +335,7 @@ impl Core {
     }
 
     pub(crate) fn pending(&self) -> usize {
-        self.calls.table().waiting.len()
+        self.calls.pending()
     }
 }
 
@@ -437,7 +344,7 @@ impl Drop for Core {
         // No waiting here: the runtime thread flushes and ends on its own.
         if self.calls.close("every handle to the node was dropped") {
             let (done, _) = crossbeam_channel::bounded(1);
-            let _ = self.ops.send(Op::Close { done });
+            self.end(done);
         }
     }
 }

@@ -48,6 +48,17 @@
 //! before it is sent ([`WireError::PayloadTooLarge`]). Wherever a request was not sent,
 //! its message comes back in the error.
 //!
+//! # Bounds
+//!
+//! Nothing a peer sends can grow a node's memory or threads without bound: requests are
+//! routed where they arrive without waiting and run on a bounded pool
+//! ([`NodeConfig::limits`]; past it a call is answered at once with
+//! [`Fault::Unavailable`](crate::wire::Fault::Unavailable), a tell is dropped and recorded);
+//! a served actor whose bounded mailbox is full holds back only its own tells; the
+//! outgoing queue is bounded ([`NodeConfig::max_outgoing`], past it a send fails with
+//! its message back); and a partition without a TCP reset is noticed within three
+//! [ping intervals](NodeConfig::ping_interval).
+//!
 //! [`WireError::NoResponders`]: crate::wire::WireError::NoResponders
 //! [`WireError::Disconnected`]: crate::wire::WireError::Disconnected
 //! [`WireError::PayloadTooLarge`]: crate::wire::WireError::PayloadTooLarge
@@ -80,6 +91,7 @@
 //! # }
 //! ```
 
+mod calls;
 mod config;
 mod error;
 mod link;
@@ -87,6 +99,7 @@ mod node;
 mod packet;
 mod pubsub;
 mod runtime;
+mod serve;
 mod subject;
 
 pub use config::{NodeConfig, DEFAULT_PREFIX};

@@ -3,40 +3,35 @@
 //! publish/subscribe.
 //!
 //! Serving: each served name is one subscription, in a queue group named after it, so
-//! the server hands each request to exactly one of the nodes serving that name. Every
-//! incoming message is forwarded by the runtime thread to the node's dispatcher thread,
-//! which decodes its head and does what the wire's DeMux reader does: a tell to an actor
-//! is posted to its mailbox there and then (so tells keep their order); a call, or a
-//! tell to a function, goes to a worker, which runs it through the DeMux's registry and
-//! publishes the reply (or the fault that took its place) to the call's reply subject.
+//! the server hands each request to exactly one of the nodes serving that name. Each
+//! request takes the wire's shared request path where it arrives (`serve.rs`): a tell to
+//! an actor is posted to its mailbox there and then, without waiting (so tells keep
+//! their order); a call, or a tell to a function, goes to the bounded pool, whose worker
+//! runs it and publishes the reply (or the fault that took its place) to the call's reply
+//! subject.
 
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use async_nats::{Client, Message as NatsMessage, Subject};
-use crossbeam_channel::Sender;
-use tokio::sync::mpsc::UnboundedSender;
+use async_nats::Message as NatsMessage;
 
 use super::config::NodeConfig;
 use super::error::NatsError;
-use super::link::{Calls, Core, NatsLink};
-use super::packet;
+use super::link::{Core, NatsLink};
 use super::pubsub::NatsPubSub;
-use super::runtime::{Forward, Op, Subscription};
+use super::runtime::{Forward, Subscription};
+use super::serve::Serving;
 use super::subject::token;
 use crate::actor::Actor;
 use crate::handle::Addr;
 use crate::pubsub::PubSub;
 use crate::sync::lock;
-use crate::wire::codec::{Head, RemoteMessage, Route};
-use crate::wire::{
-    CodecError, DeMux, Endpoint, Exposed, Fault, RemoteActor, RemoteAddr, RemoteError, WireError,
-    Workers,
-};
+use crate::wire::codec::RemoteMessage;
+use crate::wire::{CodecError, Exposed, Load, RemoteActor, RemoteAddr, RemoteError, WireError};
 
 /// A process's connection to a NATS system, from which it serves actors by name and
 /// reaches actors served by any other node, on this machine or another.
@@ -100,21 +95,17 @@ pub struct Node {
 
 struct Inner {
     link: NatsLink,
-    /// What is served, by name and message type; a DeMux with no threads of its own.
-    registry: DeMux,
-    /// To the dispatcher thread.
-    dispatch: Sender<Incoming>,
+    /// What is served, the pool that runs it, the topic dispatcher.
+    serving: Arc<Serving>,
     /// Subject -> its subscription. Dropping one unsubscribes and ends its forwarding
-    /// task; when the last is gone, so are the dispatcher thread and the workers.
+    /// task; when the last is gone, so are the topic dispatcher and the workers.
     subscriptions: Mutex<HashMap<String, Subscription>>,
     /// The local end of the cluster's publish/subscribe.
     local: PubSub,
 }
 
-/// A message for the dispatcher thread.
+/// A message for the topic dispatcher thread.
 pub(crate) enum Incoming {
-    /// On the subject of the actor served as `name`.
-    Request { name: Arc<str>, msg: NatsMessage },
     /// On a topic's subject.
     Topic { topic: Arc<Topic>, msg: NatsMessage },
 }
@@ -142,37 +133,21 @@ impl Node {
     /// the node lives.
     pub fn connect_with(config: NodeConfig) -> Result<Node, NatsError> {
         let core = Arc::new(Core::connect(&config)?);
-        let thread_failed = |what: &'static str| {
-            move |e: std::io::Error| NatsError::Thread {
-                what,
-                reason: e.to_string(),
-            }
-        };
-        // A thread-per-request DeMux starts no thread: here it is only a registry.
-        let registry = DeMux::new(Workers::PerRequest).map_err(|e| NatsError::Thread {
-            what: "registry",
+        let serving = Serving::start(
+            config.workers,
+            config.limits,
+            core.ops(),
+            core.client().clone(),
+            core.calls().clone(),
+        )
+        .map_err(|e| NatsError::Thread {
+            what: "workers",
             reason: e.to_string(),
         })?;
-        let work = Work::start(config.workers).map_err(thread_failed("workers"))?;
-        let dispatcher = Dispatcher {
-            registry: registry.clone(),
-            replier: Replier {
-                ops: core.ops(),
-                client: core.client().clone(),
-                calls: core.calls().clone(),
-            },
-            work,
-        };
-        let (dispatch, incoming) = crossbeam_channel::unbounded();
-        thread::Builder::new()
-            .name("nats-dispatch".to_owned())
-            .spawn(move || incoming.iter().for_each(|item| dispatcher.handle(item)))
-            .map_err(thread_failed("dispatcher thread"))?;
         Ok(Node {
             inner: Arc::new(Inner {
                 link: NatsLink::new(core),
-                registry,
-                dispatch,
+                serving: Arc::new(serving),
                 subscriptions: Mutex::new(HashMap::new()),
                 local: PubSub::new(),
             }),
@@ -220,7 +195,7 @@ impl Node {
         A: Actor,
         F: for<'d> FnOnce(Exposed<'d, A>) -> Exposed<'d, A>,
     {
-        let _registered = handlers(self.inner.registry.expose(name, addr));
+        let _registered = handlers(Exposed::new(&self.inner.serving.table, name, addr));
         self.listen(name)
     }
 
@@ -232,7 +207,7 @@ impl Node {
         M: RemoteMessage,
         F: Fn(M) -> M::Reply + Send + Sync + 'static,
     {
-        self.inner.registry.function(name, f);
+        self.inner.serving.table.function(name, f);
         self.listen(name)
     }
 
@@ -250,13 +225,13 @@ impl Node {
             }
         }
         // Only now: a request that came meanwhile was still served.
-        self.inner.registry.withdraw(name)
+        self.inner.serving.table.withdraw(name)
     }
 
     /// What this node serves: each name with the wire names of the messages it takes,
     /// sorted.
     pub fn served(&self) -> Vec<(String, Vec<&'static str>)> {
-        self.inner.registry.exposed()
+        self.inner.serving.table.exposed()
     }
 
     /// A typed handle to the actor served as `name` by any node of the system (this one
@@ -342,10 +317,31 @@ impl Node {
         self.core().calls().anomalies.count()
     }
 
+    /// What the node's serving side is carrying now (requests queued for its workers,
+    /// running), and what it has refused so far; the connection counts are always 0.
+    pub fn load(&self) -> Load {
+        let counters = &self.inner.serving.counters;
+        let mut load = Load::default();
+        load.queued = counters.queued.load(Ordering::Acquire);
+        load.running = counters.running.load(Ordering::Acquire);
+        load.refused_requests = counters.refused_requests.load(Ordering::Relaxed);
+        load
+    }
+
     /// Stops serving, releases every waiting caller at once, sends what was published
     /// (waiting a few seconds at most) and closes the connection. Later calls on this
-    /// node (and its links and remote handles) fail at once. Idempotent.
+    /// node (and its links and remote handles) fail at once. Idempotent. Calls served
+    /// here that are still running lose their replies; [`close_within`](Node::close_within)
+    /// lets them finish first.
     pub fn close(&self) {
+        self.close_within(Duration::ZERO);
+    }
+
+    /// [`close`](Node::close), but the calls this node is serving (queued or running on
+    /// its workers) get up to `drain` to finish and send their replies first: serving
+    /// stops at once (the server sends no new request here), then the node waits for its
+    /// workers to be idle or `drain` to pass, then closes. Idempotent.
+    pub fn close_within(&self, drain: Duration) {
         let subscriptions = std::mem::take(&mut *self.subscriptions());
         if !subscriptions.is_empty() {
             for (_, subscription) in subscriptions {
@@ -354,6 +350,14 @@ impl Node {
             // Once the server has dropped them, no request goes to a node that is gone
             // (the server would notice the closed connection only a little later).
             if self.is_connected() {
+                let _ = self.core().round_trip(self.core().confirm_timeout);
+            }
+        }
+        if !drain.is_zero() {
+            let deadline = Instant::now().checked_add(drain);
+            let idle = deadline.is_none_or(|deadline| self.inner.serving.wait_idle(deadline));
+            if idle && self.is_connected() {
+                // The replies the workers queued have reached the server.
                 let _ = self.core().round_trip(self.core().confirm_timeout);
             }
         }
@@ -377,28 +381,37 @@ impl Node {
         let subject = self.core().subjects.actor(name);
         let name: Arc<str> = name.into();
         let queue = token(&name);
-        self.subscribe(subject, Some(queue), move |msg| Incoming::Request {
-            name: name.clone(),
-            msg,
-        })
+        let serving = self.inner.serving.clone();
+        let forward: Forward = Box::new(move |msg| serving.request(&name, msg));
+        self.subscribe_with(subject, Some(queue), forward)
     }
 
-    /// Subscribes to `subject` once (a second time is a no-op), forwarding its messages
-    /// to the dispatcher as `wrap` makes them; then, if connected, waits until the server
-    /// has the subscription.
+    /// Subscribes to a topic's `subject` once (a second time is a no-op), handing its
+    /// messages to the topic dispatcher as `wrap` makes them; then, if connected, waits
+    /// until the server has the subscription.
     pub(crate) fn subscribe(
         &self,
         subject: String,
         queue: Option<String>,
         wrap: impl Fn(NatsMessage) -> Incoming + Send + 'static,
     ) -> Result<(), NatsError> {
+        let serving = self.inner.serving.clone();
+        let forward: Forward = Box::new(move |msg| serving.topic(wrap(msg)));
+        self.subscribe_with(subject, queue, forward)
+    }
+
+    /// Subscribes to `subject` once (a second time is a no-op), handing its messages to
+    /// `forward` on the runtime thread; then, if connected, waits until the server has
+    /// the subscription.
+    fn subscribe_with(
+        &self,
+        subject: String,
+        queue: Option<String>,
+        forward: Forward,
+    ) -> Result<(), NatsError> {
         {
             let mut subscriptions = self.subscriptions();
             if let Entry::Vacant(entry) = subscriptions.entry(subject) {
-                let dispatch = self.inner.dispatch.clone();
-                let forward: Forward = Box::new(move |msg| {
-                    let _ = dispatch.send(wrap(msg));
-                });
                 let subscription = self.core().subscribe(entry.key(), queue, forward)?;
                 entry.insert(subscription);
             }
@@ -418,279 +431,5 @@ impl fmt::Debug for Node {
             .field("connected", &self.is_connected())
             .field("served", &self.served())
             .finish()
-    }
-}
-
-/// A job for a worker.
-type Task = Box<dyn FnOnce() + Send>;
-
-/// How the node runs calls: the `Workers` it was configured with.
-enum Work {
-    /// The pool's queue; the workers end when it goes with the dispatcher.
-    Pool(Sender<Task>),
-    PerRequest,
-}
-
-impl Work {
-    fn start(workers: Workers) -> std::io::Result<Work> {
-        match workers {
-            Workers::Pool(threads) => {
-                let (jobs, queue) = crossbeam_channel::unbounded::<Task>();
-                for i in 0..threads.max(1) {
-                    let queue = queue.clone();
-                    thread::Builder::new()
-                        .name(format!("nats-worker-{i}"))
-                        .spawn(move || queue.iter().for_each(|job| job()))?;
-                }
-                Ok(Work::Pool(jobs))
-            }
-            Workers::PerRequest => Ok(Work::PerRequest),
-        }
-    }
-
-    /// Runs `job` on a worker; the reason if it cannot.
-    fn run(&self, job: Task) -> Result<(), String> {
-        match self {
-            // The workers outlive the queue's sender, so this cannot fail in practice.
-            Work::Pool(jobs) => jobs
-                .send(job)
-                .map_err(|_| "the node's workers have stopped".to_owned()),
-            Work::PerRequest => thread::Builder::new()
-                .name("nats-request".to_owned())
-                .spawn(job)
-                .map(drop)
-                .map_err(|e| format!("could not start a thread for the request: {e}")),
-        }
-    }
-}
-
-/// The dispatcher thread's state.
-struct Dispatcher {
-    registry: DeMux,
-    replier: Replier,
-    work: Work,
-}
-
-impl Dispatcher {
-    fn handle(&self, item: Incoming) {
-        match item {
-            Incoming::Request { name, msg } => self.request(&name, msg),
-            Incoming::Topic { topic, msg } => self.topic(&topic, msg),
-        }
-    }
-
-    fn request(&self, name: &Arc<str>, msg: NatsMessage) {
-        enum Action {
-            Call {
-                xid: u64,
-                timeout: Duration,
-                endpoint: Endpoint,
-                message: String,
-            },
-            Tell(Endpoint),
-            Refuse {
-                xid: u64,
-                fault: Fault,
-            },
-            Report(WireError),
-        }
-        let NatsMessage { payload, reply, .. } = msg;
-        let (action, start) = match packet::open(&payload) {
-            Ok((head, start)) => {
-                let action = match head {
-                    Head::Call {
-                        xid,
-                        timeout_ms,
-                        route,
-                    } => {
-                        // The subject says which name; the head, which message.
-                        let route = Route {
-                            actor: name,
-                            message: route.message,
-                        };
-                        match self.registry.lookup(route) {
-                            Ok(endpoint) => Action::Call {
-                                xid,
-                                timeout: Duration::from_millis(timeout_ms),
-                                endpoint,
-                                message: route.message.to_owned(),
-                            },
-                            Err(fault) => Action::Refuse { xid, fault },
-                        }
-                    }
-                    Head::Tell { route } => {
-                        let route = Route {
-                            actor: name,
-                            message: route.message,
-                        };
-                        match self.registry.lookup(route) {
-                            Ok(endpoint) => Action::Tell(endpoint),
-                            Err(fault) => Action::Report(fault.into()),
-                        }
-                    }
-                    Head::Reply { .. } | Head::Fault { .. } => {
-                        Action::Report(WireError::Unexpected {
-                            what: head.kind(),
-                            side: "NATS node",
-                        })
-                    }
-                };
-                (action, start)
-            }
-            Err(e) => {
-                self.replier.calls.report(e.clone());
-                if reply.is_none() {
-                    return;
-                }
-                // A caller waiting on it hears at once rather than at its deadline.
-                let fault = Fault::BadRequest {
-                    actor: name.to_string(),
-                    message: "(unreadable)".to_owned(),
-                    reason: e.to_string(),
-                };
-                (Action::Refuse { xid: 0, fault }, 0)
-            }
-        };
-        match action {
-            Action::Call {
-                xid,
-                timeout,
-                endpoint,
-                message,
-            } => {
-                let Some(reply) = reply else {
-                    return self.replier.calls.report(WireError::Unexpected {
-                        what: "call with no reply subject",
-                        side: "NATS node",
-                    });
-                };
-                let replier = self.replier.clone();
-                let (fallback, failed_reply) = (self.replier.clone(), reply.clone());
-                let name = name.clone();
-                let job = Box::new(move || {
-                    let route = Route {
-                        actor: &name,
-                        message: &message,
-                    };
-                    replier.answer(reply, xid, &endpoint, route, &payload[start..], timeout)
-                });
-                if let Err(reason) = self.work.run(job) {
-                    fallback.fault(failed_reply, xid, Fault::Unavailable { reason });
-                }
-            }
-            Action::Tell(endpoint) if endpoint.tells_inline() => {
-                if let Err(fault) = endpoint.deliver(&payload[start..]) {
-                    self.replier.calls.report(fault.into());
-                }
-            }
-            Action::Tell(endpoint) => {
-                let calls = self.replier.calls.clone();
-                let job = Box::new(move || {
-                    if let Err(fault) = endpoint.deliver(&payload[start..]) {
-                        calls.report(fault.into());
-                    }
-                });
-                if let Err(reason) = self.work.run(job) {
-                    self.replier
-                        .calls
-                        .report(Fault::Unavailable { reason }.into());
-                }
-            }
-            Action::Refuse { xid, fault } => match reply {
-                Some(reply) => self.replier.fault(reply, xid, fault),
-                None => self.replier.calls.report(fault.into()),
-            },
-            Action::Report(error) => self.replier.calls.report(error),
-        }
-    }
-
-    fn topic(&self, topic: &Topic, msg: NatsMessage) {
-        let outcome = match packet::open(&msg.payload) {
-            Ok((Head::Tell { route }, start)) if route.message == topic.message => {
-                (topic.deliver)(&msg.payload[start..]).map_err(WireError::from)
-            }
-            Ok((Head::Tell { .. }, _)) => Err(WireError::Unexpected {
-                what: "message of another type than its topic's",
-                side: "NATS topic subscription",
-            }),
-            Ok((head, _)) => Err(WireError::Unexpected {
-                what: head.kind(),
-                side: "NATS topic subscription",
-            }),
-            Err(e) => Err(e),
-        };
-        if let Err(e) = outcome {
-            self.replier.calls.report(e);
-        }
-    }
-}
-
-/// Sends replies, from the workers and the dispatcher.
-#[derive(Clone)]
-struct Replier {
-    ops: UnboundedSender<Op>,
-    client: Client,
-    calls: Arc<Calls>,
-}
-
-impl Replier {
-    /// Runs call `xid` to `route` and publishes its reply, or the fault that takes its
-    /// place.
-    fn answer(
-        &self,
-        reply: Subject,
-        xid: u64,
-        endpoint: &Endpoint,
-        route: Route<'_>,
-        body: &[u8],
-        timeout: Duration,
-    ) {
-        let failed = |reason: String| Fault::Failed {
-            actor: route.actor.to_owned(),
-            message: route.message.to_owned(),
-            reason,
-        };
-        let mut out = match packet::start(&Head::Reply { xid }) {
-            Ok(out) => out,
-            Err(e) => return self.fault(reply, xid, failed(e.to_string())),
-        };
-        match endpoint.answer(body, timeout, &mut out) {
-            Ok(()) => {
-                let max = self.client.max_payload();
-                if out.len() <= max {
-                    self.send(reply, out);
-                } else {
-                    let reason = format!(
-                        "its reply of {} bytes is over the NATS server's max_payload of {max} bytes",
-                        out.len()
-                    );
-                    self.fault(reply, xid, failed(reason));
-                }
-            }
-            Err(fault) => self.fault(reply, xid, fault),
-        }
-    }
-
-    /// Answers call `xid` with `fault`. A fault is small; should one not fit the
-    /// server's limit, its caller times out instead.
-    fn fault(&self, reply: Subject, xid: u64, fault: Fault) {
-        match packet::start(&Head::Fault { xid, fault }) {
-            Ok(packet) if packet.len() <= self.client.max_payload() => self.send(reply, packet),
-            Ok(packet) => self.calls.report(WireError::PayloadTooLarge {
-                len: packet.len() as u64,
-                max: self.client.max_payload() as u64,
-            }),
-            Err(e) => self.calls.report(e.into()),
-        }
-    }
-
-    fn send(&self, reply: Subject, packet: Vec<u8>) {
-        // Fails only once the node is closed: the caller has been released already.
-        let _ = self.ops.send(Op::Publish {
-            subject: reply,
-            reply: None,
-            payload: packet.into(),
-            xid: None,
-        });
     }
 }

@@ -17,8 +17,9 @@ use async_nats::{Client, ConnectOptions, Message as NatsMessage, ServerAddr, Sub
 use bytes::Bytes;
 use futures::future::{select, Either};
 use futures::StreamExt;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
-use tokio::sync::oneshot;
+use std::pin::pin;
+use tokio::sync::mpsc;
+use tokio::sync::{oneshot, Notify};
 
 use super::config::{Auth, NodeConfig};
 use super::error::NatsError;
@@ -27,6 +28,14 @@ use crate::wire::WireError;
 
 /// What a subscription's task does with each message.
 pub(crate) type Forward = Box<dyn FnMut(NatsMessage) + Send>;
+
+/// How many commands the client itself queues for its connection (async-nats'
+/// `client_capacity`), behind the node's own outgoing queue.
+pub(crate) const CLIENT_CAPACITY: usize = 256;
+
+/// How many messages one subscription holds for its task (async-nats'
+/// `subscription_capacity`, 65,536 by default).
+pub(crate) const SUBSCRIPTION_CAPACITY: usize = 8192;
 
 /// The longest a closing node waits for its last publishes to reach the socket.
 const LINGER: Duration = Duration::from_secs(5);
@@ -67,7 +76,10 @@ pub(crate) struct Started {
     pub(crate) client: Client,
     /// The node's reply subjects are `{inbox}.{xid}`.
     pub(crate) inbox: String,
-    pub(crate) ops: UnboundedSender<Op>,
+    pub(crate) ops: mpsc::Sender<Op>,
+    /// Ends the runtime at once, whatever is queued: for a close that cannot queue its
+    /// `Op::Close` (the queue is full behind a stalled connection).
+    pub(crate) abort: Arc<Notify>,
     pub(crate) thread: JoinHandle<()>,
 }
 
@@ -94,7 +106,7 @@ pub(crate) fn start(config: &NodeConfig, calls: Arc<Calls>) -> Result<Started, N
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (ready, started) = crossbeam_channel::bounded(1);
-    let (ops, queue) = tokio::sync::mpsc::unbounded_channel();
+    let (ops, queue) = mpsc::channel(config.max_outgoing.max(1));
     // Each server gets `connect_timeout`; the margin covers the reply subscription.
     let patience = config
         .connect_timeout
@@ -102,6 +114,8 @@ pub(crate) fn start(config: &NodeConfig, calls: Arc<Calls>) -> Result<Started, N
         .saturating_add(config.connect_timeout);
     let config = config.clone();
     let connecting = servers.clone();
+    let abort = Arc::new(Notify::new());
+    let aborted = abort.clone();
     let thread = thread::Builder::new()
         .name("nats-runtime".to_owned())
         .spawn(move || {
@@ -126,7 +140,7 @@ pub(crate) fn start(config: &NodeConfig, calls: Arc<Calls>) -> Result<Started, N
                     Ok((client, inbox)) => {
                         // A caller that stopped waiting no longer wants the client.
                         if ready.send(Ok((client.clone(), inbox))).is_ok() {
-                            run(client, queue, calls).await;
+                            run(client, queue, calls, &aborted).await;
                         }
                     }
                 }
@@ -141,6 +155,7 @@ pub(crate) fn start(config: &NodeConfig, calls: Arc<Calls>) -> Result<Started, N
             client,
             inbox,
             ops,
+            abort,
             thread,
         }),
         Ok(Err(e)) => Err(e),
@@ -189,6 +204,16 @@ async fn connect(
     let max_delay = config.max_reconnect_delay;
     let replying = calls.clone();
     let client = options
+        // A silent partition (no TCP reset) is noticed within three ping intervals: the
+        // client drops a connection with more than two pings unanswered.
+        .ping_interval(config.ping_interval)
+        // The client's own queue of commands, behind the node's outgoing queue: small,
+        // so what a stalled connection can hold is bounded by the node's settings.
+        .client_capacity(CLIENT_CAPACITY)
+        // Messages a subscription holds before its task takes them (the task never
+        // waits, so only a burst fills it); past it the client drops them and reports a
+        // slow consumer, recorded as an anomaly.
+        .subscription_capacity(SUBSCRIPTION_CAPACITY)
         .connection_timeout(config.connect_timeout)
         .custom_inbox_prefix(&config.inbox_prefix)
         .max_reconnects(None)
@@ -222,9 +247,17 @@ async fn connect(
     Ok((client, inbox))
 }
 
-/// The runtime's main task: does each queued [`Op`] in turn.
-async fn run(client: Client, mut queue: UnboundedReceiver<Op>, calls: Arc<Calls>) {
-    while let Some(op) = queue.recv().await {
+/// Runs `work` unless `abort` is told first (then `None`).
+async fn unless<T>(abort: &Notify, work: impl std::future::Future<Output = T>) -> Option<T> {
+    match select(pin!(work), pin!(abort.notified())).await {
+        Either::Left((done, _)) => Some(done),
+        Either::Right(_) => None,
+    }
+}
+
+/// The runtime's main task: does each queued [`Op`] in turn, until closed or aborted.
+async fn run(client: Client, mut queue: mpsc::Receiver<Op>, calls: Arc<Calls>, abort: &Notify) {
+    while let Some(Some(op)) = unless(abort, queue.recv()).await {
         match op {
             Op::Publish {
                 subject,
@@ -232,13 +265,19 @@ async fn run(client: Client, mut queue: UnboundedReceiver<Op>, calls: Arc<Calls>
                 payload,
                 xid,
             } => {
-                let sent = match reply {
-                    Some(reply) => {
-                        client
-                            .publish_with_reply(subject.clone(), reply, payload)
-                            .await
+                // Waits while the client's own queue is full (a stalled connection).
+                let sending = async {
+                    match reply {
+                        Some(reply) => {
+                            client
+                                .publish_with_reply(subject.clone(), reply, payload)
+                                .await
+                        }
+                        None => client.publish(subject.clone(), payload).await,
                     }
-                    None => client.publish(subject.clone(), payload).await,
+                };
+                let Some(sent) = unless(abort, sending).await else {
+                    return;
                 };
                 if let Err(e) = sent {
                     let error = WireError::io(format!("publishing to `{subject}`"), e);

@@ -125,6 +125,9 @@ impl Conn {
 
     /// Which timeout the connection is past at `now`, if any, as a sentence.
     pub(super) fn overdue(&self, limits: &Limits, now: u64) -> Option<String> {
+        if self.active.load(Ordering::Acquire) == 0 {
+            return None; // ended already (a `Listening` may still hold it, to join it)
+        }
         let frame_since = self.activity.frame_since.load(Ordering::Relaxed);
         if older_than(frame_since, limits.read_timeout, now) {
             return Some(format!(

@@ -1,59 +1,48 @@
-//! [`DeMux`]: the serving side. Each connection has a reader thread that decodes request
-//! heads and hands calls to a pool of workers (or a thread per request); a worker runs the
-//! registered handler and writes the reply, tagged with the call's transaction id, back on
-//! the connection it came from.
+//! [`DeMux`]: the serving side. Each connection has a reader thread, a thin front end over
+//! the shared request path (`serve.rs`): it reads each frame, has the table route its
+//! head, and hands calls to the pool of workers (or a thread per request); a worker runs
+//! the registered handler and writes the reply, tagged with the call's transaction id,
+//! back on the connection it came from.
 //!
-//! Tells to an exposed actor are posted to its mailbox by the reader thread itself, so
+//! Tells to an exposed actor are posted by the reader thread itself without waiting, so
 //! they keep the order they were sent in; everything that can block runs on a worker.
 //! What each peer may take is bounded by the DeMux's [`Limits`].
 
-use std::collections::HashMap;
 use std::fmt;
-use std::io::Read;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockWriteGuard, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::Sender;
 
-use super::codec::{self, Head, RemoteMessage, Route};
-use super::conn::{Conn, Lease, Served, Watched};
-use super::error::{Anomalies, Fault, WireError};
-use super::frame::FrameReader;
-use super::limits::{now_ms, Counters, Limits, Load};
+use super::codec::RemoteMessage;
+use super::conn::{Conn, Lease, Served};
+use super::error::{Anomalies, WireError};
+use super::limits::{Counters, Limits, Load};
 use super::listen::{ListenState, Listening};
+use super::pool::{Pool, Workers};
 use super::remote::RemoteActor;
+use super::serve::{Exposed, Table};
 use super::transport::{Listen, Transport};
-use super::work::{self, catch, Job, Kind};
+use super::work;
 use super::Config;
-use crate::actor::{Actor, Handler};
-use crate::call::Bridge;
-use crate::error::CallError;
+use crate::actor::Actor;
 use crate::handle::Addr;
-use crate::sync::{lock, read, write};
-
-/// How a [`DeMux`] runs the requests it receives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Workers {
-    /// A fixed pool of this many threads (at least one), shared by every connection.
-    Pool(usize),
-    /// A new thread for each request.
-    PerRequest,
-}
+use crate::sync::lock;
 
 /// The serving side of a connection: it runs the requests that a [`Mux`](super::Mux)
 /// sends, many at once, and sends back each reply, or the error that took its place,
 /// to the caller that made it.
 ///
 /// What it serves is registered by name: actors ([`expose`](DeMux::expose)), whose
-/// handlers are called with typed messages through a [`Bridge`], and plain functions
+/// handlers are called with typed messages through a [`Bridge`](crate::Bridge), and plain functions
 /// ([`function`](DeMux::function)). One DeMux serves any number of connections
 /// ([`serve`](DeMux::serve), [`listen`](DeMux::listen)); bad input on one ends that one
 /// only.
 ///
 /// A handler that panics or returns an error does not hurt the connection: the caller
-/// gets [`Fault::Panicked`] with the panic message, or the error inside its typed reply.
+/// gets [`Fault::Panicked`](super::Fault::Panicked) with the panic message, or the error inside its typed reply.
 ///
 /// ```
 /// use actor_core::prelude::*;
@@ -92,96 +81,18 @@ pub struct DeMux {
 }
 
 pub(super) struct DemuxState {
-    /// Exposed name -> message wire name -> endpoint.
-    services: RwLock<HashMap<String, HashMap<&'static str, Endpoint>>>,
-    pub(super) work: Work,
-    max_frame: u32,
+    /// What is exposed, by name and message type.
+    pub(super) table: Table,
+    pub(super) pool: Pool,
+    pub(super) max_frame: u32,
     pub(super) limits: Limits,
     pub(super) counters: Arc<Counters>,
     anomalies: Arc<Anomalies>,
     pub(super) connections: Mutex<Vec<Weak<Conn>>>,
     listeners: Mutex<Vec<Weak<ListenState>>>,
-    closed: AtomicBool,
+    pub(super) closed: AtomicBool,
     /// Dropped with the DeMux: ends the watchdog.
     _watchdog: Option<Sender<()>>,
-}
-
-pub(super) enum Work {
-    /// Jobs for the pool; the workers end when this sender goes with the DeMux.
-    Pool(Sender<Job>),
-    PerRequest,
-}
-
-/// Decodes a request body, runs it, appends the encoded reply to the buffer.
-type CallFn = dyn Fn(&[u8], Duration, &mut Vec<u8>) -> Result<(), Failure> + Send + Sync;
-/// Decodes a request body and runs it; no reply.
-type TellFn = dyn Fn(&[u8]) -> Result<(), Failure> + Send + Sync;
-
-/// One message type that one exposed name takes.
-#[derive(Clone)]
-pub(crate) struct Endpoint {
-    pub(super) actor: Arc<str>,
-    pub(super) message: &'static str,
-    pub(super) call: Arc<CallFn>,
-    pub(super) tell: Arc<TellFn>,
-    /// Whether a tell runs on the reader thread (posting to a mailbox: quick, and keeps
-    /// the order) rather than on a worker (a function, which may block).
-    tell_inline: bool,
-}
-
-/// Why a handler gave no reply, before the names are filled in.
-pub(super) enum Failure {
-    BadRequest(String),
-    Panicked(String),
-    Failed(String),
-}
-
-impl Endpoint {
-    /// Runs a call on this thread, appending the encoded reply to `out`; for transports
-    /// other than a byte stream (`nats`), which send the reply themselves.
-    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
-    pub(crate) fn answer(
-        &self,
-        body: &[u8],
-        timeout: Duration,
-        out: &mut Vec<u8>,
-    ) -> Result<(), Fault> {
-        catch(|| (self.call)(body, timeout, out)).map_err(|failure| self.fault(failure))
-    }
-
-    /// Runs a tell on this thread.
-    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
-    pub(crate) fn deliver(&self, body: &[u8]) -> Result<(), Fault> {
-        catch(|| (self.tell)(body)).map_err(|failure| self.fault(failure))
-    }
-
-    /// Whether a tell only posts to a mailbox (quick, and kept in order on the receiving
-    /// thread) rather than running a function that may block.
-    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
-    pub(crate) fn tells_inline(&self) -> bool {
-        self.tell_inline
-    }
-
-    pub(super) fn fault(&self, failure: Failure) -> Fault {
-        let (actor, message) = (self.actor.to_string(), self.message.to_owned());
-        match failure {
-            Failure::BadRequest(reason) => Fault::BadRequest {
-                actor,
-                message,
-                reason,
-            },
-            Failure::Panicked(panic) => Fault::Panicked {
-                actor,
-                message,
-                panic,
-            },
-            Failure::Failed(reason) => Fault::Failed {
-                actor,
-                message,
-                reason,
-            },
-        }
-    }
 }
 
 impl DeMux {
@@ -203,30 +114,24 @@ impl DeMux {
         limits: Limits,
     ) -> Result<DeMux, WireError> {
         let counters = Arc::new(Counters::default());
-        let work = match workers {
-            Workers::Pool(threads) => {
-                // Bounded by `dispatch`, against `limits.max_queued`.
-                let (jobs, queue) = crossbeam_channel::unbounded::<Job>();
-                for i in 0..threads.max(1) {
-                    let (queue, counters) = (queue.clone(), counters.clone());
-                    thread::Builder::new()
-                        .name(format!("wire-worker-{i}"))
-                        .spawn(move || work::work(queue, counters))
-                        .map_err(|e| WireError::io("starting the DeMux's workers", e))?;
-                }
-                Work::Pool(jobs)
-            }
-            Workers::PerRequest => Work::PerRequest,
-        };
+        let pool = Pool::start(workers, limits, counters.clone(), "wire")
+            .map_err(|e| WireError::io("starting the DeMux's workers", e))?;
+        let anomalies = Arc::new(Anomalies::default());
+        let reported = anomalies.clone();
+        let table = Table::new(
+            limits,
+            counters.clone(),
+            Arc::new(move |e| reported.report(e)),
+        );
         let period = work::watch_period(&limits);
         let (watchdog, stop) = crossbeam_channel::bounded(0);
         let shared = Arc::new(DemuxState {
-            services: RwLock::new(HashMap::new()),
-            work,
+            table,
+            pool,
             max_frame: config.max_frame,
             limits,
             counters,
-            anomalies: Arc::new(Anomalies::default()),
+            anomalies,
             connections: Mutex::new(Vec::new()),
             listeners: Mutex::new(Vec::new()),
             closed: AtomicBool::new(false),
@@ -272,12 +177,7 @@ impl DeMux {
     /// it is [withdrawn](DeMux::withdraw).
     #[must_use = "an exposed actor takes no message until `handle::<M>()` registers it"]
     pub fn expose<A: Actor>(&self, name: &str, addr: &Addr<A>) -> Exposed<'_, A> {
-        self.shared.services().entry(name.to_owned()).or_default();
-        Exposed {
-            demux: self,
-            name: name.into(),
-            addr: addr.clone(),
-        }
+        Exposed::new(&self.shared.table, name, addr)
     }
 
     /// Exposes `addr` under `name` with every handler its [`RemoteActor`] impl lists
@@ -294,46 +194,19 @@ impl DeMux {
         M: RemoteMessage,
         F: Fn(M) -> M::Reply + Send + Sync + 'static,
     {
-        let f = Arc::new(f);
-        let tell_f = f.clone();
-        self.register(
-            name,
-            Endpoint {
-                actor: name.into(),
-                message: codec::wire_name::<M>(),
-                call: Arc::new(move |body, _timeout, out| {
-                    let reply = f(decode::<M>(body)?);
-                    encode_reply(&reply, out)
-                }),
-                tell: Arc::new(move |body| {
-                    tell_f(decode::<M>(body)?);
-                    Ok(())
-                }),
-                tell_inline: false,
-            },
-        );
+        self.shared.table.function(name, f);
         self
     }
 
     /// Stops serving `name`, dropping the DeMux's handles to what was exposed under it.
     /// Whether it was exposed.
     pub fn withdraw(&self, name: &str) -> bool {
-        self.shared.services().remove(name).is_some()
+        self.shared.table.withdraw(name)
     }
 
     /// What is exposed: each name with the wire names of the messages it takes, sorted.
     pub fn exposed(&self) -> Vec<(String, Vec<&'static str>)> {
-        let services = read(&self.shared.services);
-        let mut all: Vec<_> = services
-            .iter()
-            .map(|(name, endpoints)| {
-                let mut messages: Vec<_> = endpoints.keys().copied().collect();
-                messages.sort_unstable();
-                (name.clone(), messages)
-            })
-            .collect();
-        all.sort();
-        all
+        self.shared.table.exposed()
     }
 
     /// Serves requests arriving on `transport`, on a reader thread of its own, until the
@@ -407,11 +280,12 @@ impl DeMux {
         let state = Arc::new(ListenState {
             listener: Box::new(listener),
             closed: AtomicBool::new(false),
+            served: Mutex::new(Vec::new()),
         });
         lock(&self.shared.listeners).push(Arc::downgrade(&state));
         let demux = self.clone();
         let accepting = state.clone();
-        thread::Builder::new()
+        let thread = thread::Builder::new()
             .name("wire-listen".to_owned())
             .spawn(move || demux.accept_loop(&accepting))
             .map_err(|e| {
@@ -420,16 +294,46 @@ impl DeMux {
                     e,
                 )
             })?;
-        Ok(Listening { state })
+        Ok(Listening {
+            state,
+            thread: Some(thread),
+        })
     }
 
-    /// Closes every connection and listener and refuses new ones. Requests already with
-    /// a worker run to the end, but their replies have nowhere to go. Idempotent.
+    /// Closes every connection and listener and refuses new ones, at once. Requests
+    /// already with a worker run to the end, but their replies have nowhere to go;
+    /// [`close_within`](DeMux::close_within) lets them be written first. Idempotent.
     pub fn close(&self) {
+        self.close_within(Duration::ZERO);
+    }
+
+    /// Closes gracefully: stops accepting at once, answers every request read from now
+    /// on with [`Fault::Unavailable`](super::Fault::Unavailable) (a tell is dropped and
+    /// recorded), waits up to `drain` for the requests already taken to be answered and
+    /// their replies written, then closes every connection (one whose replies are still
+    /// not written at the deadline is closed anyway). Idempotent.
+    pub fn close_within(&self, drain: Duration) {
+        let deadline = Instant::now().checked_add(drain);
         self.shared.closed.store(true, Ordering::Release);
         let listeners = mem_take(&self.shared.listeners);
         for listener in listeners.iter().filter_map(Weak::upgrade) {
             listener.close();
+        }
+        if !drain.is_zero() {
+            let idle = deadline.is_none_or(|deadline| self.shared.pool.wait_idle(deadline));
+            if idle {
+                // Each writes what is queued, then closes.
+                let connections: Vec<_> = lock(&self.shared.connections)
+                    .iter()
+                    .filter_map(Weak::upgrade)
+                    .collect();
+                for conn in &connections {
+                    conn.outbox.finish();
+                }
+                for conn in &connections {
+                    conn.outbox.wait_finished(deadline);
+                }
+            }
         }
         let connections = mem_take(&self.shared.connections);
         for conn in connections.iter().filter_map(Weak::upgrade) {
@@ -446,21 +350,6 @@ impl DeMux {
     /// How many anomalies there have been in all.
     pub fn anomaly_count(&self) -> u64 {
         self.shared.anomalies.count()
-    }
-
-    /// What serves `route`, or the fault that answers it; for other transports (`nats`),
-    /// which use a DeMux as their registry.
-    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
-    pub(crate) fn lookup(&self, route: Route<'_>) -> Result<Endpoint, Fault> {
-        self.shared.lookup(route)
-    }
-
-    fn register(&self, name: &str, endpoint: Endpoint) {
-        self.shared
-            .services()
-            .entry(name.to_owned())
-            .or_default()
-            .insert(endpoint.message, endpoint);
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -482,231 +371,4 @@ impl fmt::Debug for DeMux {
 
 fn mem_take<T>(list: &Mutex<Vec<T>>) -> Vec<T> {
     std::mem::take(&mut *lock(list))
-}
-
-fn decode<M: RemoteMessage>(body: &[u8]) -> Result<M, Failure> {
-    codec::decode(body).map_err(|e| Failure::BadRequest(e.to_string()))
-}
-
-fn encode_reply<R: serde::Serialize>(reply: &R, out: &mut Vec<u8>) -> Result<(), Failure> {
-    codec::encode(reply, out).map_err(|e| Failure::Failed(e.to_string()))
-}
-
-impl DemuxState {
-    fn services(&self) -> RwLockWriteGuard<'_, HashMap<String, HashMap<&'static str, Endpoint>>> {
-        write(&self.services)
-    }
-
-    fn lookup(&self, route: Route<'_>) -> Result<Endpoint, Fault> {
-        let services = read(&self.services);
-        let endpoints = services
-            .get(route.actor)
-            .ok_or_else(|| Fault::NoSuchActor {
-                actor: route.actor.to_owned(),
-            })?;
-        endpoints
-            .get(route.message)
-            .cloned()
-            .ok_or_else(|| Fault::NotHandled {
-                actor: route.actor.to_owned(),
-                message: route.message.to_owned(),
-            })
-    }
-
-    /// A connection's reader thread: dispatches each request until the connection ends.
-    fn read(&self, conn: &Lease, reader: Box<dyn Read + Send>) -> Result<(), WireError> {
-        let activity = conn.activity.clone();
-        let watched = Watched {
-            inner: reader,
-            activity: activity.clone(),
-        };
-        let mut frames = FrameReader::new(watched, self.max_frame);
-        loop {
-            // Replies the peer does not read stop its requests being read (back-pressure).
-            if conn.outbox.reply_bytes() >= self.limits.max_reply_bytes {
-                let open = self.stalled(|| conn.outbox.wait_for_room(self.limits.max_reply_bytes));
-                if !open {
-                    return Ok(()); // closed from this side
-                }
-            }
-            // A frame already begun in the buffer is timed from now.
-            let begun = if frames.buffered() > 0 { now_ms() } else { 0 };
-            activity.frame_since.store(begun, Ordering::Relaxed);
-            let frame = frames.read_frame();
-            activity.frame_since.store(0, Ordering::Relaxed);
-            activity.last_active.store(now_ms(), Ordering::Relaxed);
-            match frame {
-                Ok(Some(packet)) => self.receive(conn, packet),
-                Ok(None) => return Ok(()),
-                Err(e) => {
-                    // The stream is out of step: nothing after this can be trusted.
-                    let error = WireError::Frame(e);
-                    conn.report(error.clone());
-                    conn.outbox.close();
-                    return Err(error);
-                }
-            }
-        }
-    }
-
-    fn receive(&self, conn: &Lease, packet: Vec<u8>) {
-        enum Action {
-            Call {
-                xid: u64,
-                timeout: Duration,
-                endpoint: Endpoint,
-            },
-            Tell(Endpoint),
-            Refuse {
-                xid: u64,
-                fault: Fault,
-            },
-            Report(WireError),
-        }
-        let (action, start) = match codec::decode_packet(&packet) {
-            Ok((head, body)) => {
-                let action = match head {
-                    Head::Call {
-                        xid,
-                        timeout_ms,
-                        route,
-                    } => match self.lookup(route) {
-                        Ok(endpoint) => Action::Call {
-                            xid,
-                            // The caller's wish, up to the ceiling.
-                            timeout: Duration::from_millis(timeout_ms)
-                                .min(self.limits.max_call_timeout),
-                            endpoint,
-                        },
-                        Err(fault) => Action::Refuse { xid, fault },
-                    },
-                    Head::Tell { route } => match self.lookup(route) {
-                        Ok(endpoint) => Action::Tell(endpoint),
-                        Err(fault) => Action::Report(fault.into()),
-                    },
-                    Head::Reply { .. } | Head::Fault { .. } => {
-                        Action::Report(WireError::Unexpected {
-                            what: head.kind(),
-                            side: "DeMux",
-                        })
-                    }
-                };
-                (action, packet.len() - body.len())
-            }
-            Err(e) => (Action::Report(e.into()), 0),
-        };
-        // Each request answered on this connection holds a permit until its answer is
-        // written, each tell given to a worker until it has run: a peer that stops reading
-        // its replies, or floods the workers, stops being read.
-        let permit = match &action {
-            Action::Call { .. } | Action::Refuse { .. } => true,
-            Action::Tell(endpoint) => !endpoint.tell_inline,
-            Action::Report(_) => false,
-        };
-        if permit && !self.stalled_if(conn.outbox.is_full(), || conn.outbox.acquire()) {
-            return; // the connection is closed: no answer could go out
-        }
-        match action {
-            Action::Call {
-                xid,
-                timeout,
-                endpoint,
-            } => self.dispatch(Job {
-                conn: conn.clone(),
-                endpoint,
-                packet,
-                start,
-                kind: Kind::Call { xid, timeout },
-                counted: false,
-            }),
-            Action::Tell(endpoint) if endpoint.tell_inline => {
-                if let Err(failure) = catch(|| (endpoint.tell)(&packet[start..])) {
-                    conn.report(endpoint.fault(failure).into());
-                }
-            }
-            Action::Tell(endpoint) => self.dispatch(Job {
-                conn: conn.clone(),
-                endpoint,
-                packet,
-                start,
-                kind: Kind::Tell,
-                counted: false,
-            }),
-            Action::Refuse { xid, fault } => conn.send_fault(xid, fault),
-            Action::Report(error) => conn.report(error),
-        }
-    }
-
-    /// Runs `wait` counted as a stalled connection.
-    fn stalled<T>(&self, wait: impl FnOnce() -> T) -> T {
-        self.stalled_if(true, wait)
-    }
-
-    fn stalled_if<T>(&self, stalled: bool, wait: impl FnOnce() -> T) -> T {
-        if !stalled {
-            return wait();
-        }
-        self.counters.stalled.fetch_add(1, Ordering::AcqRel);
-        let outcome = wait();
-        self.counters.stalled.fetch_sub(1, Ordering::AcqRel);
-        outcome
-    }
-}
-
-/// An actor being exposed by a [`DeMux`]: chain [`handle`](Exposed::handle) for each
-/// message type that remote peers may send it.
-///
-/// Calls go through a [`Bridge`], so the actor sees them as ordinary calls, with the
-/// caller's timeout; a handler's panic comes back as [`Fault::Panicked`], an actor that
-/// has stopped as [`Fault::Failed`].
-pub struct Exposed<'d, A: Actor> {
-    demux: &'d DeMux,
-    name: Arc<str>,
-    addr: Addr<A>,
-}
-
-impl<A: Actor> Exposed<'_, A> {
-    /// Lets remote peers call and tell the actor an `M`, under `M`'s
-    /// [wire name](codec::wire_name). Registering the same message again replaces it.
-    pub fn handle<M>(self) -> Self
-    where
-        A: Handler<M>,
-        M: RemoteMessage,
-    {
-        let (for_call, for_tell) = (self.addr.clone(), self.addr.clone());
-        self.demux.register(
-            &self.name,
-            Endpoint {
-                actor: self.name.clone(),
-                message: codec::wire_name::<M>(),
-                call: Arc::new(move |body, timeout, out| {
-                    let msg = decode::<M>(body)?;
-                    match Bridge::new().call(&for_call, msg, timeout) {
-                        Ok(reply) => encode_reply(&reply, out),
-                        Err(CallError::Panicked { panic, .. }) => Err(Failure::Panicked(panic)),
-                        Err(e) => Err(Failure::Failed(e.to_string())),
-                    }
-                }),
-                tell: Arc::new(move |body| {
-                    let msg = decode::<M>(body)?;
-                    for_tell
-                        .tell(msg)
-                        .map_err(|e| Failure::Failed(e.to_string()))
-                }),
-                tell_inline: true,
-            },
-        );
-        self
-    }
-
-    /// The name the actor is exposed under.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-}
-
-impl<A: Actor> fmt::Debug for Exposed<'_, A> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Exposed({:?} = {:?})", self.name, self.addr)
-    }
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 /// | [`write_timeout`](Limits::write_timeout) | 30 s | a reply that cannot be written within it closes its connection |
 /// | [`max_pending`](Limits::max_pending) | 1,024 | requests of one connection not yet answered: past it the connection is not read |
 /// | [`max_reply_bytes`](Limits::max_reply_bytes) | 4 MiB | replies of one connection waiting to be written: past it the connection is not read, and its calls already read are refused |
-/// | [`max_queued`](Limits::max_queued) | 4,096 | requests waiting for a pool worker: past it requests are refused |
+/// | [`max_queued`](Limits::max_queued) | 4,096 | requests waiting for a pool worker: past it requests are refused; also, per exposed actor, tells waiting for room in its full bounded mailbox: past it they are dropped |
 /// | [`max_threads`](Limits::max_threads) | 256 | request threads at once under [`Workers::PerRequest`](super::Workers::PerRequest): past it requests are refused |
 /// | [`max_call_timeout`](Limits::max_call_timeout) | 60 s | a caller asking for a longer timeout gets this one |
 ///
@@ -68,7 +68,9 @@ pub struct Limits {
     /// [`Fault::Unavailable`](super::Fault::Unavailable) instead of being run.
     pub max_reply_bytes: usize,
     /// Requests waiting for a worker of a [`Workers::Pool`](super::Workers::Pool), all
-    /// connections together.
+    /// connections together. Also, for each exposed actor, the tells waiting for room in
+    /// its full bounded mailbox (they are posted in order as room comes, by one job on
+    /// the pool; past this many, a tell is dropped and recorded).
     pub max_queued: usize,
     /// Request threads at once under [`Workers::PerRequest`](super::Workers::PerRequest).
     pub max_threads: usize,

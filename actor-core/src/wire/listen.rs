@@ -2,10 +2,11 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::thread;
+use std::sync::{Arc, Mutex};
+use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
+use super::conn::Served;
 use super::demux::DeMux;
 use super::error::WireError;
 use super::transport::Listen;
@@ -21,7 +22,8 @@ impl DeMux {
             match accepted {
                 // A connection over the limit was refused, and recorded, by `serve`.
                 Ok(transport) => match self.serve(transport) {
-                    Ok(_) | Err(WireError::Limit { .. }) => {}
+                    Ok(served) => state.keep(served),
+                    Err(WireError::Limit { .. }) => {}
                     Err(e) => self.report(e),
                 },
                 Err(e) => {
@@ -38,9 +40,18 @@ impl DeMux {
 pub(super) struct ListenState {
     pub(super) listener: Box<dyn Listen>,
     pub(super) closed: AtomicBool,
+    /// The connections it accepted that have not ended (at most the DeMux's
+    /// `max_connections`, once the ended ones are pruned), for [`Listening::join`].
+    pub(super) served: Mutex<Vec<Served>>,
 }
 
 impl ListenState {
+    fn keep(&self, served: Served) {
+        let mut all = crate::sync::lock(&self.served);
+        all.retain(|s| !s.is_finished());
+        all.push(served);
+    }
+
     pub(super) fn close(&self) {
         if !self.closed.swap(true, Ordering::AcqRel) {
             self.listener.wake();
@@ -53,6 +64,7 @@ impl ListenState {
 #[must_use = "dropping a `Listening` stops accepting connections"]
 pub struct Listening {
     pub(super) state: Arc<ListenState>,
+    pub(super) thread: Option<JoinHandle<()>>,
 }
 
 impl Listening {
@@ -65,6 +77,22 @@ impl Listening {
     /// and ends; it is not waited for, so this never blocks. Idempotent.
     pub fn close(&self) {
         self.state.close();
+    }
+
+    /// Waits until the accepting thread has ended and so has every connection it
+    /// accepted (its reader and writer threads), then drops the listener: from then on
+    /// its port refuses connections. Close it first ([`close`](Listening::close), then
+    /// the connections end when their peers leave; or
+    /// [`DeMux::close`]/[`DeMux::close_within`], which closes them too): else this waits
+    /// for as long as it accepts.
+    pub fn join(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        let served = std::mem::take(&mut *crate::sync::lock(&self.state.served));
+        for served in served {
+            let _ = served.join();
+        }
     }
 }
 

@@ -81,24 +81,33 @@ pub mod frame;
 mod limits;
 mod listen;
 mod mux;
+mod pool;
+mod reader;
 mod remote;
+mod serve;
 mod transport;
 mod work;
 
-// For the `nats` transport, which shares the DeMux's registry and the anomaly log.
-#[cfg(feature = "nats")]
-pub(crate) use demux::Endpoint;
+// For the `nats` transport: the request path it shares with the DeMux, and the anomaly log.
 #[cfg(feature = "nats")]
 pub(crate) use error::Anomalies;
+#[cfg(feature = "nats")]
+pub(crate) use limits::Counters;
+#[cfg(feature = "nats")]
+pub(crate) use pool::{Job, Pool};
+#[cfg(feature = "nats")]
+pub(crate) use serve::{Endpoint, Request, Table};
 
 pub use codec::{Payload, RemoteMessage, Route};
 pub use conn::Served;
-pub use demux::{DeMux, Exposed, Workers};
+pub use demux::DeMux;
 pub use error::{CodecError, Fault, FrameError, RemoteError, WireError};
 pub use limits::{Limits, Load};
 pub use listen::Listening;
 pub use mux::Mux;
+pub use pool::Workers;
 pub use remote::{Link, RemoteActor, RemoteAddr};
+pub use serve::Exposed;
 pub use transport::{Listen, Transport};
 
 /// Settings shared by a [`Mux`] and a [`DeMux`].

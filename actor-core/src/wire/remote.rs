@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::codec::{self, Payload, RemoteMessage, Route};
-use super::demux::Exposed;
 use super::error::{RemoteError, WireError};
 use super::mux::Mux;
+use super::serve::Exposed;
 use crate::actor::{Actor, Handler};
 
 /// A way to reach actors exposed by name somewhere else: the [`Mux`] over a byte stream,
