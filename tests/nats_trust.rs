@@ -474,6 +474,19 @@ fn mutual_tls_with_the_ca_and_a_client_certificate_serves_and_calls() {
     serving.function("svc", |Square(n): Square| n * n).unwrap();
     let calling = tls_config(&server, &pki).connect().unwrap();
     assert_eq!(calling.call("svc", Square(9), WAIT).unwrap(), 81);
+    // The certificate and its key may share one file.
+    let both = format!(
+        "{}{}",
+        fs::read_to_string(&pki.client_cert).unwrap(),
+        fs::read_to_string(&pki.client_key).unwrap()
+    );
+    let both = pki.dir.write("client-both.pem", &both);
+    let combined = NodeConfig::new([server.url()])
+        .ca_file(&pki.ca)
+        .client_certificate(&both, &both)
+        .connect()
+        .unwrap();
+    assert_eq!(combined.call("svc", Square(8), WAIT).unwrap(), 64);
     assert!(format!("{:?}", NodeConfig::new(["x:1"]).ca_file(&pki.ca)).contains("ca.pem"));
 }
 

@@ -155,9 +155,10 @@ impl NodeConfig {
 
     /// Presents the certificate chain in the PEM file `certificate`, with the private key
     /// in the PEM file `key`, to servers that verify their clients (mutual TLS,
-    /// `tls { verify: true }`). Implies [`require_tls`](NodeConfig::require_tls). Both
-    /// files are read and checked when connecting (a key that does not match the
-    /// certificate included): a bad one is a [`NatsError::Trust`].
+    /// `tls { verify: true }`); the two may be one file holding both. Implies
+    /// [`require_tls`](NodeConfig::require_tls). Both files are read and checked when
+    /// connecting (a key that does not match the certificate included): a bad one is a
+    /// [`NatsError::Trust`].
     pub fn client_certificate(
         mut self,
         certificate: impl Into<PathBuf>,
