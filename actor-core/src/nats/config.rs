@@ -41,6 +41,16 @@ pub const DEFAULT_PREFIX: &str = "actors";
 /// assert_eq!(config.servers(), ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]);
 /// // Debug output never shows a secret.
 /// assert!(!format!("{config:?}").contains("s3cret"));
+///
+/// // Mutual TLS with a private CA, authenticated by a raw nkey seed. A CA file or a
+/// // client certificate implies `require_tls(true)`: the node never talks in clear.
+/// let seed = "SU...";  // a user's seed, checked when connecting
+/// let config = NodeConfig::new(["nats://10.0.0.1:4222"])
+///     .ca_file("/etc/nats/ca.pem")
+///     .client_certificate("/etc/nats/warehouse.pem", "/etc/nats/warehouse-key.pem")
+///     .nkey_seed(seed);
+/// let shown = format!("{config:?}");
+/// assert!(shown.contains("require_tls: true") && !shown.contains(seed));
 /// ```
 #[derive(Clone)]
 pub struct NodeConfig {
