@@ -41,6 +41,12 @@ impl NatsServer {
             .unwrap_or_else(|e| panic!("{e}; the NATS tests need it and never skip"))
     }
 
+    /// A server run from the configuration file `config` alone (accounts, permissions,
+    /// `tls { .. }`, operator JWTs): on a free loopback port, like every other.
+    pub fn with_config(config: &str) -> NatsServer {
+        NatsServer::with(&[], config)
+    }
+
     /// A plain server, or why there is none.
     pub fn try_start() -> Result<NatsServer, String> {
         NatsServer::try_with(&[], "")
@@ -144,7 +150,8 @@ impl NatsServer {
         }
     }
 
-    fn log(&self) -> String {
+    /// What the server has written to its log so far.
+    pub fn log(&self) -> String {
         fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 }

@@ -1,9 +1,16 @@
-//! [`NodeConfig`]: which servers a node connects to, how it authenticates, and its subject
-//! prefix.
+//! [`NodeConfig`]: which servers a node connects to, how it authenticates (token, user and
+//! password, nkey seed or credentials file; TLS with its own CA and a client certificate),
+//! and its subject prefix.
 
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
+
+use async_nats::rustls::pki_types::pem::PemObject;
+use async_nats::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use async_nats::rustls::{ClientConfig, RootCertStore};
+use async_nats::ConnectOptions;
 
 use super::error::NatsError;
 use super::node::Node;
@@ -12,9 +19,13 @@ use crate::wire::{Limits, Workers};
 /// The subject prefix of a node that was given none.
 pub const DEFAULT_PREFIX: &str = "actors";
 
-/// How a [`Node`] connects: one or more server URLs, optional credentials, the subject
-/// prefix that isolates applications sharing a server, and how the node runs what it
+/// How a [`Node`] connects: one or more server URLs, optional credentials and TLS, the
+/// subject prefix that names its application's subjects, and how the node runs what it
 /// serves. Build one, then [`connect`](NodeConfig::connect).
+///
+/// A prefix is naming, not isolation: anyone the server lets in on the same account can
+/// subscribe to the node's subjects. Isolation is the server's work (accounts and
+/// per-user permissions): see the README's "NATS trust model".
 ///
 /// ```
 /// use actor_core::nats::NodeConfig;
@@ -30,6 +41,16 @@ pub const DEFAULT_PREFIX: &str = "actors";
 /// assert_eq!(config.servers(), ["nats://10.0.0.1:4222", "nats://10.0.0.2:4222"]);
 /// // Debug output never shows a secret.
 /// assert!(!format!("{config:?}").contains("s3cret"));
+///
+/// // Mutual TLS with a private CA, authenticated by a raw nkey seed. A CA file or a
+/// // client certificate implies `require_tls(true)`: the node never talks in clear.
+/// let seed = "SU...";  // a user's seed, checked when connecting
+/// let config = NodeConfig::new(["nats://10.0.0.1:4222"])
+///     .ca_file("/etc/nats/ca.pem")
+///     .client_certificate("/etc/nats/warehouse.pem", "/etc/nats/warehouse-key.pem")
+///     .nkey_seed(seed);
+/// let shown = format!("{config:?}");
+/// assert!(shown.contains("require_tls: true") && !shown.contains(seed));
 /// ```
 #[derive(Clone)]
 pub struct NodeConfig {
@@ -44,6 +65,7 @@ pub struct NodeConfig {
     pub(crate) limits: Limits,
     pub(crate) ping_interval: Duration,
     pub(crate) max_outgoing: usize,
+    pub(crate) tls: Tls,
 }
 
 #[derive(Clone)]
@@ -51,7 +73,26 @@ pub(crate) enum Auth {
     None,
     Token(String),
     UserPassword(String, String),
+    NKeySeed(String),
     CredentialsFile(PathBuf),
+}
+
+/// The TLS settings of a node: its own root certificates, its client certificate, and
+/// whether it refuses a connection without TLS.
+#[derive(Clone, Default)]
+pub(crate) struct Tls {
+    pub(crate) ca_file: Option<PathBuf>,
+    pub(crate) client_certificate: Option<(PathBuf, PathBuf)>,
+    pub(crate) required: bool,
+}
+
+impl Tls {
+    /// Whether the node refuses to talk to a server without TLS: asked for, or implied by
+    /// a CA file or a client certificate (a node given either never falls back to
+    /// plaintext).
+    pub(crate) fn required(&self) -> bool {
+        self.required || self.ca_file.is_some() || self.client_certificate.is_some()
+    }
 }
 
 impl NodeConfig {
@@ -75,12 +116,16 @@ impl NodeConfig {
             limits: Limits::default(),
             ping_interval: Duration::from_secs(2),
             max_outgoing: 4096,
+            tls: Tls::default(),
         }
     }
 
     /// The first token(s) of every subject the node uses: nodes with different prefixes
-    /// never see each other's names or topics on a shared server. Dot-separated tokens
-    /// of printable ASCII, without wildcards.
+    /// use different names and topics, so they do not answer each other's calls by
+    /// mistake. This is naming, not isolation: a client on the same account may still
+    /// subscribe to `{prefix}.>`. Keep applications apart with NATS accounts or
+    /// per-user permissions (README, "NATS trust model"). Dot-separated tokens of
+    /// printable ASCII, without wildcards.
     pub fn prefix(mut self, prefix: &str) -> Self {
         self.prefix = prefix.to_owned();
         self
@@ -102,6 +147,51 @@ impl NodeConfig {
     /// connecting.
     pub fn credentials_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.auth = Auth::CredentialsFile(path.into());
+        self
+    }
+
+    /// Authenticates with a user's raw nkey seed (`SU...`): the server knows the public
+    /// key (`authorization { users: [{ nkey: U... }] }`) and the node signs its
+    /// challenge. The seed is checked when connecting (a malformed one, or another kind
+    /// of key's, is a [`NatsError::Trust`]) and never shown in `Debug` output or errors.
+    pub fn nkey_seed(mut self, seed: &str) -> Self {
+        self.auth = Auth::NKeySeed(seed.to_owned());
+        self
+    }
+
+    /// Trusts the root certificates in the PEM file `path`, instead of the system's
+    /// store, to verify the servers' certificates (a private CA). Implies
+    /// [`require_tls`](NodeConfig::require_tls). The file is read and checked when
+    /// connecting: a missing file or one without a usable certificate is a
+    /// [`NatsError::Trust`].
+    pub fn ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls.ca_file = Some(path.into());
+        self
+    }
+
+    /// Presents the certificate chain in the PEM file `certificate`, with the private key
+    /// in the PEM file `key`, to servers that verify their clients (mutual TLS,
+    /// `tls { verify: true }`); the two may be one file holding both. Implies
+    /// [`require_tls`](NodeConfig::require_tls). Both files are read and checked when
+    /// connecting (a key that does not match the certificate included): a bad one is a
+    /// [`NatsError::Trust`].
+    pub fn client_certificate(
+        mut self,
+        certificate: impl Into<PathBuf>,
+        key: impl Into<PathBuf>,
+    ) -> Self {
+        self.tls.client_certificate = Some((certificate.into(), key.into()));
+        self
+    }
+
+    /// Refuses to talk to a server without TLS, whatever its URL's scheme: a plain
+    /// server fails [`connect`](NodeConfig::connect) with [`NatsError::Connect`] instead
+    /// of carrying the node's messages in clear. Default: off, unless a
+    /// [`ca_file`](NodeConfig::ca_file) or a
+    /// [`client_certificate`](NodeConfig::client_certificate) is given (a `tls://` URL,
+    /// or a server that asks for TLS, uses it either way).
+    pub fn require_tls(mut self, required: bool) -> Self {
+        self.tls.required = required;
         self
     }
 
@@ -187,6 +277,113 @@ impl NodeConfig {
     pub(crate) fn servers_text(&self) -> String {
         self.servers.join(", ")
     }
+
+    /// Checks the nkey seed and the TLS files before connecting, so that a bad one is a
+    /// clear [`NatsError::Trust`] rather than a failed handshake (or, for a seed, an
+    /// anonymous connection: the client only logs a seed it cannot read).
+    pub(crate) fn check_trust(&self) -> Result<(), NatsError> {
+        if let Auth::NKeySeed(seed) = &self.auth {
+            check_seed(seed)?;
+        }
+        let roots = match &self.tls.ca_file {
+            Some(path) => Some(read_roots(path)?),
+            None => None,
+        };
+        if let Some((certificate, key)) = &self.tls.client_certificate {
+            check_client_certificate(certificate, key, roots.unwrap_or_else(RootCertStore::empty))?;
+        }
+        Ok(())
+    }
+
+    /// `options` with the node's TLS settings.
+    pub(crate) fn with_tls(&self, mut options: ConnectOptions) -> ConnectOptions {
+        if let Some(path) = &self.tls.ca_file {
+            options = options.add_root_certificates(path.clone());
+        }
+        if let Some((certificate, key)) = &self.tls.client_certificate {
+            options = options.add_client_certificate(certificate.clone(), key.clone());
+        }
+        options.require_tls(self.tls.required())
+    }
+}
+
+/// A user's nkey seed, or why it is not one. The seed itself never appears in the error.
+fn check_seed(seed: &str) -> Result<(), NatsError> {
+    let invalid = |reason: String| NatsError::Trust {
+        what: "nkey seed".to_owned(),
+        reason,
+    };
+    let pair = nkeys::KeyPair::from_seed(seed.trim())
+        .map_err(|e| invalid(format!("it is not an nkey seed ({e})")))?;
+    if !pair.public_key().starts_with('U') {
+        return Err(invalid(format!(
+            "it is a seed of type {:?}, where a user's (`SU...`) is needed",
+            pair.key_pair_type()
+        )));
+    }
+    Ok(())
+}
+
+/// The root certificates in the PEM file at `path`, or why they cannot be used.
+fn read_roots(path: &Path) -> Result<RootCertStore, NatsError> {
+    let what = || format!("CA file `{}`", path.display());
+    let certificates = read_certificates(path).map_err(|reason| NatsError::Trust {
+        what: what(),
+        reason,
+    })?;
+    let mut roots = RootCertStore::empty();
+    for certificate in certificates {
+        roots.add(certificate).map_err(|e| NatsError::Trust {
+            what: what(),
+            reason: format!("a certificate in it cannot be a root: {e}"),
+        })?;
+    }
+    Ok(roots)
+}
+
+/// Every certificate in the PEM file at `path`; at least one.
+fn read_certificates(path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    std::fs::metadata(path).map_err(|e| format!("it cannot be read: {e}"))?;
+    let certificates = CertificateDer::pem_file_iter(path)
+        .and_then(|all| all.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("it is not a PEM file of certificates: {e}"))?;
+    if certificates.is_empty() {
+        return Err("it holds no PEM certificate (`-----BEGIN CERTIFICATE-----`)".to_owned());
+    }
+    Ok(certificates)
+}
+
+/// Whether the client certificate chain and its key can be presented: both readable, and
+/// the key the certificate's.
+fn check_client_certificate(
+    certificate: &Path,
+    key: &Path,
+    roots: RootCertStore,
+) -> Result<(), NatsError> {
+    let chain = read_certificates(certificate).map_err(|reason| NatsError::Trust {
+        what: format!("client certificate `{}`", certificate.display()),
+        reason,
+    })?;
+    let key_error = |reason: String| NatsError::Trust {
+        what: format!("client key `{}`", key.display()),
+        reason,
+    };
+    std::fs::metadata(key).map_err(|e| key_error(format!("it cannot be read: {e}")))?;
+    let private = PrivateKeyDer::from_pem_file(key)
+        .map_err(|e| key_error(format!("it holds no PEM private key: {e}")))?;
+    let provider = Arc::new(async_nats::rustls::crypto::ring::default_provider());
+    ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| key_error(e.to_string()))?
+        .with_root_certificates(roots)
+        .with_client_auth_cert(chain, private)
+        .map_err(|e| {
+            key_error(format!(
+                "it cannot sign for the certificate `{}`: {e}",
+                certificate.display()
+            ))
+        })?;
+    Ok(())
 }
 
 impl fmt::Debug for NodeConfig {
@@ -195,6 +392,7 @@ impl fmt::Debug for NodeConfig {
             Auth::None => "none",
             Auth::Token(_) => "token",
             Auth::UserPassword(..) => "user and password",
+            Auth::NKeySeed(_) => "nkey seed",
             Auth::CredentialsFile(_) => "credentials file",
         };
         f.debug_struct("NodeConfig")
@@ -209,6 +407,9 @@ impl fmt::Debug for NodeConfig {
             .field("limits", &self.limits)
             .field("ping_interval", &self.ping_interval)
             .field("max_outgoing", &self.max_outgoing)
+            .field("ca_file", &self.tls.ca_file)
+            .field("client_certificate", &self.tls.client_certificate)
+            .field("require_tls", &self.tls.required())
             .finish()
     }
 }

@@ -36,6 +36,15 @@ pub enum NatsError {
         /// Why it cannot be used.
         reason: String,
     },
+    /// A TLS file (CA, client certificate or key) or an nkey seed that cannot be used,
+    /// found before connecting. The reason never quotes a secret.
+    #[error("the node's {what} cannot be used: {reason}")]
+    Trust {
+        /// What it is (with its path, for a file).
+        what: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// The node was closed, so it takes nothing more.
     #[error("the NATS node is closed: {reason}")]
     Closed {

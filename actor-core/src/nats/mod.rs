@@ -17,7 +17,10 @@
 //! # Subjects
 //!
 //! Every subject starts with the node's prefix ([`NodeConfig::prefix`], default
-//! [`DEFAULT_PREFIX`]), so applications sharing a server never see each other. Names,
+//! [`DEFAULT_PREFIX`]), so applications sharing a server use different subjects. This is
+//! naming, not isolation: a client on the same account may subscribe to `{prefix}.>`;
+//! NATS accounts and per-user permissions keep applications apart (README, "NATS trust
+//! model"). Names,
 //! message types and keys become one token each: letters, digits, `_`, `-` and `:` stay
 //! as they are, every other byte is written `~XX` (so `app::Price` stays `app::Price`,
 //! `cart.eu` becomes `cart~2Eeu`).

@@ -13,7 +13,9 @@ use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
 use async_nats::connection::State;
-use async_nats::{Client, ConnectOptions, Message as NatsMessage, ServerAddr, Subject};
+use async_nats::{
+    Client, ConnectErrorKind, ConnectOptions, Message as NatsMessage, ServerAddr, Subject,
+};
 use bytes::Bytes;
 use futures::future::{select, Either};
 use futures::StreamExt;
@@ -105,6 +107,7 @@ pub(crate) fn start(config: &NodeConfig, calls: Arc<Calls>) -> Result<Started, N
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
+    config.check_trust()?;
     let (ready, started) = crossbeam_channel::bounded(1);
     let (ops, queue) = mpsc::channel(config.max_outgoing.max(1));
     // Each server gets `connect_timeout`; the margin covers the reply subscription.
@@ -189,6 +192,7 @@ async fn connect(
             Auth::UserPassword(user, password) => {
                 ConnectOptions::with_user_and_password(user.clone(), password.clone())
             }
+            Auth::NKeySeed(seed) => ConnectOptions::with_nkey(seed.trim().to_owned()),
             Auth::CredentialsFile(path) => ConnectOptions::with_credentials_file(path)
                 .await
                 .map_err(|e| NatsError::Invalid {
@@ -197,6 +201,7 @@ async fn connect(
                     reason: e.to_string(),
                 })?,
         };
+    let options = config.with_tls(options);
     let options = match &config.client_name {
         Some(name) => options.name(name),
         None => options,
@@ -226,7 +231,15 @@ async fn connect(
         .await
         .map_err(|e| NatsError::Connect {
             servers: servers.to_owned(),
-            reason: e.to_string(),
+            reason: match e.kind() {
+                ConnectErrorKind::AuthorizationViolation => e.to_string(),
+                // A plain server's answer to a TLS handshake reads as a corrupt message.
+                _ if config.tls.required() => format!(
+                    "{e} (this node requires TLS: does the server offer it, with a \
+                     certificate the node trusts?)"
+                ),
+                _ => e.to_string(),
+            },
         })?;
     let inbox = client.new_inbox();
     // Subscribed before any request is published, on the same connection: the server
