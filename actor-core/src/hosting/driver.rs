@@ -352,19 +352,16 @@ impl DriverInner {
     /// else on the injector.
     #[inline]
     pub(super) fn schedule(&self, task: Task) {
-        let task = match current::worker() {
-            Some((id, _)) if id == self.id => {
-                match worker::keep_next(task) {
-                    // The slot was free: this thread runs the task after the current turn
-                    // (or an idle neighbour, if the turn goes on too long: wake one to
-                    // watch, if all sleep).
-                    None => return self.slots.rouse(&self.injector),
-                    // Keep the newest in the slot (it is the likeliest to have hot data) and
-                    // share the older one.
-                    Some(older) => older,
-                }
-            }
-            _ => task,
+        let task = match worker::keep_next(self.id, task) {
+            // The slot was free: this thread runs the task after the current turn (or an
+            // idle neighbour, if the turn goes on too long: wake one to watch, if all
+            // sleep).
+            Ok(None) => return self.slots.rouse(&self.injector),
+            // Keep the newest in the slot (it is the likeliest to have hot data) and share
+            // the older one.
+            Ok(Some(older)) => older,
+            // Not one of this driver's workers.
+            Err(task) => task,
         };
         // Refused once every worker has quit: the task comes back and is dropped, which
         // ends its actor (see `Task`).

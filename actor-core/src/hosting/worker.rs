@@ -101,6 +101,8 @@ impl Slots {
 
 /// This thread's seat, if it is a driver's worker, and whether it left its slot full.
 struct Mine {
+    /// The driver this thread works for (`DriverId` 0 is no driver's).
+    driver: Cell<u64>,
     seat: Cell<*const Seat>,
     full: Cell<bool>,
 }
@@ -108,22 +110,24 @@ struct Mine {
 thread_local! {
     static MINE: Mine = const {
         Mine {
+            driver: Cell::new(0),
             seat: Cell::new(std::ptr::null()),
             full: Cell::new(false),
         }
     };
 }
 
-/// Puts `task` in this worker's next slot; gives back the task it displaced, if any.
-/// Called only on a worker thread of the task's driver (`current::worker`).
+/// Puts `task` in this worker's next slot, if this thread is a worker of `driver`: gives
+/// back the task it displaced, if any. Gives `task` back if this thread is not.
 #[inline]
-pub(super) fn keep_next(task: Task) -> Option<Task> {
+pub(super) fn keep_next(driver: DriverId, task: Task) -> Result<Option<Task>, Task> {
     MINE.with(|mine| {
-        let seat = mine.seat.get();
-        debug_assert!(!seat.is_null(), "keep_next off a worker thread");
-        // SAFETY: a worker's seat outlives its `work` loop, which set the pointer and
-        // clears it before it returns; this thread owns the seat's slot.
-        let slot = unsafe { &(*seat).next };
+        if mine.driver.get() != driver.0 {
+            return Err(task);
+        }
+        // SAFETY: a worker's seat outlives its `work` loop, which set the pointer (and the
+        // driver) and clears them before it returns; this thread owns the seat's slot.
+        let slot = unsafe { &(*mine.seat.get()).next };
         // SAFETY: as above: the owner, and its slot is empty unless `full` says so, in
         // which case `take_own` empties it.
         unsafe {
@@ -133,7 +137,7 @@ pub(super) fn keep_next(task: Task) -> Option<Task> {
                 None
             };
             slot.put(task);
-            older
+            Ok(older)
         }
     })
 }
@@ -181,7 +185,10 @@ pub(super) fn work(
     let threads = slots.seats.len();
     let _worker = current::enter_worker(id, threads);
     let seat = &slots.seats[index];
-    MINE.with(|mine| mine.seat.set(seat));
+    MINE.with(|mine| {
+        mine.seat.set(seat);
+        mine.driver.set(id.0);
+    });
     let mut idle = Idle::new(&slots, index);
     let mut streak = 0;
     let mut turns = 0_u64;
@@ -232,7 +239,10 @@ pub(super) fn work(
     while let Some(task) = take_mine() {
         drop(task);
     }
-    MINE.with(|mine| mine.seat.set(std::ptr::null()));
+    MINE.with(|mine| {
+        mine.driver.set(0);
+        mine.seat.set(std::ptr::null());
+    });
 }
 
 /// The injector said `Quit`, or every sender is gone.
