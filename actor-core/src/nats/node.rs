@@ -193,7 +193,8 @@ impl Node {
     /// Serves `addr` as `name`, with the handlers `handlers` registers: chain
     /// [`handle::<M>()`](Exposed::handle) for each message type remote callers may send.
     /// Every handler is registered before the subscription is made, so no request finds
-    /// the name half served.
+    /// the name half served. A handler refused (another message type of its wire name
+    /// under `name`: [`NatsError::Refused`]) fails the call, and nothing is subscribed.
     ///
     /// ```no_run
     /// # use actor_core::prelude::*;
@@ -220,7 +221,8 @@ impl Node {
         A: Actor,
         F: for<'d> FnOnce(Exposed<'d, A>) -> Exposed<'d, A>,
     {
-        let _registered = handlers(self.inner.registry.expose(name, addr));
+        // Two message types of one wire name: refused before anything is subscribed.
+        let _registered = handlers(self.inner.registry.expose(name, addr)).check()?;
         self.listen(name)
     }
 
@@ -232,7 +234,7 @@ impl Node {
         M: RemoteMessage,
         F: Fn(M) -> M::Reply + Send + Sync + 'static,
     {
-        self.inner.registry.function(name, f);
+        self.inner.registry.try_function(name, f)?;
         self.listen(name)
     }
 

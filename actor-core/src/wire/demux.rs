@@ -7,6 +7,7 @@
 //! they keep the order they were sent in; everything that can block runs on a worker.
 //! What each peer may take is bounded by the DeMux's [`Limits`].
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Read;
@@ -122,6 +123,8 @@ type TellFn = dyn Fn(&[u8]) -> Result<(), Failure> + Send + Sync;
 pub(crate) struct Endpoint {
     pub(super) actor: Arc<str>,
     pub(super) message: &'static str,
+    /// The Rust type behind `message`, and its name: one wire name takes one type.
+    rust_type: (TypeId, &'static str),
     pub(super) call: Arc<CallFn>,
     pub(super) tell: Arc<TellFn>,
     /// Whether a tell runs on the reader thread (posting to a mailbox: quick, and keeps
@@ -277,6 +280,7 @@ impl DeMux {
             demux: self,
             name: name.into(),
             addr: addr.clone(),
+            refused: None,
         }
     }
 
@@ -289,7 +293,24 @@ impl DeMux {
     /// Serves `M` under `name` with a plain function, run on the workers (the seed's
     /// `process_transaction`): calls to it run in parallel, as many as there are workers.
     /// Several functions (and an actor) may share a name if they take different messages.
+    /// A message whose [wire name](codec::wire_name) another type already has under `name`
+    /// is refused, the first staying, and the refusal recorded as an
+    /// [anomaly](DeMux::anomalies): [`try_function`](DeMux::try_function) returns it.
     pub fn function<M, F>(&self, name: &str, f: F) -> &Self
+    where
+        M: RemoteMessage,
+        F: Fn(M) -> M::Reply + Send + Sync + 'static,
+    {
+        if let Err(refused) = self.try_function(name, f) {
+            self.report(refused);
+        }
+        self
+    }
+
+    /// [`function`](DeMux::function), which returns a refusal instead of recording it:
+    /// [`WireError::WireNameTaken`] if another message type of `M`'s
+    /// [wire name](codec::wire_name) is already served under `name`.
+    pub fn try_function<M, F>(&self, name: &str, f: F) -> Result<&Self, WireError>
     where
         M: RemoteMessage,
         F: Fn(M) -> M::Reply + Send + Sync + 'static,
@@ -301,6 +322,7 @@ impl DeMux {
             Endpoint {
                 actor: name.into(),
                 message: codec::wire_name::<M>(),
+                rust_type: (TypeId::of::<M>(), std::any::type_name::<M>()),
                 call: Arc::new(move |body, _timeout, out| {
                     let reply = f(decode::<M>(body)?);
                     encode_reply(&reply, out)
@@ -311,8 +333,8 @@ impl DeMux {
                 }),
                 tell_inline: false,
             },
-        );
-        self
+        )?;
+        Ok(self)
     }
 
     /// Stops serving `name`, dropping the DeMux's handles to what was exposed under it.
@@ -455,12 +477,23 @@ impl DeMux {
         self.shared.lookup(route)
     }
 
-    fn register(&self, name: &str, endpoint: Endpoint) {
-        self.shared
-            .services()
-            .entry(name.to_owned())
-            .or_default()
-            .insert(endpoint.message, endpoint);
+    /// Adds `endpoint` under `name`, replacing one of the same message type; refused if
+    /// another type has its wire name there.
+    fn register(&self, name: &str, endpoint: Endpoint) -> Result<(), WireError> {
+        let mut services = self.shared.services();
+        let endpoints = services.entry(name.to_owned()).or_default();
+        if let Some(first) = endpoints.get(endpoint.message) {
+            if first.rust_type.0 != endpoint.rust_type.0 {
+                return Err(WireError::WireNameTaken {
+                    actor: name.to_owned(),
+                    message: endpoint.message.to_owned(),
+                    first: first.rust_type.1.to_owned(),
+                    second: endpoint.rust_type.1.to_owned(),
+                });
+            }
+        }
+        endpoints.insert(endpoint.message, endpoint);
+        Ok(())
     }
 
     pub(super) fn is_closed(&self) -> bool {
@@ -663,12 +696,81 @@ pub struct Exposed<'d, A: Actor> {
     demux: &'d DeMux,
     name: Arc<str>,
     addr: Addr<A>,
+    /// The first `handle` refused.
+    refused: Option<WireError>,
 }
 
 impl<A: Actor> Exposed<'_, A> {
     /// Lets remote peers call and tell the actor an `M`, under `M`'s
     /// [wire name](codec::wire_name). Registering the same message again replaces it.
-    pub fn handle<M>(self) -> Self
+    ///
+    /// Another message type of the same wire name under this name (two types with one
+    /// `#[message(name = ..)]`) is refused, never overwritten: the first stays, and the
+    /// refusal is kept for [`check`](Exposed::check) (the NATS node's `serve` returns it)
+    /// and recorded as an [anomaly](DeMux::anomalies). [`try_handle`](Exposed::try_handle)
+    /// returns it at once.
+    pub fn handle<M>(mut self) -> Self
+    where
+        A: Handler<M>,
+        M: RemoteMessage,
+    {
+        if let Err(refused) = self.register::<M>() {
+            self.demux.report(refused.clone());
+            self.refused.get_or_insert(refused);
+        }
+        self
+    }
+
+    /// [`handle`](Exposed::handle), which returns a refusal:
+    /// [`WireError::WireNameTaken`] if another message type of `M`'s wire name is exposed
+    /// under this name already.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::wire::{DeMux, WireError, Workers};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Message, Serialize, Deserialize)]
+    /// #[message(name = "shop.Order")]
+    /// struct Order(u32);
+    ///
+    /// #[derive(Message, Serialize, Deserialize)]
+    /// #[message(name = "shop.Order")]
+    /// struct Refund(u32);
+    ///
+    /// struct Shop;
+    /// #[actor]
+    /// impl Shop {
+    ///     #[handles(Order)]
+    ///     fn order(&mut self, _: Order) {}
+    ///     #[handles(Refund)]
+    ///     fn refund(&mut self, _: Refund) {}
+    /// }
+    ///
+    /// let demux = DeMux::new(Workers::Pool(1)).unwrap();
+    /// let exposed = demux.expose("shop", &Shop.spawn()).try_handle::<Order>().unwrap();
+    /// let refused = exposed.try_handle::<Refund>().unwrap_err();
+    /// assert!(matches!(refused, WireError::WireNameTaken { .. }));
+    /// ```
+    pub fn try_handle<M>(mut self) -> Result<Self, WireError>
+    where
+        A: Handler<M>,
+        M: RemoteMessage,
+    {
+        self.register::<M>()?;
+        Ok(self)
+    }
+
+    /// The first message type [`handle`](Exposed::handle) refused, as an error; the
+    /// exposed actor back if there was none.
+    pub fn check(mut self) -> Result<Self, WireError> {
+        match self.refused.take() {
+            Some(refused) => Err(refused),
+            None => Ok(self),
+        }
+    }
+
+    fn register<M>(&mut self) -> Result<(), WireError>
     where
         A: Handler<M>,
         M: RemoteMessage,
@@ -679,6 +781,7 @@ impl<A: Actor> Exposed<'_, A> {
             Endpoint {
                 actor: self.name.clone(),
                 message: codec::wire_name::<M>(),
+                rust_type: (TypeId::of::<M>(), std::any::type_name::<M>()),
                 call: Arc::new(move |body, timeout, out| {
                     let msg = decode::<M>(body)?;
                     match Bridge::new().call(&for_call, msg, timeout) {
@@ -695,8 +798,7 @@ impl<A: Actor> Exposed<'_, A> {
                 }),
                 tell_inline: true,
             },
-        );
-        self
+        )
     }
 
     /// The name the actor is exposed under.
