@@ -263,7 +263,7 @@ pub use actor_macros::on_start;
 pub use actor_macros::on_stop;
 /// Derives [`Message`](trait@Message); `#[message(reply = T)]` sets the reply type,
 /// `#[message(name = "shop.Order")]` the name it goes by on the wire
-/// ([`Message::WIRE_NAME`](crate::message::Message::WIRE_NAME)).
+/// ([`Message::WIRE_NAME`]).
 pub use actor_macros::Message;
 
 /// Everything a user of the framework needs, in one import: `use actor_core::prelude::*;`.
