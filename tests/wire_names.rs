@@ -374,3 +374,78 @@ fn a_generated_message_takes_its_wire_name_from_wire_name() {
     assert_eq!(call(2), 2);
     assert_eq!(call(5), 7);
 }
+
+// ---------------------------------------------------------------------------------------
+// Over NATS: the node matches requests by the same names, and refuses the same clashes
+
+#[cfg(feature = "nats")]
+#[path = "nats/server.rs"]
+mod server;
+
+#[cfg(feature = "nats")]
+mod over_nats {
+    use super::{clash, client_build, server::NatsServer, server_build, WAIT};
+    use actor_core::nats::{NatsError, Node};
+    use actor_core::prelude::*;
+    use actor_core::wire::WireError;
+
+    #[test]
+    fn two_builds_talk_over_nats_and_a_clash_is_refused_before_subscribing() {
+        let server = NatsServer::start();
+        let serving = Node::connect(&server.url()).unwrap();
+        let calling = Node::connect(&server.url()).unwrap();
+        serving.serve("shop", &server_build::Shop.spawn()).unwrap();
+        let bill = calling
+            .call(
+                "shop",
+                client_build::Purchase {
+                    what: "tea".into(),
+                    how_many: 2,
+                    packing: None,
+                },
+                WAIT,
+            )
+            .unwrap();
+        assert_eq!(bill.sum, 6);
+        assert_eq!(bill.text, vec!["2 x tea".to_owned()]);
+
+        // Two types of one wire name under one served name: refused, nothing subscribed.
+        let refused = serving
+            .serve_with("till", &clash::Till.spawn(), |exposed| {
+                exposed.handle::<clash::Order>().handle::<clash::Refund>()
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&refused, NatsError::Refused(WireError::WireNameTaken { actor, message, .. })
+                if actor == "till" && message == "shop.Order"),
+            "{refused:?}"
+        );
+        let unserved = calling.call("till", clash::Order(1), WAIT).unwrap_err();
+        assert!(unserved.error().is_no_responders(), "{unserved}");
+
+        // A function under a served name, of a wire name another type has there: refused.
+        let refused = serving
+            .function("shop", |_: client_build::Purchase| client_build::Bill {
+                sum: 0,
+                text: Vec::new(),
+            })
+            .unwrap_err();
+        assert!(
+            matches!(refused, NatsError::Refused(WireError::WireNameTaken { .. })),
+            "{refused:?}"
+        );
+        // And the first still serves it.
+        let bill = calling
+            .call(
+                "shop",
+                client_build::Purchase {
+                    what: "cup".into(),
+                    how_many: 1,
+                    packing: None,
+                },
+                WAIT,
+            )
+            .unwrap();
+        assert_eq!(bill.sum, 3);
+    }
+}
