@@ -91,7 +91,9 @@ where
 /// separates non-empty parts (`shop.Order`, `billing.v2.Invoice`, `Ping`); the derive
 /// refuses anything else at compile time. These are characters every transport carries as
 /// they are: a NATS subject keeps them readable (`.` is escaped inside its one token, as
-/// in `shop~2EOrder`, so a name never adds a subject level nor a wildcard).
+/// in `shop~2EOrder`, so a name never adds a subject level nor a wildcard). A hand-written
+/// `impl Message` that sets [`Message::WIRE_NAME`] is not checked: any string still
+/// travels intact, but keep to the same rule.
 ///
 /// # What makes two builds compatible
 ///
@@ -121,11 +123,14 @@ where
 ///   and a number. A variant added at the end is read by the old side for every other
 ///   variant, and refused for the new one.
 /// - Undetected: a reordering of fields of the same type (two `u64`s swapped) decodes
-///   without error into swapped values. Postcard writes `u16` to `u128`, `usize` and the
-///   signed ones as varints, so widening `u32` to `u64` happens to read old values; keep
-///   such coincidences out of a protocol unless a test pins them.
-/// - Not supported by postcard at all: serde attributes that need a self-describing
-///   format (`#[serde(flatten)]`, `untagged` enums, `skip_serializing_if`).
+///   without error into swapped values. Postcard writes `u16` to `u128` and `usize` as
+///   varints, `i16` to `i128` and `isize` as zigzag varints (`u8`, `i8` and `bool` are one
+///   raw byte, floats fixed-width), so widening `u32` to `u64` happens to read old values
+///   (and narrowing fails only on a value that does not fit); keep such coincidences out
+///   of a protocol unless a test pins them.
+/// - Not usable with postcard on either side: `#[serde(flatten)]` and `untagged` enums
+///   (they need a self-describing format), `skip_serializing_if` (the reader cannot tell
+///   a field was left out).
 ///
 /// Without the attribute, both sides must take their message types from one crate built
 /// by one compiler version, as before: the default keeps old peers working.
