@@ -261,7 +261,9 @@ pub use actor_macros::handles;
 pub use actor_macros::on_start;
 /// Marks a method of an `#[actor]` block to run on the actor's thread when it stops.
 pub use actor_macros::on_stop;
-/// Derives [`Message`](trait@Message); `#[message(reply = T)]` sets the reply type.
+/// Derives [`Message`](trait@Message); `#[message(reply = T)]` sets the reply type,
+/// `#[message(name = "shop.Order")]` the name it goes by on the wire
+/// ([`Message::WIRE_NAME`]).
 pub use actor_macros::Message;
 
 /// Everything a user of the framework needs, in one import: `use actor_core::prelude::*;`.

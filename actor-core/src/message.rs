@@ -29,6 +29,12 @@ use std::fmt;
 pub trait Message: Send + 'static {
     /// What a handler of this message returns to a caller.
     type Reply: Send + 'static;
+
+    /// The name the message type goes by on the wire, set with
+    /// `#[message(name = "shop.Order")]`; `None` (the default) names it by its full Rust
+    /// type name. Only the wire reads it (`actor_core::wire::codec::wire_name`, feature
+    /// `wire`), whose docs say what makes two builds compatible.
+    const WIRE_NAME: Option<&'static str> = None;
 }
 
 /// The message every actor handles: it stops the actor.

@@ -26,6 +26,7 @@
 //! | `#[message] fn f(&mut self, a: A, ctx: &mut Context<Self>) -> Deferred<R>` | replies later; the reply type is `R` |
 //! | `#[message(derive(Debug, Clone, Serialize, Deserialize))]` | the derives of the generated type (for the wire, pub/sub, `{:?}`) |
 //! | `#[message(name = IncBy)]` | the generated type's name, instead of the method's in UpperCamelCase |
+//! | `#[message(wire_name = "counter.Inc")]` | the generated type's wire name, as `#[message(name = "..")]` sets it on a message type |
 //!
 //! Inside an `#[actor]` block, `#[handles(..)]`, `#[on_start]` and `#[on_stop]` need no
 //! import: `#[actor]` reads them and removes them, as a derive does its helper attributes,
@@ -211,7 +212,8 @@
 //! | `#[message(reply = u64)]` on a method | the reply is the return type: write `-> u64` | `short-message-reply-key` |
 //! | `#[message(derives(..))]` | unknown key: the keys are `derive(..)` and `name = ..` | `short-message-unknown-key` |
 //! | a key given twice | duplicate key, with a second error at the first | `short-message-duplicate-key` |
-//! | `#[message(name = "Clear")]` | `name` takes the type's name itself | `short-message-name-not-an-identifier` |
+//! | `#[message(name = "Clear")]` | `name` takes the type's name itself (the wire name is `wire_name = ".."`) | `short-message-name-not-an-identifier` |
+//! | `#[message(wire_name = "counter add")]`, `wire_name = Reset` | the wire name's rules, as for `#[message(name = "..")]` on a type; takes a string literal | `short-message-wire-name-invalid` |
 //! | `#[message = "Clear"]` | takes its keys in parentheses | `short-message-name-value` |
 //! | two methods generating `Reset` | `clear` generates `Reset`, as `reset` does, with a second error at the first | `short-message-same-generated-name` |
 //! | `#[message] fn reset` next to `#[handles(Reset)]` | `Reset` is handled already, with a second error at the `#[handles(Reset)]` | `short-message-name-of-handled-type` |
@@ -243,7 +245,13 @@
 //! | `#[message]` | needs a key: write `#[message(reply = Type)]` | `message-bare` |
 //! | `#[message()]` | empty: write `#[message(reply = Type)]` | `message-empty-parentheses` |
 //! | `#[message = "u64"]` | takes its key in parentheses | `message-name-value` |
-//! | `#[message(response = u64)]` | unknown key: the only key is `reply` | `message-unknown-key` |
+//! | `#[message(response = u64)]` | unknown key: the keys are `reply` and `name` | `message-unknown-key` |
+//! | `#[message(name = "")]` | the wire name is empty | `message-wire-name-empty` |
+//! | `#[message(name = "shop order")]` (also `*`, `>`, `<`, non-ASCII) | holds `' '`, which a wire name cannot: ASCII letters, digits, `_`, `-`, `:`, and `.` between parts | `message-wire-name-invalid-character` |
+//! | `#[message(name = ".Order")]`, `"shop..Order"` | has an empty part | `message-wire-name-empty-part` |
+//! | a wire name over 128 bytes | over the limit of 128: shorten it | `message-wire-name-too-long` |
+//! | `#[message(name = shop::Order)]` / `#[message(name)]` | takes the wire name as a string literal / needs the wire name | `message-wire-name-not-a-string` |
+//! | `name` given twice | duplicate `name` key, with a second error at the first | `message-wire-name-duplicate-key` |
 //! | `#[message(reply)]` / `#[message(reply = )]` | `reply` needs a type: write `reply = Type` | `message-missing-value`, `message-empty-value` |
 //! | `reply` given twice | duplicate `reply` key, with a second error at the first | `message-duplicate-key`, `message-duplicate-key-in-one-attribute` |
 //! | `#[message(..)]` on a field or variant | goes on the message type itself | `message-on-field` |
@@ -282,7 +290,8 @@ pub fn actor(args: TokenStream, input: TokenStream) -> TokenStream {
         .into()
 }
 
-/// Derives `actor_core::Message`; `#[message(reply = T)]` sets the reply type.
+/// Derives `actor_core::Message`; `#[message(reply = T)]` sets the reply type,
+/// `#[message(name = "shop.Order")]` the wire name (`Message::WIRE_NAME`).
 #[proc_macro_derive(Message, attributes(message))]
 pub fn derive_message(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);

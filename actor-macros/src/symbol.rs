@@ -10,8 +10,12 @@ pub const OTHER: &str = "other";
 pub const MESSAGE: &str = "message";
 /// `#[message(derive(Debug, Clone))]` on a method: the derives of the generated type.
 pub const DERIVE: &str = "derive";
-/// `#[message(name = IncBy)]` on a method: the generated type's name.
+/// `#[message(name = IncBy)]` on a method: the generated type's name;
+/// `#[message(name = "shop.Order")]` on a message type: its wire name.
 pub const NAME: &str = "name";
+/// `#[message(wire_name = "shop.Inc")]` on a method: the generated type's wire name
+/// (`#[message(name = "shop.Inc")]` on a message type).
+pub const WIRE_NAME: &str = "wire_name";
 /// The generated trait of typed helpers on `Addr<A>` is named `{A}Addr`.
 pub const ADDR_SUFFIX: &str = "Addr";
 /// The names `actor_core::prelude` brings in: a generated message type of one of these

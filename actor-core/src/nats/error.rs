@@ -67,6 +67,10 @@ pub enum NatsError {
         /// What the client said.
         reason: String,
     },
+    /// Serving was refused: two message types of one wire name under one served name
+    /// ([`WireError::WireNameTaken`](crate::wire::WireError::WireNameTaken)).
+    #[error(transparent)]
+    Refused(#[from] crate::wire::WireError),
     /// A thread of the node (its runtime, its dispatcher or a worker) could not start.
     #[error("starting the node's {what} failed: {reason}")]
     Thread {

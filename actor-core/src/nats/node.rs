@@ -195,7 +195,8 @@ impl Node {
         A: Actor,
         F: for<'d> FnOnce(Exposed<'d, A>) -> Exposed<'d, A>,
     {
-        let _registered = handlers(Exposed::new(&self.inner.serving.table, name, addr));
+        // Two message types of one wire name: refused before anything is subscribed.
+        let _registered = handlers(Exposed::new(&self.inner.serving.table, name, addr)).check()?;
         self.listen(name)
     }
 
@@ -207,7 +208,7 @@ impl Node {
         M: RemoteMessage,
         F: Fn(M) -> M::Reply + Send + Sync + 'static,
     {
-        self.inner.serving.table.function(name, f);
+        self.inner.serving.table.function(name, f)?;
         self.listen(name)
     }
 

@@ -6,9 +6,9 @@
 //! [`Head`] followed directly by its body, the encoded message or reply, so the body is
 //! never copied into an envelope.
 //!
-//! Messages are named on the wire by [`wire_name`]: their full Rust type name. Both sides
-//! must therefore take their message types from the same crate, built by the same
-//! compiler version (which is also what keeps their serde layouts equal).
+//! Messages are named on the wire by [`wire_name`]: the name given with
+//! `#[message(name = "shop.Order")]`, or else their full Rust type name. Its docs say
+//! what makes two builds compatible.
 //!
 //! ```
 //! use actor_core::wire::codec::{self, Head, Route};
@@ -37,6 +37,10 @@ use crate::message::Message;
 /// A message that can cross the wire: a [`Message`] whose value and reply both derive
 /// serde's `Serialize` and `Deserialize`. Implemented for every such type.
 ///
+/// It goes by its [`wire_name`] (`#[message(name = "shop.Order")]`, or else its Rust type
+/// name); two builds exchange it when they agree on that name, on the postcard encoding
+/// of its fields and on its reply type: [`wire_name`] says what may and may not change.
+///
 /// ```
 /// use actor_core::prelude::*;
 /// use actor_core::wire::RemoteMessage;
@@ -61,11 +65,77 @@ where
 {
 }
 
-/// The name a message type goes by on the wire: its full type name, as
-/// [`std::any::type_name`] gives it (`app::msg::Square`). Both sides must use the same
-/// message crate, built by the same compiler.
-pub fn wire_name<M: ?Sized + 'static>() -> &'static str {
-    std::any::type_name::<M>()
+/// The name a message type goes by on the wire, which a [`DeMux`](super::DeMux) and a NATS
+/// node match requests by: the name set with `#[message(name = "shop.Order")]`
+/// ([`Message::WIRE_NAME`]), or else its full Rust type name, as [`std::any::type_name`]
+/// gives it (`app::msg::Square`).
+///
+/// ```
+/// use actor_core::prelude::*;
+/// use actor_core::wire::codec::wire_name;
+///
+/// #[derive(Message)]
+/// #[message(name = "shop.Order", reply = u64)]
+/// struct Order { item: String, count: u32 }
+///
+/// #[derive(Message)]
+/// struct Cancel(u64);
+///
+/// assert_eq!(wire_name::<Order>(), "shop.Order");
+/// assert_eq!(wire_name::<Cancel>(), std::any::type_name::<Cancel>()); // `rust_out::Cancel` here
+/// ```
+///
+/// # Named messages: the allowed names
+///
+/// A name is 1 to 128 bytes of ASCII letters, digits, `_`, `-`, `:` and `.`, where `.`
+/// separates non-empty parts (`shop.Order`, `billing.v2.Invoice`, `Ping`); the derive
+/// refuses anything else at compile time. These are characters every transport carries as
+/// they are: a NATS subject keeps them readable (`.` is escaped inside its one token, as
+/// in `shop~2EOrder`, so a name never adds a subject level nor a wildcard). A hand-written
+/// `impl Message` that sets [`Message::WIRE_NAME`] is not checked: any string still
+/// travels intact, but keep to the same rule.
+///
+/// # What makes two builds compatible
+///
+/// The type name is only as stable as the crate path and the compiler: `std::any::type_name`
+/// may differ between compiler versions, and moving or renaming the type changes it. Name
+/// a message with `#[message(name = ..)]` and two builds (or two programs) may define it
+/// apart, in different crates, modules and compilers. They then talk when they agree on,
+/// per message type:
+///
+/// - **the wire name** (and the name the actor is exposed under);
+/// - **the encoding of the message's fields**: postcard writes values in serde's data model
+///   with no field names and no type tags, so what must agree is the *sequence* of field
+///   types, in declaration order, all the way down (nested structs, enums, collections);
+/// - **the reply type**, by the same rule, since the reply comes back encoded the same way.
+///
+/// What postcard does and does not see, so what may change on one side only:
+///
+/// - Safe: renaming a field, a variant or the type itself (with an explicit wire name);
+///   moving it to another module or crate; wrapping a field in a newtype struct or
+///   unwrapping it (a newtype is encoded as its content); changing derives, methods and
+///   docs.
+/// - Breaking: reordering fields; adding or removing one (a value left over is refused
+///   as [`CodecError::Trailing`], a missing one fails to decode; `#[serde(default)]` does
+///   not help, since postcard cannot tell a field is absent); reordering variants or
+///   inserting one before others (a variant travels as its index); changing a field's
+///   type, as between `u8` and `u16`, `u64` and `f64`, `Vec<T>` and `[T; N]`, `String`
+///   and a number. A variant added at the end is read by the old side for every other
+///   variant, and refused for the new one.
+/// - Undetected: a reordering of fields of the same type (two `u64`s swapped) decodes
+///   without error into swapped values. Postcard writes `u16` to `u128` and `usize` as
+///   varints, `i16` to `i128` and `isize` as zigzag varints (`u8`, `i8` and `bool` are one
+///   raw byte, floats fixed-width), so widening `u32` to `u64` happens to read old values
+///   (and narrowing fails only on a value that does not fit); keep such coincidences out
+///   of a protocol unless a test pins them.
+/// - Not usable with postcard on either side: `#[serde(flatten)]` and `untagged` enums
+///   (they need a self-describing format), `skip_serializing_if` (the reader cannot tell
+///   a field was left out).
+///
+/// Without the attribute, both sides must take their message types from one crate built
+/// by one compiler version, as before: the default keeps old peers working.
+pub fn wire_name<M: Message>() -> &'static str {
+    M::WIRE_NAME.unwrap_or_else(std::any::type_name::<M>)
 }
 
 /// Where a request goes: an actor (or function) exposed under a name, and a message type
@@ -282,7 +352,21 @@ mod tests {
     }
 
     #[test]
-    fn wire_names_are_full_type_names() {
-        assert_eq!(wire_name::<Fault>(), "actor_core::wire::error::Fault");
+    fn wire_names_are_full_type_names_unless_set() {
+        struct Plain;
+        impl Message for Plain {
+            type Reply = ();
+        }
+        struct Named;
+        impl Message for Named {
+            type Reply = ();
+            const WIRE_NAME: Option<&'static str> = Some("shop.Named");
+        }
+        assert_eq!(
+            wire_name::<Plain>(),
+            "actor_core::wire::codec::tests::wire_names_are_full_type_names_unless_set::Plain"
+        );
+        assert_eq!(wire_name::<Named>(), "shop.Named");
+        assert_eq!(wire_name::<crate::Stop>(), "actor_core::message::Stop");
     }
 }

@@ -189,13 +189,30 @@ impl DeMux {
     /// Serves `M` under `name` with a plain function, run on the workers (the seed's
     /// `process_transaction`): calls to it run in parallel, as many as there are workers.
     /// Several functions (and an actor) may share a name if they take different messages.
+    /// A message whose [wire name](super::codec::wire_name) another type already has under `name`
+    /// is refused, the first staying, and the refusal recorded as an
+    /// [anomaly](DeMux::anomalies): [`try_function`](DeMux::try_function) returns it.
     pub fn function<M, F>(&self, name: &str, f: F) -> &Self
     where
         M: RemoteMessage,
         F: Fn(M) -> M::Reply + Send + Sync + 'static,
     {
-        self.shared.table.function(name, f);
+        if let Err(refused) = self.try_function(name, f) {
+            self.report(refused);
+        }
         self
+    }
+
+    /// [`function`](DeMux::function), which returns a refusal instead of recording it:
+    /// [`WireError::WireNameTaken`] if another message type of `M`'s
+    /// [wire name](super::codec::wire_name) is already served under `name`.
+    pub fn try_function<M, F>(&self, name: &str, f: F) -> Result<&Self, WireError>
+    where
+        M: RemoteMessage,
+        F: Fn(M) -> M::Reply + Send + Sync + 'static,
+    {
+        self.shared.table.function(name, f)?;
+        Ok(self)
     }
 
     /// Stops serving `name`, dropping the DeMux's handles to what was exposed under it.

@@ -225,6 +225,19 @@ pub enum WireError {
         /// Which limit, as a sentence.
         reason: String,
     },
+    /// Two different message types of one [wire name](super::codec::wire_name) were
+    /// exposed under one name: the second was refused and the first still serves it.
+    #[error("`{actor}` already takes `{first}` under the wire name `{message}`, so `{second}` was refused: give one of them another `#[message(name = ..)]`")]
+    WireNameTaken {
+        /// The name the actor or function is exposed under.
+        actor: String,
+        /// The wire name both types have.
+        message: String,
+        /// The type that has it there, which stays.
+        first: String,
+        /// The type refused.
+        second: String,
+    },
     /// Connecting, accepting or starting a thread failed.
     #[error("{action} failed: {reason}")]
     Io {
@@ -296,6 +309,14 @@ impl WireError {
             WireError::Timeout { actor, message, .. } => {
                 [actor, message].into_iter().for_each(|t| clip(t, max))
             }
+            WireError::WireNameTaken {
+                actor,
+                message,
+                first,
+                second,
+            } => [actor, message, first, second]
+                .into_iter()
+                .for_each(|t| clip(t, max)),
             WireError::Frame(FrameError::Io { reason })
             | WireError::Codec(
                 CodecError::Encode { reason, .. } | CodecError::Decode { reason, .. },

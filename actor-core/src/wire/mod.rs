@@ -17,8 +17,10 @@
 //!   process's stdin/stdout are ready-made.
 //! - Framing ([`frame`]): a 4-byte big-endian length, a version byte, the payload; the
 //!   length is checked against a limit ([`Config::max_frame`]) before anything is read.
-//! - Encoding ([`codec`]): postcard over serde; messages are named by their full Rust type
-//!   name ([`codec::wire_name`]), so both sides use the same message crate.
+//! - Encoding ([`codec`]): postcard over serde; messages are named by
+//!   [`codec::wire_name`]: `#[message(name = "shop.Order")]`, or else their full Rust type
+//!   name (then both sides use the same message crate). Its docs say what makes two
+//!   builds compatible.
 //! - Bad input never takes a peer down: a packet that does not decode is dropped and
 //!   reported ([`Mux::anomalies`], [`DeMux::anomalies`]); a frame error ends only its own
 //!   connection, releasing the calls waiting on it.

@@ -10,6 +10,7 @@
 //! order, as room comes: later tells to that name go behind it (tells to one name keep
 //! the order they were read in), while tells and calls to every other name go on.
 
+use std::any::TypeId;
 use std::collections::{HashMap, VecDeque};
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex, RwLock};
@@ -49,6 +50,8 @@ pub(crate) enum Failure {
 pub(crate) struct Endpoint {
     pub(crate) actor: Arc<str>,
     pub(crate) message: &'static str,
+    /// The Rust type behind `message`, and its name: one wire name takes one type.
+    rust_type: (TypeId, &'static str),
     call: Arc<CallFn>,
     tell: Arc<TellFn>,
     /// An actor's tells, posted in order where they are read; `None`: a function, whose
@@ -173,17 +176,31 @@ impl Table {
         write(&self.services).entry(name.to_owned()).or_default();
     }
 
-    fn register(&self, name: &str, mut endpoint: Endpoint, actor: bool) {
+    /// Adds `endpoint` under `name`, replacing one of the same message type; refused if
+    /// another type has its wire name there (the first stays).
+    fn register(&self, name: &str, mut endpoint: Endpoint, actor: bool) -> Result<(), WireError> {
         let mut services = write(&self.services);
         let service = services.entry(name.to_owned()).or_default();
+        if let Some(first) = service.endpoints.get(endpoint.message) {
+            if first.rust_type.0 != endpoint.rust_type.0 {
+                return Err(WireError::WireNameTaken {
+                    actor: name.to_owned(),
+                    message: endpoint.message.to_owned(),
+                    first: first.rust_type.1.to_owned(),
+                    second: endpoint.rust_type.1.to_owned(),
+                });
+            }
+        }
         if actor {
             endpoint.lane = Some(service.lane.clone());
         }
         service.endpoints.insert(endpoint.message, endpoint);
+        Ok(())
     }
 
-    /// Serves `M` under `name` with a plain function.
-    pub(crate) fn function<M, F>(&self, name: &str, f: F)
+    /// Serves `M` under `name` with a plain function; refused if another type has `M`'s
+    /// wire name there.
+    pub(crate) fn function<M, F>(&self, name: &str, f: F) -> Result<(), WireError>
     where
         M: RemoteMessage,
         F: Fn(M) -> M::Reply + Send + Sync + 'static,
@@ -193,6 +210,7 @@ impl Table {
         let endpoint = Endpoint {
             actor: name.into(),
             message: codec::wire_name::<M>(),
+            rust_type: (TypeId::of::<M>(), std::any::type_name::<M>()),
             call: Arc::new(move |body, _timeout, out| {
                 let reply = f(decode::<M>(body)?);
                 encode_reply(&reply, out)
@@ -203,7 +221,7 @@ impl Table {
             }),
             lane: None,
         };
-        self.register(name, endpoint, false);
+        self.register(name, endpoint, false)
     }
 
     /// Stops serving `name`; whether it was served.
@@ -419,6 +437,8 @@ pub struct Exposed<'d, A: Actor> {
     table: &'d Table,
     name: Arc<str>,
     addr: Addr<A>,
+    /// The first `handle` refused.
+    refused: Option<WireError>,
 }
 
 impl<'d, A: Actor> Exposed<'d, A> {
@@ -428,12 +448,80 @@ impl<'d, A: Actor> Exposed<'d, A> {
             table,
             name: name.into(),
             addr: addr.clone(),
+            refused: None,
         }
     }
 
     /// Lets remote peers call and tell the actor an `M`, under `M`'s
     /// [wire name](codec::wire_name). Registering the same message again replaces it.
-    pub fn handle<M>(self) -> Self
+    ///
+    /// Another message type of the same wire name under this name (two types with one
+    /// `#[message(name = ..)]`) is refused, never overwritten: the first stays, and the
+    /// refusal is kept for [`check`](Exposed::check) (the NATS node's `serve` returns it)
+    /// and recorded as an [anomaly](super::DeMux::anomalies).
+    /// [`try_handle`](Exposed::try_handle) returns it at once.
+    pub fn handle<M>(mut self) -> Self
+    where
+        A: Handler<M>,
+        M: RemoteMessage,
+    {
+        if let Err(refused) = self.register::<M>() {
+            (self.table.report)(refused.clone());
+            self.refused.get_or_insert(refused);
+        }
+        self
+    }
+
+    /// [`handle`](Exposed::handle), which returns a refusal:
+    /// [`WireError::WireNameTaken`] if another message type of `M`'s wire name is exposed
+    /// under this name already.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::wire::{DeMux, WireError, Workers};
+    /// use serde::{Deserialize, Serialize};
+    ///
+    /// #[derive(Message, Serialize, Deserialize)]
+    /// #[message(name = "shop.Order")]
+    /// struct Order(u32);
+    ///
+    /// #[derive(Message, Serialize, Deserialize)]
+    /// #[message(name = "shop.Order")]
+    /// struct Refund(u32);
+    ///
+    /// struct Shop;
+    /// #[actor]
+    /// impl Shop {
+    ///     #[handles(Order)]
+    ///     fn order(&mut self, _: Order) {}
+    ///     #[handles(Refund)]
+    ///     fn refund(&mut self, _: Refund) {}
+    /// }
+    ///
+    /// let demux = DeMux::new(Workers::Pool(1)).unwrap();
+    /// let exposed = demux.expose("shop", &Shop.spawn()).try_handle::<Order>().unwrap();
+    /// let refused = exposed.try_handle::<Refund>().unwrap_err();
+    /// assert!(matches!(refused, WireError::WireNameTaken { .. }));
+    /// ```
+    pub fn try_handle<M>(mut self) -> Result<Self, WireError>
+    where
+        A: Handler<M>,
+        M: RemoteMessage,
+    {
+        self.register::<M>()?;
+        Ok(self)
+    }
+
+    /// The first message type [`handle`](Exposed::handle) refused, as an error; the
+    /// exposed actor back if there was none.
+    pub fn check(mut self) -> Result<Self, WireError> {
+        match self.refused.take() {
+            Some(refused) => Err(refused),
+            None => Ok(self),
+        }
+    }
+
+    fn register<M>(&mut self) -> Result<(), WireError>
     where
         A: Handler<M>,
         M: RemoteMessage,
@@ -442,6 +530,7 @@ impl<'d, A: Actor> Exposed<'d, A> {
         let endpoint = Endpoint {
             actor: self.name.clone(),
             message: codec::wire_name::<M>(),
+            rust_type: (TypeId::of::<M>(), std::any::type_name::<M>()),
             call: Arc::new(move |body, timeout, out| {
                 let msg = decode::<M>(body)?;
                 match Bridge::new().call(&for_call, msg, timeout) {
@@ -469,8 +558,7 @@ impl<'d, A: Actor> Exposed<'d, A> {
             }),
             lane: None,
         };
-        self.table.register(&self.name, endpoint, true);
-        self
+        self.table.register(&self.name, endpoint, true)
     }
 
     /// The name the actor is exposed under.

@@ -51,6 +51,8 @@ pub struct Generated {
     /// The return type, `()` if none; `R` of `Deferred<R>`.
     pub reply: Type,
     pub derives: Vec<Path>,
+    /// `wire_name = "shop.Inc"`, checked.
+    pub wire_name: Option<syn::LitStr>,
 }
 
 impl Actor {
@@ -271,6 +273,7 @@ impl Generated {
             fields,
             reply,
             derives: short.derives.clone(),
+            wire_name: short.wire_name.clone(),
         })
     }
 }

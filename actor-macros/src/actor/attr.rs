@@ -5,7 +5,9 @@ use syn::punctuated::Punctuated;
 use syn::{Attribute, Meta, Token, Type};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{CONSUMED, DERIVE, HANDLES, MESSAGE, NAME, ON_START, ON_STOP, OTHER, REPLY};
+use crate::symbol::{
+    CONSUMED, DERIVE, HANDLES, MESSAGE, NAME, ON_START, ON_STOP, OTHER, REPLY, WIRE_NAME,
+};
 
 /// What an attribute makes of a method.
 pub enum Role {
@@ -41,6 +43,8 @@ pub struct Short {
     pub derives: Vec<syn::Path>,
     /// `name = IncBy`: the generated type's name, instead of the method's in UpperCamelCase.
     pub name: Option<Ident>,
+    /// `wire_name = "shop.Inc"`: the generated type's wire name, already checked.
+    pub wire_name: Option<syn::LitStr>,
 }
 
 /// One of our attributes on a method, parsed.
@@ -160,7 +164,8 @@ fn parse_hook(cx: &mut Ctxt, keyword: &str, attr: &Attribute) -> Option<Role> {
     })
 }
 
-/// `#[message]`, `#[message(derive(Debug, Clone), name = IncBy)]`, every mistake reported.
+/// `#[message]`, `#[message(derive(Debug, Clone), name = IncBy, wire_name = "shop.IncBy")]`,
+/// every mistake reported.
 fn parse_message(cx: &mut Ctxt, attr: &Attribute) -> Option<Short> {
     let mut short = Short::default();
     let list = match &attr.meta {
@@ -203,7 +208,24 @@ fn parse_message(cx: &mut Ctxt, attr: &Attribute) -> Option<Short> {
                     let bad: syn::Expr = value.parse()?;
                     cx.error_spanned_by(
                         bad,
-                        "`name` takes the type's name itself: write `name = IncBy`",
+                        "`name` takes the type's name itself: write `name = IncBy` (for the name on the wire, write `wire_name = \"shop.IncBy\"`)",
+                    );
+                }
+            }
+        } else if key.is_ident(WIRE_NAME) {
+            let value = meta.value()?;
+            match value.parse::<syn::LitStr>() {
+                Ok(lit) => {
+                    if let Err(problem) = crate::message::check_wire_name(&lit.value()) {
+                        cx.error_spanned_by(&lit, problem);
+                    }
+                    short.wire_name = Some(lit);
+                }
+                Err(_) => {
+                    let bad: syn::Expr = value.parse()?;
+                    cx.error_spanned_by(
+                        bad,
+                        "`wire_name` takes the wire name as a string literal: write `wire_name = \"shop.Inc\"`",
                     );
                 }
             }
@@ -224,7 +246,7 @@ fn parse_message(cx: &mut Ctxt, attr: &Attribute) -> Option<Short> {
             cx.error_spanned_by(
                 &key,
                 format_args!(
-                    "unknown key `{}` in #[message(..)] on a method: the keys are `derive(..)`, as in `#[message(derive(Debug, Clone))]`, and `name = TypeName`",
+                    "unknown key `{}` in #[message(..)] on a method: the keys are `derive(..)`, as in `#[message(derive(Debug, Clone))]`, `name = TypeName` and `wire_name = \"shop.Name\"`",
                     quote::quote!(#key)
                 ),
             );

@@ -633,6 +633,7 @@ fn generated_message(actor: &Actor, method: &Method, generated: &Generated) -> T
         fields,
         reply,
         derives,
+        wire_name,
         ..
     } = generated;
     let vis = &method.vis;
@@ -678,7 +679,7 @@ fn generated_message(actor: &Actor, method: &Method, generated: &Generated) -> T
     };
     let input: syn::DeriveInput =
         syn::parse2(definition.clone()).expect("a generated message type parses");
-    let message = crate::message::impl_message(&input, Some(reply.clone()));
+    let message = crate::message::impl_message(&input, Some(reply.clone()), wire_name.clone());
     quote! {
         #definition
         #message

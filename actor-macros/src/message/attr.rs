@@ -1,15 +1,25 @@
-//! `#[message(reply = T)]` on the message type: its one key, read with every mistake
-//! reported.
+//! `#[message(reply = T, name = "shop.Order")]` on the message type: its keys, read with
+//! every mistake reported.
 
 use syn::parse::ParseStream;
-use syn::{Attribute, Meta, Token, Type};
+use syn::{Attribute, LitStr, Meta, Token, Type};
 
 use crate::ctxt::Ctxt;
-use crate::symbol::{MESSAGE, REPLY};
+use crate::symbol::{MESSAGE, NAME, REPLY};
 
-/// The type in `#[message(reply = T)]`, if given.
-pub fn reply_type(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<Type> {
+/// What `#[message(..)]` on a message type says.
+#[derive(Default)]
+pub struct Keys {
+    /// `reply = T`: the reply type.
+    pub reply: Option<Type>,
+    /// `name = "shop.Order"`: the wire name, already checked.
+    pub name: Option<LitStr>,
+}
+
+/// The keys of every `#[message(..)]` on the type.
+pub fn keys(cx: &mut Ctxt, attrs: &[Attribute]) -> Keys {
     let mut reply: Option<(syn::Path, Type)> = None;
+    let mut name: Option<(syn::Path, LitStr)> = None;
     for attr in attrs {
         if !attr.path().is_ident(MESSAGE) {
             continue;
@@ -39,6 +49,44 @@ pub fn reply_type(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<Type> {
             continue;
         }
         let parsed = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident(NAME) {
+                if !meta.input.peek(Token![=]) {
+                    return Err(meta.error(
+                        "`name` needs the wire name: write `name = \"shop.Order\"`",
+                    ));
+                }
+                let value = meta.value()?;
+                if ends_value(value) {
+                    return Err(meta.error(
+                        "`name =` needs the wire name after `=`: write `name = \"shop.Order\"`",
+                    ));
+                }
+                let lit = match value.parse::<LitStr>() {
+                    Ok(lit) => lit,
+                    Err(_) => {
+                        let bad: syn::Expr = value.parse()?;
+                        cx.error_spanned_by(
+                            bad,
+                            "`name` takes the wire name as a string literal: write `name = \"shop.Order\"`",
+                        );
+                        return Ok(());
+                    }
+                };
+                if let Err(problem) = check_wire_name(&lit.value()) {
+                    cx.error_spanned_by(&lit, problem);
+                }
+                match &name {
+                    Some((first, _)) => {
+                        cx.error_spanned_by(
+                            &meta.path,
+                            "duplicate `name` key: a message has one wire name; remove this one",
+                        );
+                        cx.error_spanned_by(first, "the first `name` key is here");
+                    }
+                    None => name = Some((meta.path.clone(), lit)),
+                }
+                return Ok(());
+            }
             if !meta.path.is_ident(REPLY) {
                 let key = meta.path.clone();
                 // Skip the unknown key's value, if any, so later keys are still checked.
@@ -48,7 +96,7 @@ pub fn reply_type(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<Type> {
                 cx.error_spanned_by(
                     &key,
                     format_args!(
-                        "unknown key `{}` in #[message(..)]: the only key is `reply`, as in `#[message(reply = u64)]`",
+                        "unknown key `{}` in #[message(..)]: the keys are `reply` and `name`, as in `#[message(reply = u64, name = \"shop.Order\")]`",
                         quote::quote!(#key)
                     ),
                 );
@@ -78,10 +126,82 @@ pub fn reply_type(cx: &mut Ctxt, attrs: &[Attribute]) -> Option<Type> {
             cx.syn_error(e);
         }
     }
-    reply.map(|(_, ty)| ty)
+    Keys {
+        reply: reply.map(|(_, ty)| ty),
+        name: name.map(|(_, lit)| lit),
+    }
+}
+
+/// The longest wire name, in bytes.
+pub const MAX_WIRE_NAME: usize = 128;
+
+/// Whether `name` may be a wire name: 1 to [`MAX_WIRE_NAME`] bytes of ASCII letters,
+/// digits, `_`, `-`, `:` and `.`, with `.` between non-empty parts. If not, why, as the
+/// compile error says it. actor-core's `wire::codec::wire_name` documents the same rule.
+pub fn check_wire_name(name: &str) -> Result<(), String> {
+    const HINT: &str = "a wire name holds ASCII letters, digits, `_`, `-`, `:`, and `.` between parts, as in `shop.Order`";
+    if name.is_empty() {
+        return Err(format!(
+            "the wire name is empty: {HINT}; or remove `name` to go by the Rust type name"
+        ));
+    }
+    if let Some(bad) = name
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | ':' | '.')))
+    {
+        return Err(format!(
+            "the wire name {name:?} holds {bad:?}, which a wire name cannot: {HINT}"
+        ));
+    }
+    if name.split('.').any(str::is_empty) {
+        return Err(format!(
+            "the wire name {name:?} has an empty part: `.` goes between parts, never at an end or twice in a row, as in `shop.Order`"
+        ));
+    }
+    if name.len() > MAX_WIRE_NAME {
+        return Err(format!(
+            "the wire name is {} bytes long, over the limit of {MAX_WIRE_NAME}: shorten it",
+            name.len()
+        ));
+    }
+    Ok(())
 }
 
 /// Whether the value after `=` is missing: the input ends or the next key starts.
 fn ends_value(input: ParseStream) -> bool {
     input.is_empty() || input.peek(Token![,])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{check_wire_name, MAX_WIRE_NAME};
+
+    #[test]
+    fn wire_names_of_the_allowed_set_pass() {
+        for name in [
+            "Ping",
+            "shop.Order",
+            "billing.v2.Invoice",
+            "a-b_c:d.E9",
+            "app::msg::Ping",
+        ] {
+            assert_eq!(check_wire_name(name), Ok(()), "{name}");
+        }
+        assert_eq!(check_wire_name(&"x".repeat(MAX_WIRE_NAME)), Ok(()));
+    }
+
+    #[test]
+    fn other_wire_names_say_why_not() {
+        let why = |name: &str| check_wire_name(name).unwrap_err();
+        assert!(why("").contains("is empty"));
+        assert!(why("shop order").contains("holds ' '"));
+        assert!(why("shop.*").contains("holds '*'"));
+        assert!(why("shop.>").contains("holds '>'"));
+        assert!(why("Vec<u8>").contains("holds '<'"));
+        assert!(why("é").contains("holds 'é'"));
+        for name in [".Order", "shop.", "shop..Order", "."] {
+            assert!(why(name).contains("empty part"), "{name}");
+        }
+        assert!(why(&"x".repeat(MAX_WIRE_NAME + 1)).contains("over the limit of 128"));
+    }
 }

@@ -2,12 +2,19 @@
 
 use proc_macro2::TokenStream;
 use quote::{quote, quote_spanned};
-use syn::{parse_quote, Data, DeriveInput, Fields, Type};
+use syn::{parse_quote, Data, DeriveInput, Fields, LitStr, Type};
 
 use crate::span::of_range;
 
-pub fn message(input: &DeriveInput, reply: Option<Type>) -> TokenStream {
+/// `wire_name` has been checked already (`attr::check_wire_name`).
+pub fn message(input: &DeriveInput, reply: Option<Type>, wire_name: Option<LitStr>) -> TokenStream {
     let name = &input.ident;
+    let wire_name = wire_name.map(|lit| {
+        quote! {
+            const WIRE_NAME: ::core::option::Option<&'static str> =
+                ::core::option::Option::Some(#lit);
+        }
+    });
     let reply = reply.unwrap_or_else(|| parse_quote!(()));
     let mut generics = input.generics.clone();
     // Type parameters must be sendable for the message to be.
@@ -43,6 +50,7 @@ pub fn message(input: &DeriveInput, reply: Option<Type>) -> TokenStream {
             #[automatically_derived]
             impl #impl_generics ::actor_core::__private::Message for #name #ty_generics #where_clause {
                 type Reply = #reply;
+                #wire_name
             }
         };
     }

@@ -10,12 +10,13 @@ use syn::DeriveInput;
 
 use crate::ctxt::Ctxt;
 
+pub use attr::check_wire_name;
 pub use expand::message as impl_message;
 
 pub fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut cx = Ctxt::default();
-    let reply = attr::reply_type(&mut cx, &input.attrs);
+    let keys = attr::keys(&mut cx, &input.attrs);
     valid::check(&mut cx, input);
     cx.check()?;
-    Ok(expand::message(input, reply))
+    Ok(expand::message(input, keys.reply, keys.name))
 }

@@ -1,0 +1,7 @@
+use actor_core::prelude::*;
+
+#[derive(Message)]
+#[message(name = "shop.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa")]
+struct Order;
+
+fn main() {}
