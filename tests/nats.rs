@@ -765,8 +765,10 @@ fn a_garbage_reply_fails_only_its_own_call_and_a_second_reply_is_dropped() {
 // ---------------------------------------------------------------------------------------
 // Connecting
 
+/// Naming, not isolation: clients of the same account can still reach either prefix
+/// (see `nats_trust.rs` for what accounts and permissions isolate).
 #[test]
-fn the_prefix_isolates_applications_on_one_server() {
+fn the_prefix_names_each_applications_subjects_on_one_server() {
     let server = NatsServer::start();
     let shop = config(&server).prefix("shop").connect().unwrap();
     let bank = config(&server).prefix("bank.prod").connect().unwrap();
