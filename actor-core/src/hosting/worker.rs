@@ -121,47 +121,50 @@ thread_local! {
 /// back the task it displaced, if any. Gives `task` back if this thread is not.
 #[inline]
 pub(super) fn keep_next(driver: DriverId, task: Task) -> Result<Option<Task>, Task> {
-    MINE.with(|mine| {
-        if mine.driver.get() != driver.0 {
-            return Err(task);
+    // The thread-local part is kept to a few loads and stores, so that it inlines into the
+    // send path; the slot's own work is done outside it.
+    let (seat, was_full) = MINE.with(|mine| {
+        if mine.driver.get() == driver.0 {
+            (mine.seat.get(), mine.full.replace(true))
+        } else {
+            (std::ptr::null(), false)
         }
-        // SAFETY: a worker's seat outlives its `work` loop, which set the pointer (and the
-        // driver) and clears them before it returns; this thread owns the seat's slot.
-        let slot = unsafe { &(*mine.seat.get()).next };
-        // SAFETY: as above: the owner, and its slot is empty unless `full` says so, in
-        // which case `take_own` empties it.
-        unsafe {
-            let older = if mine.full.replace(true) {
-                slot.take_own()
-            } else {
-                None
-            };
-            slot.put(task);
-            Ok(older)
-        }
-    })
+    });
+    if seat.is_null() {
+        return Err(task);
+    }
+    // SAFETY: a worker's seat outlives its `work` loop, which set the pointer (and the
+    // driver) and clears them before it returns; this thread owns the seat's slot.
+    let slot = unsafe { &(*seat).next };
+    // SAFETY: as above: the owner, and its slot is empty unless it was left full, in which
+    // case `take_own` empties it.
+    unsafe {
+        let older = if was_full { slot.take_own() } else { None };
+        slot.put(task);
+        Ok(older)
+    }
 }
 
 /// Empties this worker's next slot: its task, unless a neighbour took it.
 #[inline]
 fn take_mine() -> Option<Task> {
-    MINE.with(|mine| {
-        if !mine.full.replace(false) {
-            return None;
-        }
-        // SAFETY: as in `keep_next`.
-        unsafe { (*mine.seat.get()).next.take_own() }
-    })
+    let (seat, was_full) = MINE.with(|mine| (mine.seat.get(), mine.full.replace(false)));
+    if !was_full {
+        return None;
+    }
+    // SAFETY: as in `keep_next`.
+    unsafe { (*seat).next.take_own() }
 }
 
 /// Puts back a task just taken from this worker's slot (the slot is empty).
 #[inline]
 fn put_mine(task: Task) {
-    MINE.with(|mine| {
+    let seat = MINE.with(|mine| {
         mine.full.set(true);
-        // SAFETY: as in `keep_next`; `take_mine` left the slot empty.
-        unsafe { (*mine.seat.get()).next.put(task) }
-    })
+        mine.seat.get()
+    });
+    // SAFETY: as in `keep_next`; `take_mine` left the slot empty.
+    unsafe { (*seat).next.put(task) }
 }
 
 /// Called before this thread blocks (a call, a wait, a full mailbox): an actor waiting in
