@@ -64,6 +64,25 @@ use service::{Inner, Service};
 /// What a timer runs at each deadline: `false` once its target is gone.
 pub(crate) type Fire = Box<dyn FnMut() -> bool + Send>;
 
+/// Something the timer heap holds until a deadline: a [`Timer`]'s shared state, or the
+/// whole state of a request (`ctx.ask`, `call_async`) that times out.
+///
+/// Called on the timer thread, never under the heap's lock except [`is_pending`]
+/// (which must only read an atomic).
+///
+/// [`is_pending`]: Due::is_pending
+pub(crate) trait Due: Send + Sync {
+    /// Still waiting for its deadline: `false` once it ended some other way (then its
+    /// entry is dropped unfired).
+    fn is_pending(&self) -> bool;
+
+    /// Its deadline (`deadline`) came. Returns the next deadline if it stays scheduled.
+    fn fire_due(self: Arc<Self>, deadline: Instant) -> Option<Instant>;
+
+    /// The service shut down: it will never fire.
+    fn abandon(&self);
+}
+
 /// Waiting in the heap for its deadline (or between two fires of a periodic timer).
 const PENDING: u8 = 0;
 /// Its closure is running on the timer thread.
@@ -236,15 +255,10 @@ impl TimerState {
             .take()
     }
 
-    /// Still waiting for a deadline (not cancelled, not ended).
-    fn is_pending(&self) -> bool {
-        self.state.load(Ordering::Acquire) == PENDING
-    }
-
     /// Runs the closure for the deadline that came due, on the timer thread. Returns the
     /// next deadline if the timer stays scheduled; otherwise it has ended and its closure is
     /// dropped.
-    fn fire_due(&self, deadline: Instant) -> Option<Instant> {
+    fn fire_at(&self, deadline: Instant) -> Option<Instant> {
         if self
             .state
             .compare_exchange(PENDING, FIRING, Ordering::AcqRel, Ordering::Acquire)
@@ -291,7 +305,7 @@ impl TimerState {
     }
 
     /// Ends a pending timer whose service shut down: it will never fire.
-    fn abandon(&self) {
+    fn abandon_now(&self) {
         if self
             .state
             .compare_exchange(PENDING, DONE, Ordering::AcqRel, Ordering::Acquire)
@@ -299,6 +313,21 @@ impl TimerState {
         {
             drop_quietly(self.take_fire());
         }
+    }
+}
+
+impl Due for TimerState {
+    /// Still waiting for a deadline (not cancelled, not ended).
+    fn is_pending(&self) -> bool {
+        self.state.load(Ordering::Acquire) == PENDING
+    }
+
+    fn fire_due(self: Arc<Self>, deadline: Instant) -> Option<Instant> {
+        self.fire_at(deadline)
+    }
+
+    fn abandon(&self) {
+        self.abandon_now();
     }
 }
 
@@ -381,20 +410,29 @@ fn schedule_on(
     }
 }
 
-/// Runs `f` once on the timer thread at `deadline`, unless cancelled first: a one-shot
-/// [`schedule`]: the deadlines of `ctx.ask` and `call_async`.
-pub(crate) fn after(deadline: Instant, f: impl FnOnce() + Send + 'static) -> Timer {
-    let mut f = Some(f);
-    schedule(
-        deadline,
-        None,
-        Box::new(move || {
-            if let Some(f) = f.take() {
-                f();
-            }
-            false
-        }),
-    )
+/// Puts `due` on the process's timer heap, to fire at `deadline`: the deadlines of
+/// `ctx.ask` and `call_async`, whose request state is its own entry (no [`Timer`], no
+/// closure). `false` if there is no timer thread: the deadline will never fire.
+///
+/// An entry that ends before its deadline (the reply came first) stays in the heap,
+/// skipped by [`Due::is_pending`], until it comes due or is compacted away; whoever ends
+/// it calls [`cancelled`] so that compaction knows of it.
+pub(crate) fn schedule_due(deadline: Instant, due: Arc<dyn Due>) -> bool {
+    match global() {
+        Some(service) => {
+            service.schedule_due(deadline, due);
+            true
+        }
+        None => false,
+    }
+}
+
+/// One entry put there by [`schedule_due`] ended before its deadline. Lock-free unless it
+/// tips the heap into a compaction.
+pub(crate) fn cancelled() {
+    if let Some(service) = GLOBAL.get() {
+        service.cancelled_one();
+    }
 }
 
 /// How many entries the process's timer heap holds: pending timers, plus cancelled ones not

@@ -433,14 +433,27 @@ fn without_a_timer_thread_a_timer_is_inactive_and_its_closure_dropped() {
 fn the_process_timer_runs_after_and_schedule() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Timer>();
+    /// A bare heap entry, as `ctx.ask` and `call_async` schedule: says where it fired.
+    struct Named(Sender<Option<String>>);
+    impl Due for Named {
+        fn is_pending(&self) -> bool {
+            true
+        }
+        fn fire_due(self: Arc<Self>, _: Instant) -> Option<Instant> {
+            self.0
+                .send(thread::current().name().map(String::from))
+                .unwrap();
+            None
+        }
+        fn abandon(&self) {}
+    }
     let (tx, rx): (Sender<Option<String>>, Receiver<_>) = bounded(1);
-    let timer = after(Instant::now(), move || {
-        tx.send(thread::current().name().map(String::from)).unwrap()
-    });
+    assert!(schedule_due(Instant::now(), Arc::new(Named(tx))));
     assert_eq!(
         rx.recv_timeout(LONG).unwrap().as_deref(),
         Some("actor-timer")
     );
+    cancelled(); // counted as a cancelled entry: at most compacts earlier
     let (tx, rx) = bounded(1);
     let periodic = schedule(
         Instant::now(),
@@ -451,7 +464,7 @@ fn the_process_timer_runs_after_and_schedule() {
         }),
     );
     rx.recv_timeout(LONG).unwrap();
-    assert!(!timer.cancel());
+    assert!(!periodic.cancel());
     let _ = pending_count();
     assert!(format!("{periodic:?}").starts_with("Timer"));
 }
