@@ -1,17 +1,23 @@
 //! One shared timer facility for the whole process: what `tell_after` and `tell_every`
-//! (and later the timeouts of `call_async`) wait on without blocking a thread.
+//! and the timeouts of `ctx.ask` and `call_async` wait on without blocking a thread.
 //!
 //! # Shape
 //!
 //! A single thread, `actor-timer`, started lazily by the first [`schedule`], holds every
 //! pending timer in a min-heap of `(deadline, sequence)` entries and sleeps on a condition
-//! variable until the earliest deadline; scheduling a timer that becomes the earliest wakes
-//! it. Thousands of pending timers cost heap entries, not threads. A heap rather than a
+//! variable until the earliest deadline; a schedule wakes it only for a deadline before the
+//! one it sleeps until (so the stream of far request deadlines wakes nobody). Thousands of pending timers cost heap entries, not threads. A heap rather than a
 //! hierarchical wheel: deadlines here are arbitrary `Instant`s spread from microseconds to
 //! hours, a heap is exact (no tick granularity, so "no earlier than the deadline" needs no
 //! rounding), costs O(log n) per schedule and fire, and needs no periodic ticking while idle;
 //! a wheel only wins at very high schedule/cancel rates, which an actor program's timers are
 //! not expected to reach. The thread is detached: it never keeps the process from exiting.
+//!
+//! A heap entry points at any [`Due`]: a [`Timer`]'s own shared state, or, for the
+//! deadline of a request (`ctx.ask`, `call_async`, through [`schedule_due`]), the
+//! request's shared state itself, so a request's timeout costs no allocation of its own.
+//! A request answered first leaves its entry dead in the heap (its `is_pending` is false);
+//! it is counted like a cancelled timer ([`cancelled`]) and compacted away the same way.
 //!
 //! # Guarantees
 //!
@@ -34,7 +40,9 @@
 //!   cancelling thread, or by the timer thread if it was mid-fire), or by the timer thread
 //!   right after the last fire. A cancelled entry left in the heap holds no closure; cancelled
 //!   entries are compacted away (on the cancelling thread, amortised O(1) per cancel) as soon
-//!   as they are more than half of a heap of more than 64 entries.
+//!   as they are more than half of a heap of more than 64 entries. A cancel counts itself
+//!   with an atomic and takes the heap's lock only for that compaction. (A dead request
+//!   entry keeps its request's block, emptied of continuation and outcome, until then.)
 //!
 //! # Bounds and failure
 //!

@@ -49,6 +49,11 @@ struct Queue {
     heap: BinaryHeap<Entry>,
     /// Ties between equal deadlines go to the timer scheduled first.
     next_seq: u64,
+    /// By when the timer thread looks at the heap again on its own: the deadline it sleeps
+    /// until (`u64::MAX`: it sleeps until woken), or 0 while it is awake (it looks again
+    /// before it sleeps). A schedule wakes it only for an entry due before this, so the
+    /// steady stream of far deadlines that requests put here wakes nobody.
+    wakes_at: u64,
     shutdown: bool,
 }
 
@@ -90,6 +95,7 @@ impl Service {
             queue: Mutex::new(Queue {
                 heap: BinaryHeap::new(),
                 next_seq: 0,
+                wakes_at: 0,
                 shutdown: false,
             }),
             wake: Condvar::new(),
@@ -134,6 +140,12 @@ impl Service {
         self.inner.lock().heap.len()
     }
 
+    /// Whether the timer thread sleeps until exactly `deadline`, as the earliest entry.
+    #[cfg(test)]
+    pub(super) fn sleeps_until(&self, deadline: Instant) -> bool {
+        self.inner.lock().wakes_at == self.inner.at(deadline)
+    }
+
     /// The heap's allocated capacity, in entries.
     #[cfg(test)]
     pub(super) fn capacity(&self) -> usize {
@@ -169,11 +181,15 @@ impl Inner {
     fn schedule(&self, deadline: Instant, shared: Arc<dyn Due>) {
         let at = self.at(deadline);
         let mut queue = self.lock();
-        let seq = queue.push(at, shared);
+        queue.push(at, shared);
         self.len.store(queue.heap.len(), AtomicOrdering::Relaxed);
-        let earliest = queue.heap.peek().is_some_and(|top| top.seq == seq);
+        let sooner = at < queue.wakes_at;
+        if sooner {
+            // Woken now; it looks again before it sleeps.
+            queue.wakes_at = 0;
+        }
         drop(queue);
-        if earliest {
+        if sooner {
             self.wake.notify_one();
         }
     }
@@ -219,11 +235,10 @@ impl Inner {
 }
 
 impl Queue {
-    fn push(&mut self, at: u64, shared: Arc<dyn Due>) -> u64 {
+    fn push(&mut self, at: u64, shared: Arc<dyn Due>) {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.heap.push(Entry { at, seq, shared });
-        seq
     }
 
     /// Moves the entries due at `now` (at most [`BATCH`]) into `due`, in firing order, and
@@ -260,18 +275,22 @@ fn run(inner: &Inner) {
         let now = inner.at(Instant::now());
         match queue.heap.peek().map(|top| top.at) {
             None => {
+                queue.wakes_at = u64::MAX;
                 queue = inner
                     .wake
                     .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner)
+                    .unwrap_or_else(PoisonError::into_inner);
+                queue.wakes_at = 0;
             }
             Some(at) if at > now => {
+                queue.wakes_at = at;
                 // May wake early or spuriously: the loop looks at the clock again.
                 queue = inner
                     .wake
                     .wait_timeout(queue, Duration::from_nanos(at - now))
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
+                queue.wakes_at = 0;
             }
             Some(_) => {
                 queue.take_due(inner, now, &mut due);

@@ -339,6 +339,27 @@ fn a_panicking_fire_or_drop_ends_only_its_own_timer() {
 }
 
 #[test]
+fn a_sooner_deadline_wakes_the_thread_sleeping_until_a_later_one() {
+    let service = service();
+    let far = Instant::now() + Duration::from_secs(3600);
+    let _far = once(&service, far, || {});
+    // A schedule wakes the thread only for a deadline before the one it sleeps until:
+    // wait (bounded) until it sleeps until `far`, then schedule one due now.
+    let until = Instant::now() + LONG;
+    while !service.sleeps_until(far) {
+        assert!(
+            Instant::now() < until,
+            "the timer thread never slept until `far`"
+        );
+        thread::yield_now();
+    }
+    let (tx, rx) = bounded(1);
+    let _near = once(&service, Instant::now(), move || tx.send(()).unwrap());
+    rx.recv_timeout(LONG).expect("the sooner deadline fires");
+    settle(&service, Instant::now());
+}
+
+#[test]
 fn compaction_keeps_cancelled_entries_under_half_the_heap() {
     let service = service();
     let far = Instant::now() + Duration::from_secs(3600);
