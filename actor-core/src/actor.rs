@@ -222,23 +222,27 @@ pub(crate) trait Resumable<A: Actor>: Send + Sync {
 /// state (no box of its own). Dropped unhandled (the asker stopped first), it drops the
 /// continuation at once, not when the last reference to that state goes.
 #[doc(hidden)]
-pub struct Resume<A: Actor>(Arc<dyn Resumable<A>>);
+pub struct Resume<A: Actor>(Option<Arc<dyn Resumable<A>>>);
 
 impl<A: Actor> Resume<A> {
     pub(crate) fn new(state: Arc<dyn Resumable<A>>) -> Self {
-        Resume(state)
+        Resume(Some(state))
     }
 
     /// Runs the continuation.
-    pub(crate) fn run(self, actor: &mut A, ctx: &mut Context<A>) {
-        self.0.resume(actor, ctx);
+    pub(crate) fn run(mut self, actor: &mut A, ctx: &mut Context<A>) {
+        if let Some(state) = self.0.take() {
+            state.resume(actor, ctx);
+        }
     }
 }
 
 impl<A: Actor> Drop for Resume<A> {
     fn drop(&mut self) {
-        // A no-op once `run` has taken the continuation out.
-        self.0.discard();
+        // Still here: dropped unhandled.
+        if let Some(state) = self.0.take() {
+            state.discard();
+        }
     }
 }
 
