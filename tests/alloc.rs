@@ -275,3 +275,187 @@ fn tell_from_inside_a_handler_allocates_nothing_of_its_own() {
     assert_adds_nothing(figures);
     assert_eq!(bridge.stop(&[relay.any()], TIMEOUT), [Some(Stopped)]);
 }
+
+// ---------------------------------------------------------------- ctx.ask and call_async
+
+/// How many asks (or call_asyncs) each measurement makes, after as many unmeasured ones
+/// (which grow the mailbox, the timer heap and the channels to their steady size).
+const ASKS: u64 = 2_000;
+
+/// At most this many heap allocations per `ctx.ask` in steady state, on every thread the
+/// exchange touches (asker, target, and the continuation's return). One shared block for
+/// the request (its state, continuation, reply hook and timer entry) and the reply slot's
+/// box. It was 7 before the ask was made cheap (session 4).
+const ALLOCATIONS_PER_ASK: u64 = 2;
+
+/// At most this many per `call_async`, on the calling thread (the only one that
+/// allocates for it): the one-result shot, which is also its timer entry, and the reply
+/// slot's box. It was 4 before (session 4).
+const ALLOCATIONS_PER_CALL_ASYNC: u64 = 2;
+
+#[derive(Message)]
+#[message(reply = u64)]
+struct Plus(u64);
+
+struct Adder;
+
+#[actor]
+impl Adder {
+    #[handles(Plus)]
+    fn plus(&mut self, Plus(n): Plus) -> u64 {
+        n + 1
+    }
+}
+
+/// Asks its adder `warm + measured` times in a row (each continuation asks the next) and
+/// answers its thread's allocations over the last `measured` asks.
+#[derive(Message)]
+#[message(reply = u64)]
+struct AskMany {
+    warm: u64,
+    measured: u64,
+}
+
+struct Asker {
+    adder: Addr<Adder>,
+    left: u64,
+    measured: u64,
+    mark: u64,
+    report: Option<Reply<u64>>,
+}
+
+impl Asker {
+    fn ask_next(&mut self, ctx: &mut Context<Self>) {
+        if self.left == self.measured {
+            self.mark = allocations();
+        }
+        if self.left == 0 {
+            let allocated = allocations() - self.mark;
+            if let Some(report) = self.report.take() {
+                report.send(allocated);
+            }
+            return;
+        }
+        let n = self.left;
+        ctx.ask(&self.adder, Plus(n), TIMEOUT, move |this, reply, ctx| {
+            assert_eq!(reply.expect("the adder answers"), n + 1);
+            this.left -= 1;
+            this.ask_next(ctx);
+        });
+    }
+}
+
+#[actor]
+impl Asker {
+    #[handles(AskMany)]
+    fn ask_many(&mut self, many: AskMany, ctx: &mut Context<Self>) -> Deferred<u64> {
+        let (later, reply) = ctx.defer();
+        self.report = Some(reply);
+        self.left = many.warm + many.measured;
+        self.measured = many.measured;
+        self.ask_next(ctx);
+        later
+    }
+}
+
+#[test]
+fn an_ask_between_neighbours_makes_at_most_two_allocations() {
+    // One driver thread: the asker, the adder and the continuation's return all run on
+    // it, so its thread-local count is the whole exchange's.
+    let driver = Driver::new(1);
+    let adder = Adder.spawn_on(&driver);
+    let asker = Asker {
+        adder: adder.clone(),
+        left: 0,
+        measured: 0,
+        mark: 0,
+        report: None,
+    }
+    .spawn_on(&driver);
+    let bridge = Bridge::new();
+    let many = AskMany {
+        warm: ASKS,
+        measured: ASKS,
+    };
+    let allocated = bridge.call(&asker, many, TIMEOUT).expect("asker answers");
+    eprintln!(
+        "{allocated} allocations for {ASKS} asks: {:.2} per ask",
+        allocated as f64 / ASKS as f64
+    );
+    assert!(
+        allocated <= ALLOCATIONS_PER_ASK * ASKS,
+        "{allocated} allocations for {ASKS} asks, more than {ALLOCATIONS_PER_ASK} per ask"
+    );
+    // And at least one per ask: the figure does count the asks.
+    assert!(allocated >= ASKS, "{allocated} allocations for {ASKS} asks");
+    assert_dead_deadlines_compacted();
+    driver.shutdown(TIMEOUT).expect("driver shuts down");
+}
+
+/// Every answered request above left its 30 s deadline in the timer heap, dead; they are
+/// compacted away as they pass half of it (counted without the heap's lock), so the heap
+/// holds about as many as are pending (none here, one per test at most) plus 64, not one
+/// per request. Both tests of this kind may run at once, each adding its own.
+fn assert_dead_deadlines_compacted() {
+    let entries = actor_core::__private::timer_pending_count();
+    assert!(
+        entries <= 4 * 66,
+        "{entries} timer heap entries after {ASKS} answered requests"
+    );
+}
+
+/// Polls `future` to completion on this thread, parking between polls: an executor that
+/// allocates nothing per poll (its waker is made once, here).
+fn block_on<F: std::future::Future>(future: F, waker: &std::task::Waker) -> F::Output {
+    let mut cx = std::task::Context::from_waker(waker);
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let std::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+        thread::park();
+    }
+}
+
+struct Unpark(thread::Thread);
+
+impl std::task::Wake for Unpark {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.unpark();
+    }
+}
+
+#[test]
+fn a_call_async_makes_at_most_two_allocations_on_the_calling_thread() {
+    let adder = Adder.spawn();
+    let bridge = Bridge::new();
+    let waker = std::task::Waker::from(std::sync::Arc::new(Unpark(thread::current())));
+    let round = |n: u64| {
+        let reply = block_on(bridge.call_async(&adder, Plus(n), TIMEOUT), &waker);
+        assert_eq!(reply.expect("the adder answers"), n + 1);
+    };
+    for n in 0..ASKS {
+        round(n);
+    }
+    let before = allocations();
+    for n in 0..ASKS {
+        round(n);
+    }
+    let allocated = allocations() - before;
+    eprintln!(
+        "{allocated} allocations for {ASKS} call_asyncs: {:.2} per call",
+        allocated as f64 / ASKS as f64
+    );
+    // The mailbox's channel adds one block per 31 messages on this (sending) side.
+    assert!(
+        allocated <= ALLOCATIONS_PER_CALL_ASYNC * ASKS + ASKS / 16,
+        "{allocated} allocations for {ASKS} call_asyncs, more than \
+         {ALLOCATIONS_PER_CALL_ASYNC} per call"
+    );
+    assert!(
+        allocated >= ASKS,
+        "{allocated} allocations for {ASKS} calls"
+    );
+    assert_dead_deadlines_compacted();
+    assert_eq!(bridge.stop(&[adder.any()], TIMEOUT), [Some(Stopped)]);
+}

@@ -416,6 +416,19 @@ struct AskHolder(Duration);
 #[message(reply = &'static str)]
 struct Hello;
 
+/// Says "dropped" when dropped: shows when a continuation let go of what it captured.
+struct OnDrop(Chan<&'static str>);
+
+impl Drop for OnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.send("dropped");
+    }
+}
+
+/// Asks the holder, with an hour's timeout, with a continuation that holds the guard.
+#[derive(Message)]
+struct AskKeeping(OnDrop);
+
 /// Asks the holder and reports each outcome of its continuation on a channel.
 struct Asker {
     holder: Addr<Holder>,
@@ -424,6 +437,16 @@ struct Asker {
 
 #[actor]
 impl Asker {
+    #[handles(AskKeeping)]
+    fn ask_keeping(&mut self, AskKeeping(guard): AskKeeping, ctx: &mut Context<Self>) {
+        let holder = self.holder.clone();
+        let an_hour = Duration::from_secs(3600);
+        ctx.ask(&holder, Hold, an_hour, move |this, _, _| {
+            let _ = guard.0.send("ran");
+            this.outcomes.send(Ok(0)).unwrap();
+        });
+    }
+
     #[handles(AskHolder)]
     fn ask_holder(&mut self, AskHolder(timeout): AskHolder, ctx: &mut Context<Self>) {
         let holder = self.holder.clone();
@@ -491,6 +514,30 @@ fn an_unanswered_ask_times_out_exactly_once_and_a_late_reply_is_dropped() {
         Bridge::new().call(&holder, Stop, WAIT).unwrap();
         assert_eq!(Bridge::new().call(&asker, Hello, WAIT).unwrap(), "hello");
         assert!(outcomes.try_recv().is_err(), "{hosting:?}");
+    }
+}
+
+#[test]
+fn a_stopped_askers_continuation_is_dropped_unrun_as_soon_as_the_reply_comes() {
+    let driver = Driver::new(2);
+    for hosting in HOSTINGS {
+        let holder = spawn_in(Holder::default(), hosting, &driver);
+        let (asker, outcomes) = asker_of(&holder, hosting, &driver);
+        let (tx, guard) = bounded(2);
+        asker.tell(AskKeeping(OnDrop(tx))).unwrap();
+        // Handled in order: once Hello is answered, the ask is in flight.
+        assert_eq!(Bridge::new().call(&asker, Hello, WAIT).unwrap(), "hello");
+        Bridge::new().call(&asker, Stop, WAIT).unwrap();
+        assert!(
+            guard.try_recv().is_err(),
+            "{hosting:?}: dropped before the reply"
+        );
+        // The reply ends the request: the continuation is dropped then, not when its
+        // hour-long deadline comes, and never run.
+        holder.tell(Release(1)).unwrap();
+        assert_eq!(guard.recv_timeout(WAIT), Ok("dropped"), "{hosting:?}");
+        assert!(outcomes.try_recv().is_err(), "{hosting:?}");
+        assert!(guard.try_recv().is_err(), "{hosting:?}");
     }
 }
 

@@ -1,90 +1,196 @@
 //! [`Context::ask`]: a request from inside an actor, answered later on the asking actor.
 //!
-//! The request carries a reply slot whose destination is a hook, not a waiting thread.
-//! Whatever ends the request first (the reply, the request's failure, or its deadline on
-//! the timer thread) takes the continuation out of the shared [`Asking`] state and posts it
-//! to the asking actor as mail (`Mail::Exec`), so it runs exactly once, between two of the
-//! asker's messages, on the asker's own thread. Nothing blocks: the asker goes on handling
-//! its other mail meanwhile.
+//! One allocation, [`Ask`], is the whole request: its one-shot decision (an atomic state
+//! word), the continuation (unboxed), the reply slot's hook ([`Hook`]), its timer entry
+//! ([`Due`]) and the mail that carries the continuation back ([`Resumable`]). Whatever ends
+//! the request first wins the state word (the reply, the request's refusal, or its
+//! deadline on the timer thread) and posts the same state to the asking actor as
+//! `Mail::Resume`, so the continuation runs exactly once, between two of the asker's
+//! messages, on the asker's own thread. Nothing blocks: the asker goes on handling its
+//! other mail meanwhile. A reply that wins leaves the timer entry in the heap, skipped and
+//! compacted away later (no heap lock taken to cancel it).
 
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::atomic::{AtomicU8, Ordering};
+use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use super::bridge::failure;
+use super::reply::Hook;
 use super::{CallTarget, NoReply, ReplyTo};
-use crate::actor::{Actor, ExecFn, Mail};
+use crate::actor::{Actor, Mail, Resumable, Resume};
 use crate::context::Context;
 use crate::error::CallError;
 use crate::handle::{Sender, Shared};
 use crate::hosting::current;
+use crate::id::ActorInfo;
 use crate::mailbox::Wait;
 use crate::message::Message;
-use crate::sync::lock;
-use crate::timer::{self, Timer};
+use crate::sync::SpinLock;
+use crate::timer::{self, Due};
 
-type Then<A, M> =
-    Box<dyn FnOnce(&mut A, Result<<M as Message>::Reply, CallError<M>>, &mut Context<A>) + Send>;
+/// The request is being delivered: an outcome that comes now (the reply slot dropped with
+/// a refused request) waits in `early`, so that the refusal, which gives the request back,
+/// is what the continuation sees.
+const SENDING: u8 = 0;
+/// An outcome came while the request was being delivered; it is in `early`.
+const EARLY: u8 = 1;
+/// In the target's mailbox: the reply or the deadline decides.
+const WAITING: u8 = 2;
+/// Decided: the continuation is posted to the asker, run, or dropped.
+const DONE: u8 = 3;
 
-/// One request in flight: its continuation until something ends it.
-struct Asking<A: Actor, M: Message> {
-    state: Mutex<State<A, M>>,
+type Outcome<M> = Result<<M as Message>::Reply, CallError<M>>;
+
+/// One request in flight, from `ctx.ask` until its continuation has run.
+struct Ask<A: Actor, M: Message, F> {
+    /// `SENDING`, `EARLY`, `WAITING` or `DONE`: exactly one party moves it to `DONE`.
+    state: AtomicU8,
+    /// Weak: a request in flight never keeps its asker alive.
     asker: Weak<Shared<A>>,
+    actor: ActorInfo,
+    timeout: Duration,
+    /// Whether the request has an entry in the timer heap (a finite timeout).
+    timed: bool,
+    /// Taken by one party at a time, never held while program code runs.
+    slot: SpinLock<Slot<M, F>>,
 }
 
-struct State<A: Actor, M: Message> {
-    then: Option<Then<A, M>>,
-    /// False until the request is in the target's mailbox: an outcome that comes before
-    /// (the reply slot dropped with a refused request) waits in `early`, so that the
-    /// refusal, which gives the request back, is what the continuation sees.
-    armed: bool,
-    early: Option<Result<M::Reply, CallError<M>>>,
-    timer: Option<Timer>,
+struct Slot<M: Message, F> {
+    then: Option<F>,
+    /// The outcome that won, for the continuation.
+    outcome: Option<Outcome<M>>,
+    /// An outcome that came while the request was being delivered.
+    early: Option<Outcome<M>>,
 }
 
-impl<A: Actor, M: Message> Asking<A, M> {
-    /// The reply slot's hook: ends the request with the handler's outcome.
-    fn reply(&self, outcome: Result<M::Reply, CallError<M>>) {
-        let mut state = lock(&self.state);
-        if state.armed {
-            let then = state.then.take();
-            let timer = state.timer.take();
-            drop(state);
-            self.run(then, timer, outcome);
-        } else {
-            state.early = Some(outcome);
-        }
-    }
-
-    /// Ends the request with `outcome`, unless something ended it first.
-    fn end(&self, outcome: Result<M::Reply, CallError<M>>) {
-        let mut state = lock(&self.state);
-        let then = state.then.take();
-        let timer = state.timer.take();
-        drop(state);
-        self.run(then, timer, outcome);
-    }
-
-    /// Posts the continuation, if this is the first end, to the asker.
-    fn run(
-        &self,
-        then: Option<Then<A, M>>,
-        timer: Option<Timer>,
-        outcome: Result<M::Reply, CallError<M>>,
-    ) {
-        if let Some(timer) = timer {
-            timer.cancel();
-        }
-        let Some(then) = then else {
-            return;
-        };
+impl<A, M, F> Ask<A, M, F>
+where
+    A: Actor,
+    M: Message,
+    F: FnOnce(&mut A, Outcome<M>, &mut Context<A>) + Send + 'static,
+{
+    /// Ends the request with `outcome`: the caller has just moved the state to `DONE`.
+    /// Posts this state to the asker, which runs the continuation with the outcome.
+    fn finish(self: &Arc<Self>, outcome: Outcome<M>) {
         let Some(asker) = self.asker.upgrade() else {
             // The asker has ended: no one is left to continue.
+            self.discard();
+            drop(outcome);
             return;
         };
-        let job: ExecFn<A> = Box::new(move |actor, ctx| then(actor, outcome, ctx));
+        self.slot.lock().outcome = Some(outcome);
+        let resume = Resume::new(Arc::clone(self) as Arc<dyn Resumable<A>>);
         // Past a driver mailbox's bound: the actor asked for this itself. Refused only if
-        // the asker has stopped, and then the continuation is dropped with its mail.
-        let _ = asker.post(Mail::Exec(job), Sender::Nobody, Wait::Force);
+        // the asker has stopped, and then the mail's drop drops the continuation.
+        let _ = asker.post(Mail::Resume(resume), Sender::Nobody, Wait::Force);
+    }
+
+    /// The request has ended before its deadline: its timer entry is dead.
+    fn untime(&self) {
+        if self.timed {
+            timer::cancelled();
+        }
+    }
+
+    /// An outcome came while the request was still being delivered.
+    fn early(self: &Arc<Self>, outcome: Outcome<M>) {
+        self.slot.lock().early = Some(outcome);
+        match self
+            .state
+            .compare_exchange(SENDING, EARLY, Ordering::AcqRel, Ordering::Acquire)
+        {
+            // The asking thread, back from delivering, ends the request.
+            Ok(_) => {}
+            // Delivered meanwhile: this outcome still ends the request, unless its
+            // deadline was quicker.
+            Err(_) => {
+                let won = self
+                    .state
+                    .compare_exchange(WAITING, DONE, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok();
+                let early = self.slot.lock().early.take();
+                if let (true, Some(early)) = (won, early) {
+                    self.untime();
+                    self.finish(early);
+                }
+            }
+        }
+    }
+}
+
+impl<A, M, F> Hook<M::Reply> for Ask<A, M, F>
+where
+    A: Actor,
+    M: Message,
+    F: FnOnce(&mut A, Outcome<M>, &mut Context<A>) + Send + 'static,
+{
+    fn deliver(self: Arc<Self>, result: Result<M::Reply, NoReply>) {
+        let outcome = result.map_err(|why| failure(self.actor, why));
+        match self
+            .state
+            .compare_exchange(WAITING, DONE, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => {
+                self.untime();
+                self.finish(outcome);
+            }
+            Err(SENDING) => self.early(outcome),
+            // Timed out first: the late reply is dropped here.
+            Err(_) => {}
+        }
+    }
+}
+
+impl<A, M, F> Due for Ask<A, M, F>
+where
+    A: Actor,
+    M: Message,
+    F: FnOnce(&mut A, Outcome<M>, &mut Context<A>) + Send + 'static,
+{
+    fn is_pending(&self) -> bool {
+        self.state.load(Ordering::Acquire) == WAITING
+    }
+
+    fn fire_due(self: Arc<Self>, _deadline: Instant) -> Option<Instant> {
+        if self
+            .state
+            .compare_exchange(WAITING, DONE, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+        {
+            let (actor, timeout) = (self.actor, self.timeout);
+            self.finish(Err(CallError::Timeout { actor, timeout }));
+        }
+        None
+    }
+
+    /// Only test services shut down; an ask's deadline is on the process's own.
+    fn abandon(&self) {}
+}
+
+impl<A, M, F> Resumable<A> for Ask<A, M, F>
+where
+    A: Actor,
+    M: Message,
+    F: FnOnce(&mut A, Outcome<M>, &mut Context<A>) + Send + 'static,
+{
+    fn resume(&self, actor: &mut A, ctx: &mut Context<A>) {
+        let (then, outcome) = {
+            let mut slot = self.slot.lock();
+            (slot.then.take(), slot.outcome.take())
+        };
+        if let (Some(then), Some(outcome)) = (then, outcome) {
+            then(actor, outcome, ctx);
+        }
+    }
+
+    fn discard(&self) {
+        let (then, outcome) = {
+            let mut slot = self.slot.lock();
+            (slot.then.take(), slot.outcome.take())
+        };
+        // Dropped outside the lock: their `Drop` is program code.
+        drop(then);
+        drop(outcome);
     }
 }
 
@@ -147,59 +253,51 @@ impl<A: Actor> Context<A> {
         F: FnOnce(&mut A, Result<M::Reply, CallError<M>>, &mut Context<A>) + Send + 'static,
     {
         let actor = target.__info();
-        let asking = Arc::new(Asking::<A, M> {
-            state: Mutex::new(State {
-                then: Some(Box::new(then)),
-                armed: false,
-                early: None,
-                timer: None,
-            }),
+        // No deadline at all for a timeout too long to add (`Duration::MAX`).
+        let deadline = Instant::now().checked_add(timeout);
+        let ask = Arc::new(Ask::<A, M, F> {
+            state: AtomicU8::new(SENDING),
             asker: Arc::downgrade(self.shared()),
+            actor,
+            timeout,
+            timed: deadline.is_some(),
+            slot: SpinLock::new(Slot {
+                then: Some(then),
+                outcome: None,
+                early: None,
+            }),
         });
-        let hook = {
-            let asking = asking.clone();
-            move |outcome: Result<M::Reply, NoReply>| {
-                asking.reply(outcome.map_err(|why| failure(actor, why)));
-            }
-        };
         let sender = if target.__wants_sender() {
             current::sender()
         } else {
             Sender::Nobody
         };
-        if let Err(refused) = target.__try_deliver(msg, ReplyTo::hook(hook), sender) {
-            asking.end(Err(CallError::Send(refused)));
+        let reply = ReplyTo::hook(Arc::clone(&ask) as Arc<dyn Hook<M::Reply>>);
+        if let Err(refused) = target.__try_deliver(msg, reply, sender) {
+            // Whatever came early (the dropped slot's "stopped") gives way to the refusal.
+            ask.state.store(DONE, Ordering::Release);
+            let early = ask.slot.lock().early.take();
+            drop(early);
+            ask.finish(Err(CallError::Send(refused)));
             return;
         }
+        if ask
+            .state
+            .compare_exchange(SENDING, WAITING, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
         {
-            let mut state = lock(&asking.state);
-            state.armed = true;
-            if let Some(early) = state.early.take() {
-                drop(state);
-                asking.end(early);
-                return;
+            // EARLY: the outcome came during the delivery; it ends the request now.
+            ask.state.store(DONE, Ordering::Release);
+            let early = ask.slot.lock().early.take();
+            if let Some(early) = early {
+                ask.finish(early);
             }
-            if state.then.is_none() {
-                return;
-            }
+            return;
         }
-        // No deadline at all for a timeout too long to add (`Duration::MAX`). Scheduled
-        // outside the state's lock, which the timer's own firing takes.
-        if let Some(deadline) = Instant::now().checked_add(timeout) {
-            let weak = Arc::downgrade(&asking);
-            let timer = timer::after(deadline, move || {
-                if let Some(asking) = weak.upgrade() {
-                    asking.end(Err(CallError::Timeout { actor, timeout }));
-                }
-            });
-            let mut state = lock(&asking.state);
-            if state.then.is_some() {
-                state.timer = Some(timer);
-            } else {
-                // Ended meanwhile: the timer has nothing left to end.
-                drop(state);
-                timer.cancel();
-            }
+        if let Some(deadline) = deadline {
+            // The request's own state is its timer entry. If the reply has already come,
+            // the entry goes in dead (counted as cancelled by the reply) and is skipped.
+            timer::schedule_due(deadline, ask);
         }
     }
 }

@@ -2,10 +2,12 @@
 //! (tokio, smol, `futures::executor::block_on`) and which never blocks the polling thread.
 //!
 //! The request carries a reply slot whose destination is a one-result [`Shot`]; the
-//! handler's reply completes it and wakes the task. The deadline is a timer on the shared
-//! timer thread that completes the same shot with "timed out", so the future completes at
-//! its timeout even if no reply ever comes. Dropping the future closes the shot (a late
-//! reply is dropped where it is made) and cancels the timer.
+//! handler's reply completes it and wakes the task. The deadline is the same shot put on
+//! the shared timer thread's heap (no timer handle, no closure: one allocation for the
+//! shot and its deadline), which completes it with "timed out", so the future completes
+//! at its timeout even if no reply ever comes. Dropping the future closes the shot (a
+//! late reply is dropped where it is made), which makes its heap entry dead: skipped at
+//! its deadline or compacted away before, with no heap lock taken to cancel it.
 
 use std::fmt;
 use std::future::Future;
@@ -20,7 +22,7 @@ use super::{Bridge, CallTarget, ReplyTo};
 use crate::error::CallError;
 use crate::id::ActorInfo;
 use crate::message::Message;
-use crate::timer::{self, Timer};
+use crate::timer::{self, Due};
 
 /// The future of a [`Bridge::call_async`]: the typed reply, or why there is none.
 ///
@@ -38,7 +40,8 @@ enum State<M: Message> {
         shot: Arc<Shot<M::Reply>>,
         actor: ActorInfo,
         timeout: Duration,
-        timer: Option<Timer>,
+        /// Whether the shot is on the timer heap, still to be counted as cancelled.
+        timed: bool,
     },
     Done,
 }
@@ -60,12 +63,12 @@ impl<M: Message> Future for CallFuture<M> {
                 shot,
                 actor,
                 timeout,
-                timer,
+                timed,
             } => match shot.poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(shot::Outcome::Done(result)) => {
-                    if let Some(timer) = timer.take() {
-                        timer.cancel();
+                    if std::mem::take(timed) {
+                        timer::cancelled();
                     }
                     let actor = *actor;
                     result.map_err(|why| failure(actor, why))
@@ -84,10 +87,13 @@ impl<M: Message> Future for CallFuture<M> {
 
 impl<M: Message> Drop for CallFuture<M> {
     fn drop(&mut self) {
-        if let State::Waiting { shot, timer, .. } = &mut self.state {
+        if let State::Waiting { shot, timed, .. } = &mut self.state {
+            // Completed or not, the shot is now dead on the heap. (If it was the deadline
+            // that completed it, this counts one entry too many: compaction comes a little
+            // earlier, nothing else.)
             shot.close();
-            if let Some(timer) = timer.take() {
-                timer.cancel();
+            if *timed {
+                timer::cancelled();
             }
         }
     }
@@ -158,20 +164,17 @@ impl Bridge {
                 state: State::Failed(Some(CallError::Send(refused))),
             };
         }
-        let timer = Instant::now().checked_add(timeout).map(|deadline| {
-            let weak = Arc::downgrade(&shot);
-            timer::after(deadline, move || {
-                if let Some(shot) = weak.upgrade() {
-                    shot.complete(shot::Outcome::TimedOut);
-                }
-            })
-        });
+        let timed = match Instant::now().checked_add(timeout) {
+            Some(deadline) => timer::schedule_due(deadline, Arc::clone(&shot) as Arc<dyn Due>),
+            // Too long to add (`Duration::MAX`): no deadline at all.
+            None => false,
+        };
         CallFuture {
             state: State::Waiting {
                 shot,
                 actor,
                 timeout,
-                timer,
+                timed,
             },
         }
     }

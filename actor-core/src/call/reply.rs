@@ -38,14 +38,21 @@ pub struct ReplyTo<R> {
     slot: Option<Box<Dest<R>>>,
 }
 
+/// A reply slot's destination that hands the result on: `ctx.ask`'s request state, which
+/// is also its continuation's carrier and its timer entry (one allocation for all three).
+pub(crate) trait Hook<R>: Send + Sync {
+    /// The handler's result, or why there is none; called once.
+    fn deliver(self: Arc<Self>, result: Result<R, NoReply>);
+}
+
 /// Where a reply goes.
 enum Dest<R> {
     /// A caller blocked on a channel, and the request's index in it.
     Channel(usize, ChannelSender<Outcome<R>>),
     /// A one-result slot: a `Pending`, or `call_async`'s future.
     Shot(Arc<Shot<R>>),
-    /// A function that hands the result on (`ctx.ask`).
-    Hook(Box<dyn FnOnce(Result<R, NoReply>) + Send>),
+    /// A shared state that hands the result on (`ctx.ask`).
+    Hook(Arc<dyn Hook<R>>),
 }
 
 impl<R> Dest<R> {
@@ -57,7 +64,7 @@ impl<R> Dest<R> {
                 let _ = tx.try_send((index, result));
             }
             Dest::Shot(shot) => shot.complete(shot::Outcome::Done(result)),
-            Dest::Hook(hook) => hook(result),
+            Dest::Hook(hook) => hook.deliver(result),
         }
     }
 }
@@ -80,9 +87,9 @@ impl<R> ReplyTo<R> {
         }
     }
 
-    pub(crate) fn hook(hook: impl FnOnce(Result<R, NoReply>) + Send + 'static) -> Self {
+    pub(crate) fn hook(hook: Arc<dyn Hook<R>>) -> Self {
         ReplyTo {
-            slot: Some(Box::new(Dest::Hook(Box::new(hook)))),
+            slot: Some(Box::new(Dest::Hook(hook))),
         }
     }
 

@@ -4,14 +4,18 @@
 //! blocks on its condition variable (`Pending::wait`) or registers a `Waker`
 //! (`Pending` and `bridge.call_async` as futures). A timeout is a second way to complete
 //! it, from the timer thread, so a future completes at its deadline even if no reply ever
-//! comes. Whichever completion comes first wins; later ones are dropped.
+//! comes: the shot is its own timer entry ([`Due`]), so a `call_async` allocates it and
+//! nothing else for its deadline. Whichever completion comes first wins; later ones are
+//! dropped.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Instant;
 
 use super::NoReply;
 use crate::sync::lock;
+use crate::timer::Due;
 
 /// What a completed shot holds.
 pub(crate) enum Outcome<R> {
@@ -33,6 +37,9 @@ struct State<R> {
 pub(crate) struct Shot<R> {
     state: Mutex<State<R>>,
     ready: Condvar,
+    /// Set once completed or closed: what the timer heap reads (without the state's lock)
+    /// to skip the entry of a shot that no longer waits for its deadline.
+    ended: AtomicBool,
 }
 
 impl<R> Shot<R> {
@@ -44,6 +51,7 @@ impl<R> Shot<R> {
                 waker: None,
             }),
             ready: Condvar::new(),
+            ended: AtomicBool::new(false),
         })
     }
 
@@ -54,6 +62,7 @@ impl<R> Shot<R> {
             return;
         }
         state.outcome = Some(outcome);
+        self.ended.store(true, Ordering::Release);
         let waker = state.waker.take();
         drop(state);
         self.ready.notify_all();
@@ -127,10 +136,27 @@ impl<R> Shot<R> {
     pub(crate) fn close(&self) {
         let mut state = lock(&self.state);
         state.closed = true;
+        self.ended.store(true, Ordering::Release);
         state.waker = None;
         // The outcome, if any, is dropped here, outside no other lock.
         let outcome = state.outcome.take();
         drop(state);
         drop(outcome);
     }
+}
+
+/// A shot as the timer entry of its own deadline (`call_async`): at the deadline it
+/// completes with "timed out", unless the reply (or the waiter's going) came first.
+impl<R: Send> Due for Shot<R> {
+    fn is_pending(&self) -> bool {
+        !self.ended.load(Ordering::Acquire)
+    }
+
+    fn fire_due(self: Arc<Self>, _deadline: Instant) -> Option<Instant> {
+        self.complete(Outcome::TimedOut);
+        None
+    }
+
+    /// Only test services shut down; a call's deadline is on the process's own.
+    fn abandon(&self) {}
 }

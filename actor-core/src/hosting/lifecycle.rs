@@ -88,6 +88,10 @@ impl<A: Actor> Life<A> {
                 clear_sender(&mut ctx.sender);
                 handled
             }
+            // Posted with no sender: nothing to set.
+            Mail::Resume(resume) => {
+                panic::catch_unwind(AssertUnwindSafe(|| resume.run(actor, ctx)))
+            }
             Mail::Stop(reply) => {
                 self.stopper = Some(reply);
                 return self.stop_with(StopReason::Stopped);
@@ -210,7 +214,7 @@ impl<A: Actor> Life<A> {
 pub(crate) fn discard<A: Actor>(shared: &Shared<A>, envelope: Envelope<A>) {
     let (mail, _) = envelope.open();
     let discarded = panic::catch_unwind(AssertUnwindSafe(move || {
-        if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) = mail {
+        if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) | Mail::Resume(_) = mail {
             let mail = mail.into_dyn();
             let message = short_type_name(mail.type_name());
             DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);

@@ -1,17 +1,23 @@
 //! One shared timer facility for the whole process: what `tell_after` and `tell_every`
-//! (and later the timeouts of `call_async`) wait on without blocking a thread.
+//! and the timeouts of `ctx.ask` and `call_async` wait on without blocking a thread.
 //!
 //! # Shape
 //!
 //! A single thread, `actor-timer`, started lazily by the first [`schedule`], holds every
 //! pending timer in a min-heap of `(deadline, sequence)` entries and sleeps on a condition
-//! variable until the earliest deadline; scheduling a timer that becomes the earliest wakes
-//! it. Thousands of pending timers cost heap entries, not threads. A heap rather than a
+//! variable until the earliest deadline; a schedule wakes it only for a deadline before the
+//! one it sleeps until (so the stream of far request deadlines wakes nobody). Thousands of pending timers cost heap entries, not threads. A heap rather than a
 //! hierarchical wheel: deadlines here are arbitrary `Instant`s spread from microseconds to
 //! hours, a heap is exact (no tick granularity, so "no earlier than the deadline" needs no
 //! rounding), costs O(log n) per schedule and fire, and needs no periodic ticking while idle;
 //! a wheel only wins at very high schedule/cancel rates, which an actor program's timers are
 //! not expected to reach. The thread is detached: it never keeps the process from exiting.
+//!
+//! A heap entry points at any [`Due`]: a [`Timer`]'s own shared state, or, for the
+//! deadline of a request (`ctx.ask`, `call_async`, through [`schedule_due`]), the
+//! request's shared state itself, so a request's timeout costs no allocation of its own.
+//! A request answered first leaves its entry dead in the heap (its `is_pending` is false);
+//! it is counted like a cancelled timer ([`cancelled`]) and compacted away the same way.
 //!
 //! # Guarantees
 //!
@@ -34,7 +40,9 @@
 //!   cancelling thread, or by the timer thread if it was mid-fire), or by the timer thread
 //!   right after the last fire. A cancelled entry left in the heap holds no closure; cancelled
 //!   entries are compacted away (on the cancelling thread, amortised O(1) per cancel) as soon
-//!   as they are more than half of a heap of more than 64 entries.
+//!   as they are more than half of a heap of more than 64 entries. A cancel counts itself
+//!   with an atomic and takes the heap's lock only for that compaction. (A dead request
+//!   entry keeps its request's block, emptied of continuation and outcome, until then.)
 //!
 //! # Bounds and failure
 //!
@@ -63,6 +71,25 @@ use service::{Inner, Service};
 
 /// What a timer runs at each deadline: `false` once its target is gone.
 pub(crate) type Fire = Box<dyn FnMut() -> bool + Send>;
+
+/// Something the timer heap holds until a deadline: a [`Timer`]'s shared state, or the
+/// whole state of a request (`ctx.ask`, `call_async`) that times out.
+///
+/// Called on the timer thread, never under the heap's lock except [`is_pending`]
+/// (which must only read an atomic).
+///
+/// [`is_pending`]: Due::is_pending
+pub(crate) trait Due: Send + Sync {
+    /// Still waiting for its deadline: `false` once it ended some other way (then its
+    /// entry is dropped unfired).
+    fn is_pending(&self) -> bool;
+
+    /// Its deadline (`deadline`) came. Returns the next deadline if it stays scheduled.
+    fn fire_due(self: Arc<Self>, deadline: Instant) -> Option<Instant>;
+
+    /// The service shut down: it will never fire.
+    fn abandon(&self);
+}
 
 /// Waiting in the heap for its deadline (or between two fires of a periodic timer).
 const PENDING: u8 = 0;
@@ -236,15 +263,10 @@ impl TimerState {
             .take()
     }
 
-    /// Still waiting for a deadline (not cancelled, not ended).
-    fn is_pending(&self) -> bool {
-        self.state.load(Ordering::Acquire) == PENDING
-    }
-
     /// Runs the closure for the deadline that came due, on the timer thread. Returns the
     /// next deadline if the timer stays scheduled; otherwise it has ended and its closure is
     /// dropped.
-    fn fire_due(&self, deadline: Instant) -> Option<Instant> {
+    fn fire_at(&self, deadline: Instant) -> Option<Instant> {
         if self
             .state
             .compare_exchange(PENDING, FIRING, Ordering::AcqRel, Ordering::Acquire)
@@ -291,7 +313,7 @@ impl TimerState {
     }
 
     /// Ends a pending timer whose service shut down: it will never fire.
-    fn abandon(&self) {
+    fn abandon_now(&self) {
         if self
             .state
             .compare_exchange(PENDING, DONE, Ordering::AcqRel, Ordering::Acquire)
@@ -299,6 +321,21 @@ impl TimerState {
         {
             drop_quietly(self.take_fire());
         }
+    }
+}
+
+impl Due for TimerState {
+    /// Still waiting for a deadline (not cancelled, not ended).
+    fn is_pending(&self) -> bool {
+        self.state.load(Ordering::Acquire) == PENDING
+    }
+
+    fn fire_due(self: Arc<Self>, deadline: Instant) -> Option<Instant> {
+        self.fire_at(deadline)
+    }
+
+    fn abandon(&self) {
+        self.abandon_now();
     }
 }
 
@@ -381,20 +418,29 @@ fn schedule_on(
     }
 }
 
-/// Runs `f` once on the timer thread at `deadline`, unless cancelled first: a one-shot
-/// [`schedule`]: the deadlines of `ctx.ask` and `call_async`.
-pub(crate) fn after(deadline: Instant, f: impl FnOnce() + Send + 'static) -> Timer {
-    let mut f = Some(f);
-    schedule(
-        deadline,
-        None,
-        Box::new(move || {
-            if let Some(f) = f.take() {
-                f();
-            }
-            false
-        }),
-    )
+/// Puts `due` on the process's timer heap, to fire at `deadline`: the deadlines of
+/// `ctx.ask` and `call_async`, whose request state is its own entry (no [`Timer`], no
+/// closure). `false` if there is no timer thread: the deadline will never fire.
+///
+/// An entry that ends before its deadline (the reply came first) stays in the heap,
+/// skipped by [`Due::is_pending`], until it comes due or is compacted away; whoever ends
+/// it calls [`cancelled`] so that compaction knows of it.
+pub(crate) fn schedule_due(deadline: Instant, due: Arc<dyn Due>) -> bool {
+    match global() {
+        Some(service) => {
+            service.schedule_due(deadline, due);
+            true
+        }
+        None => false,
+    }
+}
+
+/// One entry put there by [`schedule_due`] ended before its deadline. Lock-free unless it
+/// tips the heap into a compaction.
+pub(crate) fn cancelled() {
+    if let Some(service) = GLOBAL.get() {
+        service.cancelled_one();
+    }
 }
 
 /// How many entries the process's timer heap holds: pending timers, plus cancelled ones not

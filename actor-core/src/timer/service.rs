@@ -7,11 +7,12 @@ use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 use std::io;
 use std::mem;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::{Fire, Timer, TimerState};
+use super::{Due, Fire, Timer, TimerState};
 
 /// Below this many entries the heap is never compacted: a scan would cost more than the
 /// cancelled entries do.
@@ -32,29 +33,44 @@ pub(super) struct Inner {
     queue: Mutex<Queue>,
     /// Signalled when an entry becomes the earliest, and on shutdown.
     wake: Condvar,
+    /// The instant deadlines are counted from, in nanoseconds (see [`Entry`]).
+    base: Instant,
+    /// About how many heap entries are cancelled (an estimate: a cancel racing with its
+    /// entry leaving the heap may count it once too often, and one racing a compaction
+    /// may be missed, which only compacts earlier or later). Counted without the heap's
+    /// lock: a cancel takes that lock only to compact.
+    cancelled: AtomicUsize,
+    /// The heap's length as of its last change, for a cancel to compare against without
+    /// the lock.
+    len: AtomicUsize,
 }
 
 struct Queue {
     heap: BinaryHeap<Entry>,
     /// Ties between equal deadlines go to the timer scheduled first.
     next_seq: u64,
-    /// About how many heap entries are cancelled (an estimate: a cancel racing with its
-    /// entry leaving the heap may count it once too often, which only compacts earlier).
-    cancelled: usize,
+    /// By when the timer thread looks at the heap again on its own: the deadline it sleeps
+    /// until (`u64::MAX`: it sleeps until woken), or 0 while it is awake (it looks again
+    /// before it sleeps). A schedule wakes it only for an entry due before this, so the
+    /// steady stream of far deadlines that requests put here wakes nobody.
+    wakes_at: u64,
     shutdown: bool,
 }
 
-/// One heap entry: 32 bytes on 64-bit Linux (`Instant` is 16).
+/// One heap entry: 32 bytes on 64-bit Linux. The deadline is kept as nanoseconds since
+/// the service's `base` (8 bytes, where an `Instant` takes 16), so that the entry can
+/// point at any kind of [`Due`] (a fat pointer) and still be 32 bytes.
 pub(super) struct Entry {
-    deadline: Instant,
+    /// Nanoseconds since `base`; `u64::MAX` (584 years on) stands for "never".
+    at: u64,
     seq: u64,
-    shared: Arc<TimerState>,
+    shared: Arc<dyn Due>,
 }
 
 // `BinaryHeap` is a max-heap: the earliest (deadline, seq) must compare greatest.
 impl Ord for Entry {
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.deadline, other.seq).cmp(&(self.deadline, self.seq))
+        (other.at, other.seq).cmp(&(self.at, self.seq))
     }
 }
 
@@ -66,7 +82,7 @@ impl PartialOrd for Entry {
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        (self.deadline, self.seq) == (other.deadline, other.seq)
+        (self.at, self.seq) == (other.at, other.seq)
     }
 }
 
@@ -79,10 +95,13 @@ impl Service {
             queue: Mutex::new(Queue {
                 heap: BinaryHeap::new(),
                 next_seq: 0,
-                cancelled: 0,
+                wakes_at: 0,
                 shutdown: false,
             }),
             wake: Condvar::new(),
+            base: Instant::now(),
+            cancelled: AtomicUsize::new(0),
+            len: AtomicUsize::new(0),
         });
         let thread_inner = Arc::clone(&inner);
         thread::Builder::new()
@@ -99,19 +118,32 @@ impl Service {
         fire: Fire,
     ) -> Timer {
         let shared = Arc::new(TimerState::new(period, fire, Arc::clone(&self.inner)));
-        let mut queue = self.inner.lock();
-        let seq = queue.push(deadline, Arc::clone(&shared));
-        let earliest = queue.heap.peek().is_some_and(|top| top.seq == seq);
-        drop(queue);
-        if earliest {
-            self.inner.wake.notify_one();
-        }
+        self.inner
+            .schedule(deadline, Arc::clone(&shared) as Arc<dyn Due>);
         Timer { shared }
+    }
+
+    /// Puts any [`Due`] in the heap (the deadlines of `ctx.ask` and `call_async`, whose
+    /// request state is its own timer entry: no handle, no closure, no second allocation).
+    pub(super) fn schedule_due(&self, deadline: Instant, due: Arc<dyn Due>) {
+        self.inner.schedule(deadline, due);
+    }
+
+    /// An entry scheduled with [`schedule_due`](Service::schedule_due) ended before its
+    /// deadline.
+    pub(super) fn cancelled_one(&self) {
+        self.inner.cancelled_one();
     }
 
     /// Entries in the heap: pending timers and cancelled ones not yet compacted away.
     pub(super) fn len(&self) -> usize {
         self.inner.lock().heap.len()
+    }
+
+    /// Whether the timer thread sleeps until exactly `deadline`, as the earliest entry.
+    #[cfg(test)]
+    pub(super) fn sleeps_until(&self, deadline: Instant) -> bool {
+        self.inner.lock().wakes_at == self.inner.at(deadline)
     }
 
     /// The heap's allocated capacity, in entries.
@@ -134,48 +166,93 @@ impl Inner {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// A pending timer was cancelled in place: count it, and once cancelled entries are
-    /// more than half of the heap, drop them all (amortised O(1) per cancel: a compaction
-    /// of n entries follows at least n/2 cancels). Cancelled entries hold no closure, so
-    /// dropping them here under the lock runs no program code.
-    pub(super) fn cancelled_one(&self) {
+    /// `deadline` as nanoseconds since `base` (0 if before it: due at once; `u64::MAX`,
+    /// never, if 584 years or more away).
+    fn at(&self, deadline: Instant) -> u64 {
+        let nanos = deadline.saturating_duration_since(self.base).as_nanos();
+        u64::try_from(nanos).unwrap_or(u64::MAX)
+    }
+
+    /// The instant `at` nanoseconds after `base`.
+    fn instant(&self, at: u64) -> Instant {
+        self.base + Duration::from_nanos(at)
+    }
+
+    fn schedule(&self, deadline: Instant, shared: Arc<dyn Due>) {
+        let at = self.at(deadline);
         let mut queue = self.lock();
-        queue.cancelled += 1;
-        let len = queue.heap.len();
-        if len > COMPACT_MIN && queue.cancelled * 2 > len {
-            queue.heap.retain(|entry| entry.shared.is_pending());
-            queue.cancelled = 0;
-            let len = queue.heap.len();
-            if queue.heap.capacity() > 4 * len.max(COMPACT_MIN) {
-                queue.heap.shrink_to(2 * len);
-            }
+        queue.push(at, shared);
+        self.len.store(queue.heap.len(), AtomicOrdering::Relaxed);
+        let sooner = at < queue.wakes_at;
+        if sooner {
+            // Woken now; it looks again before it sleeps.
+            queue.wakes_at = 0;
         }
+        drop(queue);
+        if sooner {
+            self.wake.notify_one();
+        }
+    }
+
+    /// A pending entry was cancelled in place: count it, and once cancelled entries are
+    /// more than half of the heap, drop them all (amortised O(1) per cancel: a compaction
+    /// of n entries follows at least n/2 cancels). Only a compaction takes the heap's
+    /// lock. Cancelled entries hold no closure, so dropping them here under the lock runs
+    /// no program code.
+    pub(super) fn cancelled_one(&self) {
+        let cancelled = self.cancelled.fetch_add(1, AtomicOrdering::Relaxed) + 1;
+        let len = self.len.load(AtomicOrdering::Relaxed);
+        if len > COMPACT_MIN && cancelled * 2 > len {
+            self.compact();
+        }
+    }
+
+    #[cold]
+    fn compact(&self) {
+        let mut queue = self.lock();
+        // Looked at again under the lock: another canceller may have compacted first.
+        let len = queue.heap.len();
+        if len <= COMPACT_MIN || self.cancelled.load(AtomicOrdering::Relaxed) * 2 <= len {
+            return;
+        }
+        queue.heap.retain(|entry| entry.shared.is_pending());
+        self.cancelled.store(0, AtomicOrdering::Relaxed);
+        let len = queue.heap.len();
+        if queue.heap.capacity() > 4 * len.max(COMPACT_MIN) {
+            queue.heap.shrink_to(2 * len);
+        }
+        self.len.store(len, AtomicOrdering::Relaxed);
+    }
+
+    /// One cancelled entry left the heap (popped at its deadline).
+    fn uncount_cancelled(&self) {
+        let _ =
+            self.cancelled
+                .fetch_update(AtomicOrdering::Relaxed, AtomicOrdering::Relaxed, |n| {
+                    n.checked_sub(1)
+                });
     }
 }
 
 impl Queue {
-    fn push(&mut self, deadline: Instant, shared: Arc<TimerState>) -> u64 {
+    fn push(&mut self, at: u64, shared: Arc<dyn Due>) {
         let seq = self.next_seq;
         self.next_seq += 1;
-        self.heap.push(Entry {
-            deadline,
-            seq,
-            shared,
-        });
-        seq
+        self.heap.push(Entry { at, seq, shared });
     }
 
     /// Moves the entries due at `now` (at most [`BATCH`]) into `due`, in firing order, and
     /// drops the cancelled ones met on the way.
-    fn take_due(&mut self, now: Instant, due: &mut Vec<Entry>) {
-        while due.len() < BATCH && self.heap.peek().is_some_and(|top| top.deadline <= now) {
+    fn take_due(&mut self, inner: &Inner, now: u64, due: &mut Vec<Entry>) {
+        while due.len() < BATCH && self.heap.peek().is_some_and(|top| top.at <= now) {
             let Some(entry) = self.heap.pop() else { break };
             if entry.shared.is_pending() {
                 due.push(entry);
             } else {
-                self.cancelled = self.cancelled.saturating_sub(1);
+                inner.uncount_cancelled();
             }
         }
+        inner.len.store(self.heap.len(), AtomicOrdering::Relaxed);
     }
 }
 
@@ -183,7 +260,7 @@ impl Queue {
 /// put periodic timers back, until the service is dropped.
 fn run(inner: &Inner) {
     let mut due: Vec<Entry> = Vec::new();
-    let mut again: Vec<(Instant, Arc<TimerState>)> = Vec::new();
+    let mut again: Vec<(u64, Arc<dyn Due>)> = Vec::new();
     let mut queue = inner.lock();
     loop {
         if queue.shutdown {
@@ -194,34 +271,41 @@ fn run(inner: &Inner) {
             }
             return;
         }
-        let now = Instant::now();
-        match queue.heap.peek().map(|top| top.deadline) {
+        // Rounded down: an entry is due only once its deadline has passed.
+        let now = inner.at(Instant::now());
+        match queue.heap.peek().map(|top| top.at) {
             None => {
+                queue.wakes_at = u64::MAX;
                 queue = inner
                     .wake
                     .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner)
+                    .unwrap_or_else(PoisonError::into_inner);
+                queue.wakes_at = 0;
             }
-            Some(deadline) if deadline > now => {
+            Some(at) if at > now => {
+                queue.wakes_at = at;
                 // May wake early or spuriously: the loop looks at the clock again.
                 queue = inner
                     .wake
-                    .wait_timeout(queue, deadline - now)
+                    .wait_timeout(queue, Duration::from_nanos(at - now))
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
+                queue.wakes_at = 0;
             }
             Some(_) => {
-                queue.take_due(now, &mut due);
+                queue.take_due(inner, now, &mut due);
                 drop(queue);
                 for entry in due.drain(..) {
-                    if let Some(next) = entry.shared.fire_due(entry.deadline) {
-                        again.push((next, entry.shared));
+                    let deadline = inner.instant(entry.at);
+                    if let Some(next) = Arc::clone(&entry.shared).fire_due(deadline) {
+                        again.push((inner.at(next), entry.shared));
                     }
                 }
                 queue = inner.lock();
-                for (deadline, shared) in again.drain(..) {
-                    queue.push(deadline, shared);
+                for (at, shared) in again.drain(..) {
+                    queue.push(at, shared);
                 }
+                inner.len.store(queue.heap.len(), AtomicOrdering::Relaxed);
             }
         }
     }

@@ -339,6 +339,27 @@ fn a_panicking_fire_or_drop_ends_only_its_own_timer() {
 }
 
 #[test]
+fn a_sooner_deadline_wakes_the_thread_sleeping_until_a_later_one() {
+    let service = service();
+    let far = Instant::now() + Duration::from_secs(3600);
+    let _far = once(&service, far, || {});
+    // A schedule wakes the thread only for a deadline before the one it sleeps until:
+    // wait (bounded) until it sleeps until `far`, then schedule one due now.
+    let until = Instant::now() + LONG;
+    while !service.sleeps_until(far) {
+        assert!(
+            Instant::now() < until,
+            "the timer thread never slept until `far`"
+        );
+        thread::yield_now();
+    }
+    let (tx, rx) = bounded(1);
+    let _near = once(&service, Instant::now(), move || tx.send(()).unwrap());
+    rx.recv_timeout(LONG).expect("the sooner deadline fires");
+    settle(&service, Instant::now());
+}
+
+#[test]
 fn compaction_keeps_cancelled_entries_under_half_the_heap() {
     let service = service();
     let far = Instant::now() + Duration::from_secs(3600);
@@ -433,14 +454,27 @@ fn without_a_timer_thread_a_timer_is_inactive_and_its_closure_dropped() {
 fn the_process_timer_runs_after_and_schedule() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<Timer>();
+    /// A bare heap entry, as `ctx.ask` and `call_async` schedule: says where it fired.
+    struct Named(Sender<Option<String>>);
+    impl Due for Named {
+        fn is_pending(&self) -> bool {
+            true
+        }
+        fn fire_due(self: Arc<Self>, _: Instant) -> Option<Instant> {
+            self.0
+                .send(thread::current().name().map(String::from))
+                .unwrap();
+            None
+        }
+        fn abandon(&self) {}
+    }
     let (tx, rx): (Sender<Option<String>>, Receiver<_>) = bounded(1);
-    let timer = after(Instant::now(), move || {
-        tx.send(thread::current().name().map(String::from)).unwrap()
-    });
+    assert!(schedule_due(Instant::now(), Arc::new(Named(tx))));
     assert_eq!(
         rx.recv_timeout(LONG).unwrap().as_deref(),
         Some("actor-timer")
     );
+    cancelled(); // counted as a cancelled entry: at most compacts earlier
     let (tx, rx) = bounded(1);
     let periodic = schedule(
         Instant::now(),
@@ -451,7 +485,7 @@ fn the_process_timer_runs_after_and_schedule() {
         }),
     );
     rx.recv_timeout(LONG).unwrap();
-    assert!(!timer.cancel());
+    assert!(!periodic.cancel());
     let _ = pending_count();
     assert!(format!("{periodic:?}").starts_with("Timer"));
 }
