@@ -294,7 +294,9 @@ impl<'a> Idle<'a> {
                     if std::mem::take(&mut asleep) {
                         slots.sleepy.fetch_sub(1, Ordering::SeqCst);
                     }
-                    self.look();
+                    if let (Some(task), _) = self.look() {
+                        break Ok(task);
+                    }
                 }
                 Ok(Injected::Quit) | Err(RecvTimeoutError::Disconnected) => break Err(Ended),
                 Err(RecvTimeoutError::Timeout) => {
@@ -323,7 +325,9 @@ impl<'a> Idle<'a> {
     }
 
     /// Looks at every neighbour's slot: takes a task that has waited there through a turn
-    /// since the last look; says whether any slot holds one.
+    /// since the last look; says whether any slot holds one. A task taken must be run: a
+    /// task dropped ends its actor.
+    #[must_use]
     fn look(&mut self) -> (Option<Task>, bool) {
         let mut any_full = false;
         for (n, seat) in self.slots.seats.iter().enumerate() {
