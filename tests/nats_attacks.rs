@@ -1,5 +1,5 @@
-//! A hostile NATS client against a serving node (finding 7 of the network-edge issue):
-//! floods of foreign tells and of calls. The node runs in a child process (this binary
+//! A hostile NATS client against a serving node (findings 1 and 7 of the network-edge issue):
+//! an over-deep message, floods of foreign tells and of calls. The node runs in a child process (this binary
 //! re-executed), so its threads and memory are read from `/proc/<pid>/status` alone and a
 //! crash fails a test instead of the run; the attacker speaks the NATS text protocol
 //! itself on loopback, to the test's own `nats-server`. Through each attack a well-behaved
@@ -67,6 +67,23 @@ struct Stats {
     running: usize,
     refused_requests: u64,
     anomalies: u64,
+}
+
+/// A recursive message: `n` nested `Some`s are `n` bytes of `0x01` and a `0x00`.
+#[derive(Message, Serialize, Deserialize)]
+#[message(reply = usize)]
+struct Tree(Option<Box<Tree>>);
+
+impl Tree {
+    fn depth(&self) -> usize {
+        let mut depth = 0;
+        let mut at = self;
+        while let Some(next) = &at.0 {
+            depth += 1;
+            at = next;
+        }
+        depth
+    }
 }
 
 static GATE: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());
@@ -143,6 +160,8 @@ fn serve() -> i32 {
         .expect("serving math");
     node.function("gate", |_: Held| wait_at_gate())
         .expect("serving the gate");
+    node.function("forest", |tree: Tree| tree.depth())
+        .expect("serving the forest");
     node.serve("keeper", &Keeper { node: node.clone() }.spawn())
         .expect("serving the keeper");
     println!("ready");
@@ -492,10 +511,87 @@ fn a_flood_of_calls_is_bounded_by_the_thread_cap() {
     served.stop();
 }
 
+/// Finding 1, on NATS: a foreign client publishing 200,000 nested `Some`s (200 KB, under
+/// NATS's payload limit) overflowed a worker's stack and aborted the node. Now the call is
+/// answered with a `BadRequest` fault, a tell of it is dropped and recorded, and the node
+/// goes on serving: the child exits cleanly at the end.
+fn an_over_deep_message_from_a_foreign_client_gets_a_fault_and_the_node_lives() {
+    let server = NatsServer::start();
+    let served = Served::start(&server, "pool:2", "4096,256");
+    let mut raw = Raw::connect(&server);
+    raw.subscribe("raw.reply.*");
+    let route = Route {
+        actor: "",
+        message: codec::wire_name::<Tree>(),
+    };
+    let mut deep = vec![0x01; 200_000];
+    deep.push(0x00);
+    let call = |xid: u64, body: &[u8]| {
+        let head = Head::Call {
+            xid,
+            timeout_ms: WAIT.as_millis() as u64,
+            route,
+        };
+        packet(&head, body)
+    };
+    let mut out = Vec::new();
+    publish(
+        &mut out,
+        "actors.actor.forest",
+        Some("raw.reply.1"),
+        &call(1, &deep),
+    );
+    publish(
+        &mut out,
+        "actors.actor.forest",
+        None,
+        &packet(&Head::Tell { route }, &deep),
+    );
+    let mut sane = vec![0x01; 20];
+    sane.push(0x00);
+    publish(
+        &mut out,
+        "actors.actor.forest",
+        Some("raw.reply.2"),
+        &call(2, &sane),
+    );
+    raw.stream.write_all(&out).unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..2 {
+        let payload = raw.next_payload();
+        let (head, body) = codec::decode_packet(&payload[1..]).unwrap();
+        answers.push(match head {
+            Head::Fault { xid, fault } => (xid, Err(fault)),
+            Head::Reply { xid } => (xid, Ok(codec::decode::<usize>(body).unwrap())),
+            other => panic!("{other:?}"),
+        });
+    }
+    answers.sort_by_key(|(xid, _)| *xid);
+    match &answers[0] {
+        (1, Err(Fault::BadRequest { reason, .. })) => {
+            assert!(reason.contains("nested deeper than the limit"), "{reason}")
+        }
+        other => panic!("expected a bad request for call 1, got {other:?}"),
+    }
+    assert!(matches!(answers[1], (2, Ok(20))), "{:?}", answers[1]);
+    // The over-deep tell was recorded; the node serves everyone else.
+    served.stats_until("recorded the over-deep tell", |s| s.anomalies >= 1);
+    assert_eq!(served.node.call("math", Square(9), WAIT).unwrap(), 81);
+    println!(
+        "an over-deep call and tell on NATS: {answers:?}; {}",
+        served.resources()
+    );
+    served.stop();
+}
+
 // ---------------------------------------------------------------------------------------
 // The harness
 
 const TESTS: &[harness::Test] = &[
+    (
+        "an_over_deep_message_from_a_foreign_client_gets_a_fault_and_the_node_lives",
+        an_over_deep_message_from_a_foreign_client_gets_a_fault_and_the_node_lives,
+    ),
     (
         "a_flood_of_tells_is_bounded_by_the_queue_limit",
         a_flood_of_tells_is_bounded_by_the_queue_limit,
