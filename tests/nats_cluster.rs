@@ -143,7 +143,15 @@ fn three_routed_servers_carry_calls_queue_groups_and_topics_between_their_nodes(
     let deadline = Instant::now() + WAIT;
     while served_by.len() < 2 {
         assert!(Instant::now() < deadline, "only {served_by:?} answered");
-        served_by.insert(nodes[0].call("which", Which, WAIT).unwrap());
+        // Each server confirmed its node's subscription; the routes carry it to
+        // server 0 a moment later.
+        match nodes[0].call("which", Which, WAIT) {
+            Ok(id) => {
+                served_by.insert(id);
+            }
+            Err(e) if e.is_no_responders() => {}
+            Err(e) => panic!("a call across the routes: {e}"),
+        }
     }
     assert_eq!(served_by, BTreeSet::from([1, 2]));
     // A publish on server 0 reaches the subscribers on all three servers.
