@@ -200,3 +200,117 @@ fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     fs::metadata(path).is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
 }
+
+/// How long a cluster's routes may take to join; expiry means they failed to.
+const ROUTES: Duration = Duration::from_secs(30);
+
+/// `nats-server`s on loopback joined by routes into one cluster, each with an HTTP
+/// monitoring port; every one is killed when dropped (also when a test fails).
+pub struct NatsCluster {
+    /// The servers, in the order started; [`NatsServer::kill`] and
+    /// [`NatsServer::restart`] work on each as on a lone server.
+    pub servers: Vec<NatsServer>,
+    monitors: Vec<u16>,
+}
+
+impl NatsCluster {
+    /// `size` servers, each with `--routes` to every other's cluster port and one
+    /// `--cluster_name`; returns once every server has a route to every other (polled on
+    /// `/routez`, for at most [`ROUTES`]). Panics if they do not start or join: a test
+    /// that needs a cluster fails without one.
+    pub fn start(size: usize) -> NatsCluster {
+        static CLUSTERS: AtomicUsize = AtomicUsize::new(0);
+        let name = format!(
+            "actor-test-{}-{}",
+            std::process::id(),
+            CLUSTERS.fetch_add(1, Ordering::Relaxed)
+        );
+        let routes: Vec<u16> = (0..size).map(|_| free_port()).collect();
+        let monitors: Vec<u16> = (0..size).map(|_| free_port()).collect();
+        let servers = (0..size)
+            .map(|i| {
+                let others: Vec<String> = (0..size)
+                    .filter(|&j| j != i)
+                    .map(|j| format!("nats://127.0.0.1:{}", routes[j]))
+                    .collect();
+                let args = [
+                    "--cluster_name".to_owned(),
+                    name.clone(),
+                    "--cluster".to_owned(),
+                    format!("nats://127.0.0.1:{}", routes[i]),
+                    "--routes".to_owned(),
+                    others.join(","),
+                    "-m".to_owned(),
+                    monitors[i].to_string(),
+                ];
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                NatsServer::with(&args, "")
+            })
+            .collect();
+        let cluster = NatsCluster { servers, monitors };
+        cluster.wait_for_routes();
+        cluster
+    }
+
+    /// Every server's client URL, the full list a node connects with.
+    pub fn urls(&self) -> Vec<String> {
+        self.servers.iter().map(NatsServer::url).collect()
+    }
+
+    /// The index of the server whose client port is `port`.
+    pub fn index_of(&self, port: u16) -> Option<usize> {
+        self.servers.iter().position(|s| s.port() == port)
+    }
+
+    /// How many other servers server `i` has a route to now (distinct `remote_id`s on
+    /// its `/routez`); `None` if its monitoring port does not answer.
+    pub fn routes_of(&self, i: usize) -> Option<usize> {
+        let body = http_get(self.monitors[i], "/routez")?;
+        let mut ids: Vec<&str> = body
+            .split("\"remote_id\":")
+            .skip(1)
+            .filter_map(|rest| rest.split('"').nth(1))
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Some(ids.len())
+    }
+
+    /// Waits (for at most [`ROUTES`]) until every running server has a route to every
+    /// other running one; panics with each server's route count and log if not.
+    pub fn wait_for_routes(&self) {
+        let running: Vec<usize> = (0..self.servers.len())
+            .filter(|&i| self.servers[i].child.is_some())
+            .collect();
+        let want = running.len().saturating_sub(1);
+        let deadline = Instant::now() + ROUTES;
+        loop {
+            let counts: Vec<Option<usize>> = running.iter().map(|&i| self.routes_of(i)).collect();
+            if counts.iter().all(|&c| c == Some(want)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                let logs: Vec<String> = running.iter().map(|&i| self.servers[i].log()).collect();
+                panic!(
+                    "the cluster's routes did not join within {ROUTES:?}: routes per server \
+                     {counts:?}, want {want} each; logs:\n{}",
+                    logs.join("\n----\n")
+                );
+            }
+            // Readiness is polled: a request to each monitoring port every few ms.
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// The body of `GET path` on a loopback HTTP port, or `None` if it does not answer.
+fn http_get(port: u16, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port)).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
+    write!(stream, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n").ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (head, body) = response.split_once("\r\n\r\n")?;
+    head.starts_with("HTTP/1.").then(|| body.to_owned())
+}

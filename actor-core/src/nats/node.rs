@@ -281,6 +281,17 @@ impl Node {
         self.core().is_connected()
     }
 
+    /// The server this node is connected to now, as `host:port` from its last INFO (a
+    /// reconnect to another server of the list changes it); `None` while the client is
+    /// reconnecting or closed. For logs and tests that need to know which server to kill.
+    pub fn connected_server(&self) -> Option<String> {
+        if !self.is_connected() {
+            return None;
+        }
+        let info = self.core().client().server_info();
+        Some(format!("{}:{}", info.host, info.port))
+    }
+
     /// The largest payload the server takes, in bytes (its `max_payload`).
     pub fn max_payload(&self) -> usize {
         self.inner.link.max_payload()
