@@ -398,11 +398,15 @@ fn close_within_lets_the_calls_in_flight_send_their_replies() {
         let serving = serving.clone();
         thread::spawn(move || serving.close_within(WAIT))
     };
-    // Serving has stopped once no one answers for `math` any more.
-    poll_until(
-        "stopped serving",
-        || matches!(calling.call("math", Square(2), WAIT), Err(e) if e.is_no_responders()),
-    );
+    // Serving has stopped once no one answers for `math` any more. Each probe has a short
+    // timeout of its own: one that reaches the node in the instant it stops reading is not
+    // answered, and must not hold the poll for `WAIT`.
+    poll_until("stopped serving", || {
+        matches!(
+            calling.call("math", Square(2), Duration::from_secs(1)),
+            Err(e) if e.is_no_responders()
+        )
+    });
     drop(open);
     assert_eq!(call.join().unwrap().unwrap(), 7);
     closing.join().unwrap();
