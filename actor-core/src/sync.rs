@@ -73,6 +73,37 @@ pub(crate) mod model {
     }
 }
 
+/// How a thread waits for another's few instructions to end (a lock's holder, a slot's
+/// thief): it spins briefly, then yields its thread, so that a party preempted in the
+/// middle is not spun against for a whole time slice. Under loom, every wait yields.
+pub(crate) struct Backoff {
+    #[cfg(not(loom))]
+    spins: u32,
+}
+
+impl Backoff {
+    pub(crate) fn new() -> Self {
+        Backoff {
+            #[cfg(not(loom))]
+            spins: 0,
+        }
+    }
+
+    /// Waits a little; longer (a yield) once it has spun for a while.
+    #[inline]
+    pub(crate) fn snooze(&mut self) {
+        #[cfg(loom)]
+        loom::thread::yield_now();
+        #[cfg(not(loom))]
+        if self.spins < 100 {
+            self.spins += 1;
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+    }
+}
+
 /// A lock for critical sections of a few instructions, where no user code runs: taking it
 /// is one compare-and-swap and releasing it one plain store, where a futex mutex needs a
 /// second atomic swap to release. A waiter spins briefly, then yields its thread, so a
@@ -127,18 +158,10 @@ impl<T> SpinLock<T> {
     #[cold]
     #[inline(never)]
     fn lock_contended(&self) {
-        let mut spins = 0_u32;
+        let mut backoff = Backoff::new();
         loop {
             while self.locked.load(Ordering::Relaxed) {
-                #[cfg(loom)]
-                loom::thread::yield_now();
-                #[cfg(not(loom))]
-                if spins < 100 {
-                    spins += 1;
-                    std::hint::spin_loop();
-                } else {
-                    std::thread::yield_now();
-                }
+                backoff.snooze();
             }
             if self
                 .locked

@@ -15,6 +15,7 @@
 use std::mem::MaybeUninit;
 
 use crate::sync::model::{AtomicU8, Ordering};
+use crate::sync::Backoff;
 
 const EMPTY: u8 = 0;
 const FULL: u8 = 1;
@@ -104,17 +105,9 @@ impl<T> Slot<T> {
 
     #[cold]
     fn wait_empty(&self) {
-        let mut spins = 0_u32;
+        let mut backoff = Backoff::new();
         while self.state.load(Ordering::Acquire) != EMPTY {
-            #[cfg(loom)]
-            loom::thread::yield_now();
-            #[cfg(not(loom))]
-            if spins < 100 {
-                spins += 1;
-                std::hint::spin_loop();
-            } else {
-                std::thread::yield_now();
-            }
+            backoff.snooze();
         }
     }
 
