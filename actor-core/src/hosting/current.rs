@@ -13,8 +13,6 @@ use crate::id::{ActorId, ActorInfo};
 use crate::message::Message;
 
 thread_local! {
-    /// The driver this thread works for, and its thread count.
-    static WORKER: Cell<Option<(DriverId, usize)>> = const { Cell::new(None) };
     /// The running actor, lent by the `Entered` guard that owns the reference: a `Copy`
     /// pointer, so reading it is one TLS load (no `RefCell` flag, no destructor state).
     static CURRENT: Cell<Option<*const dyn Erased>> = const { Cell::new(None) };
@@ -82,24 +80,11 @@ impl Drop for Entered {
     }
 }
 
-/// The driver this thread works for, if it is a driver's worker.
+/// The driver this thread works for (and its thread count), if it is a driver's worker:
+/// kept with the worker's next slot (`worker.rs`), which the send path reads anyway.
 #[inline]
 pub(crate) fn worker() -> Option<(DriverId, usize)> {
-    WORKER.get()
-}
-
-/// Marks this thread as a worker of `driver` (with `threads` threads) for its lifetime.
-pub(crate) fn enter_worker(driver: DriverId, threads: usize) -> Worker {
-    WORKER.set(Some((driver, threads)));
-    Worker
-}
-
-pub(crate) struct Worker;
-
-impl Drop for Worker {
-    fn drop(&mut self) {
-        WORKER.set(None);
-    }
+    super::worker::identity()
 }
 
 /// Whether a blocking call from this thread to an actor hosted as `target` can never be

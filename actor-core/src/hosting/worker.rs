@@ -101,8 +101,9 @@ impl Slots {
 
 /// This thread's seat, if it is a driver's worker, and whether it left its slot full.
 struct Mine {
-    /// The driver this thread works for (`DriverId` 0 is no driver's).
+    /// The driver this thread works for (`DriverId` 0 is no driver's), and its threads.
     driver: Cell<u64>,
+    threads: Cell<usize>,
     seat: Cell<*const Seat>,
     full: Cell<bool>,
 }
@@ -111,10 +112,20 @@ thread_local! {
     static MINE: Mine = const {
         Mine {
             driver: Cell::new(0),
+            threads: Cell::new(0),
             seat: Cell::new(std::ptr::null()),
             full: Cell::new(false),
         }
     };
+}
+
+/// The driver this thread works for, and its thread count, if it is a driver's worker.
+#[inline]
+pub(super) fn identity() -> Option<(DriverId, usize)> {
+    MINE.with(|mine| match mine.driver.get() {
+        0 => None,
+        id => Some((DriverId(id), mine.threads.get())),
+    })
 }
 
 /// Puts `task` in this worker's next slot, if this thread is a worker of `driver`: gives
@@ -185,11 +196,10 @@ pub(super) fn work(
     jobs: Receiver<Injected>,
     driver: Weak<DriverInner>,
 ) {
-    let threads = slots.seats.len();
-    let _worker = current::enter_worker(id, threads);
     let seat = &slots.seats[index];
     MINE.with(|mine| {
         mine.seat.set(seat);
+        mine.threads.set(slots.seats.len());
         mine.driver.set(id.0);
     });
     let mut idle = Idle::new(&slots, index);
@@ -244,6 +254,7 @@ pub(super) fn work(
     }
     MINE.with(|mine| {
         mine.driver.set(0);
+        mine.threads.set(0);
         mine.seat.set(std::ptr::null());
     });
 }
