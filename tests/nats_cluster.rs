@@ -260,6 +260,11 @@ fn killing_the_server_a_node_is_on_fails_calls_in_flight_and_the_cluster_serves_
                 let kind = if *sent { "released" } else { "refused" };
                 *errors.entry(kind.to_owned()).or_default() += 1;
             }
+            // Sent just after the reconnect, before the cluster's routes carry the queue
+            // group's interest to the new server again: answered at once, no one serving.
+            Err((_, WireError::NoResponders { .. })) => {
+                *errors.entry("no responders".to_owned()).or_default() += 1;
+            }
             Err((_, e)) => panic!("a flowing call failed with {e}, not Disconnected"),
         }
     }
