@@ -300,19 +300,53 @@ fn pump(mut from: TcpStream, mut to: TcpStream, cut: &AtomicBool) {
 /// interval the node notices, and tells and calls fail at once with their message back.
 #[test]
 fn a_silent_partition_is_noticed_and_sends_fail_with_their_message_back() {
+    partition(config_pings(Duration::from_millis(100), None));
+}
+
+/// The other half of finding 9: `NodeConfig` sets the outstanding pings too (async-nats
+/// fixes its own count at two; the node spaces the client's pings to match), so the
+/// bound is the caller's: here one unanswered ping, noticed within 400 ms.
+#[test]
+fn a_partition_is_noticed_with_the_outstanding_pings_the_config_sets() {
+    let pings = config_pings(Duration::from_millis(200), Some(1));
+    assert_eq!(
+        pings(String::new()).partition_noticed_within(),
+        Duration::from_millis(400)
+    );
+    partition(pings);
+    partition(config_pings(Duration::from_millis(40), Some(9)));
+}
+
+fn config_pings(interval: Duration, max: Option<usize>) -> impl Fn(String) -> NodeConfig {
+    move |url| {
+        let config = config(url)
+            .ping_interval(interval)
+            .connect_timeout(Duration::from_millis(500));
+        match max {
+            Some(max) => config.max_outstanding_pings(max),
+            None => config,
+        }
+    }
+}
+
+/// Cuts a node's connection silently, and checks that it notices, gives back what is
+/// sent meanwhile, and reconnects once the partition heals.
+fn partition(config_for: impl Fn(String) -> NodeConfig) {
     let server = NatsServer::start();
     let serving = config(server.url()).connect().unwrap();
     serving.function("math", |Square(n): Square| n * n).unwrap();
     let proxy = Proxy::to(server.port());
-    let node = config(proxy.url())
-        .ping_interval(Duration::from_millis(100))
-        .connect_timeout(Duration::from_millis(500))
-        .connect()
-        .unwrap();
+    let node = config_for(proxy.url()).connect().unwrap();
     assert_eq!(node.call("math", Square(3), WAIT).unwrap(), 9);
 
     proxy.cut();
+    let cut = Instant::now();
     poll_until("noticed the partition", || !node.is_connected());
+    eprintln!(
+        "noticed after {:?} (bound {:?})",
+        cut.elapsed(),
+        config_for(String::new()).partition_noticed_within()
+    );
     let err = node.tell("math", Square(4)).unwrap_err();
     assert!(err.is_disconnected(), "{err}");
     assert_eq!(

@@ -19,6 +19,14 @@ use crate::wire::{Limits, Workers};
 /// The subject prefix of a node that was given none.
 pub const DEFAULT_PREFIX: &str = "actors";
 
+/// How many pings async-nats lets go unanswered before it drops a connection (its
+/// `MAX_PENDING_PINGS`, fixed in the crate): the node spaces the client's pings so that
+/// this count gives the bound [`NodeConfig::max_outstanding_pings`] asks for.
+pub(crate) const CLIENT_MAX_PENDING_PINGS: usize = 2;
+
+/// The longest the client waits between pings, whatever the settings.
+const A_YEAR: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// How a [`Node`] connects: one or more server URLs, optional credentials and TLS, the
 /// subject prefix that names its application's subjects, and how the node runs what it
 /// serves. Build one, then [`connect`](NodeConfig::connect).
@@ -64,6 +72,7 @@ pub struct NodeConfig {
     pub(crate) inbox_prefix: String,
     pub(crate) limits: Limits,
     pub(crate) ping_interval: Duration,
+    pub(crate) max_outstanding_pings: usize,
     pub(crate) max_outgoing: usize,
     pub(crate) tls: Tls,
 }
@@ -115,6 +124,7 @@ impl NodeConfig {
             inbox_prefix: "_INBOX".to_owned(),
             limits: Limits::default(),
             ping_interval: Duration::from_secs(2),
+            max_outstanding_pings: CLIENT_MAX_PENDING_PINGS,
             max_outgoing: 4096,
             tls: Tls::default(),
         }
@@ -244,14 +254,62 @@ impl NodeConfig {
         self
     }
 
-    /// How often the client pings the server. A connection with more than two pings
-    /// unanswered is dropped (async-nats fixes that count), so a partition that sends no
-    /// TCP reset is noticed within three intervals; from then on calls and tells fail at
-    /// once, giving their message back, until the client has reconnected. Default: 2 s
-    /// (noticed within 6 s).
+    /// How often the node pings the server, with
+    /// [`max_outstanding_pings`](Self::max_outstanding_pings) the bound within which a
+    /// partition that sends no TCP reset is noticed: `(max_outstanding_pings + 1) ×
+    /// ping_interval`. From then on calls and tells fail at once, giving their message
+    /// back, until the client has reconnected. Default: 2 s (with two outstanding pings,
+    /// noticed within 6 s).
     pub fn ping_interval(mut self, interval: Duration) -> Self {
         self.ping_interval = interval;
         self
+    }
+
+    /// How many pings may go unanswered before the connection is taken for dead and
+    /// dropped (the client then reconnects). With
+    /// [`ping_interval`](Self::ping_interval) `i` and this `n`, a silent partition is
+    /// noticed within `(n + 1) × i`, as NATS clients count it; `0` drops a connection
+    /// whose ping is not answered by the next one. Default: 2.
+    ///
+    /// async-nats fixes its own count at two, so the node reaches yours by spacing the
+    /// client's pings: they go every `(n + 1) × i / 3` (never under a millisecond), and
+    /// three ticks without an answer drop the connection, which is the same bound. What
+    /// differs is only how many pings a slow but live connection may have in flight: a
+    /// round trip longer than about `2 (n + 1) × i / 3` is also taken for a partition.
+    ///
+    /// ```
+    /// use actor_core::nats::NodeConfig;
+    /// use std::time::Duration;
+    ///
+    /// // A partition noticed within 1.5 s, whatever the traffic.
+    /// let config = NodeConfig::new(["nats://127.0.0.1:4222"])
+    ///     .ping_interval(Duration::from_millis(500))
+    ///     .max_outstanding_pings(2);
+    /// assert_eq!(config.partition_noticed_within(), Duration::from_millis(1500));
+    /// ```
+    pub fn max_outstanding_pings(mut self, max: usize) -> Self {
+        self.max_outstanding_pings = max;
+        self
+    }
+
+    /// The bound within which this node notices a partition that sends no TCP reset:
+    /// `(max_outstanding_pings + 1) × ping_interval`.
+    pub fn partition_noticed_within(&self) -> Duration {
+        let ticks = u32::try_from(self.max_outstanding_pings)
+            .unwrap_or(u32::MAX)
+            .saturating_add(1);
+        self.ping_interval.saturating_mul(ticks)
+    }
+
+    /// The interval the client pings at, so that its fixed count of
+    /// [`CLIENT_MAX_PENDING_PINGS`] outstanding pings gives the bound of
+    /// [`partition_noticed_within`](Self::partition_noticed_within): it drops the
+    /// connection at the `CLIENT_MAX_PENDING_PINGS + 1`-th tick without an answer. At
+    /// least a millisecond (no busy loop) and at most a year (a timer's deadline must
+    /// not overflow: that is "never" for any connection).
+    pub(crate) fn client_ping_interval(&self) -> Duration {
+        let ticks = u32::try_from(CLIENT_MAX_PENDING_PINGS + 1).unwrap_or(u32::MAX);
+        (self.partition_noticed_within() / ticks).clamp(Duration::from_millis(1), A_YEAR)
     }
 
     /// How many messages (requests, tells, replies, publishes) may wait for the
@@ -406,10 +464,66 @@ impl fmt::Debug for NodeConfig {
             .field("inbox_prefix", &self.inbox_prefix)
             .field("limits", &self.limits)
             .field("ping_interval", &self.ping_interval)
+            .field("max_outstanding_pings", &self.max_outstanding_pings)
             .field("max_outgoing", &self.max_outgoing)
             .field("ca_file", &self.tls.ca_file)
             .field("client_certificate", &self.tls.client_certificate)
             .field("require_tls", &self.tls.required())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pings(interval_ms: u64, max: usize) -> NodeConfig {
+        NodeConfig::new(["nats://127.0.0.1:4222"])
+            .ping_interval(Duration::from_millis(interval_ms))
+            .max_outstanding_pings(max)
+    }
+
+    #[test]
+    fn the_default_is_the_clients_own_count_at_the_nodes_interval() {
+        let config = NodeConfig::new(["nats://127.0.0.1:4222"]);
+        assert_eq!(config.max_outstanding_pings, CLIENT_MAX_PENDING_PINGS);
+        assert_eq!(config.client_ping_interval(), config.ping_interval);
+        assert_eq!(config.partition_noticed_within(), Duration::from_secs(6));
+    }
+
+    #[test]
+    fn the_clients_three_unanswered_ticks_span_the_bound_asked_for() {
+        for (interval_ms, max) in [(100, 0), (100, 1), (500, 2), (200, 5), (1000, 59)] {
+            let config = pings(interval_ms, max);
+            let bound = Duration::from_millis(interval_ms * (max as u64 + 1));
+            assert_eq!(
+                config.partition_noticed_within(),
+                bound,
+                "{interval_ms} ms, {max}"
+            );
+            let ticks = CLIENT_MAX_PENDING_PINGS as u32 + 1;
+            let client = config.client_ping_interval();
+            // The client notices at its third tick without an answer: within the bound,
+            // and less than one of its ticks early (integer division of nanoseconds).
+            assert!(
+                client * ticks <= bound,
+                "{interval_ms} ms, {max}: {client:?}"
+            );
+            assert!(
+                bound - client * ticks < Duration::from_nanos(3),
+                "{client:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn extreme_settings_neither_overflow_nor_ping_in_a_busy_loop() {
+        let huge = NodeConfig::new(["nats://127.0.0.1:4222"])
+            .ping_interval(Duration::MAX)
+            .max_outstanding_pings(usize::MAX);
+        assert_eq!(huge.partition_noticed_within(), Duration::MAX);
+        assert_eq!(huge.client_ping_interval(), A_YEAR);
+        let tiny = pings(0, 0);
+        assert_eq!(tiny.client_ping_interval(), Duration::from_millis(1));
     }
 }

@@ -59,8 +59,8 @@
 //! [`Fault::Unavailable`](crate::wire::Fault::Unavailable), a tell is dropped and recorded);
 //! a served actor whose bounded mailbox is full holds back only its own tells; the
 //! outgoing queue is bounded ([`NodeConfig::max_outgoing`], past it a send fails with
-//! its message back); and a partition without a TCP reset is noticed within three
-//! [ping intervals](NodeConfig::ping_interval).
+//! its message back); and a partition without a TCP reset is noticed within a bound the
+//! config sets ([`NodeConfig::ping_interval`] and [`NodeConfig::max_outstanding_pings`]).
 //!
 //! [`WireError::NoResponders`]: crate::wire::WireError::NoResponders
 //! [`WireError::Disconnected`]: crate::wire::WireError::Disconnected

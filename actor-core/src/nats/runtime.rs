@@ -209,9 +209,10 @@ async fn connect(
     let max_delay = config.max_reconnect_delay;
     let replying = calls.clone();
     let client = options
-        // A silent partition (no TCP reset) is noticed within three ping intervals: the
-        // client drops a connection with more than two pings unanswered.
-        .ping_interval(config.ping_interval)
+        // A silent partition (no TCP reset) is noticed within `max_outstanding_pings + 1`
+        // of the node's ping intervals: the client drops a connection at its third tick
+        // without an answer, so its ticks are spaced to make that the same bound.
+        .ping_interval(config.client_ping_interval())
         // The client's own queue of commands, behind the node's outgoing queue: small,
         // so what a stalled connection can hold is bounded by the node's settings.
         .client_capacity(CLIENT_CAPACITY)
