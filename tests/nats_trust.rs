@@ -334,7 +334,15 @@ fn per_user_permissions_keep_a_third_user_out_of_the_queue_group_and_the_replies
         .inbox_prefix("_INBOX.intruder")
         .connect()
         .unwrap();
-    let _ = intruding.function("svc", |Square(_): Square| FORGED);
+    let err = intruding
+        .function("svc", |Square(_): Square| FORGED)
+        .unwrap_err();
+    assert!(
+        matches!(&err, NatsError::Forbidden { subject, reason }
+            if subject == "actors.actor.svc" && reason.contains("Permissions Violation")),
+        "{err}"
+    );
+    assert!(intruding.served().is_empty(), "{:?}", intruding.served());
     for n in 2..=20 {
         assert_eq!(caller.call("svc", Square(n), WAIT).unwrap(), n * n);
     }

@@ -1,12 +1,12 @@
 //! [`Calls`]: the calls a node is waiting on, by transaction id, shared by its callers,
 //! the runtime's reply task and its event callback.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::mem;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
-use async_nats::{Event, Message as NatsMessage};
+use async_nats::{Event, Message as NatsMessage, ServerError};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::sync::lock;
@@ -14,6 +14,17 @@ use crate::wire::{Anomalies, WireError};
 
 /// Why calls fail while the client reconnects.
 pub(crate) const LOST: &str = "the connection was lost; the client is reconnecting";
+
+/// How many of the server's refusals of a subscription are kept until a subscriber
+/// looks (oldest dropped first): a subscription looks right after its round trip, so
+/// only refusals no one asked about (a resubscription after a reconnect) pile up.
+const REFUSALS_KEPT: usize = 16;
+
+/// The longest refusal text kept: the server's names a subject and a queue group.
+const REFUSAL_LEN: usize = 512;
+
+/// How the server begins the text of an error refusing a subscription.
+const REFUSED_SUBSCRIPTION: &str = "Permissions Violation for Subscription to ";
 
 /// A reply (or the error that took its place) for one waiting call.
 pub(crate) type Slot = Sender<Result<NatsMessage, WireError>>;
@@ -33,6 +44,8 @@ struct Table {
     waiting: HashMap<u64, Slot>,
     /// Why the node closed, once it has.
     closed: Option<String>,
+    /// The server's latest refusals of a subscription, at most [`REFUSALS_KEPT`].
+    refused: VecDeque<String>,
 }
 
 impl Calls {
@@ -41,6 +54,7 @@ impl Calls {
             table: Mutex::new(Table {
                 waiting: HashMap::new(),
                 closed: None,
+                refused: VecDeque::new(),
             }),
             next_xid: AtomicU64::new(1),
             peer,
@@ -132,10 +146,40 @@ impl Calls {
                     "subscription {sid} fell behind: the client dropped messages past its capacity"
                 ),
             }),
+            Event::ServerError(ServerError::Other(text)) if text.contains(REFUSED_SUBSCRIPTION) => {
+                log::error!("NATS: the server refused a subscription: {text}");
+                let mut text = text;
+                if text.len() > REFUSAL_LEN {
+                    let mut end = REFUSAL_LEN;
+                    while !text.is_char_boundary(end) {
+                        end -= 1;
+                    }
+                    text.truncate(end);
+                }
+                let mut table = self.table();
+                if table.refused.len() == REFUSALS_KEPT {
+                    table.refused.pop_front();
+                }
+                table.refused.push_back(text);
+            }
             Event::ServerError(e) => log::warn!("NATS: the server reported an error: {e}"),
             Event::ClientError(e) => log::debug!("NATS: {e}"),
             other => log::debug!("NATS: {other}"),
         }
+    }
+
+    /// The server's refusal of the subscription to `subject`, if it sent one since the
+    /// last look: taken, so a later subscription to it starts clean. The server answers
+    /// a subscription before anything sent after it, so once a round trip queued after
+    /// the subscription is back, its refusal (if any) is here.
+    pub(crate) fn take_refusal(&self, subject: &str) -> Option<String> {
+        let quoted = format!("{REFUSED_SUBSCRIPTION}\"{subject}\"");
+        let mut table = self.table();
+        let at = table
+            .refused
+            .iter()
+            .position(|text| text.contains(&quoted))?;
+        table.refused.remove(at)
     }
 
     /// Releases every waiting caller with `Disconnected`.

@@ -59,6 +59,16 @@ pub enum NatsError {
         /// How long the node waited.
         timeout: Duration,
     },
+    /// The server refused a subscription: the user's permissions do not allow it
+    /// (`serve`, `function` and `subscribe` return this instead of looking served while
+    /// nothing can arrive). Nothing is left subscribed or served under it.
+    #[error("the NATS server refused the subscription to `{subject}`: {reason}")]
+    Forbidden {
+        /// The subject.
+        subject: String,
+        /// The server's error, as it sent it.
+        reason: String,
+    },
     /// The client refused a subscription.
     #[error("subscribing to `{subject}` failed: {reason}")]
     Subscribe {

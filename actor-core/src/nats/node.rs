@@ -391,11 +391,16 @@ impl Node {
     /// Subscribes to the subject of the actor served as `name`, in its queue group.
     fn listen(&self, name: &str) -> Result<(), NatsError> {
         let subject = self.core().subjects.actor(name);
-        let name: Arc<str> = name.into();
-        let queue = token(&name);
+        let served: Arc<str> = name.into();
+        let queue = token(&served);
         let serving = self.inner.serving.clone();
-        let forward: Forward = Box::new(move |msg| serving.request(&name, msg));
-        self.subscribe_with(subject, Some(queue), forward)
+        let forward: Forward = Box::new(move |msg| serving.request(&served, msg));
+        let listened = self.subscribe_with(subject, Some(queue), forward);
+        if let Err(NatsError::Forbidden { .. }) = &listened {
+            // Nothing can reach the name here: not served at all.
+            self.inner.serving.table.withdraw(name);
+        }
+        listened
     }
 
     /// Subscribes to a topic's `subject` once (a second time is a no-op), handing its
@@ -421,15 +426,33 @@ impl Node {
         queue: Option<String>,
         forward: Forward,
     ) -> Result<(), NatsError> {
-        {
+        let new = {
             let mut subscriptions = self.subscriptions();
-            if let Entry::Vacant(entry) = subscriptions.entry(subject) {
-                let subscription = self.core().subscribe(entry.key(), queue, forward)?;
-                entry.insert(subscription);
+            match subscriptions.entry(subject.clone()) {
+                Entry::Vacant(entry) => {
+                    let subscription = self.core().subscribe(entry.key(), queue, forward)?;
+                    entry.insert(subscription);
+                    true
+                }
+                Entry::Occupied(_) => false,
             }
-        }
+        };
         if self.is_connected() {
             self.core().round_trip(self.core().confirm_timeout)?;
+            // A subscription the server refused (the user's permissions do not allow
+            // it) would otherwise look served and never receive anything.
+            if let Some(refusal) = self.core().calls().take_refusal(&subject) {
+                if new {
+                    let subscription = self.subscriptions().remove(&subject);
+                    if let Some(subscription) = subscription {
+                        self.core().unsubscribe(subscription);
+                    }
+                }
+                return Err(NatsError::Forbidden {
+                    subject,
+                    reason: refusal,
+                });
+            }
         }
         Ok(())
     }
