@@ -3,6 +3,8 @@
 //! separate NATS connections, as separate machines would be. `nats_process.rs` does the
 //! same across processes.
 
+#[path = "nats/raw.rs"]
+mod raw;
 #[path = "nats/server.rs"]
 mod server;
 
@@ -11,10 +13,9 @@ use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head};
 use actor_core::wire::{Fault, FrameError, RemoteError, WireError, Workers};
 use crossbeam_channel::{Receiver, Sender as Channel};
+use raw::{Hello, Raw};
 use serde::{Deserialize, Serialize};
 use server::{dead_url, NatsServer};
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -627,79 +628,20 @@ fn closing_a_node_releases_its_callers_and_stops_its_serving() {
         .is_no_responders());
 }
 
-/// A raw NATS client speaking the text protocol: what a foreign or broken peer can send.
-struct RawClient {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-    subscriptions: usize,
-}
-
-/// A message a [`RawClient`] received.
-struct RawMsg {
-    reply: Option<String>,
-    payload: Vec<u8>,
-}
-
-impl RawClient {
-    fn connect(server: &NatsServer) -> RawClient {
-        let stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut raw = RawClient {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            stream,
-            subscriptions: 0,
-        };
-        assert!(raw.line().starts_with("INFO "));
-        raw.send("CONNECT {\"verbose\":false,\"headers\":true,\"no_responders\":true}\r\n");
-        raw
-    }
-
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).unwrap();
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        line
-    }
-
-    /// Subscribes, and waits until the server has it (a PING answered after it).
-    fn subscribe(&mut self, subject: &str) {
-        self.subscriptions += 1;
-        self.send(&format!("SUB {subject} {}\r\nPING\r\n", self.subscriptions));
-        while self.line() != "PONG\r\n" {}
-    }
-
-    /// The next message (`MSG subject sid [reply] len`), answering pings meanwhile.
-    fn next_msg(&mut self) -> RawMsg {
-        loop {
-            let line = self.line();
-            if line.starts_with("PING") {
-                self.send("PONG\r\n");
-            }
-            let Some(rest) = line.strip_prefix("MSG ") else {
-                continue;
-            };
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let len: usize = fields.last().unwrap().parse().unwrap();
-            let mut payload = vec![0; len + 2]; // and its CRLF
-            self.reader.read_exact(&mut payload).unwrap();
-            payload.truncate(len);
-            let reply = (fields.len() == 4).then(|| fields[2].to_owned());
-            return RawMsg { reply, payload };
-        }
-    }
-}
-
 #[test]
 fn bad_input_on_an_actor_subject_is_answered_with_a_fault_and_reported() {
     let server = NatsServer::start();
     let serving = node(&server);
     serving.function("math", |Square(n): Square| n * n).unwrap();
 
-    let mut raw = RawClient::connect(&server);
-    raw.subscribe("raw.reply");
+    let mut raw = Raw::with(
+        &server,
+        Hello {
+            no_responders: true,
+            ..Hello::default()
+        },
+    );
+    assert!(raw.subscribe("raw.reply", None).is_empty());
     raw.send("PUB actors.actor.math raw.reply 5\r\nhello\r\n");
     let reply = raw.next_msg();
     let (head, _) = codec::decode_packet(&reply.payload[1..]).unwrap();
@@ -718,8 +660,14 @@ fn a_garbage_reply_fails_only_its_own_call_and_a_second_reply_is_dropped() {
     let (serving, calling) = (node(&server), node(&server));
     serving.function("math", |Square(n): Square| n * n).unwrap();
     // A foreign server for the name `broken`.
-    let mut raw = RawClient::connect(&server);
-    raw.subscribe("actors.actor.broken");
+    let mut raw = Raw::with(
+        &server,
+        Hello {
+            no_responders: true,
+            ..Hello::default()
+        },
+    );
+    assert!(raw.subscribe("actors.actor.broken", None).is_empty());
 
     let call = {
         let calling = calling.clone();
@@ -744,7 +692,7 @@ fn a_garbage_reply_fails_only_its_own_call_and_a_second_reply_is_dropped() {
     ));
     // Once the raw client's own message is back, the server has passed on the stray
     // replies; once the node's round trip is back, it has taken them in.
-    raw.subscribe("raw.sync");
+    assert!(raw.subscribe("raw.sync", None).is_empty());
     raw.send("PUB raw.sync 0\r\n\r\n");
     let _ = raw.next_msg();
     calling.flush(WAIT).unwrap();

@@ -11,6 +11,8 @@
 //!
 //! No libtest harness (see `Cargo.toml`): the child owns its stdout.
 
+#[path = "nats/raw.rs"]
+mod raw;
 #[path = "nats/server.rs"]
 mod server;
 
@@ -23,10 +25,10 @@ use actor_core::wire::codec::{self, Head, Route};
 use actor_core::wire::frame::VERSION;
 use actor_core::wire::{Fault, Limits, Workers};
 use crossbeam_channel::{Receiver, Sender as Channel};
+use raw::{publish, Raw};
 use serde::{Deserialize, Serialize};
 use server::NatsServer;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
+use std::io::{BufRead, BufReader, Read};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Condvar, Mutex};
 use std::thread;
@@ -297,84 +299,12 @@ impl Served {
     }
 }
 
-/// A raw NATS client speaking the text protocol: the attacker.
-struct Raw {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-}
-
-impl Raw {
-    fn connect(server: &NatsServer) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut raw = Raw {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            stream,
-        };
-        let mut info = String::new();
-        raw.reader.read_line(&mut info).unwrap();
-        assert!(info.starts_with("INFO "), "{info}");
-        raw.stream
-            .write_all(b"CONNECT {\"verbose\":false,\"headers\":true}\r\n")
-            .unwrap();
-        raw
-    }
-
-    /// Subscribes, and waits until the server has it.
-    fn subscribe(&mut self, subject: &str) {
-        write!(self.stream, "SUB {subject} 1\r\n").unwrap();
-        self.sync();
-    }
-
-    /// Waits until the server has handled everything sent before.
-    fn sync(&mut self) {
-        self.stream.write_all(b"PING\r\n").unwrap();
-        loop {
-            let mut line = String::new();
-            self.reader.read_line(&mut line).unwrap();
-            if line == "PONG\r\n" {
-                return;
-            }
-        }
-    }
-
-    /// The payload of the next message, answering pings meanwhile.
-    fn next_payload(&mut self) -> Vec<u8> {
-        loop {
-            let mut line = String::new();
-            assert!(
-                self.reader.read_line(&mut line).unwrap() > 0,
-                "the server left"
-            );
-            if line.starts_with("PING") {
-                self.stream.write_all(b"PONG\r\n").unwrap();
-            }
-            let Some(rest) = line.strip_prefix("MSG ") else {
-                continue;
-            };
-            let len: usize = rest.split_whitespace().last().unwrap().parse().unwrap();
-            let mut payload = vec![0; len + 2]; // and its CRLF
-            self.reader.read_exact(&mut payload).unwrap();
-            payload.truncate(len);
-            return payload;
-        }
-    }
-}
-
 /// A request as the node takes it: the version byte, the head, the body.
 fn packet(head: &Head<'_>, body: &[u8]) -> Vec<u8> {
     let mut packet = vec![VERSION];
     packet.extend(codec::to_vec(head).unwrap());
     packet.extend_from_slice(body);
     packet
-}
-
-/// `PUB subject [reply] len` and the payload.
-fn publish(out: &mut Vec<u8>, subject: &str, reply: Option<&str>, payload: &[u8]) {
-    let reply = reply.map(|r| format!(" {r}")).unwrap_or_default();
-    write!(out, "PUB {subject}{reply} {}\r\n", payload.len()).unwrap();
-    out.extend_from_slice(payload);
-    out.extend_from_slice(b"\r\n");
 }
 
 // ---------------------------------------------------------------------------------------
@@ -405,7 +335,7 @@ fn a_flood_of_tells_is_bounded_by_the_queue_limit() {
         for _ in 0..CHUNK {
             publish(&mut chunk, "actors.actor.gate", None, &tell);
         }
-        raw.stream.write_all(&chunk).unwrap();
+        raw.write(&chunk);
         sent += CHUNK;
         // Paced so that every tell reaches the node's own accounting, none lost on the
         // way (a burst past the subscription's capacity would be dropped by the client).
@@ -453,7 +383,7 @@ fn a_flood_of_calls_is_bounded_by_the_thread_cap() {
     let served = Served::start(&server, "per-request", &format!("4096,{CAP}"));
     let before = served.resources();
     let mut raw = Raw::connect(&server);
-    raw.subscribe("raw.reply.*");
+    assert!(raw.subscribe("raw.reply.*", None).is_empty());
     let route = Route {
         actor: "",
         message: codec::wire_name::<Held>(),
@@ -473,11 +403,11 @@ fn a_flood_of_calls_is_bounded_by_the_thread_cap() {
             &call,
         );
     }
-    raw.stream.write_all(&flood).unwrap();
+    raw.write(&flood);
     // Every call past the cap is answered at once, with a fault the caller can tell apart.
     let refused = CALLS - CAP as u64;
     for _ in 0..refused {
-        let payload = raw.next_payload();
+        let payload = raw.next_msg().payload;
         let (head, _) = codec::decode_packet(&payload[1..]).unwrap();
         assert!(
             matches!(
@@ -500,7 +430,7 @@ fn a_flood_of_calls_is_bounded_by_the_thread_cap() {
     assert_eq!(served.node.call("math", Square(8), WAIT).unwrap(), 64);
     served.open_gate();
     for _ in 0..CAP {
-        let payload = raw.next_payload();
+        let payload = raw.next_msg().payload;
         let (head, _) = codec::decode_packet(&payload[1..]).unwrap();
         assert!(matches!(head, Head::Reply { .. }), "{head:?}");
     }
@@ -519,7 +449,7 @@ fn an_over_deep_message_from_a_foreign_client_gets_a_fault_and_the_node_lives() 
     let server = NatsServer::start();
     let served = Served::start(&server, "pool:2", "4096,256");
     let mut raw = Raw::connect(&server);
-    raw.subscribe("raw.reply.*");
+    assert!(raw.subscribe("raw.reply.*", None).is_empty());
     let route = Route {
         actor: "",
         message: codec::wire_name::<Tree>(),
@@ -555,10 +485,10 @@ fn an_over_deep_message_from_a_foreign_client_gets_a_fault_and_the_node_lives() 
         Some("raw.reply.2"),
         &call(2, &sane),
     );
-    raw.stream.write_all(&out).unwrap();
+    raw.write(&out);
     let mut answers = Vec::new();
     for _ in 0..2 {
-        let payload = raw.next_payload();
+        let payload = raw.next_msg().payload;
         let (head, body) = codec::decode_packet(&payload[1..]).unwrap();
         answers.push(match head {
             Head::Fault { xid, fault } => (xid, Err(fault)),

@@ -5,6 +5,8 @@
 //! replies; TLS with a CA made in the test (mutual TLS, require-TLS); raw nkey seeds; and a
 //! credentials file with JWTs signed in the test.
 
+#[path = "nats/raw.rs"]
+mod raw;
 #[path = "nats/server.rs"]
 mod server;
 
@@ -13,11 +15,10 @@ use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head};
 use actor_core::wire::frame::VERSION;
 use crossbeam_channel::Sender as Channel;
+use raw::{Hello, Raw, RawMsg};
 use serde::{Deserialize, Serialize};
 use server::{dead_url, NatsServer};
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
@@ -54,108 +55,15 @@ fn user(server: &NatsServer, name: &str) -> NodeConfig {
 // ---------------------------------------------------------------------------------------
 // A raw protocol client: it does exactly what a hostile client would, line by line.
 
-struct Raw {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
-    sid: u32,
-}
-
-/// A message a [`Raw`] client received.
-struct RawMsg {
-    reply: Option<String>,
-    payload: Vec<u8>,
-}
-
-impl Raw {
-    /// Connects as `user` (password: the same), without echo of its own publishes, and
-    /// waits until the server has accepted it.
-    fn connect(server: &NatsServer, user: &str) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut raw = Raw {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            stream,
-            sid: 0,
-        };
-        assert!(raw.line().starts_with("INFO "));
-        raw.send(&format!(
-            "CONNECT {{\"verbose\":false,\"echo\":false,\"headers\":true,\
-             \"no_responders\":true,\"user\":\"{user}\",\"pass\":\"{user}\"}}\r\n"
-        ));
-        let before = raw.round_trip();
-        assert!(before.is_empty(), "connecting as {user}: {before:?}");
-        raw
-    }
-
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).unwrap();
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        assert!(!line.is_empty(), "the server closed the connection");
-        line
-    }
-
-    /// Reads one protocol line; a `MSG` comes back with its payload.
-    fn next(&mut self) -> (String, Option<RawMsg>) {
-        loop {
-            let line = self.line();
-            if line.starts_with("PING") {
-                self.send("PONG\r\n");
-                continue;
-            }
-            let Some(rest) = line.strip_prefix("MSG ") else {
-                return (line.trim_end().to_owned(), None);
-            };
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let len: usize = fields.last().unwrap().parse().unwrap();
-            let mut payload = vec![0; len + 2]; // and its CRLF
-            self.reader.read_exact(&mut payload).unwrap();
-            payload.truncate(len);
-            let reply = (fields.len() == 4).then(|| fields[2].to_owned());
-            return (line.trim_end().to_owned(), Some(RawMsg { reply, payload }));
-        }
-    }
-
-    /// Sends a PING and returns every line the server sent before its PONG: messages
-    /// and errors. The server handles a connection's input in order, so everything it
-    /// made of what was sent before the PING is in there.
-    fn round_trip(&mut self) -> Vec<String> {
-        self.send("PING\r\n");
-        let mut before = Vec::new();
-        loop {
-            match self.next() {
-                (line, None) if line == "PONG" => return before,
-                (line, _) => before.push(line),
-            }
-        }
-    }
-
-    /// Subscribes (in `queue`, if given); returns what the server said before its PONG.
-    fn subscribe(&mut self, subject: &str, queue: Option<&str>) -> Vec<String> {
-        self.sid += 1;
-        let queue = queue.map(|q| format!("{q} ")).unwrap_or_default();
-        self.send(&format!("SUB {subject} {queue}{}\r\n", self.sid));
-        self.round_trip()
-    }
-
-    /// The next message, skipping nothing but pings.
-    fn next_msg(&mut self) -> RawMsg {
-        match self.next() {
-            (_, Some(msg)) => msg,
-            (line, None) => panic!("expected a message, got `{line}`"),
-        }
-    }
-
-    /// Publishes `payload` to `subject`; returns what the server said before its PONG.
-    fn publish(&mut self, subject: &str, payload: &[u8]) -> Vec<String> {
-        self.send(&format!("PUB {subject} {}\r\n", payload.len()));
-        self.stream.write_all(payload).unwrap();
-        self.send("\r\n");
-        self.round_trip()
-    }
+/// A raw client logged in as `user` (password: the same), without echo of its own
+/// publishes.
+fn raw(server: &NatsServer, user: &str) -> Raw {
+    let hello = Hello {
+        user: Some(user),
+        quiet: true,
+        no_responders: true,
+    };
+    Raw::with(server, hello)
 }
 
 /// A well-formed reply to the call a spy saw, answering [`FORGED`]: what a forger
@@ -202,16 +110,18 @@ fn on_one_open_account_a_prefix_is_only_naming_a_spy_reads_calls_and_a_forged_re
         .prefix("shop")
         .connect()
         .unwrap();
-    let mut spy = Raw::connect(&server, "anyone");
+    let mut spy = raw(&server, "anyone");
     assert!(spy.subscribe("shop.actor.svc", None).is_empty());
     let (request, pending) = call_seen_by(&caller, &mut spy);
     let reply = request.reply.clone().unwrap();
-    assert!(spy.publish(&reply, &forged_reply(&request)).is_empty());
+    assert!(spy
+        .publish(&reply, None, &forged_reply(&request))
+        .is_empty());
     // The forged reply arrived first and was taken; the real one is dropped as late.
     assert_eq!(pending.join().unwrap(), Ok(FORGED));
     drop(open);
     // And a client on the account can join the queue group and take a share of calls.
-    let mut thief = Raw::connect(&server, "anyone");
+    let mut thief = raw(&server, "anyone");
     assert!(thief.subscribe("shop.actor.svc", Some("svc")).is_empty());
 }
 
@@ -236,16 +146,18 @@ fn two_accounts_cannot_see_or_answer_each_others_calls() {
     b_node
         .function("svc", |Square(_): Square| FORGED)
         .expect("B serves its own svc");
-    let mut b_raw = Raw::connect(&server, "b");
+    let mut b_raw = raw(&server, "b");
     assert!(b_raw.subscribe(">", None).is_empty());
     assert!(b_raw.subscribe("actors.actor.svc", Some("svc")).is_empty());
 
     // A spy inside A learns a call's reply subject; B forges a reply to it.
-    let mut spy = Raw::connect(&server, "spy");
+    let mut spy = raw(&server, "spy");
     assert!(spy.subscribe("actors.actor.svc", None).is_empty());
     let (request, pending) = call_seen_by(&a_caller, &mut spy);
     let reply = request.reply.clone().unwrap();
-    assert!(b_raw.publish(&reply, &forged_reply(&request)).is_empty());
+    assert!(b_raw
+        .publish(&reply, None, &forged_reply(&request))
+        .is_empty());
     drop(open);
     assert_eq!(pending.join().unwrap(), Ok(1), "A's caller got A's answer");
 
@@ -298,7 +210,7 @@ fn per_user_permissions_keep_a_third_user_out_of_the_queue_group_and_the_replies
         .connect()
         .unwrap();
 
-    let mut intruder = Raw::connect(&server, "intruder");
+    let mut intruder = raw(&server, "intruder");
     let refused = intruder.subscribe("actors.actor.svc", Some("svc"));
     assert!(
         refused.len() == 1 && refused[0].contains("Permissions Violation for Subscription"),
@@ -312,19 +224,19 @@ fn per_user_permissions_keep_a_third_user_out_of_the_queue_group_and_the_replies
 
     // The service's own user may watch its subject (it serves it); through it the test
     // learns a call's reply subject, which the intruder then tries to answer.
-    let mut watcher = Raw::connect(&server, "svc");
+    let mut watcher = raw(&server, "svc");
     assert!(watcher.subscribe("actors.actor.svc", None).is_empty());
     let (request, pending) = call_seen_by(&caller, &mut watcher);
     let reply = request.reply.clone().unwrap();
     assert!(reply.starts_with("_INBOX.caller."), "{reply}");
-    let refused = intruder.publish(&reply, &forged_reply(&request));
+    let refused = intruder.publish(&reply, None, &forged_reply(&request));
     assert!(
         refused.len() == 1 && refused[0].contains("Permissions Violation for Publish"),
         "{refused:?}"
     );
     // The serving user cannot answer outside a request's reply either: its publish
     // permission is `allow_responses` only.
-    assert!(watcher.publish("actors.actor.svc", b"x")[0].contains("Permissions Violation"));
+    assert!(watcher.publish("actors.actor.svc", None, b"x")[0].contains("Permissions Violation"));
     drop(open);
     assert_eq!(pending.join().unwrap(), Ok(1));
 

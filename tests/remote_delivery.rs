@@ -5,6 +5,8 @@
 //! delivered once. The NATS tests start their own `nats-server`; the late and duplicate
 //! replies come from a raw protocol client playing a misbehaving server.
 
+#[path = "nats/raw.rs"]
+mod raw;
 #[path = "nats/server.rs"]
 mod server;
 
@@ -14,11 +16,11 @@ use actor_core::wire::codec::{self, Head};
 use actor_core::wire::frame::VERSION;
 use actor_core::wire::{DeMux, Mux, RemoteAddr, RemoteError, Transport, WireError, Workers};
 use crossbeam_channel::Sender as Channel;
+use raw::{Hello, Raw, RawMsg};
 use serde::{Deserialize, Serialize};
 use server::NatsServer;
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread;
@@ -327,96 +329,36 @@ fn tells_and_calls_while_disconnected_fail_at_once_with_their_message_back() {
 // ---------------------------------------------------------------------------------------
 // Late and duplicate replies, from a raw client playing the server
 
-/// A raw NATS protocol client, for answering calls by hand.
-struct Raw {
-    stream: TcpStream,
-    reader: BufReader<TcpStream>,
+/// A raw client that serves `subject` by hand: connected (no echo), subscribed, and the
+/// server has both.
+fn serving(server: &NatsServer, subject: &str) -> Raw {
+    let hello = Hello {
+        quiet: true,
+        no_responders: true,
+        ..Hello::default()
+    };
+    let mut raw = Raw::with(server, hello);
+    let said = raw.subscribe(subject, None);
+    assert!(said.is_empty(), "subscribing to {subject}: {said:?}");
+    raw
 }
 
-/// A message a [`Raw`] client received.
-struct RawMsg {
-    reply: String,
-    payload: Vec<u8>,
-}
-
-impl Raw {
-    /// Connects, subscribes to `subject` and waits until the server has both.
-    fn serving(server: &NatsServer, subject: &str) -> Raw {
-        let stream = TcpStream::connect(("127.0.0.1", server.port())).unwrap();
-        stream.set_read_timeout(Some(WAIT)).unwrap();
-        let mut raw = Raw {
-            reader: BufReader::new(stream.try_clone().unwrap()),
-            stream,
-        };
-        assert!(raw.line().starts_with("INFO "));
-        raw.send(
-            "CONNECT {\"verbose\":false,\"echo\":false,\"headers\":true,\"no_responders\":true}\r\n",
-        );
-        raw.send(&format!("SUB {subject} 1\r\n"));
-        raw.round_trip();
-        raw
-    }
-
-    fn send(&mut self, text: &str) {
-        self.stream.write_all(text.as_bytes()).unwrap();
-    }
-
-    fn line(&mut self) -> String {
-        let mut line = String::new();
-        self.reader.read_line(&mut line).unwrap();
-        assert!(!line.is_empty(), "the server closed the connection");
-        line
-    }
-
-    /// The next line that is not a PING (answered), with its payload if it is a MSG.
-    fn next(&mut self) -> (String, Option<RawMsg>) {
-        loop {
-            let line = self.line();
-            if line.starts_with("PING") {
-                self.send("PONG\r\n");
-                continue;
-            }
-            let Some(rest) = line.strip_prefix("MSG ") else {
-                return (line.trim_end().to_owned(), None);
-            };
-            let fields: Vec<&str> = rest.split_whitespace().collect();
-            let len: usize = fields.last().unwrap().parse().unwrap();
-            let mut payload = vec![0; len + 2]; // and its CRLF
-            self.reader.read_exact(&mut payload).unwrap();
-            payload.truncate(len);
-            assert_eq!(fields.len(), 4, "a call carries its reply subject: {line}");
-            let reply = fields[2].to_owned();
-            return (line.trim_end().to_owned(), Some(RawMsg { reply, payload }));
-        }
-    }
-
-    /// A PING, and its PONG: the server has handled all sent before it (and said nothing).
-    fn round_trip(&mut self) {
-        self.send("PING\r\n");
-        let (line, _) = self.next();
-        assert_eq!(line, "PONG", "nothing but the PONG was expected");
-    }
-
-    fn next_msg(&mut self) -> RawMsg {
-        match self.next() {
-            (_, Some(msg)) => msg,
-            (line, None) => panic!("expected a message, got `{line}`"),
-        }
-    }
-
-    /// Answers `request` (an `Echo` call) with `answer`, as a real server would.
-    fn answer(&mut self, request: &RawMsg, answer: u64) {
-        let (head, _) = codec::decode_packet(&request.payload[1..]).expect("a call packet");
-        let Head::Call { xid, .. } = head else {
-            panic!("expected a call, got {head:?}");
-        };
-        let mut packet = vec![VERSION];
-        codec::encode(&Head::Reply { xid }, &mut packet).unwrap();
-        codec::encode(&answer, &mut packet).unwrap();
-        self.send(&format!("PUB {} {}\r\n", request.reply, packet.len()));
-        self.stream.write_all(&packet).unwrap();
-        self.send("\r\n");
-    }
+/// Answers `request` (an `Echo` call) with `answer`, as a real server would.
+fn answer(raw: &mut Raw, request: &RawMsg, answer: u64) {
+    let (head, _) = codec::decode_packet(&request.payload[1..]).expect("a call packet");
+    let Head::Call { xid, .. } = head else {
+        panic!("expected a call, got {head:?}");
+    };
+    let reply = request
+        .reply
+        .as_deref()
+        .expect("a call carries its reply subject");
+    let mut packet = vec![VERSION];
+    codec::encode(&Head::Reply { xid }, &mut packet).unwrap();
+    codec::encode(&answer, &mut packet).unwrap();
+    let mut out = Vec::new();
+    raw::publish(&mut out, reply, None, &packet);
+    raw.write(&out);
 }
 
 /// Calls `Echo(n)` from `node` in the background.
@@ -433,7 +375,7 @@ fn call_echo(
 fn a_late_reply_is_dropped_and_never_handed_to_a_later_call() {
     let server = NatsServer::start();
     let caller = node(&server);
-    let mut slow = Raw::serving(&server, &caller.subject_of("slow"));
+    let mut slow = serving(&server, &caller.subject_of("slow"));
 
     // The first call gets no answer in time.
     let first = call_echo(&caller, 1, Duration::from_millis(200));
@@ -446,8 +388,8 @@ fn a_late_reply_is_dropped_and_never_handed_to_a_later_call() {
     // its own: the late answer must not be taken for it.
     let second = call_echo(&caller, 2, WAIT);
     let second_request = slow.next_msg();
-    slow.answer(&first_request, 1);
-    slow.answer(&second_request, 2);
+    answer(&mut slow, &first_request, 1);
+    answer(&mut slow, &second_request, 2);
     assert_eq!(second.join().unwrap().unwrap(), 2);
     // The late reply came first on the same connection, so it has been handled: dropped
     // as an expected late reply (no anomaly), with no call left waiting.
@@ -459,17 +401,17 @@ fn a_late_reply_is_dropped_and_never_handed_to_a_later_call() {
 fn a_reply_that_arrives_twice_is_delivered_once() {
     let server = NatsServer::start();
     let caller = node(&server);
-    let mut twice = Raw::serving(&server, &caller.subject_of("slow"));
+    let mut twice = serving(&server, &caller.subject_of("slow"));
 
     let first = call_echo(&caller, 5, WAIT);
     let request = twice.next_msg();
-    twice.answer(&request, 5);
-    twice.answer(&request, 6); // the same reply subject again, another answer
+    answer(&mut twice, &request, 5);
+    answer(&mut twice, &request, 6); // the same reply subject again, another answer
     assert_eq!(first.join().unwrap().unwrap(), 5);
     // The next call gets its own answer, never the duplicate, which came before it.
     let second = call_echo(&caller, 7, WAIT);
     let request = twice.next_msg();
-    twice.answer(&request, 7);
+    answer(&mut twice, &request, 7);
     assert_eq!(second.join().unwrap().unwrap(), 7);
     assert_eq!(caller.link().pending(), 0);
     assert_eq!(caller.anomaly_count(), 0, "{:?}", caller.anomalies());
