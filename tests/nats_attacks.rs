@@ -18,6 +18,8 @@ mod server;
 
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/procfs.rs"]
+mod procfs;
 
 use actor_core::nats::{Node, NodeConfig};
 use actor_core::prelude::*;
@@ -25,6 +27,7 @@ use actor_core::wire::codec::{self, Head, Route};
 use actor_core::wire::frame::VERSION;
 use actor_core::wire::{Fault, Limits, Workers};
 use crossbeam_channel::{Receiver, Sender as Channel};
+use procfs::Resources;
 use raw::{publish, Raw};
 use serde::{Deserialize, Serialize};
 use server::NatsServer;
@@ -184,6 +187,12 @@ struct Served {
     reports: Receiver<Stats>,
 }
 
+impl Resources for Served {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Served {
     fn start(server: &NatsServer, workers: &str, limits: &str) -> Served {
         let node = NodeConfig::new([server.url()]).connect().expect("a node");
@@ -220,42 +229,6 @@ impl Served {
             node,
             reports,
         }
-    }
-
-    /// A number from `/proc/<pid>/status`.
-    fn status(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the child's status");
-        let line = status.lines().find(|l| l.starts_with(field)).expect(field);
-        line[field.len()..]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    }
-
-    fn threads(&self) -> u64 {
-        self.status("Threads:")
-    }
-
-    fn rss_kib(&self) -> u64 {
-        self.status("VmRSS:")
-    }
-
-    fn fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
-            .expect("the child's fds")
-            .count()
-    }
-
-    fn resources(&self) -> String {
-        format!(
-            "threads {}, fds {}, RSS {} KiB",
-            self.threads(),
-            self.fds(),
-            self.rss_kib()
-        )
     }
 
     /// Asks the child for its stats until `done` holds (at most [`WAIT`]).

@@ -13,11 +13,14 @@
 
 #[path = "support/harness.rs"]
 mod harness;
+#[path = "support/procfs.rs"]
+mod procfs;
 
 use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head, Route};
 use actor_core::wire::frame::{Frame, FrameReader, DEFAULT_MAX_FRAME};
 use actor_core::wire::{Config, DeMux, Fault, Limits, Mux, Transport, Workers};
+use procfs::Resources;
 use serde::{Deserialize, Serialize};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -219,6 +222,12 @@ struct Server {
     addr: SocketAddr,
 }
 
+impl Resources for Server {
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Server {
     fn start(env: &[(&str, &str)]) -> Server {
         let env: Vec<(&str, &str)> = env
@@ -256,43 +265,6 @@ impl Server {
 
     fn mux(&self) -> Mux {
         Mux::new(Transport::connect_tcp(self.addr).expect("a connection")).expect("a Mux")
-    }
-
-    /// A number from `/proc/<pid>/status`.
-    fn status(&self, field: &str) -> u64 {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .expect("the child's status");
-        let line = status.lines().find(|l| l.starts_with(field)).expect(field);
-        line[field.len()..]
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
-    }
-
-    fn threads(&self) -> u64 {
-        self.status("Threads:")
-    }
-
-    fn rss_kib(&self) -> u64 {
-        self.status("VmRSS:")
-    }
-
-    fn fds(&self) -> usize {
-        std::fs::read_dir(format!("/proc/{}/fd", self.child.id()))
-            .expect("the child's fds")
-            .count()
-    }
-
-    /// Threads, fds and RSS, for the figures.
-    fn resources(&self) -> String {
-        format!(
-            "threads {}, fds {}, RSS {} KiB",
-            self.threads(),
-            self.fds(),
-            self.rss_kib()
-        )
     }
 
     /// Asks the server for its stats until `done` holds (at most [`WAIT`]).

@@ -1,8 +1,12 @@
 //! Test actors shared by the integration tests.
 #![allow(dead_code)] // each test binary uses a different part
 
+#[path = "../support/procfs.rs"]
+mod procfs;
+
 use actor_core::prelude::*;
 use crossbeam_channel::{Receiver, Sender as Channel};
+use procfs::{Me, Resources};
 use std::time::Duration;
 
 /// Long enough never to expire on a healthy run; expiry means a bug, not a slow machine.
@@ -105,24 +109,12 @@ pub fn hold<A: Handler<Hold>>(actor: &Addr<A>) -> Channel<()> {
     open
 }
 
-/// A number from `/proc/self/status` (the first word after `field`).
-fn proc_status(field: &str) -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let line = status.lines().find(|line| line.starts_with(field)).unwrap();
-    line[field.len()..]
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap()
-}
-
 /// How many threads this process has.
 pub fn threads() -> u64 {
-    proc_status("Threads:")
+    Me.threads()
 }
 
 /// This process's resident memory, in KiB.
 pub fn rss_kib() -> u64 {
-    proc_status("VmRSS:")
+    Me.rss_kib()
 }
