@@ -217,6 +217,7 @@ mod message;
 pub mod nats;
 mod pubsub;
 mod registry;
+pub mod sim;
 mod supervise;
 mod sync;
 mod timer;

@@ -17,6 +17,7 @@ mod shot;
 mod target;
 
 pub use bridge::Bridge;
+pub(crate) use bridge::failure;
 pub use deferred::{__deferred, Deferred, Reply};
 pub use exec::{ExecError, Pending};
 pub use future::CallFuture;
