@@ -12,7 +12,10 @@ use actor_core::sim::Simulation;
 fn the_simulation_finds_the_racy_tellers_overdraft_and_replays_it() {
     let failure = Simulation::explore(0..2_000, |sim| bank::scenario(sim, false)).unwrap_err();
     assert!(failure.to_string().contains("balances"), "{failure}");
-    assert!(failure.trace.to_string().contains("Account[0] <- Debit from Teller["));
+    assert!(failure
+        .trace
+        .to_string()
+        .contains("Account[0] <- Debit from Teller["));
     let replay = Simulation::new(failure.seed);
     assert!(bank::scenario(&replay, false).is_err());
     assert_eq!(replay.trace(), failure.trace);

@@ -148,21 +148,28 @@ pub fn plain(driver: &Driver) -> Result<(), String> {
     let bridge = Bridge::new();
     let accounts: Vec<Addr<Account>> = (0..4).map(|_| Account(100).spawn_on(driver)).collect();
     let tellers: Vec<Addr<Teller>> = (0..4).map(|_| Teller.spawn_on(driver)).collect();
-    let transfers = tellers.iter().zip(&TRANSFERS).map(|(teller, &(from, to, amount))| {
-        let transfer = Transfer {
-            from: accounts[from].clone(),
-            to: accounts[to].clone(),
-            amount,
-        };
-        (teller, transfer)
-    });
+    let transfers = tellers
+        .iter()
+        .zip(&TRANSFERS)
+        .map(|(teller, &(from, to, amount))| {
+            let transfer = Transfer {
+                from: accounts[from].clone(),
+                to: accounts[to].clone(),
+                amount,
+            };
+            (teller, transfer)
+        });
     for (_, done) in bridge.multi_call(transfers, ASK) {
         done.map_err(|e| e.to_string())?;
     }
     // Each account has handled the debits and deposits told before these calls.
     let balances = accounts
         .iter()
-        .map(|account| bridge.call(account, Balance, ASK).map_err(|e| e.to_string()))
+        .map(|account| {
+            bridge
+                .call(account, Balance, ASK)
+                .map_err(|e| e.to_string())
+        })
         .collect::<Result<Vec<i64>, String>>()?;
     check(&balances)
 }

@@ -30,7 +30,11 @@ fn main() {
     let replay = Simulation::new(failure.seed);
     assert!(bank::scenario(&replay, false).is_err());
     assert_eq!(replay.trace(), failure.trace);
-    println!("replayed seed {}: the same {} steps", failure.seed, failure.trace.len());
+    println!(
+        "replayed seed {}: the same {} steps",
+        failure.seed,
+        failure.trace.len()
+    );
 
     // The fixed teller.
     let seeds = 100_000;

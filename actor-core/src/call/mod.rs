@@ -16,8 +16,8 @@ mod request;
 mod shot;
 mod target;
 
-pub use bridge::Bridge;
 pub(crate) use bridge::failure;
+pub use bridge::Bridge;
 pub use deferred::{__deferred, Deferred, Reply};
 pub use exec::{ExecError, Pending};
 pub use future::CallFuture;

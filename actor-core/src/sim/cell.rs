@@ -164,7 +164,11 @@ impl<A: Actor> SimCell<A> {
         let close = || {
             let mut mailbox = lock(&self.mailbox);
             mailbox.closed = true;
-            mailbox.queue.drain(..).map(|queued| queued.envelope).collect()
+            mailbox
+                .queue
+                .drain(..)
+                .map(|queued| queued.envelope)
+                .collect()
         };
         if started {
             life.finish(close);
@@ -258,9 +262,9 @@ impl<A: Actor> Runnable for SimCell<A> {
         let entered = unsafe { current::enter(Arc::as_ptr(&shared) as *const dyn Erased) };
         let flow = match fault {
             None => life.handle(envelope),
-            Some(panic) => super::with_injected_panic(panic.clone(), || {
-                life.handle_panicking(envelope, panic)
-            }),
+            Some(panic) => {
+                super::with_injected_panic(panic.clone(), || life.handle_panicking(envelope, panic))
+            }
         };
         drop(entered);
         self.after(life, flow);
