@@ -214,7 +214,7 @@ impl SimInner {
             // The simulation has ended: the actor is stopped before it starts.
             state.actors.push(None);
             drop(state);
-            Life::new(actor, shared, policy).finish_unstarted(|| Default::default());
+            Life::new(actor, shared, policy).finish_unstarted(Default::default);
             return addr;
         }
         state.index_of.insert(info.id, index);
@@ -286,8 +286,7 @@ impl SimInner {
         state
             .faults
             .panics
-            .iter()
-            .any(|&fault| fault == (id, nth))
+            .contains(&(id, nth))
             .then(|| format!("injected panic at message {nth}"))
     }
 
