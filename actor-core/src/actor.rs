@@ -93,6 +93,14 @@ pub trait Actor: Sized + Send + 'static {
     #[doc(hidden)]
     fn __into_dyn(msg: Self::Dispatch) -> DynMessage;
 
+    /// The name of the message type in typed mail, as in [`HANDLES`](Actor::HANDLES): for
+    /// the simulation's trace.
+    #[doc(hidden)]
+    fn __message_name(msg: &Self::Dispatch) -> &'static str {
+        let _ = msg;
+        "?"
+    }
+
     #[doc(hidden)]
     fn __on_start(&mut self, ctx: &mut Context<Self>) {
         let _ = ctx;
@@ -150,6 +158,14 @@ pub trait Actor: Sized + Send + 'static {
     /// ```
     fn spawn_on(self, driver: &Driver) -> Addr<Self> {
         driver.spawn(Spawn::new(self))
+    }
+
+    /// Starts the actor in a deterministic [`Simulation`](crate::sim::Simulation): it runs
+    /// on the test's thread when the simulation steps it. Inside a simulated actor, plain
+    /// [`spawn`](Actor::spawn) and [`spawn_on`](Actor::spawn_on) land in the same
+    /// simulation.
+    fn spawn_in(self, sim: &crate::sim::Simulation) -> Addr<Self> {
+        Spawn::new(self).spawn_in(sim)
     }
 }
 
@@ -251,6 +267,18 @@ impl<A: Actor> Drop for Resume<A> {
 pub type ExecFn<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
 
 impl<A: Actor> Mail<A> {
+    /// What the mail is, for the simulation's trace.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            Mail::Typed(msg) => A::__message_name(msg),
+            Mail::Other(msg) => msg.type_name(),
+            Mail::Stop(_) => "Stop",
+            Mail::Released => "Released",
+            Mail::Exec(_) => "exec",
+            Mail::Resume(_) => "ask reply",
+        }
+    }
+
     pub(crate) fn into_dyn(self) -> DynMessage {
         match self {
             Mail::Typed(msg) => A::__into_dyn(msg),

@@ -48,6 +48,36 @@
 //! never handed to another call; a panicking handler's caller gets the panic message and
 //! the actor goes on.
 //!
+//! # Testing under a seed
+//!
+//! The [`sim`] module runs an actor system on the test's own thread, deterministically:
+//! a [`Simulation`](sim::Simulation) made from a seed picks every interleaving, runs
+//! timers in virtual time, and replays a failing seed step by step.
+//!
+//! ```
+//! use actor_core::prelude::*;
+//! use actor_core::sim::Simulation;
+//! use std::time::Duration;
+//!
+//! #[derive(Message)]
+//! #[message(reply = u64)]
+//! struct Next;
+//!
+//! #[derive(Default)]
+//! struct Counter(u64);
+//! #[actor]
+//! impl Counter {
+//!     #[handles(Next)]
+//!     fn next(&mut self, _: Next) -> u64 { self.0 += 1; self.0 }
+//! }
+//!
+//! let sim = Simulation::new(1);
+//! let counter = Counter::default().spawn_in(&sim);
+//! counter.tell(Next).unwrap();
+//! assert_eq!(sim.call(&counter, Next, Duration::from_secs(1)).unwrap(), 2);
+//! assert_eq!(sim.trace().len(), 2);
+//! ```
+//!
 //! # Writing handlers
 //!
 //! [`#[actor]`](macro@actor) goes on an inherent `impl` block. Each method marked
@@ -217,6 +247,7 @@ mod message;
 pub mod nats;
 mod pubsub;
 mod registry;
+pub mod sim;
 mod supervise;
 mod sync;
 mod timer;

@@ -39,6 +39,10 @@ const WAITING: u8 = 2;
 /// Decided: the continuation is posted to the asker, run, or dropped.
 const DONE: u8 = 3;
 
+fn short<M>() -> String {
+    crate::message::short_type_name(std::any::type_name::<M>())
+}
+
 type Outcome<M> = Result<<M as Message>::Reply, CallError<M>>;
 
 /// One request in flight, from `ctx.ask` until its continuation has run.
@@ -253,14 +257,18 @@ impl<A: Actor> Context<A> {
         F: FnOnce(&mut A, Result<M::Reply, CallError<M>>, &mut Context<A>) + Send + 'static,
     {
         let actor = target.__info();
+        // A simulated asker's deadline is on its simulation's clock.
+        let sim = self.shared().host.sim().cloned();
+        let now = sim.as_ref().map_or_else(Instant::now, |sim| sim.now());
         // No deadline at all for a timeout too long to add (`Duration::MAX`).
-        let deadline = Instant::now().checked_add(timeout);
+        let deadline = now.checked_add(timeout);
         let ask = Arc::new(Ask::<A, M, F> {
             state: AtomicU8::new(SENDING),
             asker: Arc::downgrade(self.shared()),
             actor,
             timeout,
-            timed: deadline.is_some(),
+            // Only an entry in the process's heap is counted there when it ends early.
+            timed: deadline.is_some() && sim.is_none(),
             slot: SpinLock::new(Slot {
                 then: Some(then),
                 outcome: None,
@@ -292,6 +300,12 @@ impl<A: Actor> Context<A> {
             if let Some(early) = early {
                 ask.finish(early);
             }
+            return;
+        }
+        if let Some(sim) = sim {
+            // Listed, for what an idle simulation names as blocked; timed on its clock.
+            let waiting = format!("{} asks {actor} ({})", self.shared().info(), short::<M>());
+            sim.schedule_ask(deadline, ask, waiting);
             return;
         }
         if let Some(deadline) = deadline {

@@ -16,6 +16,7 @@ mod request;
 mod shot;
 mod target;
 
+pub(crate) use bridge::failure;
 pub use bridge::Bridge;
 pub use deferred::{__deferred, Deferred, Reply};
 pub use exec::{ExecError, Pending};

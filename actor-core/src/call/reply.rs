@@ -144,7 +144,12 @@ impl<R> ReplyTo<R> {
 impl<R> Drop for ReplyTo<R> {
     fn drop(&mut self) {
         if let Some(slot) = self.slot.take() {
-            slot.deliver(Err(NoReply::Stopped));
+            // Unwinding from a panic a simulation injected: the handler "panicked".
+            let why = match std::thread::panicking() {
+                true => crate::sim::injected_panic().map_or(NoReply::Stopped, NoReply::Panicked),
+                false => NoReply::Stopped,
+            };
+            slot.deliver(Err(why));
         }
     }
 }

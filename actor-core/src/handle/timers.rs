@@ -123,17 +123,30 @@ where
         ));
     }
     let period = period.map(|period| period.min(Timer::MAX_DELAY));
-    let Some(deadline) = Instant::now().checked_add(delay.min(Timer::MAX_DELAY)) else {
-        return refused(format_args!(
-            "a timer for {info}: its deadline is past the end of the clock"
-        ));
+    let delay = delay.min(Timer::MAX_DELAY);
+    // A simulated actor's timers run on its simulation's clock.
+    let deadline = match shared.host.sim() {
+        Some(_) => None,
+        None => match Instant::now().checked_add(delay) {
+            Some(deadline) => Some(deadline),
+            None => {
+                return refused(format_args!(
+                    "a timer for {info}: its deadline is past the end of the clock"
+                ))
+            }
+        },
     };
     if !shared.is_alive() {
         // The message is dropped: a due message for an ended actor is dropped quietly.
         return Timer::inactive(period);
     }
     let weak = Arc::downgrade(shared);
-    let timer = timer::schedule(deadline, period, Box::new(move || fire(&weak, &mut make)));
+    let fire: timer::Fire = Box::new(move || fire(&weak, &mut make));
+    let timer = match (deadline, shared.host.sim()) {
+        (Some(deadline), _) => timer::schedule(deadline, period, fire),
+        (None, Some(sim)) => sim.schedule_timer(delay, period, fire),
+        (None, None) => unreachable!("a deadline is made for every host but a simulation"),
+    };
     shared.timers.register(&timer, || shared.is_alive());
     timer
 }

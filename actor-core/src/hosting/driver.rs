@@ -53,6 +53,11 @@ pub const BATCH: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DriverId(pub(super) u64);
 
+impl DriverId {
+    /// What a simulated actor reports as its host: no driver, and no thread.
+    pub(crate) const SIMULATED: DriverId = DriverId(0);
+}
+
 /// A pool of threads serving many actors: `actor.spawn_on(&driver)`.
 ///
 /// Every guarantee of a dedicated thread holds on a driver: order per sender, one message
@@ -299,6 +304,10 @@ impl Driver {
     }
 
     pub(crate) fn spawn<A: Actor>(&self, spawn: Spawn<A>) -> Addr<A> {
+        // Spawned from inside a simulated actor: into its simulation.
+        if let Some(sim) = crate::sim::current() {
+            return sim.spawn(spawn, None);
+        }
         let (actor, policy, capacity) = spawn.into_parts();
         // With `#[on_start]`, scheduled from the start: the first turn, which runs the hook,
         // is queued below. Without, the first message queues the actor.

@@ -110,6 +110,25 @@ impl<A: Actor> Life<A> {
         }
     }
 
+    /// Handles one envelope as if its handler had panicked with `panic`: a simulation's
+    /// injected fault. The mail is dropped while unwinding, so a caller waiting on it hears
+    /// of the panic (`ReplyTo`'s drop asks `sim::injected_panic`), and the actor's policy
+    /// applies as after any panic.
+    #[cold]
+    pub(crate) fn handle_panicking(&mut self, envelope: Envelope<A>, panic: String) -> Flow {
+        let (mail, _) = envelope.open();
+        let unwound = panic::catch_unwind(AssertUnwindSafe(move || {
+            let _mail = mail;
+            // No panic hook: an injected fault is not a bug to print.
+            panic::resume_unwind(Box::new(panic));
+        }));
+        self.shared().retry_release();
+        match unwound {
+            Ok(()) => self.after_handler(),
+            Err(payload) => self.after_panic(panic_message(&*payload)),
+        }
+    }
+
     #[inline(always)]
     fn after_handler(&mut self) -> Flow {
         if self.ctx.stopping {

@@ -32,6 +32,10 @@ pub(crate) fn spawn_named<A: Actor>(
 }
 
 fn start<A: Actor>(spawn: Spawn<A>, name: Option<Reservation>) -> Result<Addr<A>, Error> {
+    // Spawned from inside a simulated actor: into its simulation.
+    if let Some(sim) = crate::sim::current() {
+        return Ok(sim.spawn(spawn, name));
+    }
     let (actor, policy, capacity) = spawn.into_parts();
     let (tx, rx) = match capacity {
         Some(capacity) => crossbeam_channel::bounded(capacity),

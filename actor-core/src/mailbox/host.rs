@@ -12,12 +12,15 @@ use crate::actor::Actor;
 use crate::hosting::waits::{self, Party, Waiting};
 use crate::hosting::{self, DriverCell, DriverId};
 use crate::id::{ActorId, ActorInfo};
+use crate::sim::{SimCell, SimInner};
 
 pub(crate) enum Host<A: Actor> {
     /// A thread of its own, blocking on the other end of this channel.
     Thread(ChannelSender<Envelope<A>>),
     /// A shared driver.
     Driver(Arc<DriverCell<A>>),
+    /// A deterministic simulation, which runs the actor on the test's thread.
+    Sim(Arc<SimCell<A>>),
 }
 
 impl<A: Actor> Host<A> {
@@ -32,6 +35,7 @@ impl<A: Actor> Host<A> {
         match self {
             Host::Thread(tx) => self.post_channel(id, tx, envelope, wait),
             Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(id)),
+            Host::Sim(cell) => cell.post(envelope, wait),
         }
     }
 
@@ -89,6 +93,9 @@ impl<A: Actor> Host<A> {
         match self {
             Host::Thread(_) => None,
             Host::Driver(cell) => Some((cell.driver().id(), cell.driver().threads())),
+            // No thread of its own: a blocking wait for it could never end (the thread
+            // that would step it is the one waiting).
+            Host::Sim(_) => Some((DriverId::SIMULATED, 0)),
         }
     }
 
@@ -97,6 +104,16 @@ impl<A: Actor> Host<A> {
         match self {
             Host::Thread(tx) => tx.len(),
             Host::Driver(cell) => cell.mailbox_len(),
+            Host::Sim(cell) => cell.mailbox_len(),
+        }
+    }
+
+    /// The simulation hosting the actor, if it is simulated.
+    #[inline]
+    pub(crate) fn sim(&self) -> Option<&Arc<SimInner>> {
+        match self {
+            Host::Sim(cell) => Some(cell.sim()),
+            _ => None,
         }
     }
 }

@@ -30,6 +30,16 @@ impl<A: Actor> Envelope<A> {
         }
     }
 
+    /// The mail, unopened.
+    pub(crate) fn mail(&self) -> &Mail<A> {
+        &self.mail
+    }
+
+    /// Who sent it.
+    pub(crate) fn sender(&self) -> &Sender {
+        &self.sender
+    }
+
     /// The contents; from here on, whoever holds them accounts for them.
     #[inline]
     pub(crate) fn open(self) -> (Mail<A>, Sender) {

@@ -244,6 +244,11 @@ impl<A: Actor> Spawn<A> {
         driver.spawn(self)
     }
 
+    /// Starts the actor in a deterministic [`Simulation`](crate::sim::Simulation).
+    pub fn spawn_in(self, sim: &crate::sim::Simulation) -> Addr<A> {
+        sim.inner().spawn(self, None)
+    }
+
     pub(crate) fn into_parts(self) -> (A, Policy<A>, Option<usize>) {
         (self.actor, self.policy, self.capacity)
     }
@@ -292,6 +297,16 @@ impl<A: Actor> NamedSpawn<A> {
         let NamedSpawn { spawn, name } = self;
         match crate::registry::Reservation::new(&name) {
             Ok(reservation) => crate::hosting::thread::spawn_named(spawn, reservation),
+            Err(error) => Err(SpawnError::new(error, Some(spawn.actor))),
+        }
+    }
+
+    /// Starts the actor in a deterministic [`Simulation`](crate::sim::Simulation),
+    /// registered under its name.
+    pub fn spawn_in(self, sim: &crate::sim::Simulation) -> Result<Addr<A>, SpawnError<A>> {
+        let NamedSpawn { spawn, name } = self;
+        match crate::registry::Reservation::new(&name) {
+            Ok(reservation) => Ok(sim.inner().spawn(spawn, Some(reservation))),
             Err(error) => Err(SpawnError::new(error, Some(spawn.actor))),
         }
     }

@@ -266,7 +266,7 @@ impl TimerState {
     /// Runs the closure for the deadline that came due, on the timer thread. Returns the
     /// next deadline if the timer stays scheduled; otherwise it has ended and its closure is
     /// dropped.
-    fn fire_at(&self, deadline: Instant) -> Option<Instant> {
+    fn fire_at(&self, deadline: Instant, now: impl FnOnce() -> Instant) -> Option<Instant> {
         if self
             .state
             .compare_exchange(PENDING, FIRING, Ordering::AcqRel, Ordering::Acquire)
@@ -288,7 +288,7 @@ impl TimerState {
             }
         };
         let next = match (again, self.period) {
-            (true, Some(period)) => next_deadline(deadline, period, Instant::now()),
+            (true, Some(period)) => next_deadline(deadline, period, now()),
             _ => None,
         };
         let Some(next) = next else {
@@ -331,7 +331,7 @@ impl Due for TimerState {
     }
 
     fn fire_due(self: Arc<Self>, deadline: Instant) -> Option<Instant> {
-        self.fire_at(deadline)
+        self.fire_at(deadline, Instant::now)
     }
 
     fn abandon(&self) {
@@ -367,6 +367,41 @@ fn drop_quietly<T>(value: T) {
 
 fn panic_message(payload: &(dyn Any + Send)) -> &str {
     crate::call::panic_text(payload).unwrap_or("(a panic payload that is not a string)")
+}
+
+/// A timer on someone else's clock: the simulation's (`crate::sim`), which keeps it in its
+/// own heap and fires it when virtual time reaches its deadline. Its [`Timer`] handle
+/// cancels it as any other.
+pub(crate) struct Manual(Arc<TimerState>);
+
+impl Manual {
+    /// A pending timer of `period` (none: a one-shot) and its handle.
+    pub(crate) fn new(period: Option<Duration>, fire: Fire) -> (Timer, Manual) {
+        let period = period.map(|p| p.max(Duration::from_nanos(1)));
+        let shared = Arc::new(TimerState {
+            state: AtomicU8::new(PENDING),
+            period,
+            fire: Mutex::new(Some(fire)),
+            service: None,
+        });
+        (
+            Timer {
+                shared: Arc::clone(&shared),
+            },
+            Manual(shared),
+        )
+    }
+
+    /// Still waiting for a deadline.
+    pub(crate) fn is_pending(&self) -> bool {
+        self.0.is_pending()
+    }
+
+    /// Fires it for `deadline`, the clock reading `now`: the next deadline if it stays
+    /// scheduled.
+    pub(crate) fn fire(&self, deadline: Instant, now: Instant) -> Option<Instant> {
+        self.0.fire_at(deadline, || now)
+    }
 }
 
 /// The process's timer service, once started. Never dropped: its thread lives as long as

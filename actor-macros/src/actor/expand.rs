@@ -155,6 +155,11 @@ impl Params {
         (!self.types.is_empty())
             .then(|| quote!(__ActorDispatch::__Phantom(_, __never) => match __never {},))
     }
+
+    /// The phantom variant in a match on a borrowed dispatch (`__message_name`).
+    fn phantom_name_arm(&self) -> Option<TokenStream> {
+        (!self.types.is_empty()).then(|| quote!(__ActorDispatch::__Phantom(..) => "",))
+    }
 }
 
 /// The attribute paths `#[actor]` removed from the block, each resolved once more on a
@@ -247,6 +252,12 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     let from_dyn_steps = typed.iter().map(from_dyn_step);
     let take_steps = typed.iter().map(take_step);
     let into_dyn_arms = typed.iter().map(into_dyn_arm);
+    let name_arms = typed.iter().zip(&names).map(|(typed, name)| {
+        let variant = typed.variant(at(typed.ty));
+        quote!(__ActorDispatch::#variant(..) => #name,)
+    });
+    // By reference, so the phantom variant's uninhabited field is never bound.
+    let phantom_name_arm = params.phantom_name_arm();
     let phantom_arm = params.phantom_arm();
     let handler_impls = typed.iter().map(|typed| handler_impl(typed, &params));
 
@@ -334,6 +345,13 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     match __msg {
                         #(#into_dyn_arms)*
                         #phantom_arm
+                    }
+                }
+
+                fn __message_name(__msg: &#dispatch) -> &'static str {
+                    match *__msg {
+                        #(#name_arms)*
+                        #phantom_name_arm
                     }
                 }
 
