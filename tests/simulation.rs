@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use actor_core::prelude::*;
 use actor_core::sim::{Cause, SimCallError, SimConfig, SimError, Simulation, Trace};
-use actor_core::{ChildNamed, Intensity, OnPanic, Spawn, Strategy, Supervisor};
+use actor_core::{ChildNamed, ExecError, Intensity, OnPanic, Spawn, Strategy, Supervisor};
 
 const WAIT: Duration = Duration::from_secs(5);
 
@@ -257,6 +257,23 @@ fn a_blocking_bridge_call_to_a_simulated_actor_is_refused_at_once() {
         matches!(refused, CallError::WouldDeadlock { .. }),
         "{refused}"
     );
+}
+
+#[test]
+fn waiting_on_an_exec_of_a_simulated_actor_is_refused_at_once_and_stepping_answers_it() {
+    let sim = Simulation::new(0);
+    let child = Child.spawn_in(&sim);
+    let refused = child.exec(|_, _| 1).wait().unwrap_err();
+    assert!(
+        matches!(&refused, ExecError::WouldDeadlock(why) if why.contains("simulated")),
+        "{refused}"
+    );
+    let refused = child.exec(|_, _| 2).wait_timeout(WAIT).unwrap_err();
+    assert!(matches!(refused, ExecError::WouldDeadlock(_)), "{refused}");
+    // The same request, taken once the simulation has run it.
+    let mut pending = child.exec(|_, _| 3);
+    sim.run_until_idle();
+    assert_eq!(pending.try_take().map(Result::ok), Some(Some(3)));
 }
 
 #[test]

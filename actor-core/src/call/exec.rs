@@ -75,6 +75,14 @@ impl<R> Pending<R> {
     /// Records the wait for the closure's actor, or says why it would never end.
     fn record(&self) -> Result<Waiting, ExecError> {
         match self.target {
+            // A simulated actor runs only when its simulation is stepped, never while a
+            // thread blocks (as `Bridge::call` refuses it too).
+            Some(target) if matches!(target.host, Some((_, 0))) => {
+                Err(ExecError::WouldDeadlock(format!(
+                    "{target} is simulated: it runs only when its simulation is stepped \
+                     (take the result with `sim.run_until_idle()` then `try_take`)"
+                )))
+            }
             Some(target) => waits::wait_for(target).map_err(ExecError::WouldDeadlock),
             None => Ok(Waiting::none()),
         }
