@@ -157,8 +157,9 @@ impl<A: Actor> DriverCell<A> {
     }
 
     /// Queues an envelope, and the actor too if it was idle. `may_wait` is asked before a
-    /// post waits for room in a full bounded mailbox.
-    #[inline]
+    /// post waits for room in a full bounded mailbox. Inlined into the handles' post, with
+    /// `schedule`: the envelope is then written once, into the queue.
+    #[inline(always)]
     pub(crate) fn post<G>(
         &self,
         envelope: Envelope<A>,
