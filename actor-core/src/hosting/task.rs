@@ -242,9 +242,9 @@ impl<A: Actor> DriverCell<A> {
                 unsafe { Self::share(ptr) };
                 return;
             }
-            match this.mailbox.pop_or_idle() {
-                Pop::Item(envelope) => {
-                    flow = life.handle(envelope);
+            match this.mailbox.pop_into(|envelope| life.handle(envelope)) {
+                Pop::Item(next) => {
+                    flow = next;
                     handled += 1;
                 }
                 // The flag is clear: from here on another worker may own the cell, so

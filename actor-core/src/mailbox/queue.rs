@@ -198,6 +198,14 @@ impl<T> Mailbox<T> {
     /// once the mailbox was shut, whatever is still queued.
     #[inline]
     pub(crate) fn pop_or_idle(&self) -> Pop<T> {
+        self.pop_into(|item| item)
+    }
+
+    /// As [`pop_or_idle`](Mailbox::pop_or_idle), with the item handed to `take` (outside
+    /// the lock) and what it returns in `Pop::Item`: the item goes straight from the
+    /// queue to its consumer, not through a `Pop<T>` the caller must take apart again.
+    #[inline(always)]
+    pub(crate) fn pop_into<R>(&self, take: impl FnOnce(T) -> R) -> Pop<R> {
         let mut queue = self.queue.lock();
         if queue.closed {
             return Pop::Closed;
@@ -209,7 +217,7 @@ impl<T> Mailbox<T> {
                 if waiting {
                     self.wake_waiters();
                 }
-                Pop::Item(item)
+                Pop::Item(take(item))
             }
             None => {
                 queue.scheduled = false;
