@@ -60,6 +60,7 @@ impl AnyAddr {
     /// # Safety
     ///
     /// As `Counted::from_raw`.
+    #[inline]
     pub(crate) unsafe fn from_raw(ptr: *const dyn Erased) -> Self {
         AnyAddr {
             // SAFETY: passed on to the caller.

@@ -47,6 +47,7 @@ impl<P: ?Sized + Erased> Counted<P> {
     ///
     /// `ptr` comes from `Arc::as_ptr` (or `into_raw`) of a `Shared`, and that `Arc` is
     /// alive.
+    #[inline]
     pub(super) unsafe fn from_raw(ptr: *const P) -> Self {
         // SAFETY: the caller's `Arc` keeps the pointee alive for this call.
         let handle = Counted(unsafe { NonNull::new_unchecked(ptr.cast_mut()) });

@@ -359,7 +359,7 @@ impl fmt::Debug for Driver {
 impl DriverInner {
     /// Queues a ready actor: in this worker's next slot if this thread serves this driver,
     /// else on the injector.
-    #[inline]
+    #[inline(always)]
     pub(super) fn schedule(&self, task: Task) {
         let task = match worker::keep_next(self.id, task) {
             // The slot was free: this thread runs the task after the current turn (or an

@@ -252,11 +252,15 @@ fn set_sender(slot: &mut Sender, sender: Sender) {
     std::mem::forget(std::mem::replace(slot, sender));
 }
 
-/// Empties the context's sender slot; only a real sender pays for a drop, out of line.
+/// Empties the context's sender slot. An actor's stamp (the usual sender of a message
+/// between actors) is dropped inline: one atomic decrement, the rare last-handle path out
+/// of line in `Counted`'s drop; a bridge's, out of line.
 #[inline(always)]
 fn clear_sender(slot: &mut Sender) {
-    if !slot.is_nobody() {
-        drop_sender(slot);
+    match slot {
+        Sender::Nobody => {}
+        Sender::Actor(_) => *slot = Sender::Nobody,
+        Sender::Bridge(_) => drop_sender(slot),
     }
 }
 

@@ -33,6 +33,13 @@ use crate::mailbox::{Envelope, Mailbox, Pop, Refused, Wait};
 /// the right to run the actor is also the duty to end it, so no actor is stranded.
 pub(crate) struct Task {
     cell: NonNull<()>,
+    /// The functions that know the cell's actor type, one static table per type: a task
+    /// is two words, so queueing and moving it costs two stores, not four.
+    kind: &'static TaskFns,
+}
+
+/// What a [`Task`] can do with its cell, for one actor type.
+struct TaskFns {
     run: unsafe fn(NonNull<()>),
     share: unsafe fn(NonNull<()>),
     end: unsafe fn(NonNull<()>),
@@ -52,9 +59,7 @@ impl Task {
     pub(super) unsafe fn new<A: Actor>(cell: &DriverCell<A>) -> Task {
         Task {
             cell: NonNull::from(cell).cast(),
-            run: DriverCell::<A>::run,
-            share: DriverCell::<A>::share,
-            end: DriverCell::<A>::end,
+            kind: &DriverCell::<A>::FNS,
         }
     }
 
@@ -63,20 +68,20 @@ impl Task {
         let task = ManuallyDrop::new(self);
         // SAFETY: the cell is a `DriverCell` of the type `new` was given, alive while its
         // task exists (see `Task`); the task is consumed, so `end` does not run too.
-        unsafe { (task.run)(task.cell) }
+        unsafe { (task.kind.run)(task.cell) }
     }
 
     pub(super) fn share(self) {
         let task = ManuallyDrop::new(self);
         // SAFETY: as in `run`.
-        unsafe { (task.share)(task.cell) }
+        unsafe { (task.kind.share)(task.cell) }
     }
 }
 
 impl Drop for Task {
     fn drop(&mut self) {
         // SAFETY: as in `run`: this task, dropped unrun, still holds the flag.
-        unsafe { (self.end)(self.cell) }
+        unsafe { (self.kind.end)(self.cell) }
     }
 }
 
@@ -111,6 +116,13 @@ pub(crate) struct DriverCell<A: Actor> {
 unsafe impl<A: Actor> Sync for DriverCell<A> {}
 
 impl<A: Actor> DriverCell<A> {
+    /// The functions of this actor type's tasks.
+    const FNS: TaskFns = TaskFns {
+        run: Self::run,
+        share: Self::share,
+        end: Self::end,
+    };
+
     /// A cell with no actor in it yet (see `set_life`). An actor with `#[on_start]` is
     /// queued at spawn (its mailbox made scheduled); it has not started until its first
     /// turn runs the hook.
@@ -145,8 +157,9 @@ impl<A: Actor> DriverCell<A> {
     }
 
     /// Queues an envelope, and the actor too if it was idle. `may_wait` is asked before a
-    /// post waits for room in a full bounded mailbox.
-    #[inline]
+    /// post waits for room in a full bounded mailbox. Inlined into the handles' post, with
+    /// `schedule`: the envelope is then written once, into the queue.
+    #[inline(always)]
     pub(crate) fn post<G>(
         &self,
         envelope: Envelope<A>,
@@ -229,9 +242,9 @@ impl<A: Actor> DriverCell<A> {
                 unsafe { Self::share(ptr) };
                 return;
             }
-            match this.mailbox.pop_or_idle() {
-                Pop::Item(envelope) => {
-                    flow = life.handle(envelope);
+            match this.mailbox.pop_into(|envelope| life.handle(envelope)) {
+                Pop::Item(next) => {
+                    flow = next;
                     handled += 1;
                 }
                 // The flag is clear: from here on another worker may own the cell, so

@@ -83,17 +83,19 @@ impl Slots {
     }
 
     /// After a worker filled its slot: if every other worker may be asleep, wake one to
-    /// watch it. Free when none sleeps (one shared load).
-    #[inline]
+    /// watch it. Free when none sleeps (one shared load), and when a `Wake` is already on
+    /// its way (two).
+    #[inline(always)]
     pub(super) fn rouse(&self, injector: &ChannelSender<Injected>) {
-        if self.sleepy.load(Ordering::Relaxed) > 0 {
+        if self.sleepy.load(Ordering::Relaxed) > 0 && !self.waking.load(Ordering::Relaxed) {
             self.rouse_slow(injector);
         }
     }
 
     #[cold]
+    #[inline(never)]
     fn rouse_slow(&self, injector: &ChannelSender<Injected>) {
-        if !self.waking.load(Ordering::Relaxed) && !self.waking.swap(true, Ordering::Relaxed) {
+        if !self.waking.swap(true, Ordering::Relaxed) {
             let _ = injector.send(Injected::Wake);
         }
     }

@@ -44,7 +44,7 @@ pub(crate) enum Refused {
 ///
 /// `scheduled` is set while the actor is queued or running. A [`push`](Mailbox::push) that
 /// finds it clear sets it and tells its caller to queue the actor; the worker ends a turn
-/// with [`pop_or_idle`](Mailbox::pop_or_idle), which clears it in the same critical
+/// with [`pop_into`](Mailbox::pop_into), which clears it in the same critical
 /// section that finds the queue empty. So either the pusher sees the flag clear, or the
 /// worker sees the message: no message is ever left with no one to run it, and no actor
 /// is queued twice. A bounded mailbox makes a pusher wait for room on a condition
@@ -70,7 +70,7 @@ struct Queue<T> {
     waiting: usize,
 }
 
-/// What [`Mailbox::pop_or_idle`] found.
+/// What [`Mailbox::pop_into`] found.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Pop<T> {
     /// The next item.
@@ -193,11 +193,19 @@ impl<T> Mailbox<T> {
         }
     }
 
-    /// The next item; `Idle` when there is none, which also clears the run flag: the
-    /// caller's turn is over, and from then on another worker may own the actor. `Closed`
-    /// once the mailbox was shut, whatever is still queued.
-    #[inline]
+    /// [`pop_into`](Mailbox::pop_into) of the item itself, for the loom models.
+    #[cfg(loom)]
     pub(crate) fn pop_or_idle(&self) -> Pop<T> {
+        self.pop_into(|item| item)
+    }
+
+    /// The next item, handed to `take` (outside the lock), and what `take` returns in
+    /// `Pop::Item`; `Idle` when there is none, which also clears the run flag: the
+    /// caller's turn is over, and from then on another worker may own the actor. `Closed`
+    /// once the mailbox was shut, whatever is still queued. The item goes straight from
+    /// the queue to its consumer, not through a `Pop<T>` the caller must take apart again.
+    #[inline(always)]
+    pub(crate) fn pop_into<R>(&self, take: impl FnOnce(T) -> R) -> Pop<R> {
         let mut queue = self.queue.lock();
         if queue.closed {
             return Pop::Closed;
@@ -209,7 +217,7 @@ impl<T> Mailbox<T> {
                 if waiting {
                     self.wake_waiters();
                 }
-                Pop::Item(item)
+                Pop::Item(take(item))
             }
             None => {
                 queue.scheduled = false;
