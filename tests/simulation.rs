@@ -272,7 +272,7 @@ fn waiting_on_an_exec_of_a_simulated_actor_is_refused_at_once_and_stepping_answe
     assert!(matches!(refused, ExecError::WouldDeadlock(_)), "{refused}");
     // The same request, taken once the simulation has run it.
     let mut pending = child.exec(|_, _| 3);
-    sim.run_until_idle();
+    sim.run_until_idle().unwrap();
     assert_eq!(pending.try_take().map(Result::ok), Some(Some(3)));
 }
 
