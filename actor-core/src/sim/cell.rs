@@ -104,6 +104,10 @@ impl<A: Actor> SimCell<A> {
 
     /// Queues an envelope. Nothing waits in a simulation (the waiting thread is the one
     /// that would step the target): a full bounded mailbox refuses a post that would wait.
+    /// Out of line and cold: `Host::post` is inlined into every send, and the simulated
+    /// arm must not make the send path of threads and drivers too big to inline.
+    #[cold]
+    #[inline(never)]
     pub(crate) fn post(
         &self,
         envelope: Envelope<A>,
