@@ -26,6 +26,27 @@ const REFUSAL_LEN: usize = 512;
 /// How the server begins the text of an error refusing a subscription.
 const REFUSED_SUBSCRIPTION: &str = "Permissions Violation for Subscription to ";
 
+/// The longest subject read out of a refusal (the server's control lines are 4 KiB by
+/// default).
+const SUBJECT_LEN: usize = 8 * 1024;
+
+/// The subject a refusal names. The server writes it with Go's `%q`: in double quotes,
+/// a quote or backslash escaped by a backslash (a subject is printable ASCII, so no
+/// other escape occurs). `None` if the text does not hold one.
+fn refused_subject(text: &str) -> Option<String> {
+    let quoted = &text[text.find(REFUSED_SUBSCRIPTION)? + REFUSED_SUBSCRIPTION.len()..];
+    let mut chars = quoted.strip_prefix('"')?.chars();
+    let mut subject = String::new();
+    while subject.len() <= SUBJECT_LEN {
+        match chars.next()? {
+            '"' => return Some(subject),
+            '\\' => subject.push(chars.next()?),
+            c => subject.push(c),
+        }
+    }
+    None
+}
+
 /// A reply (or the error that took its place) for one waiting call.
 pub(crate) type Slot = Sender<Result<NatsMessage, WireError>>;
 
@@ -44,8 +65,9 @@ struct Table {
     waiting: HashMap<u64, Slot>,
     /// Why the node closed, once it has.
     closed: Option<String>,
-    /// The server's latest refusals of a subscription, at most [`REFUSALS_KEPT`].
-    refused: VecDeque<String>,
+    /// The server's latest refusals of a subscription (the subject, the server's text),
+    /// at most [`REFUSALS_KEPT`].
+    refused: VecDeque<(String, String)>,
 }
 
 impl Calls {
@@ -148,6 +170,9 @@ impl Calls {
             }),
             Event::ServerError(ServerError::Other(text)) if text.contains(REFUSED_SUBSCRIPTION) => {
                 log::error!("NATS: the server refused a subscription: {text}");
+                let Some(subject) = refused_subject(&text) else {
+                    return;
+                };
                 let mut text = text;
                 if text.len() > REFUSAL_LEN {
                     let mut end = REFUSAL_LEN;
@@ -160,7 +185,7 @@ impl Calls {
                 if table.refused.len() == REFUSALS_KEPT {
                     table.refused.pop_front();
                 }
-                table.refused.push_back(text);
+                table.refused.push_back((subject, text));
             }
             Event::ServerError(e) => log::warn!("NATS: the server reported an error: {e}"),
             Event::ClientError(e) => log::debug!("NATS: {e}"),
@@ -170,16 +195,14 @@ impl Calls {
 
     /// The server's refusal of the subscription to `subject`, if it sent one since the
     /// last look: taken, so a later subscription to it starts clean. The server answers
-    /// a subscription before anything sent after it, so once a round trip queued after
-    /// the subscription is back, its refusal (if any) is here.
+    /// a subscription before anything sent after it, and the client hands its error to
+    /// the event task before it hands the round trip's reply to the reply task (both
+    /// tasks run in that order on the runtime's one thread), so once a round trip queued
+    /// after the subscription is back, its refusal (if any) is here.
     pub(crate) fn take_refusal(&self, subject: &str) -> Option<String> {
-        let quoted = format!("{REFUSED_SUBSCRIPTION}\"{subject}\"");
         let mut table = self.table();
-        let at = table
-            .refused
-            .iter()
-            .position(|text| text.contains(&quoted))?;
-        table.refused.remove(at)
+        let at = table.refused.iter().position(|(s, _)| s == subject)?;
+        table.refused.remove(at).map(|(_, text)| text)
     }
 
     /// Releases every waiting caller with `Disconnected`.
@@ -213,5 +236,50 @@ impl Calls {
     /// How many calls wait for their reply.
     pub(crate) fn pending(&self) -> usize {
         self.table().waiting.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_names_its_subject_as_the_server_quotes_it() {
+        let text = |q: &str| format!("{REFUSED_SUBSCRIPTION}{q} using queue \"svc\"");
+        assert_eq!(
+            refused_subject(&text(r#""actors.actor.svc""#)).as_deref(),
+            Some("actors.actor.svc")
+        );
+        // Go's %q escapes a quote and a backslash in a subject.
+        assert_eq!(
+            refused_subject(&text(r#""a\"b\\c.x""#)).as_deref(),
+            Some(r#"a"b\c.x"#)
+        );
+        // A long subject is read whole, past the length the text is kept to.
+        let long = "n".repeat(REFUSAL_LEN * 2);
+        assert_eq!(refused_subject(&text(&format!("\"{long}\""))), Some(long));
+        for bad in ["no quote", "\"unterminated", "\"ends in \\"] {
+            let text = format!("{REFUSED_SUBSCRIPTION}{bad}");
+            assert_eq!(refused_subject(&text), None, "{bad}");
+        }
+        assert_eq!(
+            refused_subject("Permissions Violation for Publish to \"x\""),
+            None
+        );
+    }
+
+    #[test]
+    fn a_refusal_is_taken_once_by_its_own_subject() {
+        let calls = Calls::new("test".to_owned());
+        for subject in ["a.b", "a.b.c"] {
+            let text = format!("{REFUSED_SUBSCRIPTION}\"{subject}\"");
+            calls.on_event(Event::ServerError(ServerError::Other(text)));
+        }
+        assert_eq!(calls.take_refusal("a"), None);
+        assert!(calls
+            .take_refusal("a.b")
+            .is_some_and(|t| t.ends_with("\"a.b\"")));
+        assert_eq!(calls.take_refusal("a.b"), None);
+        assert!(calls.take_refusal("a.b.c").is_some());
     }
 }

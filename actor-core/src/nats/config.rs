@@ -293,23 +293,27 @@ impl NodeConfig {
     }
 
     /// The bound within which this node notices a partition that sends no TCP reset:
-    /// `(max_outstanding_pings + 1) × ping_interval`.
+    /// `(max_outstanding_pings + 1) × ping_interval`, counted from the last thing heard
+    /// from the server (to within a few nanoseconds of rounding; at least 3 ms, and at
+    /// most three years, which is never).
     pub fn partition_noticed_within(&self) -> Duration {
-        let ticks = u32::try_from(self.max_outstanding_pings)
-            .unwrap_or(u32::MAX)
-            .saturating_add(1);
-        self.ping_interval.saturating_mul(ticks)
+        self.client_ping_interval()
+            .saturating_mul(u32::try_from(CLIENT_MAX_PENDING_PINGS + 1).unwrap_or(u32::MAX))
     }
 
     /// The interval the client pings at, so that its fixed count of
-    /// [`CLIENT_MAX_PENDING_PINGS`] outstanding pings gives the bound of
-    /// [`partition_noticed_within`](Self::partition_noticed_within): it drops the
-    /// connection at the `CLIENT_MAX_PENDING_PINGS + 1`-th tick without an answer. At
-    /// least a millisecond (no busy loop) and at most a year (a timer's deadline must
+    /// [`CLIENT_MAX_PENDING_PINGS`] outstanding pings gives the bound asked for: it drops
+    /// the connection at the `CLIENT_MAX_PENDING_PINGS + 1`-th tick without an answer.
+    /// At least a millisecond (no busy loop) and at most a year (a timer's deadline must
     /// not overflow: that is "never" for any connection).
     pub(crate) fn client_ping_interval(&self) -> Duration {
+        let asked = self.ping_interval.saturating_mul(
+            u32::try_from(self.max_outstanding_pings)
+                .unwrap_or(u32::MAX)
+                .saturating_add(1),
+        );
         let ticks = u32::try_from(CLIENT_MAX_PENDING_PINGS + 1).unwrap_or(u32::MAX);
-        (self.partition_noticed_within() / ticks).clamp(Duration::from_millis(1), A_YEAR)
+        (asked / ticks).clamp(Duration::from_millis(1), A_YEAR)
     }
 
     /// How many messages (requests, tells, replies, publishes) may wait for the
@@ -496,15 +500,12 @@ mod tests {
         for (interval_ms, max) in [(100, 0), (100, 1), (500, 2), (200, 5), (1000, 59)] {
             let config = pings(interval_ms, max);
             let bound = Duration::from_millis(interval_ms * (max as u64 + 1));
-            assert_eq!(
-                config.partition_noticed_within(),
-                bound,
-                "{interval_ms} ms, {max}"
-            );
             let ticks = CLIENT_MAX_PENDING_PINGS as u32 + 1;
             let client = config.client_ping_interval();
-            // The client notices at its third tick without an answer: within the bound,
-            // and less than one of its ticks early (integer division of nanoseconds).
+            // The client notices at its third tick without an answer: what the node
+            // states, within the bound and less than one of its ticks early (integer
+            // division of nanoseconds).
+            assert_eq!(config.partition_noticed_within(), client * ticks);
             assert!(
                 client * ticks <= bound,
                 "{interval_ms} ms, {max}: {client:?}"
@@ -521,9 +522,12 @@ mod tests {
         let huge = NodeConfig::new(["nats://127.0.0.1:4222"])
             .ping_interval(Duration::MAX)
             .max_outstanding_pings(usize::MAX);
-        assert_eq!(huge.partition_noticed_within(), Duration::MAX);
         assert_eq!(huge.client_ping_interval(), A_YEAR);
-        let tiny = pings(0, 0);
-        assert_eq!(tiny.client_ping_interval(), Duration::from_millis(1));
+        assert_eq!(huge.partition_noticed_within(), A_YEAR * 3);
+        // Below the clamp the stated bound is the real one, not what was asked.
+        for tiny in [pings(0, 0), pings(1, 0)] {
+            assert_eq!(tiny.client_ping_interval(), Duration::from_millis(1));
+            assert_eq!(tiny.partition_noticed_within(), Duration::from_millis(3));
+        }
     }
 }

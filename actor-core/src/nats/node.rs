@@ -441,8 +441,13 @@ impl Node {
             self.core().round_trip(self.core().confirm_timeout)?;
             // A subscription the server refused (the user's permissions do not allow
             // it) would otherwise look served and never receive anything.
-            if let Some(refusal) = self.core().calls().take_refusal(&subject) {
-                if new {
+            // Only the caller that made the subscription looks: a second caller for the
+            // same subject (already subscribed) must not take the first one's answer.
+            let refusal = new
+                .then(|| self.core().calls().take_refusal(&subject))
+                .flatten();
+            if let Some(refusal) = refusal {
+                {
                     let subscription = self.subscriptions().remove(&subject);
                     if let Some(subscription) = subscription {
                         self.core().unsubscribe(subscription);
