@@ -60,7 +60,7 @@ use std::fmt;
 use std::ops::Range;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::call::{failure, CallTarget, ReplyTo};
 use crate::error::CallError;
@@ -79,6 +79,13 @@ thread_local! {
 /// The simulation being stepped on this thread, if any.
 pub(crate) fn current() -> Option<Arc<SimInner>> {
     CURRENT.with_borrow(Option::clone)
+}
+
+/// Now, on the clock of the simulation being stepped on this thread (virtual time), or
+/// the real clock elsewhere: for the runtime's own reckoning of time that a simulated
+/// actor's fate depends on (a restart intensity), so one seed always runs the same way.
+pub(crate) fn clock() -> Instant {
+    CURRENT.with_borrow(|sim| sim.as_ref().map_or_else(Instant::now, |sim| sim.now()))
 }
 
 /// The panic being injected on this thread, if any.
@@ -160,6 +167,14 @@ impl SimConfig {
     where
         F: FnMut(&Simulation) -> Result<(), E>,
     {
+        if seeds.is_empty() {
+            // A check over no seed tests nothing: say so rather than pass.
+            return Err(Failure {
+                seed: seeds.start,
+                cause: Cause::NoSeeds(seeds),
+                trace: Trace::default(),
+            });
+        }
         let mut ran = 0;
         for seed in seeds {
             let sim = SimConfig {
@@ -294,6 +309,7 @@ impl Simulation {
     /// Handles every message deliverable now, and fires every timer due now, until none
     /// is left. The clock does not move. Returns how many steps ran.
     pub fn run_until_idle(&self) -> Result<u64, SimError> {
+        let _stepping = self.inner.begin()?;
         let _entered = Entered::new(&self.inner);
         self.inner.run_until_idle()
     }
@@ -302,11 +318,16 @@ impl Simulation {
     /// due time, each at its own instant, and handling the mail each makes before the
     /// clock moves on.
     pub fn advance(&self, by: Duration) -> Result<(), SimError> {
+        let _stepping = self.inner.begin()?;
         let _entered = Entered::new(&self.inner);
-        let target = self
-            .inner
-            .now_nanos()
-            .saturating_add(u64::try_from(by.as_nanos()).unwrap_or(u64::MAX));
+        let now = self.inner.now_nanos();
+        let target = u64::try_from(by.as_nanos())
+            .ok()
+            .and_then(|by| now.checked_add(by))
+            .ok_or(SimError::ClockOverflow {
+                at: Duration::from_nanos(now),
+                by,
+            })?;
         loop {
             self.inner.run_until_idle()?;
             if !self.inner.fire_next(target) {
@@ -332,8 +353,13 @@ impl Simulation {
         T: CallTarget<M> + ?Sized,
         M: Message,
     {
+        let _stepping = self.inner.begin().map_err(SimCallError::Sim)?;
         let _entered = Entered::new(&self.inner);
         let actor = target.__info();
+        if target.__driver() != Some((crate::hosting::DriverId::SIMULATED, 0)) {
+            // Its answer comes on a real thread, when it comes: "idle" would be a guess.
+            return Err(SimCallError::NotSimulated { actor, msg });
+        }
         let (tx, rx) = crossbeam_channel::bounded(1);
         target
             .__deliver(msg, ReplyTo::to(0, tx), Sender::Nobody, None)
@@ -404,7 +430,24 @@ impl fmt::Debug for Simulation {
 
 /// Why running a simulation stopped short.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum SimError {
+    /// The simulation is being stepped already: from inside one of its own handlers, or
+    /// from another thread. Steps run one at a time, from one caller, or a seed would
+    /// not replay.
+    #[error("the simulation is being stepped already (from one of its own handlers, or from another thread)")]
+    Reentrant,
+    /// [`advance`](Simulation::advance) would move the clock past the last instant it can
+    /// count (about 584 years of virtual time).
+    #[error(
+        "advancing {by:?} from {at:?} of virtual time passes the end of the simulation's clock"
+    )]
+    ClockOverflow {
+        /// The virtual time then.
+        at: Duration,
+        /// How far the call asked to go.
+        by: Duration,
+    },
     /// The run reached its step limit ([`SimConfig::max_steps`]).
     #[error("the simulation reached its limit of {steps} steps at {at:?} of virtual time; an actor may be telling itself forever")]
     StepLimit {
@@ -433,6 +476,14 @@ pub enum SimCallError<M> {
     },
     /// The run stopped short.
     Sim(SimError),
+    /// The target is not a simulated actor (it runs on a thread or a driver): call it
+    /// with a [`Bridge`](crate::Bridge). The request is given back.
+    NotSimulated {
+        /// The target.
+        actor: ActorInfo,
+        /// The request, not sent.
+        msg: M,
+    },
 }
 
 impl<M> fmt::Display for SimCallError<M> {
@@ -440,6 +491,10 @@ impl<M> fmt::Display for SimCallError<M> {
         match self {
             SimCallError::Call(e) => e.fmt(f),
             SimCallError::Sim(e) => e.fmt(f),
+            SimCallError::NotSimulated { actor, .. } => write!(
+                f,
+                "{actor} is not simulated: call it with a Bridge, not through the simulation"
+            ),
             SimCallError::Idle {
                 actor,
                 message,
@@ -486,6 +541,8 @@ pub enum Cause<E> {
     Failed(E),
     /// The scenario panicked (a failed `assert!`), with this message.
     Panicked(String),
+    /// The range of seeds to explore was empty: nothing ran.
+    NoSeeds(Range<u64>),
 }
 
 impl<E: fmt::Display> fmt::Display for Cause<E> {
@@ -493,6 +550,7 @@ impl<E: fmt::Display> fmt::Display for Cause<E> {
         match self {
             Cause::Failed(e) => e.fmt(f),
             Cause::Panicked(panic) => write!(f, "panicked: {panic}"),
+            Cause::NoSeeds(seeds) => write!(f, "no seed in {seeds:?}: nothing was explored"),
         }
     }
 }

@@ -47,6 +47,18 @@ impl Rng {
     }
 }
 
+/// The smallest heap that is ever swept for dead entries.
+const COMPACT_AT: usize = 1024;
+
+/// Marks a simulation as being stepped for as long as it lives.
+pub(crate) struct Stepping<'a>(&'a AtomicBool);
+
+impl Drop for Stepping<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, AtomicOrdering::Release);
+    }
+}
+
 /// What the simulation's heap holds until the clock reaches it.
 enum Event {
     /// A timer of a simulated actor (`tell_after`, `tell_every`).
@@ -119,6 +131,10 @@ struct State {
     ready: Vec<usize>,
     queued: Vec<bool>,
     heap: BinaryHeap<Scheduled>,
+    /// The heap's length at which its dead entries (cancelled timers, answered asks) are
+    /// swept out: twice what was live at the last sweep, so a sweep costs amortised O(1)
+    /// per push and the heap holds at most about twice what is live.
+    compact_at: usize,
     trace: Vec<Step>,
     /// The `ctx.ask`s made, for what an idle simulation names as blocked.
     asks: Vec<(Weak<dyn Due>, String)>,
@@ -132,14 +148,45 @@ pub(crate) struct SimInner {
     config: SimConfig,
     /// Whether any fault was asked for: the step path looks at faults only then.
     faulty: AtomicBool,
+    /// Whether a caller is stepping the simulation (see [`SimInner::begin`]).
+    stepping: AtomicBool,
     state: Mutex<State>,
 }
 
+impl State {
+    /// Schedules `event` at `at`, sweeping out dead entries once the heap has doubled.
+    fn schedule(&mut self, at: u64, event: Event) {
+        self.seq += 1;
+        let seq = self.seq;
+        self.heap.push(Scheduled { at, seq, event });
+        if self.heap.len() >= self.compact_at {
+            self.heap.retain(|entry| entry.event.is_live());
+            self.compact_at = (self.heap.len() * 2).max(COMPACT_AT);
+        }
+    }
+}
+
 impl SimInner {
+    /// Marks the simulation as being stepped by this caller, until the guard drops;
+    /// refused if it is already (a handler stepping its own simulation would run a second
+    /// step inside the first, and two threads stepping it at once would not replay).
+    pub(crate) fn begin(&self) -> Result<Stepping<'_>, SimError> {
+        self.stepping
+            .compare_exchange(
+                false,
+                true,
+                AtomicOrdering::Acquire,
+                AtomicOrdering::Relaxed,
+            )
+            .map_err(|_| SimError::Reentrant)?;
+        Ok(Stepping(&self.stepping))
+    }
+
     pub(super) fn new(config: SimConfig) -> Arc<SimInner> {
         Arc::new(SimInner {
             base: Instant::now(),
             faulty: AtomicBool::new(false),
+            stepping: AtomicBool::new(false),
             state: Mutex::new(State {
                 rng: Rng::new(config.seed),
                 now: 0,
@@ -151,6 +198,7 @@ impl SimInner {
                 ready: Vec::new(),
                 queued: Vec::new(),
                 heap: BinaryHeap::new(),
+                compact_at: COMPACT_AT,
                 trace: Vec::new(),
                 asks: Vec::new(),
                 faults: Faults::default(),
@@ -248,13 +296,7 @@ impl SimInner {
     pub(super) fn wake(&self, index: usize, at: u64) {
         let mut state = lock(&self.state);
         if at > state.now {
-            state.seq += 1;
-            let seq = state.seq;
-            state.heap.push(Scheduled {
-                at,
-                seq,
-                event: Event::Wake(index),
-            });
+            state.schedule(at, Event::Wake(index));
         } else if !state.queued[index] {
             state.queued[index] = true;
             state.ready.push(index);
@@ -321,13 +363,7 @@ impl SimInner {
         let at = state
             .now
             .saturating_add(u64::try_from(delay.as_nanos()).unwrap_or(u64::MAX));
-        state.seq += 1;
-        let seq = state.seq;
-        state.heap.push(Scheduled {
-            at,
-            seq,
-            event: Event::Timer(manual),
-        });
+        state.schedule(at, Event::Timer(manual));
         timer
     }
 
@@ -348,13 +384,7 @@ impl SimInner {
         state.asks.push((Arc::downgrade(&ask), waiting));
         if let Some(deadline) = deadline {
             let at = self.nanos(deadline);
-            state.seq += 1;
-            let seq = state.seq;
-            state.heap.push(Scheduled {
-                at,
-                seq,
-                event: Event::Due(ask),
-            });
+            state.schedule(at, Event::Due(ask));
         }
     }
 
@@ -476,14 +506,8 @@ impl SimInner {
             Event::Timer(timer) => {
                 if let Some(next) = timer.fire(deadline, self.instant(now)) {
                     let mut state = lock(&self.state);
-                    state.seq += 1;
-                    let seq = state.seq;
                     let at = self.nanos(next).max(now);
-                    state.heap.push(Scheduled {
-                        at,
-                        seq,
-                        event: Event::Timer(timer),
-                    });
+                    state.schedule(at, Event::Timer(timer));
                 }
             }
             Event::Due(due) => {
@@ -543,5 +567,26 @@ impl SimInner {
         // Timers and deadlines left hold closures and requests: dropped outside the lock.
         let heap = std::mem::take(&mut lock(&self.state).heap);
         drop(heap);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cancelled_timers_are_swept_out_of_the_heap_as_it_grows() {
+        let sim = SimInner::new(SimConfig::new(0));
+        let live = sim.schedule_timer(Duration::from_secs(60), None, Box::new(|| true));
+        // The pattern of a timeout reset at every message: schedule, then cancel.
+        for _ in 0..100_000 {
+            let timer = sim.schedule_timer(Duration::from_secs(3600), None, Box::new(|| true));
+            assert!(timer.cancel());
+        }
+        let held = lock(&sim.state).heap.len();
+        // Before, all 100,001 stayed until they reached the top of the heap.
+        assert!(held <= COMPACT_AT, "{held} entries held for 1 live timer");
+        assert!(sim.next_event().is_some(), "the live timer is kept");
+        drop(live);
     }
 }

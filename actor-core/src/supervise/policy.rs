@@ -180,7 +180,8 @@ impl<A> Policy<A> {
                 intensity,
                 recent,
             } => {
-                let now = Instant::now();
+                // Virtual time for a simulated actor: one seed restarts (or gives up) the same way.
+                let now = crate::sim::clock();
                 while recent
                     .front()
                     .is_some_and(|t| now.duration_since(*t) > intensity.within)
