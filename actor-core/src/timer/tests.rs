@@ -485,6 +485,13 @@ fn the_process_timer_runs_after_and_schedule() {
         }),
     );
     rx.recv_timeout(LONG).unwrap();
+    // The closure has sent but may not have returned yet: the timer ends once it has
+    // (the closure's `false`), so wait for that before asking to cancel.
+    let deadline = Instant::now() + LONG;
+    while periodic.is_active() {
+        assert!(Instant::now() < deadline, "the periodic timer never ended");
+        thread::yield_now();
+    }
     assert!(!periodic.cancel());
     let _ = pending_count();
     assert!(format!("{periodic:?}").starts_with("Timer"));
