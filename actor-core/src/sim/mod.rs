@@ -48,10 +48,14 @@
 //! [`Simulation::stop_at`], [`Simulation::delay`].
 
 mod cell;
+#[cfg(feature = "wire")]
+mod link;
 mod sched;
 mod trace;
 
 pub(crate) use cell::SimCell;
+#[cfg(feature = "wire")]
+pub use link::SimLink;
 pub(crate) use sched::SimInner;
 pub use trace::{SimActor, Step, Trace};
 

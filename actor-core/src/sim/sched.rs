@@ -67,6 +67,9 @@ enum Event {
     Due(Arc<dyn Due>),
     /// A delayed message becomes deliverable: the actor may be ready.
     Wake(usize),
+    /// Something arrives over a simulated link (`sim::SimLink`).
+    #[cfg_attr(not(feature = "wire"), allow(dead_code))]
+    Run(Box<dyn FnOnce() + Send>),
 }
 
 impl Event {
@@ -74,7 +77,7 @@ impl Event {
         match self {
             Event::Timer(timer) => timer.is_pending(),
             Event::Due(due) => due.is_pending(),
-            Event::Wake(_) => true,
+            Event::Wake(_) | Event::Run(_) => true,
         }
     }
 }
@@ -388,6 +391,20 @@ impl SimInner {
         }
     }
 
+    /// Runs `arrive` when the clock reaches `at` nanoseconds (a simulated link's
+    /// delivery), in order with the timers due then.
+    #[cfg(feature = "wire")]
+    pub(crate) fn schedule_run(&self, at: u64, arrive: Box<dyn FnOnce() + Send>) {
+        lock(&self.state).schedule(at, Event::Run(arrive));
+    }
+
+    /// The generator's next number: every seeded choice outside the scheduler (a
+    /// simulated link's latency and losses) draws from the same sequence.
+    #[cfg(feature = "wire")]
+    pub(crate) fn random(&self) -> u64 {
+        lock(&self.state).rng.next()
+    }
+
     /// Runs one step: the start or one message of an actor picked by the generator among
     /// those ready. `false` if none is ready at the current instant.
     pub(super) fn step(&self) -> Result<bool, SimError> {
@@ -514,6 +531,7 @@ impl SimInner {
                 due.fire_due(deadline);
             }
             Event::Wake(index) => self.wake(index, now),
+            Event::Run(arrive) => arrive(),
         }
         true
     }
