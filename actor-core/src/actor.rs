@@ -93,6 +93,14 @@ pub trait Actor: Sized + Send + 'static {
     #[doc(hidden)]
     fn __into_dyn(msg: Self::Dispatch) -> DynMessage;
 
+    /// Which entry of [`HANDLES`](Actor::HANDLES) a piece of typed mail is: how a span or
+    /// a metric names the message without boxing it.
+    #[doc(hidden)]
+    fn __message_index(msg: &Self::Dispatch) -> usize {
+        let _ = msg;
+        usize::MAX
+    }
+
     #[doc(hidden)]
     fn __on_start(&mut self, ctx: &mut Context<Self>) {
         let _ = ctx;

@@ -215,6 +215,10 @@ mod mailbox;
 mod message;
 #[cfg(feature = "nats")]
 pub mod nats;
+#[cfg(any(feature = "metrics", feature = "console"))]
+pub mod observe;
+#[cfg(not(any(feature = "metrics", feature = "console")))]
+mod observe;
 mod pubsub;
 mod registry;
 mod supervise;

@@ -53,6 +53,13 @@ pub const BATCH: usize = 64;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct DriverId(pub(super) u64);
 
+impl DriverId {
+    /// The number itself, as the console and the metrics show it.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
 /// A pool of threads serving many actors: `actor.spawn_on(&driver)`.
 ///
 /// Every guarantee of a dedicated thread holds on a driver: order per sender, one message
@@ -166,6 +173,7 @@ impl Driver {
             }
         }
         drop(exiting);
+        crate::observe::register_driver(&inner);
         Ok(Driver { inner })
     }
 
@@ -375,6 +383,20 @@ impl DriverInner {
 
     pub(crate) fn id(&self) -> DriverId {
         self.id
+    }
+
+    /// What a snapshot shows of the driver.
+    #[cfg(any(feature = "metrics", feature = "console"))]
+    pub(crate) fn view(&self) -> crate::observe::DriverView {
+        let (busy_ns, uptime_ns) = self.slots.busy_ns();
+        crate::observe::DriverView {
+            id: self.id.0,
+            threads: self.threads,
+            actors: lock(&self.actors).len(),
+            queue: self.injector.len(),
+            busy_ns,
+            uptime_ns,
+        }
     }
 
     pub(crate) fn threads(&self) -> usize {

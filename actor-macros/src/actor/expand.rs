@@ -155,6 +155,12 @@ impl Params {
         (!self.types.is_empty())
             .then(|| quote!(__ActorDispatch::__Phantom(_, __never) => match __never {},))
     }
+
+    /// The same arm, for a match on a reference to the dispatch enum.
+    fn phantom_ref_arm(&self) -> Option<TokenStream> {
+        (!self.types.is_empty())
+            .then(|| quote!(__ActorDispatch::__Phantom(_, __never) => match *__never {},))
+    }
 }
 
 /// The attribute paths `#[actor]` removed from the block, each resolved once more on a
@@ -248,6 +254,13 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     let take_steps = typed.iter().map(take_step);
     let into_dyn_arms = typed.iter().map(into_dyn_arm);
     let phantom_arm = params.phantom_arm();
+    let phantom_ref_arm = params.phantom_ref_arm();
+    // Which entry of `HANDLES` a piece of typed mail is, for its span's message name.
+    let index_arms = typed.iter().map(|typed| {
+        let variant = typed.variant(Span::call_site());
+        let index = typed.index;
+        quote!(__ActorDispatch::#variant(..) => #index,)
+    });
     let handler_impls = typed.iter().map(|typed| handler_impl(typed, &params));
 
     let catch_all = actor.hook(|role| matches!(role, Role::CatchAll)).map(|method| {
@@ -334,6 +347,13 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     match __msg {
                         #(#into_dyn_arms)*
                         #phantom_arm
+                    }
+                }
+
+                fn __message_index(__msg: &#dispatch) -> usize {
+                    match __msg {
+                        #(#index_arms)*
+                        #phantom_ref_arm
                     }
                 }
 
