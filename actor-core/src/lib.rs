@@ -205,6 +205,8 @@ extern crate self as actor_core;
 
 mod actor;
 mod call;
+#[cfg(feature = "console")]
+pub mod console;
 mod context;
 mod dead;
 mod error;
