@@ -59,6 +59,14 @@ pub(super) fn json(snapshot: &Snapshot, history: &History) -> String {
         .iter()
         .map(|actor| (actor.id, actor.label()))
         .collect();
+    // A named actor's row counts its name's earlier incarnations too (a supervisor's
+    // restarts of a child are new actors under the same name).
+    let ended: HashMap<(&str, &str), &crate::observe::Ended> = snapshot
+        .ended
+        .iter()
+        .filter(|ended| !ended.name.is_empty())
+        .map(|ended| ((ended.type_name, ended.name.as_str()), ended))
+        .collect();
     let mut out = String::with_capacity(256 + 300 * snapshot.actors.len());
     out.push_str("{\"actors\":[");
     for (i, actor) in snapshot.actors.iter().enumerate() {
@@ -88,10 +96,17 @@ pub(super) fn json(snapshot: &Snapshot, history: &History) -> String {
             None => out.push_str(",\"parent\":null"),
         }
         let past = history.actors.get(&actor.id);
+        let before = ended.get(&(actor.type_name, actor.name.as_str()));
+        let earlier = |count: fn(&crate::observe::Ended) -> u64| before.map_or(0, |e| count(e));
         let _ = write!(
             out,
             ",\"mailbox\":{},\"timers\":{},\"handled\":{},\"panics\":{},\"restarts\":{},\"dead_letters\":{},\"depths\":[",
-            actor.mailbox, actor.timers, actor.handled, actor.panics, actor.restarts, actor.dead_letters
+            actor.mailbox,
+            actor.timers,
+            actor.handled + earlier(|e| e.handled),
+            actor.panics + earlier(|e| e.panics),
+            actor.restarts + earlier(|e| e.restarts),
+            actor.dead_letters + earlier(|e| e.dead_letters)
         );
         if let Some(past) = past {
             for (j, depth) in past.depths.iter().enumerate() {
@@ -188,9 +203,9 @@ fn label(out: &mut String, text: &str) {
     }
 }
 
-/// Per actor type and name (the actors that share them summed), per driver and worker,
-/// in the Prometheus text format 0.0.4. The counters are those of the live actors: an
-/// actor that ends takes its counts with it, which Prometheus reads as a counter reset.
+/// Per actor type and name (the actors that share them summed, the ended ones included),
+/// per driver and worker, in the Prometheus text format 0.0.4. The histogram counts the
+/// live actors' samples only.
 pub(super) fn prometheus(snapshot: &Snapshot) -> String {
     #[derive(Default)]
     struct Sum {
@@ -214,11 +229,20 @@ pub(super) fn prometheus(snapshot: &Snapshot) -> String {
         sum.mailbox += actor.mailbox;
         sum.timers += actor.timers;
         sum.actors += 1;
-        sum.buckets.resize(actor.handling_ns.len(), 0);
+        sum.buckets.resize(crate::observe::BUCKETS, 0);
         for (total, n) in sum.buckets.iter_mut().zip(actor.handling_ns) {
             *total += n;
         }
         sum.sum_ns += actor.handling_sum_ns;
+    }
+    // The ended actors' counts stay in their series: counters never go down.
+    for ended in &snapshot.ended {
+        let sum = sums.entry((ended.type_name, &ended.name)).or_default();
+        sum.handled += ended.handled;
+        sum.panics += ended.panics;
+        sum.restarts += ended.restarts;
+        sum.dead_letters += ended.dead_letters;
+        sum.buckets.resize(crate::observe::BUCKETS, 0);
     }
     let mut out = String::new();
     let series = |out: &mut String, name: &str, help: &str, kind: &str, value: &dyn Fn(&Sum) -> String| {

@@ -175,6 +175,7 @@ impl<A: Actor> Life<A> {
     /// told at once), drops the actor, tells its monitors, then answers the stopper.
     pub(crate) fn finish(self, close: impl FnOnce() -> VecDeque<Envelope<A>>) {
         let Life {
+            probe,
             mut actor,
             mut ctx,
             stopper,
@@ -209,7 +210,11 @@ impl<A: Actor> Life<A> {
         }
         let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));
-        shared.terminate(reason.unwrap_or(StopReason::Stopped));
+        let reason = reason.unwrap_or(StopReason::Stopped);
+        // Unlisted before the monitors hear: a supervisor's next incarnation of the child
+        // finds the totals of this one.
+        probe.ended(reason.is_crash());
+        shared.terminate(reason);
         if let Some(stopper) = stopper {
             stopper.send(Stopped);
         }

@@ -151,6 +151,42 @@ impl Probe {
     }
 }
 
+/// The totals of the actors that ended, per type and name: a supervised child's next
+/// incarnation carries the same name, and its counts go on from these (and `/metrics`
+/// stays monotonic). A crash counts as a restart of the name.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Totals {
+    pub(crate) handled: u64,
+    pub(crate) panics: u64,
+    pub(crate) restarts: u64,
+    pub(crate) dead_letters: u64,
+}
+
+pub(crate) static RETIRED: Mutex<BTreeMap<(&'static str, Box<str>), Totals>> =
+    Mutex::new(BTreeMap::new());
+
+impl Probe {
+    /// The actor ended (`crashed`: by a panic, a restart limit, a failed start, an
+    /// escalation): unlisted, its counts kept under its type and name.
+    pub(crate) fn ended(self, crashed: bool) {
+        let figures = &self.0;
+        let mut retired = lock(&RETIRED);
+        let totals = retired
+            .entry((figures.info.name, figures.name().into()))
+            .or_default();
+        totals.handled += figures.handled.load(Relaxed);
+        totals.panics += figures.panics.load(Relaxed);
+        totals.restarts += figures.restarts.load(Relaxed) + u64::from(crashed);
+        totals.dead_letters += figures.dead_letters.load(Relaxed);
+        drop(retired);
+        #[cfg(feature = "metrics")]
+        if crashed {
+            super::export::handles(figures).restarts.increment(1);
+        }
+        drop(self);
+    }
+}
+
 impl Drop for Probe {
     fn drop(&mut self) {
         lock(&LIVE).remove(&self.0.info.id);

@@ -51,10 +51,16 @@ pub(crate) use live::register_driver;
 pub(crate) use off::register_driver;
 
 #[cfg(any(feature = "metrics", feature = "console"))]
-pub use snapshot::{snapshot, ActorView, DriverView, Hosting, RefusedWait, Snapshot, WaitView};
+pub use snapshot::{
+    snapshot, ActorView, DriverView, Ended, Hosting, RefusedWait, Snapshot, WaitView,
+};
 
 #[cfg(feature = "metrics")]
 pub use export::publish_metrics;
+
+/// How many buckets the handling-time histograms have ([`ActorView::handling_ns`]).
+#[cfg(any(feature = "metrics", feature = "console"))]
+pub const BUCKETS: usize = probe::BUCKETS;
 
 #[cfg(any(feature = "tracing", feature = "metrics", feature = "console"))]
 /// One message in `SAMPLE` has its handling time measured (the first of each actor's

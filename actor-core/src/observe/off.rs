@@ -27,7 +27,7 @@ impl Probe {
     #[inline(always)]
     pub(crate) fn restarted(&self) {}
     #[inline(always)]
-    pub(crate) fn ended(&self) {}
+    pub(crate) fn ended(self, _: bool) {}
 }
 
 /// No turn to end.

@@ -7,7 +7,8 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::time::Duration;
 
 use super::live::{DRIVERS, LIVE};
-use super::probe::{quantile, BUCKETS};
+use super::probe::quantile;
+use super::BUCKETS;
 use crate::hosting::waits;
 use crate::id::ActorInfo;
 use crate::sync::lock;
@@ -128,6 +129,27 @@ pub struct Snapshot {
     pub refused: Vec<RefusedWait>,
     /// Dead letters since the process started.
     pub dead_letters: u64,
+    /// The totals of the actors that ended, per type and name.
+    pub ended: Vec<Ended>,
+}
+
+/// The totals of the actors of one type and name that have ended: a supervised child's
+/// earlier incarnations. A crash (a panic that stopped it, a restart limit, a failed
+/// start, an escalation) counts as a restart of the name.
+#[derive(Debug, Clone)]
+pub struct Ended {
+    /// Their type name.
+    pub type_name: &'static str,
+    /// Their name, or empty.
+    pub name: String,
+    /// Messages they handled.
+    pub handled: u64,
+    /// Their handlers that panicked.
+    pub panics: u64,
+    /// Their restarts, each crash that ended one included.
+    pub restarts: u64,
+    /// Messages for them that could not be delivered.
+    pub dead_letters: u64,
 }
 
 /// Reads every live actor, driver and wait now. Takes the table's lock and each driver
@@ -187,11 +209,23 @@ pub fn snapshot() -> Snapshot {
         .map(|driver| driver.view())
         .collect();
     let (waits, refused) = waits::observe();
+    let ended = lock(&super::live::RETIRED)
+        .iter()
+        .map(|((type_name, name), totals)| Ended {
+            type_name,
+            name: name.to_string(),
+            handled: totals.handled,
+            panics: totals.panics,
+            restarts: totals.restarts,
+            dead_letters: totals.dead_letters,
+        })
+        .collect();
     Snapshot {
         actors,
         drivers,
         waits,
         refused,
         dead_letters: crate::DeadLetters::count(),
+        ended,
     }
 }
