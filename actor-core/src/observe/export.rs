@@ -2,9 +2,11 @@
 //! whatever recorder the program installs (a Prometheus exporter, statsd, a test's).
 //!
 //! Labels: `type` (the actor's type name) and `name` (the name it was first registered
-//! under, or empty: unnamed actors of one type share their series). On the message path,
-//! one counter increment through a handle made at the actor's first message; the handling
-//! time of one message in [`SAMPLE`](super::SAMPLE). Gauges (mailbox depth, timers
+//! under, or empty: unnamed actors of one type share their series). Nothing on the
+//! message path but the probe's own counter: at one message in [`SAMPLE`](super::SAMPLE)
+//! (the timed one) the handling time is recorded and the handled counter brought up to
+//! date, through handles made at the actor's first sampled message; [`publish_metrics`]
+//! brings every counter up to date too. Gauges (mailbox depth, timers
 //! pending, a driver's queue and its workers' busy time) are read, not pushed: call
 //! [`publish_metrics`] when the recorder is about to be read (before a scrape), or from a
 //! timer.
@@ -22,6 +24,7 @@
 //! | `actor_driver_worker_busy_microseconds_total` | counter | `driver`, `worker` |
 
 use std::collections::BTreeMap;
+use std::sync::atomic::Ordering::Relaxed;
 
 use metrics::{Counter, Histogram, Label};
 
@@ -55,6 +58,17 @@ pub(crate) fn handles(figures: &Figures) -> &Handles {
     })
 }
 
+/// Tells the facade's counter the messages handled since it was last told. From the
+/// actor's thread and from `publish_metrics` at once: `fetch_max` lets each message be
+/// told exactly once.
+pub(crate) fn flush_handled(figures: &Figures) {
+    let handled = figures.handled.load(Relaxed);
+    let told = figures.exported.fetch_max(handled, Relaxed);
+    if handled > told {
+        handles(figures).handled.increment(handled - told);
+    }
+}
+
 /// A dead letter for an actor no longer listed: counted under its type.
 pub(crate) fn dead_letter_of_ended(type_name: &'static str) {
     metrics::counter!("actor_dead_letters_total", labels(type_name, "")).increment(1);
@@ -63,8 +77,9 @@ pub(crate) fn dead_letter_of_ended(type_name: &'static str) {
 /// Sets the gauges from the live actors and drivers: `actor_mailbox_depth` and
 /// `actor_timers_pending` per actor type and name (summed over the actors that share
 /// them), `actor_driver_queue_length` per driver, and
-/// `actor_driver_worker_busy_microseconds_total` per driver worker. The counters and the
-/// histogram need no call: they are recorded as messages are handled.
+/// `actor_driver_worker_busy_microseconds_total` per driver worker; and brings
+/// `actor_messages_handled_total` up to date (it is otherwise told at one message in
+/// [`SAMPLE`](super::SAMPLE)).
 ///
 /// ```
 /// # #[cfg(feature = "metrics")] {
@@ -72,6 +87,13 @@ pub(crate) fn dead_letter_of_ended(type_name: &'static str) {
 /// # }
 /// ```
 pub fn publish_metrics() {
+    let listed: Vec<_> = crate::sync::lock(&super::live::LIVE)
+        .values()
+        .map(|entry| entry.figures.clone())
+        .collect();
+    for figures in &listed {
+        flush_handled(figures);
+    }
     let snapshot = super::snapshot::snapshot();
     let mut sums: BTreeMap<(&'static str, String), (usize, usize)> = BTreeMap::new();
     for actor in &snapshot.actors {

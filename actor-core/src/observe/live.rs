@@ -89,6 +89,8 @@ impl Probe {
             name,
             parent: current::id(),
             handled: AtomicU64::new(0),
+            #[cfg(feature = "metrics")]
+            exported: AtomicU64::new(0),
             panics: AtomicU64::new(0),
             restarts: AtomicU64::new(0),
             dead_letters: AtomicU64::new(0),
@@ -180,8 +182,11 @@ impl Probe {
         totals.dead_letters += figures.dead_letters.load(Relaxed);
         drop(retired);
         #[cfg(feature = "metrics")]
-        if crashed {
-            super::export::handles(figures).restarts.increment(1);
+        {
+            super::export::flush_handled(figures);
+            if crashed {
+                super::export::handles(figures).restarts.increment(1);
+            }
         }
         drop(self);
     }

@@ -44,6 +44,10 @@ fn current() -> Option<Id> {
 /// wants it.
 #[inline]
 pub(crate) fn enter<A: Actor>(figures: &Figures, mail: &Mail<A>, cause: Cause) -> Option<EnteredSpan> {
+    // One load while no subscriber was ever set, before the macro's own checks.
+    if !tracing::dispatcher::has_been_set() {
+        return None;
+    }
     let span = tracing::info_span!(
         target: "actor_core",
         parent: None,
