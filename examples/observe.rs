@@ -133,39 +133,60 @@ fn main() {
             .unwrap_or_else(|_| panic!("the argument is a number of seconds, not `{arg}`"))
     });
     // The enrichment stage's panics are part of the show: one line each, not a backtrace.
-    std::panic::set_hook(Box::new(|info| eprintln!("panicked (the supervisor restarts it): {info}")));
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("panicked (the supervisor restarts it): {info}")
+    }));
     let console = actor_core::console::serve("127.0.0.1:0").expect("a loopback port");
     println!("console: {}", console.url());
 
     let driver = Driver::new(2);
     let on = driver.clone();
-    let pipeline = Supervisor::new(Strategy::OneForOne, Intensity::new(100, Duration::from_secs(60)))
-        .child("parse", {
-            let on = on.clone();
-            move || Spawn::new(Parse).named("parse").spawn_on(&on).expect("the name is free")
-        })
-        .child("enrich", {
-            let on = on.clone();
-            move || {
-                Spawn::new(Enrich)
-                    .on_panic(OnPanic::Stop)
-                    .bounded(200)
-                    .named("enrich")
-                    .spawn_on(&on)
-                    .expect("the name is free")
-            }
-        })
-        .child("sink", move || {
-            Spawn::new(Sink { last: 0 }).named("sink").spawn_on(&on).expect("the name is free")
-        })
-        .spawn();
+    let pipeline = Supervisor::new(
+        Strategy::OneForOne,
+        Intensity::new(100, Duration::from_secs(60)),
+    )
+    .child("parse", {
+        let on = on.clone();
+        move || {
+            Spawn::new(Parse)
+                .named("parse")
+                .spawn_on(&on)
+                .expect("the name is free")
+        }
+    })
+    .child("enrich", {
+        let on = on.clone();
+        move || {
+            Spawn::new(Enrich)
+                .on_panic(OnPanic::Stop)
+                .bounded(200)
+                .named("enrich")
+                .spawn_on(&on)
+                .expect("the name is free")
+        }
+    })
+    .child("sink", move || {
+        Spawn::new(Sink { last: 0 })
+            .named("sink")
+            .spawn_on(&on)
+            .expect("the name is free")
+    })
+    .spawn();
     Registry::register("pipeline", &pipeline).expect("the name is free");
-    let source = Spawn::new(Source { next: 0 }).named("source").spawn().expect("the name is free");
-    let checker = Spawn::new(Checker).named("checker").spawn().expect("the name is free");
-    let auditor = Spawn::new(Auditor { checker: checker.clone() })
-        .named("auditor")
+    let source = Spawn::new(Source { next: 0 })
+        .named("source")
         .spawn()
         .expect("the name is free");
+    let checker = Spawn::new(Checker)
+        .named("checker")
+        .spawn()
+        .expect("the name is free");
+    let auditor = Spawn::new(Auditor {
+        checker: checker.clone(),
+    })
+    .named("auditor")
+    .spawn()
+    .expect("the name is free");
 
     match seconds {
         None => loop {
@@ -175,7 +196,10 @@ fn main() {
     }
     let bridge = Bridge::new();
     let wait = Duration::from_secs(5);
-    bridge.stop(&[source.any(), auditor.any(), checker.any(), pipeline.any()], wait);
+    bridge.stop(
+        &[source.any(), auditor.any(), checker.any(), pipeline.any()],
+        wait,
+    );
     let _ = driver.shutdown(wait);
     console.stop();
 }

@@ -110,21 +110,29 @@ fn system() -> &'static System {
         }
 
         let driver = Box::leak(Box::new(Driver::new(2)));
-        let right = Spawn::new(Right { left: None, refused: None })
-            .named("console-right")
-            .spawn()
-            .unwrap();
-        let left = Spawn::new(Left { right: right.clone() })
-            .named("console-left")
-            .spawn_on(driver)
-            .unwrap();
+        let right = Spawn::new(Right {
+            left: None,
+            refused: None,
+        })
+        .named("console-right")
+        .spawn()
+        .unwrap();
+        let left = Spawn::new(Left {
+            right: right.clone(),
+        })
+        .named("console-left")
+        .spawn_on(driver)
+        .unwrap();
         right.tell(SetLeft(left.clone())).unwrap();
         let (refused, refusal) = bounded(1);
         let (right_gate, right_wait) = bounded(0);
         right.tell(CallBack(refused, right_wait)).unwrap();
         left.tell(Ask).unwrap();
         let refusal = refusal.recv_timeout(WAIT).unwrap();
-        assert!(refusal.contains("console-right") || refusal.contains("Right"), "{refusal}");
+        assert!(
+            refusal.contains("console-right") || refusal.contains("Right"),
+            "{refusal}"
+        );
 
         let console = console::serve_with(
             "127.0.0.1:0",
@@ -161,7 +169,8 @@ fn request(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
 }
 
 fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let raw = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\n\r\n");
+    let raw =
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\n\r\n");
     request(addr, raw.as_bytes())
 }
 
@@ -174,7 +183,10 @@ fn snapshot_when(addr: SocketAddr, ready: impl Fn(&str) -> bool) -> String {
         if ready(&body) {
             return body;
         }
-        assert!(Instant::now() < until, "the snapshot never got there: {body}");
+        assert!(
+            Instant::now() < until,
+            "the snapshot never got there: {body}"
+        );
         std::thread::sleep(Duration::from_millis(50)); // between polls, not a sync
     }
 }
@@ -188,7 +200,8 @@ fn the_snapshot_shows_the_backed_up_mailbox_the_wait_and_the_refused_cycle() {
     assert!(body.contains("\"mailbox\":7"), "{body}");
     // Left (on a driver) waits for Right; Right's call back was refused.
     assert!(
-        body.contains("\"waiter\":{\"id\":") && body.contains("\"label\":\"console-left\"},\"driver\":"),
+        body.contains("\"waiter\":{\"id\":")
+            && body.contains("\"label\":\"console-left\"},\"driver\":"),
         "{body}"
     );
     assert!(body.contains("\"refused\":[{\"cycle\":"), "{body}");
@@ -203,7 +216,9 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
     let mut typed = BTreeMap::new();
     let name_ok = |name: &str| {
         !name.is_empty()
-            && name.chars().enumerate().all(|(i, c)| c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit()))
+            && name.chars().enumerate().all(|(i, c)| {
+                c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
+            })
     };
     for line in text.lines() {
         if let Some(comment) = line.strip_prefix("# ") {
@@ -212,15 +227,23 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
                 (Some("HELP"), Some(name), Some(_)) => assert!(name_ok(name), "{line}"),
                 (Some("TYPE"), Some(name), Some(kind)) => {
                     assert!(name_ok(name), "{line}");
-                    assert!(["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind), "{line}");
-                    assert!(typed.insert(name.to_owned(), kind.to_owned()).is_none(), "declared twice: {line}");
+                    assert!(
+                        ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                        "{line}"
+                    );
+                    assert!(
+                        typed.insert(name.to_owned(), kind.to_owned()).is_none(),
+                        "declared twice: {line}"
+                    );
                 }
                 _ => panic!("a bad comment line: {line}"),
             }
             continue;
         }
         assert!(!line.is_empty(), "an empty line");
-        let (series, value) = line.rsplit_once(' ').unwrap_or_else(|| panic!("no value: {line}"));
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
         let value: f64 = match value {
             "+Inf" => f64::INFINITY,
             "-Inf" => f64::NEG_INFINITY,
@@ -230,22 +253,36 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
         assert!(name_ok(name), "a bad name: {line}");
         let family = ["_bucket", "_sum", "_count"]
             .iter()
-            .find_map(|suffix| name.strip_suffix(suffix).filter(|base| typed.get(*base).is_some_and(|k| k == "histogram")))
+            .find_map(|suffix| {
+                name.strip_suffix(suffix)
+                    .filter(|base| typed.get(*base).is_some_and(|k| k == "histogram"))
+            })
             .unwrap_or(name);
-        assert!(typed.contains_key(family), "a sample before its TYPE: {line}");
+        assert!(
+            typed.contains_key(family),
+            "a sample before its TYPE: {line}"
+        );
         if let Some(labels) = series.strip_prefix(name) {
             if !labels.is_empty() {
-                let inner = labels.strip_prefix('{').and_then(|l| l.strip_suffix('}')).unwrap_or_else(|| panic!("bad labels: {line}"));
+                let inner = labels
+                    .strip_prefix('{')
+                    .and_then(|l| l.strip_suffix('}'))
+                    .unwrap_or_else(|| panic!("bad labels: {line}"));
                 // label="value" pairs, values with \\ \" \n escapes.
                 let mut rest = inner;
                 let mut keys = BTreeSet::new();
                 while !rest.is_empty() {
-                    let (key, after) = rest.split_once("=\"").unwrap_or_else(|| panic!("bad label: {line}"));
+                    let (key, after) = rest
+                        .split_once("=\"")
+                        .unwrap_or_else(|| panic!("bad label: {line}"));
                     assert!(name_ok(key) && keys.insert(key), "bad label name: {line}");
                     let mut chars = after.char_indices();
                     let end = loop {
                         match chars.next() {
-                            Some((_, '\\')) => assert!(matches!(chars.next(), Some((_, '\\' | '"' | 'n'))), "bad escape: {line}"),
+                            Some((_, '\\')) => assert!(
+                                matches!(chars.next(), Some((_, '\\' | '"' | 'n'))),
+                                "bad escape: {line}"
+                            ),
                             Some((i, '"')) => break i,
                             Some(_) => {}
                             None => panic!("an unterminated label value: {line}"),
@@ -256,7 +293,10 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
                 }
             }
         }
-        assert!(samples.insert(series.to_owned(), value).is_none(), "a sample twice: {line}");
+        assert!(
+            samples.insert(series.to_owned(), value).is_none(),
+            "a sample twice: {line}"
+        );
     }
     samples
 }
@@ -268,12 +308,24 @@ fn metrics_is_prometheus_text_with_the_figures() {
     let (status, text) = get(addr, "/metrics");
     assert_eq!(status, 200);
     let samples = parse_prometheus(&text);
-    assert_eq!(samples["actor_mailbox_depth{type=\"Slow\",name=\"console-slow\"}"], 7.0);
-    assert_eq!(samples["actor_live{type=\"Slow\",name=\"console-slow\"}"], 1.0);
+    assert_eq!(
+        samples["actor_mailbox_depth{type=\"Slow\",name=\"console-slow\"}"],
+        7.0
+    );
+    assert_eq!(
+        samples["actor_live{type=\"Slow\",name=\"console-slow\"}"],
+        1.0
+    );
     // Slow has handled its Hold (and only begun it): one, timed (the first is sampled).
-    assert_eq!(samples["actor_messages_handled_total{type=\"Slow\",name=\"console-slow\"}"], 1.0);
-    assert!(samples.keys().any(|key| key.starts_with("actor_driver_worker_busy_seconds_total{driver=")));
-    let inf = samples["actor_handling_seconds_bucket{type=\"Right\",name=\"console-right\",le=\"+Inf\"}"];
+    assert_eq!(
+        samples["actor_messages_handled_total{type=\"Slow\",name=\"console-slow\"}"],
+        1.0
+    );
+    assert!(samples
+        .keys()
+        .any(|key| key.starts_with("actor_driver_worker_busy_seconds_total{driver=")));
+    let inf =
+        samples["actor_handling_seconds_bucket{type=\"Right\",name=\"console-right\",le=\"+Inf\"}"];
     assert!(inf >= 1.0, "{inf}");
 }
 
@@ -346,16 +398,22 @@ fn idle_connections_cannot_take_the_console_down() {
         std::thread::sleep(Duration::from_millis(20)); // between polls, not a sync
     }
     console.stop();
-    assert!(TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err() || {
-        // The port may be taken by someone else by now; a connection that is not ours
-        // would not answer as the console.
-        request(addr, b"GET /metrics HTTP/1.1\r\n\r\n").0 != 200
-    });
+    assert!(
+        TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err() || {
+            // The port may be taken by someone else by now; a connection that is not ours
+            // would not answer as the console.
+            request(addr, b"GET /metrics HTTP/1.1\r\n\r\n").0 != 200
+        }
+    );
 }
 
 /// Chromium, headless, as `.ci/run` installs it; its absence fails the test.
 fn chromium(args: &[&str], url: &str) -> String {
-    let profile = std::env::temp_dir().join(format!("observe-chromium-{}-{}", std::process::id(), args.len()));
+    let profile = std::env::temp_dir().join(format!(
+        "observe-chromium-{}-{}",
+        std::process::id(),
+        args.len()
+    ));
     let _ = std::fs::remove_dir_all(&profile);
     let output = Command::new("chromium")
         .args([
@@ -376,7 +434,11 @@ fn chromium(args: &[&str], url: &str) -> String {
         .output()
         .expect("chromium must be installed (Debian package `chromium`; .ci/run installs it)");
     let _ = std::fs::remove_dir_all(&profile);
-    assert!(output.status.success(), "chromium failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
@@ -384,11 +446,16 @@ fn chromium(args: &[&str], url: &str) -> String {
 fn chromium_renders_the_actors_the_depth_and_the_cycle() {
     let system = system();
     let addr = system.console.addr();
-    snapshot_when(addr, |body| body.contains("\"depths\":[7,7") && body.contains("\"refused\":[{"));
+    snapshot_when(addr, |body| {
+        body.contains("\"depths\":[7,7") && body.contains("\"refused\":[{")
+    });
     let url = system.console.url();
     let dom = chromium(&["--dump-dom"], &url);
     for name in ["console-slow", "console-left", "console-right"] {
-        assert!(dom.contains(&format!("<td class=\"name\">{name}</td>")), "{name} not in {dom}");
+        assert!(
+            dom.contains(&format!("<td class=\"name\">{name}</td>")),
+            "{name} not in {dom}"
+        );
     }
     // The backed-up mailbox, with its depth.
     let slow_row = dom
@@ -398,7 +465,10 @@ fn chromium_renders_the_actors_the_depth_and_the_cycle() {
     assert!(slow_row.contains("data-depth=\"7\""), "{slow_row}");
     assert!(slow_row.contains("class=\"actor backed\""), "{slow_row}");
     // The wait, and the refused cycle drawn in red.
-    assert!(dom.contains("console-left waits for console-right"), "{dom}");
+    assert!(
+        dom.contains("console-left waits for console-right"),
+        "{dom}"
+    );
     assert!(dom.contains("<li class=\"cycle\">refused "), "{dom}");
     assert!(dom.contains("class=\"edge cycle\""), "{dom}");
     // A driver with its workers.
@@ -406,8 +476,18 @@ fn chromium_renders_the_actors_the_depth_and_the_cycle() {
 
     let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("observe-console.png");
     let _ = std::fs::remove_file(&shot);
-    chromium(&[&format!("--screenshot={}", shot.display()), "--window-size=1280,760"], &url);
+    chromium(
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,760",
+        ],
+        &url,
+    );
     let png = std::fs::read(&shot).expect("the screenshot");
-    assert!(png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000, "{} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
     println!("screenshot: {}", shot.display());
 }

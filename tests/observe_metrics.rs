@@ -18,7 +18,10 @@ struct Work(bool);
 struct Sync;
 
 #[derive(Message)]
-struct Hold(crossbeam_channel::Sender<()>, crossbeam_channel::Receiver<()>);
+struct Hold(
+    crossbeam_channel::Sender<()>,
+    crossbeam_channel::Receiver<()>,
+);
 
 struct Meter;
 
@@ -100,9 +103,11 @@ fn handled_panics_restarts_dead_letters_depth_and_driver_figures_reach_the_recor
 
     let series = read(&snapshotter);
     let named = labels("Meter", "metered");
-    let counter = |name: &str, labels: &Vec<(String, String)>| match series
-        .get(&(MetricKind::Counter, name.to_owned(), labels.clone()))
-    {
+    let counter = |name: &str, labels: &Vec<(String, String)>| match series.get(&(
+        MetricKind::Counter,
+        name.to_owned(),
+        labels.clone(),
+    )) {
         Some(DebugValue::Counter(n)) => *n,
         other => panic!("{name} {labels:?}: {other:?} in {series:#?}"),
     };
@@ -112,7 +117,11 @@ fn handled_panics_restarts_dead_letters_depth_and_driver_figures_reach_the_recor
     assert_eq!(counter("actor_panics_total", &named), 1);
     assert_eq!(counter("actor_restarts_total", &named), 1);
     assert_eq!(counter("actor_dead_letters_total", &named), 1);
-    match series.get(&(MetricKind::Histogram, "actor_handling_seconds".to_owned(), named.clone())) {
+    match series.get(&(
+        MetricKind::Histogram,
+        "actor_handling_seconds".to_owned(),
+        named.clone(),
+    )) {
         // One message in 16 is timed, the first included.
         Some(DebugValue::Histogram(times)) => {
             assert!(!times.is_empty());
@@ -120,7 +129,11 @@ fn handled_panics_restarts_dead_letters_depth_and_driver_figures_reach_the_recor
         }
         other => panic!("no handling histogram: {other:?}"),
     }
-    match series.get(&(MetricKind::Gauge, "actor_mailbox_depth".to_owned(), named.clone())) {
+    match series.get(&(
+        MetricKind::Gauge,
+        "actor_mailbox_depth".to_owned(),
+        named.clone(),
+    )) {
         Some(DebugValue::Gauge(depth)) => assert_eq!(depth.0, 3.0),
         other => panic!("no mailbox depth: {other:?}"),
     }

@@ -92,7 +92,9 @@ impl Subscriber for Collect {
     fn event(&self, _: &Event<'_>) {}
 
     fn enter(&self, span: &Id) {
-        let metadata = self.0.lock().unwrap().seen[&span.into_u64()].metadata.unwrap();
+        let metadata = self.0.lock().unwrap().seen[&span.into_u64()]
+            .metadata
+            .unwrap();
         STACK.with_borrow_mut(|stack| stack.push((span.into_u64(), metadata)));
     }
 
@@ -182,7 +184,8 @@ fn handle_spans(type_name: &str) -> Vec<(u64, Seen)> {
         .seen
         .iter()
         .filter(|(_, seen)| {
-            seen.name == "handle" && seen.fields.get("actor.type").map(String::as_str) == Some(type_name)
+            seen.name == "handle"
+                && seen.fields.get("actor.type").map(String::as_str) == Some(type_name)
         })
         .map(|(id, seen)| (*id, seen.clone()))
         .collect()
@@ -195,7 +198,10 @@ fn a_three_actor_exchange_is_a_chain_of_root_spans_linked_to_their_senders() {
     let back = Back { done }.spawn();
     Registry::register("tracing-back", &back).unwrap();
     let middle = Middle { next: back.clone() }.spawn();
-    let front = Front { next: middle.clone() }.spawn();
+    let front = Front {
+        next: middle.clone(),
+    }
+    .spawn();
 
     // The request's own span, entered where the first message is sent.
     let request = tracing::info_span!("request");
@@ -231,10 +237,16 @@ fn a_three_actor_exchange_is_a_chain_of_root_spans_linked_to_their_senders() {
 
     // The fields name the actor and the message.
     assert_eq!(front_span.fields["message"], "Start");
-    assert_eq!(front_span.fields["actor.id"], front.info().id.get().to_string());
+    assert_eq!(
+        front_span.fields["actor.id"],
+        front.info().id.get().to_string()
+    );
     assert_eq!(front_span.fields["actor.name"], "");
     assert_eq!(back_span.fields["actor.name"], "tracing-back");
-    assert_eq!(back_span.fields["actor.id"], back.info().id.get().to_string());
+    assert_eq!(
+        back_span.fields["actor.id"],
+        back.info().id.get().to_string()
+    );
     drop(request);
 }
 
@@ -304,7 +316,10 @@ fn mail_dropped_because_its_actor_stopped_has_a_refused_span() {
     let notice: actor_core::Terminated = watcher.receive(WAIT).unwrap().downcast().unwrap();
     assert_eq!(notice.actor, stuck.info());
     let spans = handle_spans("Stuck");
-    let outcomes: Vec<&str> = spans.iter().map(|(_, seen)| seen.fields["outcome"].as_str()).collect();
+    let outcomes: Vec<&str> = spans
+        .iter()
+        .map(|(_, seen)| seen.fields["outcome"].as_str())
+        .collect();
     assert_eq!(outcomes, ["handled", "refused"], "{spans:?}");
     assert_eq!(spans[1].1.follows, [sent_id]);
 }

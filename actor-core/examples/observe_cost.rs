@@ -37,7 +37,9 @@ impl Sum {
 }
 
 fn main() {
-    let n: u64 = std::env::args().nth(1).map_or(200_000, |arg| arg.parse().expect("a count"));
+    let n: u64 = std::env::args()
+        .nth(1)
+        .map_or(200_000, |arg| arg.parse().expect("a count"));
     #[cfg(feature = "console")]
     let console = actor_core::console::serve("127.0.0.1:0").expect("a loopback port");
     let driver = Driver::new(1);
@@ -45,7 +47,9 @@ fn main() {
     for i in 0..n {
         sum.tell(Add(i)).unwrap();
     }
-    let total = Bridge::new().call(&sum, Total, Duration::from_secs(600)).unwrap();
+    let total = Bridge::new()
+        .call(&sum, Total, Duration::from_secs(600))
+        .unwrap();
     assert_eq!(total, (0..n).fold(0u64, |a, b| a.wrapping_add(b)));
     driver.shutdown(Duration::from_secs(10)).unwrap();
     #[cfg(feature = "console")]

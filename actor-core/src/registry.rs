@@ -409,5 +409,8 @@ impl AnyAddr {
 /// console.
 #[cfg(any(feature = "tracing", feature = "metrics", feature = "console"))]
 pub(crate) fn first_name(id: ActorId) -> Option<String> {
-    table().names_of.get(&id).and_then(|names| names.first().cloned())
+    table()
+        .names_of
+        .get(&id)
+        .and_then(|names| names.first().cloned())
 }

@@ -64,12 +64,14 @@ impl History {
                 .busy_ns
                 .iter()
                 .enumerate()
-                .map(|(i, &now_busy)| match (elapsed, before.and_then(|b| b.get(i))) {
-                    (Some(secs), Some(&then)) if secs > 0.0 => {
-                        (now_busy.saturating_sub(then) as f64 / 1e9 / secs).clamp(0.0, 1.0)
-                    }
-                    _ => 0.0,
-                })
+                .map(
+                    |(i, &now_busy)| match (elapsed, before.and_then(|b| b.get(i))) {
+                        (Some(secs), Some(&then)) if secs > 0.0 => {
+                            (now_busy.saturating_sub(then) as f64 / 1e9 / secs).clamp(0.0, 1.0)
+                        }
+                        _ => 0.0,
+                    },
+                )
                 .collect();
             drivers.insert(driver.id, utilisation);
             busy.insert(driver.id, driver.busy_ns.clone());

@@ -40,7 +40,11 @@ impl Response {
     }
 
     fn error(status: u16, why: &str) -> Self {
-        Response::new(status, "text/plain; charset=utf-8", format!("{status} {}: {why}\n", reason(status)))
+        Response::new(
+            status,
+            "text/plain; charset=utf-8",
+            format!("{status} {}: {why}\n", reason(status)),
+        )
     }
 }
 
@@ -136,12 +140,18 @@ impl Server {
             "/" | "/index.html" => Response::new(
                 200,
                 "text/html; charset=utf-8",
-                render::page(&crate::observe::snapshot(), &crate::sync::lock(&self.history)),
+                render::page(
+                    &crate::observe::snapshot(),
+                    &crate::sync::lock(&self.history),
+                ),
             ),
             "/api/snapshot" => Response::new(
                 200,
                 "application/json",
-                render::json(&crate::observe::snapshot(), &crate::sync::lock(&self.history)),
+                render::json(
+                    &crate::observe::snapshot(),
+                    &crate::sync::lock(&self.history),
+                ),
             ),
             "/metrics" => Response::new(
                 200,
@@ -182,7 +192,7 @@ fn read_head(stream: &mut TcpStream, deadline: Instant) -> Result<Vec<u8>, Failu
                 } else {
                     // A head cut short is answered like a bad one.
                     Failure::TimedOut
-                })
+                });
             }
             Ok(n) => {
                 let scan_from = head.len().saturating_sub(3);
@@ -195,7 +205,12 @@ fn read_head(stream: &mut TcpStream, deadline: Instant) -> Result<Vec<u8>, Failu
                     return Err(Failure::TooLarge);
                 }
             }
-            Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
                 return Err(Failure::TimedOut)
             }
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -299,7 +314,11 @@ fn decode(text: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         let hex = |b: u8| (b as char).to_digit(16);
-        match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
             (b'%', Some(hi), Some(lo)) => {
                 out.push((hi * 16 + lo) as u8);
                 i += 3;
@@ -326,7 +345,10 @@ mod tests {
 
     #[test]
     fn request_heads_parse_or_say_why_not() {
-        let request = Request::parse(b"GET /metrics?token=x%20y HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t").unwrap();
+        let request = Request::parse(
+            b"GET /metrics?token=x%20y HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer t",
+        )
+        .unwrap();
         assert_eq!(request.path, "/metrics");
         assert_eq!(request.query("token").as_deref(), Some("x y"));
         assert_eq!(request.bearer, Some("t"));

@@ -144,7 +144,10 @@ pub(super) fn json(snapshot: &Snapshot, history: &History) -> String {
             }
             number(
                 &mut out,
-                utilisation.and_then(|u| u.get(worker)).copied().unwrap_or(0.0),
+                utilisation
+                    .and_then(|u| u.get(worker))
+                    .copied()
+                    .unwrap_or(0.0),
             );
         }
         out.push_str("]}");
@@ -245,23 +248,62 @@ pub(super) fn prometheus(snapshot: &Snapshot) -> String {
         sum.buckets.resize(crate::observe::BUCKETS, 0);
     }
     let mut out = String::new();
-    let series = |out: &mut String, name: &str, help: &str, kind: &str, value: &dyn Fn(&Sum) -> String| {
-        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-        for ((type_name, actor_name), sum) in &sums {
-            let _ = write!(out, "{name}{{type=\"");
-            label(out, type_name);
-            out.push_str("\",name=\"");
-            label(out, actor_name);
-            let _ = writeln!(out, "\"}} {}", value(sum));
-        }
-    };
-    series(&mut out, "actor_live", "Live actors.", "gauge", &|s| s.actors.to_string());
-    series(&mut out, "actor_messages_handled_total", "Messages handled (panicking handlers included).", "counter", &|s| s.handled.to_string());
-    series(&mut out, "actor_panics_total", "Handlers that panicked.", "counter", &|s| s.panics.to_string());
-    series(&mut out, "actor_restarts_total", "Actors rebuilt from their factory after a panic.", "counter", &|s| s.restarts.to_string());
-    series(&mut out, "actor_dead_letters_total", "Messages for the actor that could not be delivered.", "counter", &|s| s.dead_letters.to_string());
-    series(&mut out, "actor_mailbox_depth", "Messages waiting in mailboxes.", "gauge", &|s| s.mailbox.to_string());
-    series(&mut out, "actor_timers_pending", "Timers still pending.", "gauge", &|s| s.timers.to_string());
+    let series =
+        |out: &mut String, name: &str, help: &str, kind: &str, value: &dyn Fn(&Sum) -> String| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            for ((type_name, actor_name), sum) in &sums {
+                let _ = write!(out, "{name}{{type=\"");
+                label(out, type_name);
+                out.push_str("\",name=\"");
+                label(out, actor_name);
+                let _ = writeln!(out, "\"}} {}", value(sum));
+            }
+        };
+    series(&mut out, "actor_live", "Live actors.", "gauge", &|s| {
+        s.actors.to_string()
+    });
+    series(
+        &mut out,
+        "actor_messages_handled_total",
+        "Messages handled (panicking handlers included).",
+        "counter",
+        &|s| s.handled.to_string(),
+    );
+    series(
+        &mut out,
+        "actor_panics_total",
+        "Handlers that panicked.",
+        "counter",
+        &|s| s.panics.to_string(),
+    );
+    series(
+        &mut out,
+        "actor_restarts_total",
+        "Actors rebuilt from their factory after a panic.",
+        "counter",
+        &|s| s.restarts.to_string(),
+    );
+    series(
+        &mut out,
+        "actor_dead_letters_total",
+        "Messages for the actor that could not be delivered.",
+        "counter",
+        &|s| s.dead_letters.to_string(),
+    );
+    series(
+        &mut out,
+        "actor_mailbox_depth",
+        "Messages waiting in mailboxes.",
+        "gauge",
+        &|s| s.mailbox.to_string(),
+    );
+    series(
+        &mut out,
+        "actor_timers_pending",
+        "Timers still pending.",
+        "gauge",
+        &|s| s.timers.to_string(),
+    );
     let name = "actor_handling_seconds";
     let _ = writeln!(
         out,
@@ -278,7 +320,10 @@ pub(super) fn prometheus(snapshot: &Snapshot) -> String {
         for (i, n) in sum.buckets.iter().enumerate() {
             cumulative += n;
             let bound = (1u64 << (i + 1)) as f64 / 1e9;
-            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{bound:e}\"}} {cumulative}");
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels},le=\"{bound:e}\"}} {cumulative}"
+            );
         }
         let _ = writeln!(out, "{name}_bucket{{{labels},le=\"+Inf\"}} {cumulative}");
         let _ = writeln!(out, "{name}_sum{{{labels}}} {:e}", sum.sum_ns as f64 / 1e9);
@@ -289,7 +334,11 @@ pub(super) fn prometheus(snapshot: &Snapshot) -> String {
         "# HELP actor_driver_queue_length Turns queued on a driver's shared queue.\n# TYPE actor_driver_queue_length gauge"
     );
     for driver in &snapshot.drivers {
-        let _ = writeln!(out, "actor_driver_queue_length{{driver=\"{}\"}} {}", driver.id, driver.queue);
+        let _ = writeln!(
+            out,
+            "actor_driver_queue_length{{driver=\"{}\"}} {}",
+            driver.id, driver.queue
+        );
     }
     let _ = writeln!(
         out,

@@ -91,10 +91,9 @@ impl Timers {
     /// The listed timers still active (not fired for good, not cancelled).
     #[cfg(any(feature = "metrics", feature = "console"))]
     fn active(&self) -> usize {
-        self.0
-            .lock()
-            .as_ref()
-            .map_or(0, |list| list.iter().filter(|timer| timer.is_active()).count())
+        self.0.lock().as_ref().map_or(0, |list| {
+            list.iter().filter(|timer| timer.is_active()).count()
+        })
     }
 }
 

@@ -40,7 +40,10 @@ pub(crate) struct Handles {
 }
 
 fn labels(type_name: &'static str, name: &str) -> Vec<Label> {
-    vec![Label::new("type", type_name), Label::new("name", name.to_owned())]
+    vec![
+        Label::new("type", type_name),
+        Label::new("name", name.to_owned()),
+    ]
 }
 
 /// The actor's handles, made at first use with the recorder installed then.

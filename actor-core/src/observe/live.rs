@@ -3,10 +3,7 @@
 //! with it; only those paths and the registry's naming take the table's lock, never a
 //! message.
 // With `tracing` alone, only the names and the figures are read.
-#![cfg_attr(
-    not(any(feature = "metrics", feature = "console")),
-    allow(dead_code)
-)]
+#![cfg_attr(not(any(feature = "metrics", feature = "console")), allow(dead_code))]
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -33,7 +30,9 @@ struct Seen<A: Actor>(Weak<Shared<A>>);
 
 impl<A: Actor> Observed for Seen<A> {
     fn mailbox_len(&self) -> usize {
-        self.0.upgrade().map_or(0, |shared| shared.host.mailbox_len())
+        self.0
+            .upgrade()
+            .map_or(0, |shared| shared.host.mailbox_len())
     }
     fn timers_pending(&self) -> usize {
         #[cfg(any(feature = "metrics", feature = "console"))]

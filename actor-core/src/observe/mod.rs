@@ -5,17 +5,21 @@
 //!
 //! The runtime touches this module at a few places, each a call that compiles to nothing
 //! with every feature off (the types are then zero-sized and their methods empty):
-//! `Life::handle` begins and ends a [`Turn`] around each handler, an `Envelope` carries the
-//! sender's span ([`Cause`]), `Life::new` and `Life::finish` list and unlist the actor,
+//! `Life::handle` begins and ends a `Turn` around each handler, an `Envelope` carries the
+//! sender's span (`Cause`), `Life::new` and `Life::finish` list and unlist the actor,
 //! the registry names it, a dead letter is counted, and a driver worker clocks its idle
-//! waits ([`WorkerClock`]).
+//! waits (`WorkerClock`).
 //!
-//! The per-actor figures live in a [`Probe`]: plain counters written by the actor's own
+//! The per-actor figures live in a `Probe`: plain counters written by the actor's own
 //! thread only (an actor handles one message at a time, so a relaxed load and store
 //! replace a locked read-modify-write), and a histogram of handling times in powers of
 //! two. Handling time is sampled: one message in [`SAMPLE`] is timed (two clock reads),
 //! so the cost per message stays a few nanoseconds whatever the clock costs.
 
+#[cfg(any(feature = "metrics", feature = "console"))]
+mod clock;
+#[cfg(feature = "metrics")]
+mod export;
 #[cfg(any(feature = "tracing", feature = "metrics", feature = "console"))]
 mod live;
 mod off;
@@ -25,20 +29,16 @@ mod probe;
 mod snapshot;
 #[cfg(feature = "tracing")]
 mod trace;
-#[cfg(feature = "metrics")]
-mod export;
-#[cfg(any(feature = "metrics", feature = "console"))]
-mod clock;
 
 #[cfg(any(feature = "tracing", feature = "metrics", feature = "console"))]
 pub(crate) use live::{dead_letter, named, Probe};
 #[cfg(not(any(feature = "tracing", feature = "metrics", feature = "console")))]
 pub(crate) use off::{dead_letter, named, Probe};
 
-#[cfg(feature = "tracing")]
-pub(crate) use trace::{discarded, Cause};
 #[cfg(not(feature = "tracing"))]
 pub(crate) use off::{discarded, Cause};
+#[cfg(feature = "tracing")]
+pub(crate) use trace::{discarded, Cause};
 
 #[cfg(any(feature = "metrics", feature = "console"))]
 pub(crate) use clock::WorkerClock;

@@ -1,9 +1,6 @@
 //! One actor's figures ([`Figures`]) and the [`Turn`] that measures one handler.
 // With `tracing` alone, the figures are kept but nothing reads them.
-#![cfg_attr(
-    not(any(feature = "metrics", feature = "console")),
-    allow(dead_code)
-)]
+#![cfg_attr(not(any(feature = "metrics", feature = "console")), allow(dead_code))]
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::OnceLock;
@@ -66,7 +63,8 @@ impl Histogram {
         let bucket = bucket_of(nanos);
         let slot = &self.buckets[bucket];
         slot.store(slot.load(Relaxed) + 1, Relaxed);
-        self.sum.store(self.sum.load(Relaxed).wrapping_add(nanos), Relaxed);
+        self.sum
+            .store(self.sum.load(Relaxed).wrapping_add(nanos), Relaxed);
     }
 
     /// The counts per bucket and the sum, as read now.
@@ -136,7 +134,7 @@ impl Turn {
 pub(crate) fn count(figures: &Figures) -> Option<Instant> {
     let n = figures.handled.load(Relaxed);
     figures.handled.store(n + 1, Relaxed);
-    if n % SAMPLE == 0 {
+    if n.is_multiple_of(SAMPLE) {
         Some(Instant::now())
     } else {
         None

@@ -5,8 +5,8 @@
 //! in), linked with follows-from to the span that was current where the message was sent,
 //! so a long exchange makes a chain of links, not an ever deeper tree.
 
-use tracing::span::EnteredSpan;
 use std::borrow::Cow;
+use tracing::span::EnteredSpan;
 
 use tracing::{field, Id};
 
@@ -43,7 +43,11 @@ fn current() -> Option<Id> {
 /// The span of one message for `figures`'s actor, entered; `None` when no subscriber
 /// wants it.
 #[inline]
-pub(crate) fn enter<A: Actor>(figures: &Figures, mail: &Mail<A>, cause: Cause) -> Option<EnteredSpan> {
+pub(crate) fn enter<A: Actor>(
+    figures: &Figures,
+    mail: &Mail<A>,
+    cause: Cause,
+) -> Option<EnteredSpan> {
     // One load while no subscriber was ever set, before the macro's own checks.
     if !tracing::dispatcher::has_been_set() {
         return None;
@@ -76,7 +80,12 @@ pub(crate) fn exit(span: EnteredSpan, ok: bool) {
 /// The name a span gives a piece of mail.
 fn message_name<A: Actor>(mail: &Mail<A>) -> Cow<'static, str> {
     match mail {
-        Mail::Typed(msg) => Cow::Borrowed(A::HANDLES.get(A::__message_index(msg)).copied().unwrap_or("?")),
+        Mail::Typed(msg) => Cow::Borrowed(
+            A::HANDLES
+                .get(A::__message_index(msg))
+                .copied()
+                .unwrap_or("?"),
+        ),
         Mail::Other(msg) => Cow::Owned(short_type_name(msg.type_name())),
         Mail::Exec(_) => Cow::Borrowed("exec"),
         Mail::Resume(_) => Cow::Borrowed("ask reply"),

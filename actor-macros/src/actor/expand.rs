@@ -156,10 +156,10 @@ impl Params {
             .then(|| quote!(__ActorDispatch::__Phantom(_, __never) => match __never {},))
     }
 
-    /// The same arm, for a match on a reference to the dispatch enum.
+    /// The same arm, for a match on the dispatch enum behind a reference.
     fn phantom_ref_arm(&self) -> Option<TokenStream> {
         (!self.types.is_empty())
-            .then(|| quote!(__ActorDispatch::__Phantom(_, __never) => match *__never {},))
+            .then(|| quote!(__ActorDispatch::__Phantom(_, ref __never) => match *__never {},))
     }
 }
 
@@ -351,7 +351,7 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                 }
 
                 fn __message_index(__msg: &#dispatch) -> usize {
-                    match __msg {
+                    match *__msg {
                         #(#index_arms)*
                         #phantom_ref_arm
                     }
