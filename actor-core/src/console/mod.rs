@@ -115,9 +115,17 @@ pub fn serve_with(addr: impl ToSocketAddrs, options: Options) -> io::Result<Cons
         history,
         stopping: stopping.clone(),
     };
-    let acceptor = thread::Builder::new()
+    let acceptor = match thread::Builder::new()
         .name("actor-console".to_owned())
-        .spawn(move || server.accept(listener))?;
+        .spawn(move || server.accept(listener))
+    {
+        Ok(acceptor) => acceptor,
+        Err(e) => {
+            // The sampler is already running: it ends at its next look.
+            stopping.store(true, Ordering::SeqCst);
+            return Err(e);
+        }
+    };
     Ok(Console {
         addr,
         token: options.token,
@@ -140,8 +148,9 @@ impl Console {
         }
     }
 
-    /// Stops serving: the listener closes and the server's threads end (connections
-    /// being served finish first, within their timeout).
+    /// Stops serving: the listener closes and the acceptor and the sampler end before
+    /// this returns; a connection already being served finishes on its own thread, within
+    /// its timeout.
     pub fn stop(mut self) {
         self.shut();
     }
