@@ -74,10 +74,12 @@ fn handled_panics_restarts_dead_letters_depth_and_driver_figures_reach_the_recor
     recorder.install().unwrap();
     let bridge = Bridge::new();
 
+    // The name label is the name it is spawned with.
     let meter = Spawn::new(Meter)
         .restart_with(|| Meter, Intensity::new(10, Duration::from_secs(60)))
-        .spawn();
-    Registry::register("metered", &meter).unwrap();
+        .named("metered")
+        .spawn()
+        .unwrap();
     for _ in 0..20 {
         meter.tell(Work(false)).unwrap();
     }

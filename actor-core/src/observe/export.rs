@@ -1,11 +1,13 @@
 //! Feature `metrics`: the figures on the [`metrics`](https://docs.rs/metrics) facade, for
 //! whatever recorder the program installs (a Prometheus exporter, statsd, a test's).
 //!
-//! Labels: `type` (the actor's type name) and `name` (the name it was first registered
-//! under, or empty: unnamed actors of one type share their series). Nothing on the
+//! Labels: `type` (the actor's type name) and `name` (the name it was spawned with,
+//! `Spawn::named`, or empty: unnamed actors of one type share their series; a name
+//! registered after the spawn shows in spans and the console, not in these labels, which
+//! are fixed when the handles are made, at the spawn, so that no message allocates). Nothing on the
 //! message path but the probe's own counter: at one message in [`SAMPLE`](super::SAMPLE)
 //! (the timed one) the handling time is recorded and the handled counter brought up to
-//! date, through handles made at the actor's first sampled message; [`publish_metrics`]
+//! date, through handles made when the actor was spawned; [`publish_metrics`]
 //! brings every counter up to date too. Gauges (mailbox depth, timers
 //! pending, a driver's queue and its workers' busy time) are read, not pushed: call
 //! [`publish_metrics`] when the recorder is about to be read (before a scrape), or from a
@@ -46,7 +48,7 @@ fn labels(type_name: &'static str, name: &str) -> Vec<Label> {
     ]
 }
 
-/// The actor's handles, made at first use with the recorder installed then.
+/// The actor's handles, made at first use (its spawn) with the recorder installed then.
 #[inline]
 pub(crate) fn handles(figures: &Figures) -> &Handles {
     figures.export.get_or_init(|| {

@@ -101,6 +101,10 @@ impl Probe {
             figures: figures.clone(),
             actor: Arc::new(Seen(Arc::downgrade(shared))),
         };
+        // The facade's handles now, at the spawn: making them allocates, which the first
+        // message must not (tests/alloc.rs).
+        #[cfg(feature = "metrics")]
+        super::export::handles(&figures);
         lock(&LIVE).insert(info.id, entry);
         Probe(figures)
     }

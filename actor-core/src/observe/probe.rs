@@ -30,8 +30,8 @@ pub(crate) struct Figures {
     pub(crate) restarts: AtomicU64,
     pub(crate) dead_letters: AtomicU64,
     pub(crate) times: Histogram,
-    /// The facade's handles, made at the first message (once a name given just after
-    /// the spawn is known).
+    /// The facade's handles, made at the spawn, labelled with the name the actor had
+    /// then (`Spawn::named`).
     #[cfg(feature = "metrics")]
     pub(crate) export: OnceLock<super::export::Handles>,
 }
