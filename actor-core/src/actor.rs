@@ -93,12 +93,22 @@ pub trait Actor: Sized + Send + 'static {
     #[doc(hidden)]
     fn __into_dyn(msg: Self::Dispatch) -> DynMessage;
 
-    /// The name of the message type in typed mail, as in [`HANDLES`](Actor::HANDLES): for
-    /// the simulation's trace.
+    /// Which entry of [`HANDLES`](Actor::HANDLES) a piece of typed mail is: how a span or
+    /// a metric names the message without boxing it.
+    #[doc(hidden)]
+    fn __message_index(msg: &Self::Dispatch) -> usize {
+        let _ = msg;
+        usize::MAX
+    }
+
+    /// The name of the message type in typed mail, as in [`HANDLES`](Actor::HANDLES)
+    /// (`"?"` if it has none): for the simulation's trace.
     #[doc(hidden)]
     fn __message_name(msg: &Self::Dispatch) -> &'static str {
-        let _ = msg;
-        "?"
+        Self::HANDLES
+            .get(Self::__message_index(msg))
+            .copied()
+            .unwrap_or("?")
     }
 
     #[doc(hidden)]

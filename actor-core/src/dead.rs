@@ -194,6 +194,7 @@ impl DeadLetters {
 
     pub(crate) fn record(actor: Option<ActorInfo>, message: Option<String>, reason: DeadReason) {
         COUNT.fetch_add(1, Ordering::Relaxed);
+        crate::observe::dead_letter(actor);
         let letter = DeadLetter {
             actor,
             message,

@@ -235,6 +235,8 @@ extern crate self as actor_core;
 
 mod actor;
 mod call;
+#[cfg(feature = "console")]
+pub mod console;
 mod context;
 mod dead;
 mod error;
@@ -245,6 +247,10 @@ mod mailbox;
 mod message;
 #[cfg(feature = "nats")]
 pub mod nats;
+#[cfg(any(feature = "metrics", feature = "console"))]
+pub mod observe;
+#[cfg(not(any(feature = "metrics", feature = "console")))]
+mod observe;
 mod pubsub;
 mod registry;
 pub mod sim;

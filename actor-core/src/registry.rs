@@ -235,6 +235,7 @@ impl Registry {
         }
         actor.mark_registered();
         table.by_name.insert(name.to_owned(), actor.clone());
+        crate::observe::named(actor.id(), name);
         table
             .names_of
             .entry(actor.id())
@@ -402,4 +403,14 @@ impl AnyAddr {
         let shared = self.shared_as::<A>()?;
         Some(Addr::new(shared))
     }
+}
+
+/// The first name `id` is registered under, if any: its name in spans, metrics and the
+/// console.
+#[cfg(any(feature = "tracing", feature = "metrics", feature = "console"))]
+pub(crate) fn first_name(id: ActorId) -> Option<String> {
+    table()
+        .names_of
+        .get(&id)
+        .and_then(|names| names.first().cloned())
 }

@@ -215,6 +215,13 @@ const _: () = {
                 __ActorDispatch::__Phantom(_, __never) => match __never {}
             }
         }
+        fn __message_index(__msg: &__ActorDispatch<T, S, N>) -> usize {
+            match *__msg {
+                __ActorDispatch::__M0(..) => 0usize,
+                __ActorDispatch::__M1(..) => 1usize,
+                __ActorDispatch::__Phantom(_, ref __never) => match *__never {}
+            }
+        }
     }
     #[automatically_derived]
     impl<

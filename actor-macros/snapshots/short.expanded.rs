@@ -405,6 +405,15 @@ const _: () = {
                 }
             }
         }
+        fn __message_index(__msg: &__ActorDispatch) -> usize {
+            match *__msg {
+                __ActorDispatch::__M0(..) => 0usize,
+                __ActorDispatch::__M1(..) => 1usize,
+                __ActorDispatch::__M2(..) => 2usize,
+                __ActorDispatch::__M3(..) => 3usize,
+                __ActorDispatch::__M4(..) => 4usize,
+            }
+        }
     }
     #[automatically_derived]
     impl ::actor_core::__private::Handler<Inc> for __Self {

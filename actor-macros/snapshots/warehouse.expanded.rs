@@ -240,6 +240,13 @@ const _: () = {
                 }
             }
         }
+        fn __message_index(__msg: &__ActorDispatch) -> usize {
+            match *__msg {
+                __ActorDispatch::__M0(..) => 0usize,
+                __ActorDispatch::__M1(..) => 1usize,
+                __ActorDispatch::__M2(..) => 2usize,
+            }
+        }
     }
     #[automatically_derived]
     impl ::actor_core::__private::Handler<GetInventory> for __Self {

@@ -114,6 +114,11 @@ const _: () = {
                 }
             }
         }
+        fn __message_index(__msg: &__ActorDispatch) -> usize {
+            match *__msg {
+                __ActorDispatch::__M0(..) => 0usize,
+            }
+        }
         fn __catch_all(
             &mut self,
             __msg: ::actor_core::__private::DynMessage,

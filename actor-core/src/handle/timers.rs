@@ -87,6 +87,14 @@ impl Timers {
     fn len(&self) -> usize {
         self.0.lock().as_ref().map_or(0, |list| list.len())
     }
+
+    /// The listed timers still active (not fired for good, not cancelled).
+    #[cfg(any(feature = "metrics", feature = "console"))]
+    fn active(&self) -> usize {
+        self.0.lock().as_ref().map_or(0, |list| {
+            list.iter().filter(|timer| timer.is_active()).count()
+        })
+    }
 }
 
 /// Cancels `timer`, whose closure (and the message in it, user code) is dropped here: a
@@ -227,6 +235,12 @@ impl<A: Actor> Shared<A> {
     /// Cancels every timer of the actor: called once it is marked stopped.
     pub(crate) fn end_timers(&self) {
         self.timers.end();
+    }
+
+    /// How many of the actor's listed timers are still active.
+    #[cfg(any(feature = "metrics", feature = "console"))]
+    pub(crate) fn timers_pending(&self) -> usize {
+        self.timers.active()
     }
 }
 

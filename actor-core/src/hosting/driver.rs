@@ -56,6 +56,11 @@ pub struct DriverId(pub(super) u64);
 impl DriverId {
     /// What a simulated actor reports as its host: no driver, and no thread.
     pub(crate) const SIMULATED: DriverId = DriverId(0);
+
+    /// The number itself, as the console and the metrics show it.
+    pub fn get(self) -> u64 {
+        self.0
+    }
 }
 
 /// A pool of threads serving many actors: `actor.spawn_on(&driver)`.
@@ -171,6 +176,7 @@ impl Driver {
             }
         }
         drop(exiting);
+        crate::observe::register_driver(&inner);
         Ok(Driver { inner })
     }
 
@@ -384,6 +390,20 @@ impl DriverInner {
 
     pub(crate) fn id(&self) -> DriverId {
         self.id
+    }
+
+    /// What a snapshot shows of the driver.
+    #[cfg(any(feature = "metrics", feature = "console"))]
+    pub(crate) fn view(&self) -> crate::observe::DriverView {
+        let (busy_ns, uptime_ns) = self.slots.busy_ns();
+        crate::observe::DriverView {
+            id: self.id.0,
+            threads: self.threads,
+            actors: lock(&self.actors).len(),
+            queue: self.injector.len(),
+            busy_ns,
+            uptime_ns,
+        }
     }
 
     pub(crate) fn threads(&self) -> usize {

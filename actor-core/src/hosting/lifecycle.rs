@@ -14,6 +14,7 @@ use crate::dead::{DeadLetters, DeadReason};
 use crate::handle::{Sender, Shared};
 use crate::mailbox::Envelope;
 use crate::message::{short_type_name, Stopped};
+use crate::observe::Probe;
 use crate::registry::Registry;
 use crate::supervise::{AfterPanic, Policy, StopReason};
 
@@ -28,6 +29,9 @@ pub(crate) enum Flow {
 /// it but its mailbox, which its host reads (a dedicated thread's channel, or a driver
 /// cell's queue).
 pub(crate) struct Life<A: Actor> {
+    /// Its figures and span (feature `tracing`, `metrics` or `console`; else zero-sized).
+    /// First, so that it is unlisted before the rest of the life is dropped.
+    probe: Probe,
     actor: A,
     ctx: Context<A>,
     policy: Policy<A>,
@@ -42,6 +46,7 @@ impl<A: Actor> Life<A> {
         // the actor: a driver spawn makes its life here, before it schedules it.
         crate::registry::bind_reserved(&shared);
         Life {
+            probe: Probe::new(&shared),
             actor,
             ctx: Context::new(shared),
             policy,
@@ -67,7 +72,8 @@ impl<A: Actor> Life<A> {
     /// `ReplyTo::complete`); the actor's policy decides what comes next.
     #[inline]
     pub(crate) fn handle(&mut self, envelope: Envelope<A>) -> Flow {
-        let (mail, sender) = envelope.open();
+        let (mail, sender, cause) = envelope.open_traced();
+        let turn = self.probe.begin(&mail, cause);
         let Life { actor, ctx, .. } = self;
         let handled = match mail {
             Mail::Typed(msg) => {
@@ -103,6 +109,7 @@ impl<A: Actor> Life<A> {
                 Ok(())
             }
         };
+        self.probe.end(turn, handled.is_ok());
         self.shared().retry_release();
         match handled {
             Ok(()) => self.after_handler(),
@@ -146,10 +153,12 @@ impl<A: Actor> Life<A> {
             "{} panicked while handling a message: {panic}",
             self.shared().info()
         );
+        self.probe.panicked();
         match self.policy.after_panic(panic) {
             AfterPanic::Resume => self.after_handler(),
             AfterPanic::Stop(reason) => self.stop_with(reason),
             AfterPanic::Restart(fresh) => {
+                self.probe.restarted();
                 // The old instance says goodbye; the new one starts with the queued mail.
                 let Life { actor, ctx, .. } = self;
                 let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(ctx)));
@@ -185,6 +194,7 @@ impl<A: Actor> Life<A> {
     /// told at once), drops the actor, tells its monitors, then answers the stopper.
     pub(crate) fn finish(self, close: impl FnOnce() -> VecDeque<Envelope<A>>) {
         let Life {
+            probe,
             mut actor,
             mut ctx,
             stopper,
@@ -219,7 +229,11 @@ impl<A: Actor> Life<A> {
         }
         let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));
-        shared.terminate(reason.unwrap_or(StopReason::Stopped));
+        let reason = reason.unwrap_or(StopReason::Stopped);
+        // Unlisted before the monitors hear: a supervisor's next incarnation of the child
+        // finds the totals of this one.
+        probe.ended(reason.is_crash());
+        shared.terminate(reason);
         if let Some(stopper) = stopper {
             stopper.send(Stopped);
         }
@@ -231,7 +245,8 @@ impl<A: Actor> Life<A> {
 /// dropped reply slot finds the books complete. User code runs here (the dead-letter hook,
 /// the message's `Drop`): a panic is contained, logged, and goes no further.
 pub(crate) fn discard<A: Actor>(shared: &Shared<A>, envelope: Envelope<A>) {
-    let (mail, _) = envelope.open();
+    let (mail, _, cause) = envelope.open_traced();
+    crate::observe::discarded(shared.info(), cause);
     let discarded = panic::catch_unwind(AssertUnwindSafe(move || {
         if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) | Mail::Resume(_) = mail {
             let mail = mail.into_dyn();

@@ -116,6 +116,8 @@ impl Waiting {
                 Ok(())
             }
             Err(cycle) => {
+                #[cfg(any(feature = "metrics", feature = "console"))]
+                refusals::keep(&graph, own, target, &cycle);
                 if created {
                     graph.remove(own);
                 }
@@ -238,12 +240,19 @@ impl Graph {
     /// The cycle, in words: from this thread's wait for `target`, along the first route,
     /// until it comes back to a wait already named.
     fn describe(&self, own: u64, target: Party) -> String {
+        self.walk(own, target, &mut Vec::new())
+    }
+
+    /// `describe`, also listing in `route` the actors along the cycle, in order.
+    fn walk(&self, own: u64, target: Party, route: &mut Vec<ActorInfo>) -> String {
         let Some(me) = self.records.get(&own) else {
             return format!("waiting for {target} would never end");
         };
         if target.info.id == me.waiter.info.id {
+            route.extend([me.waiter.info, me.waiter.info]);
             return format!("{} waits for itself", me.waiter);
         }
+        route.extend([me.waiter.info, target.info]);
         let mut text = format!("{} waits for {target}", me.waiter);
         let mut named = HashSet::from([own]);
         let mut actor = target;
@@ -286,11 +295,78 @@ impl Graph {
             if its_own {
                 text.push_str(&format!(", which waits for {then}"));
             } else {
+                route.push(record.waiter.info);
                 text.push_str(&format!("; {} waits for {then}", record.waiter));
             }
+            route.push(then.info);
             actor = then;
         }
         text
+    }
+}
+
+/// What the console shows of the record: the waits now, and the latest refused ones.
+#[cfg(any(feature = "metrics", feature = "console"))]
+pub(crate) fn observe() -> (
+    Vec<crate::observe::WaitView>,
+    Vec<crate::observe::RefusedWait>,
+) {
+    let waits = {
+        let graph = lock(&GRAPH);
+        let mut waits: Vec<_> = graph
+            .records
+            .values()
+            .map(|record| crate::observe::WaitView {
+                waiter: record.waiter.info,
+                driver: record.worker.map(|driver| driver.0),
+                targets: record.targets.iter().map(|target| target.info).collect(),
+            })
+            .collect();
+        waits.sort_by_key(|wait| wait.waiter.id);
+        waits
+    };
+    (waits, refusals::latest())
+}
+
+/// The latest waits refused for a cycle, kept for the console: a deadlock that was
+/// prevented is still a bug to see.
+#[cfg(any(feature = "metrics", feature = "console"))]
+mod refusals {
+    use std::collections::VecDeque;
+    use std::sync::Mutex;
+    use std::time::Instant;
+
+    use super::{Graph, Party};
+    use crate::id::ActorInfo;
+    use crate::sync::lock;
+
+    /// How many are kept.
+    const KEPT: usize = 16;
+
+    type Kept = (String, Vec<ActorInfo>, Instant);
+
+    static REFUSED: Mutex<VecDeque<Kept>> = Mutex::new(VecDeque::new());
+
+    /// Keeps a refusal (called under the graph's lock, before the refusing record goes).
+    pub(super) fn keep(graph: &Graph, own: u64, target: Party, cycle: &str) {
+        let mut route = Vec::new();
+        graph.walk(own, target, &mut route);
+        let mut kept = lock(&REFUSED);
+        if kept.len() == KEPT {
+            kept.pop_front();
+        }
+        kept.push_back((cycle.to_owned(), route, Instant::now()));
+    }
+
+    pub(super) fn latest() -> Vec<crate::observe::RefusedWait> {
+        lock(&REFUSED)
+            .iter()
+            .map(|(cycle, route, at)| crate::observe::RefusedWait {
+                cycle: cycle.clone(),
+                route: route.clone(),
+                ago: at.elapsed(),
+            })
+            .collect()
     }
 }
 

@@ -57,6 +57,8 @@ struct Seat {
     /// Turns begun, written by the owner alone: a neighbour that sees it unchanged while
     /// the slot stays full knows the task has waited through one turn.
     turns: AtomicU64,
+    /// Its idle waits, clocked (zero-sized unless feature `metrics` or `console`).
+    clock: crate::observe::WorkerClock,
 }
 
 /// The next slots of a driver's workers, and who is asleep.
@@ -75,11 +77,20 @@ impl Slots {
                 .map(|_| Seat {
                     next: Slot::new(),
                     turns: AtomicU64::new(0),
+                    clock: crate::observe::WorkerClock::new(),
                 })
                 .collect(),
             sleepy: AtomicUsize::new(0),
             waking: AtomicBool::new(false),
         }
+    }
+
+    /// Per worker, its busy nanoseconds, and the first worker's age in nanoseconds.
+    #[cfg(any(feature = "metrics", feature = "console"))]
+    pub(super) fn busy_ns(&self) -> (Vec<u64>, u64) {
+        let busy = self.seats.iter().map(|seat| seat.clock.busy_ns()).collect();
+        let uptime = self.seats.first().map_or(0, |seat| seat.clock.age_ns());
+        (busy, uptime)
     }
 
     /// After a worker filled its slot: if every other worker may be asleep, wake one to
@@ -235,7 +246,7 @@ pub(super) fn work(
                         Err(_) => task,
                     }
                 } else {
-                    match idle.wait(&jobs) {
+                    match seat.clock.idle(|| idle.wait(&jobs)) {
                         Ok(task) => task,
                         Err(Ended) => {
                             drain(&jobs, &driver);

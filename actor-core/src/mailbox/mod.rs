@@ -11,11 +11,14 @@ pub(crate) use queue::{Mailbox, Pop, Refused, Wait};
 use crate::actor::{Actor, Mail};
 use crate::dead::Undelivered;
 use crate::handle::Sender;
+use crate::observe::Cause;
 
 /// One piece of mail and who sent it.
 pub(crate) struct Envelope<A: Actor> {
     mail: Mail<A>,
     sender: Sender,
+    /// The sender's span (feature `tracing`; else zero-sized).
+    cause: Cause,
     /// Records a dead letter if the envelope is dropped without being opened.
     undelivered: Undelivered,
 }
@@ -26,6 +29,7 @@ impl<A: Actor> Envelope<A> {
         Envelope {
             mail,
             sender,
+            cause: Cause::here(),
             undelivered: Undelivered,
         }
     }
@@ -43,12 +47,20 @@ impl<A: Actor> Envelope<A> {
     /// The contents; from here on, whoever holds them accounts for them.
     #[inline]
     pub(crate) fn open(self) -> (Mail<A>, Sender) {
+        let (mail, sender, _) = self.open_traced();
+        (mail, sender)
+    }
+
+    /// The contents and the sender's span, for the span of the handler.
+    #[inline]
+    pub(crate) fn open_traced(self) -> (Mail<A>, Sender, Cause) {
         let Envelope {
             mail,
             sender,
+            cause,
             undelivered,
         } = self;
         undelivered.opened();
-        (mail, sender)
+        (mail, sender, cause)
     }
 }

@@ -156,9 +156,10 @@ impl Params {
             .then(|| quote!(__ActorDispatch::__Phantom(_, __never) => match __never {},))
     }
 
-    /// The phantom variant in a match on a borrowed dispatch (`__message_name`).
-    fn phantom_name_arm(&self) -> Option<TokenStream> {
-        (!self.types.is_empty()).then(|| quote!(__ActorDispatch::__Phantom(..) => "",))
+    /// The same arm, for a match on the dispatch enum behind a reference.
+    fn phantom_ref_arm(&self) -> Option<TokenStream> {
+        (!self.types.is_empty())
+            .then(|| quote!(__ActorDispatch::__Phantom(_, ref __never) => match *__never {},))
     }
 }
 
@@ -252,13 +253,14 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
     let from_dyn_steps = typed.iter().map(from_dyn_step);
     let take_steps = typed.iter().map(take_step);
     let into_dyn_arms = typed.iter().map(into_dyn_arm);
-    let name_arms = typed.iter().zip(&names).map(|(typed, name)| {
-        let variant = typed.variant(at(typed.ty));
-        quote!(__ActorDispatch::#variant(..) => #name,)
-    });
-    // By reference, so the phantom variant's uninhabited field is never bound.
-    let phantom_name_arm = params.phantom_name_arm();
     let phantom_arm = params.phantom_arm();
+    let phantom_ref_arm = params.phantom_ref_arm();
+    // Which entry of `HANDLES` a piece of typed mail is, for its span's message name.
+    let index_arms = typed.iter().map(|typed| {
+        let variant = typed.variant(Span::call_site());
+        let index = typed.index;
+        quote!(__ActorDispatch::#variant(..) => #index,)
+    });
     let handler_impls = typed.iter().map(|typed| handler_impl(typed, &params));
 
     let catch_all = actor.hook(|role| matches!(role, Role::CatchAll)).map(|method| {
@@ -348,10 +350,10 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     }
                 }
 
-                fn __message_name(__msg: &#dispatch) -> &'static str {
+                fn __message_index(__msg: &#dispatch) -> usize {
                     match *__msg {
-                        #(#name_arms)*
-                        #phantom_name_arm
+                        #(#index_arms)*
+                        #phantom_ref_arm
                     }
                 }
 

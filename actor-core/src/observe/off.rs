@@ -1,0 +1,71 @@
+//! A feature off: zero-sized stand-ins whose methods compile to nothing. Each is used
+//! only while the features it stands in for are off.
+#![allow(dead_code)]
+
+use std::sync::Arc;
+
+use crate::actor::{Actor, Mail};
+use crate::handle::Shared;
+use crate::id::{ActorId, ActorInfo};
+
+/// No figures kept.
+pub(crate) struct Probe;
+
+impl Probe {
+    #[inline(always)]
+    pub(crate) fn new<A: Actor>(_: &Arc<Shared<A>>) -> Probe {
+        Probe
+    }
+    #[inline(always)]
+    pub(crate) fn begin<A: Actor>(&self, _: &Mail<A>, _: Cause) -> Turn {
+        Turn
+    }
+    #[inline(always)]
+    pub(crate) fn end(&self, _: Turn, _: bool) {}
+    #[inline(always)]
+    pub(crate) fn panicked(&self) {}
+    #[inline(always)]
+    pub(crate) fn restarted(&self) {}
+    #[inline(always)]
+    pub(crate) fn ended(self, _: bool) {}
+}
+
+/// No turn to end.
+pub(crate) struct Turn;
+
+/// No span to follow.
+#[derive(Clone, Copy)]
+pub(crate) struct Cause;
+
+impl Cause {
+    #[inline(always)]
+    pub(crate) fn here() -> Cause {
+        Cause
+    }
+}
+
+#[inline(always)]
+pub(crate) fn discarded(_: ActorInfo, _: Cause) {}
+
+#[inline(always)]
+pub(crate) fn named(_: ActorId, _: &str) {}
+
+#[inline(always)]
+pub(crate) fn dead_letter(_: Option<ActorInfo>) {}
+
+/// No clock.
+pub(crate) struct WorkerClock;
+
+impl WorkerClock {
+    #[inline(always)]
+    pub(crate) fn new() -> WorkerClock {
+        WorkerClock
+    }
+    #[inline(always)]
+    pub(crate) fn idle<T>(&self, wait: impl FnOnce() -> T) -> T {
+        wait()
+    }
+}
+
+#[inline(always)]
+pub(crate) fn register_driver(_: &Arc<crate::hosting::driver::DriverInner>) {}

@@ -1,0 +1,493 @@
+//! Feature `console`: the HTTP endpoints of a running system (a deadlock candidate and a
+//! backed-up mailbox in it), `/metrics` parsed as Prometheus text, the server's answers to
+//! bad requests, and the page as headless Chromium renders it.
+
+use actor_core::console::{self, Console, Options};
+use actor_core::prelude::*;
+use actor_core::Spawn;
+use crossbeam_channel::{bounded, Receiver, Sender as Channel};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+const WAIT: Duration = Duration::from_secs(20);
+const TOKEN: &str = "s3cret/+";
+
+#[derive(Message)]
+struct Hold(Channel<()>, Receiver<()>);
+
+#[derive(Message)]
+struct Job;
+
+#[derive(Message)]
+#[message(reply = ())]
+struct Ask;
+
+#[derive(Message)]
+struct CallBack(Channel<String>, Receiver<()>);
+
+/// The backed-up stage: holds while its mailbox fills.
+struct Slow;
+
+#[actor]
+impl Slow {
+    #[handles(Hold)]
+    fn hold(&mut self, Hold(entered, gate): Hold) {
+        entered.send(()).unwrap();
+        let _ = gate.recv();
+    }
+
+    #[handles(Job)]
+    fn job(&mut self, _: Job) {}
+}
+
+/// Waits for `Right` (a blocking call) while `Right` tries to call it back.
+struct Left {
+    right: Addr<Right>,
+}
+
+#[actor]
+impl Left {
+    #[handles(Ask)]
+    fn ask(&mut self, _: Ask) {
+        let _ = Bridge::new().call(&self.right, Ask, Duration::from_secs(600));
+    }
+}
+
+struct Right {
+    left: Option<Addr<Left>>,
+    refused: Option<(Channel<String>, Receiver<()>)>,
+}
+
+#[actor]
+impl Right {
+    #[handles(SetLeft)]
+    fn set_left(&mut self, SetLeft(left): SetLeft) {
+        self.left = Some(left);
+    }
+
+    #[handles(CallBack)]
+    fn setup(&mut self, CallBack(refused, gate): CallBack) {
+        self.refused = Some((refused, gate));
+    }
+
+    #[handles(Ask)]
+    fn ask(&mut self, _: Ask) {
+        let left = self.left.clone().expect("left set");
+        // Left waits for us: this call would never end, and is refused at once.
+        let error = Bridge::new()
+            .call(&left, Ask, Duration::from_secs(600))
+            .expect_err("a call back into a waiting caller is refused");
+        let (refused, gate) = self.refused.take().expect("set up");
+        refused.send(error.to_string()).unwrap();
+        // Keep Left's wait alive while the console looks.
+        let _ = gate.recv();
+    }
+}
+
+#[derive(Message)]
+struct SetLeft(Addr<Left>);
+
+/// The running system, made once for the whole test binary.
+struct System {
+    console: Console,
+    _gates: Vec<Channel<()>>,
+}
+
+fn system() -> &'static System {
+    static SYSTEM: OnceLock<System> = OnceLock::new();
+    SYSTEM.get_or_init(|| {
+        let slow = Spawn::new(Slow).named("console-slow").spawn().unwrap();
+        let (slow_gate, slow_wait) = bounded(0);
+        let (entered, holding) = bounded(1);
+        slow.tell(Hold(entered, slow_wait)).unwrap();
+        holding.recv_timeout(WAIT).unwrap();
+        for _ in 0..7 {
+            slow.tell(Job).unwrap();
+        }
+
+        let driver = Box::leak(Box::new(Driver::new(2)));
+        let right = Spawn::new(Right {
+            left: None,
+            refused: None,
+        })
+        .named("console-right")
+        .spawn()
+        .unwrap();
+        let left = Spawn::new(Left {
+            right: right.clone(),
+        })
+        .named("console-left")
+        .spawn_on(driver)
+        .unwrap();
+        right.tell(SetLeft(left.clone())).unwrap();
+        let (refused, refusal) = bounded(1);
+        let (right_gate, right_wait) = bounded(0);
+        right.tell(CallBack(refused, right_wait)).unwrap();
+        left.tell(Ask).unwrap();
+        let refusal = refusal.recv_timeout(WAIT).unwrap();
+        assert!(
+            refusal.contains("console-right") || refusal.contains("Right"),
+            "{refusal}"
+        );
+
+        let console = console::serve_with(
+            "127.0.0.1:0",
+            Options {
+                token: Some(TOKEN.to_owned()),
+                max_connections: 4,
+                read_timeout: Duration::from_secs(3),
+                sample_every: Duration::from_millis(100),
+            },
+        )
+        .unwrap();
+        System {
+            console,
+            _gates: vec![slow_gate, right_gate],
+        }
+    })
+}
+
+/// One request, raw; the response's status and body.
+fn request(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    stream.write_all(raw).unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("a status line: {head}"));
+    (status, body.to_owned())
+}
+
+fn get(addr: SocketAddr, path: &str) -> (u16, String) {
+    let raw =
+        format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer {TOKEN}\r\n\r\n");
+    request(addr, raw.as_bytes())
+}
+
+/// Polls `/api/snapshot` until `ready` holds (bounded).
+fn snapshot_when(addr: SocketAddr, ready: impl Fn(&str) -> bool) -> String {
+    let until = Instant::now() + WAIT;
+    loop {
+        let (status, body) = get(addr, "/api/snapshot");
+        assert_eq!(status, 200, "{body}");
+        if ready(&body) {
+            return body;
+        }
+        assert!(
+            Instant::now() < until,
+            "the snapshot never got there: {body}"
+        );
+        std::thread::sleep(Duration::from_millis(50)); // between polls, not a sync
+    }
+}
+
+#[test]
+fn the_snapshot_shows_the_backed_up_mailbox_the_wait_and_the_refused_cycle() {
+    let addr = system().console.addr();
+    let body = snapshot_when(addr, |body| body.contains("\"depths\":[7,7"));
+    assert!(body.starts_with("{\"actors\":["), "{body}");
+    assert!(body.contains("\"label\":\"console-slow\""), "{body}");
+    assert!(body.contains("\"mailbox\":7"), "{body}");
+    // Left (on a driver) waits for Right; Right's call back was refused.
+    assert!(
+        body.contains("\"waiter\":{\"id\":")
+            && body.contains("\"label\":\"console-left\"},\"driver\":"),
+        "{body}"
+    );
+    assert!(body.contains("\"refused\":[{\"cycle\":"), "{body}");
+    assert!(body.contains("\"hosting\":\"driver "), "{body}");
+}
+
+/// A strict reader of the Prometheus text format 0.0.4: every line a comment (`# HELP`,
+/// `# TYPE` with a known type, declared once and before its samples) or a sample
+/// `name{label="value",...} value`; returns the samples.
+fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
+    let mut samples = BTreeMap::new();
+    let mut typed = BTreeMap::new();
+    let name_ok = |name: &str| {
+        !name.is_empty()
+            && name.chars().enumerate().all(|(i, c)| {
+                c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
+            })
+    };
+    for line in text.lines() {
+        if let Some(comment) = line.strip_prefix("# ") {
+            let mut words = comment.splitn(3, ' ');
+            match (words.next(), words.next(), words.next()) {
+                (Some("HELP"), Some(name), Some(_)) => assert!(name_ok(name), "{line}"),
+                (Some("TYPE"), Some(name), Some(kind)) => {
+                    assert!(name_ok(name), "{line}");
+                    assert!(
+                        ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                        "{line}"
+                    );
+                    assert!(
+                        typed.insert(name.to_owned(), kind.to_owned()).is_none(),
+                        "declared twice: {line}"
+                    );
+                }
+                _ => panic!("a bad comment line: {line}"),
+            }
+            continue;
+        }
+        assert!(!line.is_empty(), "an empty line");
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        let value: f64 = match value {
+            "+Inf" => f64::INFINITY,
+            "-Inf" => f64::NEG_INFINITY,
+            v => v.parse().unwrap_or_else(|_| panic!("a bad value: {line}")),
+        };
+        let name = series.split('{').next().unwrap();
+        assert!(name_ok(name), "a bad name: {line}");
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| {
+                name.strip_suffix(suffix)
+                    .filter(|base| typed.get(*base).is_some_and(|k| k == "histogram"))
+            })
+            .unwrap_or(name);
+        assert!(
+            typed.contains_key(family),
+            "a sample before its TYPE: {line}"
+        );
+        if let Some(labels) = series.strip_prefix(name) {
+            if !labels.is_empty() {
+                let inner = labels
+                    .strip_prefix('{')
+                    .and_then(|l| l.strip_suffix('}'))
+                    .unwrap_or_else(|| panic!("bad labels: {line}"));
+                // label="value" pairs, values with \\ \" \n escapes.
+                let mut rest = inner;
+                let mut keys = BTreeSet::new();
+                while !rest.is_empty() {
+                    let (key, after) = rest
+                        .split_once("=\"")
+                        .unwrap_or_else(|| panic!("bad label: {line}"));
+                    assert!(name_ok(key) && keys.insert(key), "bad label name: {line}");
+                    let mut chars = after.char_indices();
+                    let end = loop {
+                        match chars.next() {
+                            Some((_, '\\')) => assert!(
+                                matches!(chars.next(), Some((_, '\\' | '"' | 'n'))),
+                                "bad escape: {line}"
+                            ),
+                            Some((i, '"')) => break i,
+                            Some(_) => {}
+                            None => panic!("an unterminated label value: {line}"),
+                        }
+                    };
+                    rest = &after[end + 1..];
+                    rest = rest.strip_prefix(',').unwrap_or(rest);
+                }
+            }
+        }
+        assert!(
+            samples.insert(series.to_owned(), value).is_none(),
+            "a sample twice: {line}"
+        );
+    }
+    samples
+}
+
+#[test]
+fn metrics_is_prometheus_text_with_the_figures() {
+    let addr = system().console.addr();
+    snapshot_when(addr, |body| body.contains("\"refused\":[{"));
+    let (status, text) = get(addr, "/metrics");
+    assert_eq!(status, 200);
+    let samples = parse_prometheus(&text);
+    assert_eq!(
+        samples["actor_mailbox_depth{type=\"Slow\",name=\"console-slow\"}"],
+        7.0
+    );
+    assert_eq!(
+        samples["actor_live{type=\"Slow\",name=\"console-slow\"}"],
+        1.0
+    );
+    // Slow has handled its Hold (and only begun it): one, timed (the first is sampled).
+    assert_eq!(
+        samples["actor_messages_handled_total{type=\"Slow\",name=\"console-slow\"}"],
+        1.0
+    );
+    assert!(samples
+        .keys()
+        .any(|key| key.starts_with("actor_driver_worker_busy_seconds_total{driver=")));
+    let inf =
+        samples["actor_handling_seconds_bucket{type=\"Right\",name=\"console-right\",le=\"+Inf\"}"];
+    assert!(inf >= 1.0, "{inf}");
+}
+
+#[test]
+fn bad_requests_get_clear_answers() {
+    let addr = system().console.addr();
+    let (status, body) = request(addr, b"GET /api/snapshot HTTP/1.1\r\n\r\n");
+    assert_eq!(status, 401, "{body}");
+    assert!(body.contains("token"), "{body}");
+    let (status, _) = request(addr, b"GET /metrics?token=wrong HTTP/1.1\r\n\r\n");
+    assert_eq!(status, 401);
+    // The token in the query, percent-encoded.
+    let (status, _) = request(addr, b"GET /metrics?token=s3cret%2F%2B HTTP/1.1\r\n\r\n");
+    assert_eq!(status, 200);
+    let (status, _) = get(addr, "/nowhere");
+    assert_eq!(status, 404);
+    let raw = format!("POST /api/snapshot HTTP/1.1\r\nAuthorization: Bearer {TOKEN}\r\n\r\n");
+    assert_eq!(request(addr, raw.as_bytes()).0, 405);
+    assert_eq!(request(addr, b"\x16\x03\x01 hello\r\n\r\n").0, 400);
+    assert_eq!(request(addr, b"GET / HTTP/2.0\r\n\r\n").0, 400);
+    let huge = format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(64 * 1024));
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(WAIT)).unwrap();
+    let _ = stream.write_all(huge.as_bytes()); // the server may close before it is all sent
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    assert!(response.starts_with("HTTP/1.1 431 "), "{response:.80}");
+    // A head cut short by the peer.
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.write_all(b"GET / HTT").unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 408 "), "{response:.80}");
+}
+
+#[test]
+fn idle_connections_cannot_take_the_console_down() {
+    // A console of its own: the connection bound is what this test fills.
+    let console = console::serve_with(
+        "127.0.0.1:0",
+        Options {
+            max_connections: 2,
+            read_timeout: Duration::from_millis(300),
+            ..Options::default()
+        },
+    )
+    .unwrap();
+    let addr = console.addr();
+    let idle: Vec<TcpStream> = (0..2).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    // Both places are taken (or about to be): a third connection is turned away or, once
+    // the idle ones time out, served. Either way it gets an answer, never a hang.
+    let (status, _) = request(addr, b"GET /metrics HTTP/1.1\r\n\r\n");
+    assert!(status == 503 || status == 200, "{status}");
+    // The idle ones are closed by their read timeout, with a 408.
+    for mut stream in idle {
+        stream.set_read_timeout(Some(WAIT)).unwrap();
+        let mut response = String::new();
+        stream.read_to_string(&mut response).unwrap();
+        assert!(response.starts_with("HTTP/1.1 408 "), "{response:.80}");
+    }
+    let until = Instant::now() + WAIT;
+    loop {
+        let (status, body) = request(addr, b"GET /metrics HTTP/1.1\r\n\r\n");
+        if status == 200 {
+            assert!(body.contains("# TYPE actor_live gauge"));
+            break;
+        }
+        assert!(Instant::now() < until, "never served again: {status}");
+        std::thread::sleep(Duration::from_millis(20)); // between polls, not a sync
+    }
+    console.stop();
+    assert!(
+        TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_err() || {
+            // The port may be taken by someone else by now; a connection that is not ours
+            // would not answer as the console.
+            request(addr, b"GET /metrics HTTP/1.1\r\n\r\n").0 != 200
+        }
+    );
+}
+
+/// Chromium, headless, as `.ci/run` installs it; its absence fails the test.
+fn chromium(args: &[&str], url: &str) -> String {
+    let profile = std::env::temp_dir().join(format!(
+        "observe-chromium-{}-{}",
+        std::process::id(),
+        args.len()
+    ));
+    let _ = std::fs::remove_dir_all(&profile);
+    let output = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--virtual-time-budget=3000",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .arg(url)
+        .output()
+        .expect("chromium must be installed (Debian package `chromium`; .ci/run installs it)");
+    let _ = std::fs::remove_dir_all(&profile);
+    assert!(
+        output.status.success(),
+        "chromium failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn chromium_renders_the_actors_the_depth_and_the_cycle() {
+    let system = system();
+    let addr = system.console.addr();
+    snapshot_when(addr, |body| {
+        body.contains("\"depths\":[7,7") && body.contains("\"refused\":[{")
+    });
+    let url = system.console.url();
+    let dom = chromium(&["--dump-dom"], &url);
+    for name in ["console-slow", "console-left", "console-right"] {
+        assert!(
+            dom.contains(&format!("<td class=\"name\">{name}</td>")),
+            "{name} not in {dom}"
+        );
+    }
+    // The backed-up mailbox, with its depth.
+    let slow_row = dom
+        .split("<tr ")
+        .find(|row| row.contains(">console-slow<"))
+        .expect("a row for console-slow");
+    assert!(slow_row.contains("data-depth=\"7\""), "{slow_row}");
+    assert!(slow_row.contains("class=\"actor backed\""), "{slow_row}");
+    // The wait, and the refused cycle drawn in red.
+    assert!(
+        dom.contains("console-left waits for console-right"),
+        "{dom}"
+    );
+    assert!(dom.contains("<li class=\"cycle\">refused "), "{dom}");
+    assert!(dom.contains("class=\"edge cycle\""), "{dom}");
+    // A driver with its workers.
+    assert!(dom.contains("class=\"driver\""), "{dom}");
+
+    let shot = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("observe-console.png");
+    let _ = std::fs::remove_file(&shot);
+    chromium(
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1280,760",
+        ],
+        &url,
+    );
+    let png = std::fs::read(&shot).expect("the screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG\r\n\x1a\n") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
+    println!("screenshot: {}", shot.display());
+}
