@@ -201,7 +201,7 @@ fn the_snapshot_shows_the_backed_up_mailbox_the_wait_and_the_refused_cycle() {
     // Left (on a driver) waits for Right; Right's call back was refused.
     assert!(
         body.contains("\"waiter\":{\"id\":")
-            && body.contains("\"label\":\"console-left\"},\"driver\":"),
+            && body.contains("\"label\":\"console-left\"},\"kind\":\"call\",\"driver\":"),
         "{body}"
     );
     assert!(body.contains("\"refused\":[{\"cycle\":"), "{body}");
@@ -466,7 +466,7 @@ fn chromium_renders_the_actors_the_depth_and_the_cycle() {
     assert!(slow_row.contains("class=\"actor backed\""), "{slow_row}");
     // The wait, and the refused cycle drawn in red.
     assert!(
-        dom.contains("console-left waits for console-right"),
+        dom.contains("console-left waits (call) for console-right"),
         "{dom}"
     );
     assert!(dom.contains("<li class=\"cycle\">refused "), "{dom}");

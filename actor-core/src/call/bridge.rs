@@ -121,7 +121,7 @@ impl Bridge {
             return Err(CallError::WouldDeadlock { actor, msg });
         }
         // Recorded until the reply comes, if the caller is an actor (`hosting::waits`).
-        let _waiting = match waits::wait_for(party(target)) {
+        let _waiting = match waits::wait_for(party(target), waits::Kind::Call) {
             Ok(waiting) => waiting,
             Err(cycle) => return Err(would_deadlock(actor, msg, cycle)),
         };

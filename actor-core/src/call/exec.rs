@@ -83,7 +83,9 @@ impl<R> Pending<R> {
                      (take the result with `sim.run_until_idle()` then `try_take`)"
                 )))
             }
-            Some(target) => waits::wait_for(target).map_err(ExecError::WouldDeadlock),
+            Some(target) => {
+                waits::wait_for(target, waits::Kind::Exec).map_err(ExecError::WouldDeadlock)
+            }
             None => Ok(Waiting::none()),
         }
     }

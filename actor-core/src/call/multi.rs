@@ -11,7 +11,7 @@ use super::{Bridge, CallTarget, Outcome, ReplyTo};
 use crate::error::{CallError, SendError};
 use crate::handle::AnyAddr;
 use crate::hosting::current;
-use crate::hosting::waits::Waiting;
+use crate::hosting::waits::{self, Waiting};
 use crate::id::ActorInfo;
 use crate::message::{Message, Stop, Stopped};
 
@@ -75,7 +75,7 @@ impl Bridge {
                     .push_back((index, Err(CallError::WouldDeadlock { actor, msg })));
                 continue;
             }
-            if let Err(cycle) = call.record.add(party(&target)) {
+            if let Err(cycle) = call.record.add(party(&target), waits::Kind::Call) {
                 call.ready
                     .push_back((index, Err(would_deadlock(actor, msg, cycle))));
                 continue;

@@ -159,6 +159,7 @@ pub(super) fn json(snapshot: &Snapshot, history: &History) -> String {
         }
         out.push_str("{\"waiter\":");
         actor_ref(&mut out, &wait.waiter, &labels);
+        let _ = write!(out, ",\"kind\":\"{}\"", wait.kind);
         match wait.driver {
             Some(driver) => {
                 let _ = write!(out, ",\"driver\":{driver}");

@@ -51,6 +51,9 @@ impl fmt::Display for Party {
 struct Record {
     /// The actor whose handler is blocked.
     waiter: Party,
+    /// How it waits (the first wait it recorded).
+    #[cfg_attr(not(any(feature = "metrics", feature = "console")), allow(dead_code))]
+    kind: Kind,
     /// The driver this thread works for, if it is a worker.
     worker: Option<DriverId>,
     /// What it waits for: it goes on once any of them makes progress (more than one for a
@@ -77,6 +80,29 @@ thread_local! {
     static REFUSAL: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// How a blocked thread waits: what the console labels each wait with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    /// A blocking call (`Bridge::call`, `multi_call`, `stop`).
+    Call,
+    /// `exec(..).wait()`.
+    Exec,
+    /// A bounded `tell` waiting for room in a full mailbox.
+    Room,
+}
+
+impl Kind {
+    /// The word the console shows.
+    #[cfg_attr(not(any(feature = "metrics", feature = "console")), allow(dead_code))]
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Call => "call",
+            Kind::Exec => "exec",
+            Kind::Room => "full mailbox",
+        }
+    }
+}
+
 /// A recorded wait: the record goes when this is dropped, after the wait.
 #[derive(Debug)]
 pub(crate) struct Waiting {
@@ -92,7 +118,7 @@ impl Waiting {
     /// Adds `target` to what this thread waits for, or says why the wait would never end.
     /// A thread that runs no actor records nothing. Inside another recorded wait (a post
     /// waiting for room within a call), the target is only checked.
-    pub(crate) fn add(&mut self, target: Party) -> Result<(), String> {
+    pub(crate) fn add(&mut self, target: Party, kind: Kind) -> Result<(), String> {
         let Some((info, host)) = current::running() else {
             return Ok(());
         };
@@ -102,7 +128,7 @@ impl Waiting {
         let outer = MINE.get().filter(|id| graph.records.contains_key(id));
         let (own, created) = match self.record.or(outer) {
             Some(own) => (own, false),
-            None => (graph.insert(waiter, worker), true),
+            None => (graph.insert(waiter, worker, kind), true),
         };
         match graph.check(own, target) {
             Ok(()) => {
@@ -140,9 +166,9 @@ impl Drop for Waiting {
 
 /// Before this thread blocks until `target` makes progress: the recorded wait, or the
 /// cycle that would keep it from ever ending.
-pub(crate) fn wait_for(target: Party) -> Result<Waiting, String> {
+pub(crate) fn wait_for(target: Party, kind: Kind) -> Result<Waiting, String> {
     let mut waiting = Waiting::none();
-    waiting.add(target)?;
+    waiting.add(target, kind)?;
     Ok(waiting)
 }
 
@@ -159,7 +185,7 @@ pub(crate) fn take_refusal() -> String {
 }
 
 impl Graph {
-    fn insert(&mut self, waiter: Party, worker: Option<DriverId>) -> u64 {
+    fn insert(&mut self, waiter: Party, worker: Option<DriverId>, kind: Kind) -> u64 {
         self.next += 1;
         let id = self.next;
         self.by_actor.insert(waiter.info.id, id);
@@ -170,6 +196,7 @@ impl Graph {
             id,
             Record {
                 waiter,
+                kind,
                 worker,
                 targets: Vec::new(),
             },
@@ -318,6 +345,7 @@ pub(crate) fn observe() -> (
             .values()
             .map(|record| crate::observe::WaitView {
                 waiter: record.waiter.info,
+                kind: record.kind.as_str(),
                 driver: record.worker.map(|driver| driver.0),
                 targets: record.targets.iter().map(|target| target.info).collect(),
             })

@@ -49,7 +49,7 @@ impl<A: Actor> Host<A> {
             info: ActorInfo { id, name: A::NAME },
             host: self.driver(),
         };
-        let waiting = waits::wait_for(target).map_err(|cycle| {
+        let waiting = waits::wait_for(target, waits::Kind::Room).map_err(|cycle| {
             waits::set_refusal(cycle);
             Refused::WouldDeadlock
         })?;

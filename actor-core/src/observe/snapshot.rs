@@ -98,6 +98,9 @@ pub struct DriverView {
 pub struct WaitView {
     /// The actor whose handler is blocked.
     pub waiter: ActorInfo,
+    /// How: `"call"` (a blocking call), `"exec"` (`exec(..).wait()`) or `"full mailbox"`
+    /// (a bounded tell waiting for room).
+    pub kind: &'static str,
     /// The driver whose worker is blocked, if it is one.
     pub driver: Option<u64>,
     /// What it waits for: it goes on once any of them makes progress.
