@@ -416,7 +416,7 @@ mod tests {
 
     fn wait(graph: &mut Graph, waiter: Party, target: Party) -> u64 {
         let worker = waiter.host.map(|(driver, _)| driver);
-        let id = graph.insert(waiter, worker, Kind::Call);
+        let id = graph.insert(waiter, worker, super::Kind::Call);
         graph.records.get_mut(&id).unwrap().targets.push(target);
         id
     }
@@ -428,7 +428,7 @@ mod tests {
         let b = party("B", None);
         let c = party("C", Some((903, 1)));
         wait(&mut graph, a, b);
-        let own = graph.insert(b, None, Kind::Call);
+        let own = graph.insert(b, None, super::Kind::Call);
         let cycle = graph.check(own, c).unwrap_err();
         assert!(cycle.starts_with("B"), "{cycle}");
         assert!(
