@@ -445,7 +445,7 @@ mod tests {
         let b = party("B", None);
         let c = party("C", Some((904, 2)));
         wait(&mut graph, a, b);
-        let own = graph.insert(b, None);
+        let own = graph.insert(b, None, super::Kind::Call);
         assert!(graph.check(own, c).is_ok());
         // Once the driver's second thread blocks on B too, no one is left to serve C.
         let d = party("D", Some((904, 2)));
@@ -460,7 +460,7 @@ mod tests {
         let b = party("B", None);
         let free = party("Free", None);
         wait(&mut graph, b, free);
-        let own = graph.insert(a, None);
+        let own = graph.insert(a, None, super::Kind::Call);
         assert!(graph.check(own, b).is_ok());
         let blocked_on_me = party("C", None);
         wait(&mut graph, blocked_on_me, a);
