@@ -54,15 +54,20 @@ struct Client {
 
 impl Client {
     fn ask_next(&mut self, ctx: &mut Context<Self>) {
-        ctx.ask(&self.server, Req(self.left), self.timeout, |this, reply, ctx| {
-            reply.unwrap();
-            this.left -= 1;
-            if this.left == 0 {
-                this.done.send(()).unwrap();
-            } else {
-                this.ask_next(ctx);
-            }
-        });
+        ctx.ask(
+            &self.server,
+            Req(self.left),
+            self.timeout,
+            |this, reply, ctx| {
+                reply.unwrap();
+                this.left -= 1;
+                if this.left == 0 {
+                    this.done.send(()).unwrap();
+                } else {
+                    this.ask_next(ctx);
+                }
+            },
+        );
     }
 }
 
