@@ -40,7 +40,7 @@ pub(crate) type Outcome<R> = (usize, Result<R, NoReply>);
 ///
 /// One thin pointer, tagged in its two low bits with the kind of destination (every
 /// message carries one, so it stays one word): a box holding a channel's sending half, or
-/// the shared block of a one-result [`Shot`] or of a [`Hook`] itself, so that a
+/// the shared block of a one-result shot or of an ask itself, so that a
 /// `call_async` or a `ctx.ask` needs no box for its slot.
 pub struct ReplyTo<R> {
     slot: Option<NonNull<u8>>,
@@ -51,6 +51,7 @@ pub struct ReplyTo<R> {
 // `Sync` when `R` is `Send` (a channel's sender of `R`, an `Arc<Shot<R>>`, an `Arc` of a
 // `Hook`, which is `Send + Sync`); `ReplyTo` gives no shared access to any of them.
 unsafe impl<R: Send> Send for ReplyTo<R> {}
+// Safety: as for `Send`; `&ReplyTo` only reads whether the slot is empty.
 unsafe impl<R: Send> Sync for ReplyTo<R> {}
 
 /// The tag of a boxed channel destination (`Box<(usize, ChannelSender<..>)>`).
