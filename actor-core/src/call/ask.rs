@@ -7,15 +7,17 @@
 //! deadline on the timer thread) and posts the same state to the asking actor as
 //! `Mail::Resume`, so the continuation runs exactly once, between two of the asker's
 //! messages, on the asker's own thread. Nothing blocks: the asker goes on handling its
-//! other mail meanwhile. A reply that wins leaves the timer entry in the heap, skipped and
-//! compacted away later (no heap lock taken to cancel it).
+//! other mail meanwhile. The deadline's entry goes to the asking thread's young list (see
+//! `timer`): a reply that wins before the timer thread looks there leaves it dead, dropped
+//! from that list by the thread's next request; one that wins later leaves it dead in the
+//! heap, skipped at its deadline. No lock is taken to cancel it.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
 use super::bridge::failure;
-use super::reply::Hook;
+use super::reply::{Hook, HookHeader};
 use super::{CallTarget, NoReply, ReplyTo};
 use crate::actor::{Actor, Mail, Resumable, Resume};
 use crate::context::Context;
@@ -46,15 +48,17 @@ fn short<M>() -> String {
 type Outcome<M> = Result<<M as Message>::Reply, CallError<M>>;
 
 /// One request in flight, from `ctx.ask` until its continuation has run.
+///
+/// `repr(C)`, its reply slot's header first: the slot is a thin pointer to this block.
+#[repr(C)]
 struct Ask<A: Actor, M: Message, F> {
+    hook: HookHeader<M::Reply>,
     /// `SENDING`, `EARLY`, `WAITING` or `DONE`: exactly one party moves it to `DONE`.
     state: AtomicU8,
     /// Weak: a request in flight never keeps its asker alive.
     asker: Weak<Shared<A>>,
     actor: ActorInfo,
     timeout: Duration,
-    /// Whether the request has an entry in the timer heap (a finite timeout).
-    timed: bool,
     /// Taken by one party at a time, never held while program code runs.
     slot: SpinLock<Slot<M, F>>,
 }
@@ -89,13 +93,6 @@ where
         let _ = asker.post(Mail::Resume(resume), Sender::Nobody, Wait::Force);
     }
 
-    /// The request has ended before its deadline: its timer entry is dead.
-    fn untime(&self) {
-        if self.timed {
-            timer::cancelled();
-        }
-    }
-
     /// An outcome came while the request was still being delivered.
     fn early(self: &Arc<Self>, outcome: Outcome<M>) {
         self.slot.lock().early = Some(outcome);
@@ -114,7 +111,6 @@ where
                     .is_ok();
                 let early = self.slot.lock().early.take();
                 if let (true, Some(early)) = (won, early) {
-                    self.untime();
                     self.finish(early);
                 }
             }
@@ -122,7 +118,8 @@ where
     }
 }
 
-impl<A, M, F> Hook<M::Reply> for Ask<A, M, F>
+// Safety: `repr(C)`, with the header made for this type first (`Context::ask`).
+unsafe impl<A, M, F> Hook<M::Reply> for Ask<A, M, F>
 where
     A: Actor,
     M: Message,
@@ -134,10 +131,7 @@ where
             .state
             .compare_exchange(WAITING, DONE, Ordering::AcqRel, Ordering::Acquire)
         {
-            Ok(_) => {
-                self.untime();
-                self.finish(outcome);
-            }
+            Ok(_) => self.finish(outcome),
             Err(SENDING) => self.early(outcome),
             // Timed out first: the late reply is dropped here.
             Err(_) => {}
@@ -259,16 +253,12 @@ impl<A: Actor> Context<A> {
         let actor = target.__info();
         // A simulated asker's deadline is on its simulation's clock.
         let sim = self.shared().host.sim().cloned();
-        let now = sim.as_ref().map_or_else(Instant::now, |sim| sim.now());
-        // No deadline at all for a timeout too long to add (`Duration::MAX`).
-        let deadline = now.checked_add(timeout);
         let ask = Arc::new(Ask::<A, M, F> {
+            hook: HookHeader::new::<Ask<A, M, F>>(),
             state: AtomicU8::new(SENDING),
             asker: Arc::downgrade(self.shared()),
             actor,
             timeout,
-            // Only an entry in the process's heap is counted there when it ends early.
-            timed: deadline.is_some() && sim.is_none(),
             slot: SpinLock::new(Slot {
                 then: Some(then),
                 outcome: None,
@@ -280,7 +270,7 @@ impl<A: Actor> Context<A> {
         } else {
             Sender::Nobody
         };
-        let reply = ReplyTo::hook(Arc::clone(&ask) as Arc<dyn Hook<M::Reply>>);
+        let reply = ReplyTo::hook(Arc::clone(&ask));
         if let Err(refused) = target.__try_deliver(msg, reply, sender) {
             // Whatever came early (the dropped slot's "stopped") gives way to the refusal.
             ask.state.store(DONE, Ordering::Release);
@@ -304,14 +294,16 @@ impl<A: Actor> Context<A> {
         }
         if let Some(sim) = sim {
             // Listed, for what an idle simulation names as blocked; timed on its clock.
+            // No deadline at all for a timeout too long to add (`Duration::MAX`).
+            let deadline = sim.now().checked_add(timeout);
             let waiting = format!("{} asks {actor} ({})", self.shared().info(), short::<M>());
             sim.schedule_ask(deadline, ask, waiting);
             return;
         }
-        if let Some(deadline) = deadline {
-            // The request's own state is its timer entry. If the reply has already come,
-            // the entry goes in dead (counted as cancelled by the reply) and is skipped.
-            timer::schedule_due(deadline, ask);
-        }
+        // The request's own state is its timer entry, on this thread's young list first:
+        // an ask answered before the timer thread looks never reaches the heap. The clock
+        // is read there, after the request went out: a deadline a little later than the
+        // ask, never earlier. None for a timeout too long to count (`Duration::MAX`).
+        timer::schedule_due(timeout, ask);
     }
 }

@@ -3,18 +3,20 @@
 //!
 //! The request carries a reply slot whose destination is a one-result [`Shot`]; the
 //! handler's reply completes it and wakes the task. The deadline is the same shot put on
-//! the shared timer thread's heap (no timer handle, no closure: one allocation for the
-//! shot and its deadline), which completes it with "timed out", so the future completes
-//! at its timeout even if no reply ever comes. Dropping the future closes the shot (a
-//! late reply is dropped where it is made), which makes its heap entry dead: skipped at
-//! its deadline or compacted away before, with no heap lock taken to cancel it.
+//! the shared timer's entry (no timer handle, no closure: one allocation for the shot and
+//! its deadline), which completes it with "timed out", so the future completes at its
+//! timeout even if no reply ever comes. The entry goes first to the calling thread's young
+//! list (no heap lock; see `timer`), and to the heap only if it is still pending when the
+//! timer thread looks. Dropping the future closes the shot (a late reply is dropped where
+//! it is made), which makes its entry dead: dropped from the young list, or skipped in the
+//! heap at its deadline.
 
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context as TaskContext, Poll};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::bridge::failure;
 use super::shot::{self, Shot};
@@ -40,8 +42,6 @@ enum State<M: Message> {
         shot: Arc<Shot<M::Reply>>,
         actor: ActorInfo,
         timeout: Duration,
-        /// Whether the shot is on the timer heap, still to be counted as cancelled.
-        timed: bool,
     },
     Done,
 }
@@ -63,13 +63,9 @@ impl<M: Message> Future for CallFuture<M> {
                 shot,
                 actor,
                 timeout,
-                timed,
             } => match shot.poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(shot::Outcome::Done(result)) => {
-                    if std::mem::take(timed) {
-                        timer::cancelled();
-                    }
                     let actor = *actor;
                     result.map_err(|why| failure(actor, why))
                 }
@@ -87,14 +83,10 @@ impl<M: Message> Future for CallFuture<M> {
 
 impl<M: Message> Drop for CallFuture<M> {
     fn drop(&mut self) {
-        if let State::Waiting { shot, timed, .. } = &mut self.state {
-            // Completed or not, the shot is now dead on the heap. (If it was the deadline
-            // that completed it, this counts one entry too many: compaction comes a little
-            // earlier, nothing else.)
+        if let State::Waiting { shot, .. } = &mut self.state {
+            // Completed or not, the shot's deadline entry is now dead: dropped from its
+            // thread's young list, or skipped in the heap.
             shot.close();
-            if *timed {
-                timer::cancelled();
-            }
         }
     }
 }
@@ -164,17 +156,13 @@ impl Bridge {
                 state: State::Failed(Some(CallError::Send(refused))),
             };
         }
-        let timed = match Instant::now().checked_add(timeout) {
-            Some(deadline) => timer::schedule_due(deadline, Arc::clone(&shot) as Arc<dyn Due>),
-            // Too long to add (`Duration::MAX`): no deadline at all.
-            None => false,
-        };
+        // None for a timeout too long to count (`Duration::MAX`).
+        timer::schedule_due(timeout, Arc::clone(&shot) as Arc<dyn Due>);
         CallFuture {
             state: State::Waiting {
                 shot,
                 actor,
                 timeout,
-                timed,
             },
         }
     }

@@ -31,6 +31,9 @@ struct State<R> {
     /// are dropped (a late reply never reaches anyone).
     closed: bool,
     waker: Option<Waker>,
+    /// Set once a thread blocks in [`Shot::wait`]: only then is the condition variable
+    /// notified (a notify is a system call even with no one waiting, on every reply).
+    blocked: bool,
 }
 
 /// A one-result slot shared by the completing side and the waiting side.
@@ -49,6 +52,7 @@ impl<R> Shot<R> {
                 outcome: None,
                 closed: false,
                 waker: None,
+                blocked: false,
             }),
             ready: Condvar::new(),
             ended: AtomicBool::new(false),
@@ -64,8 +68,11 @@ impl<R> Shot<R> {
         state.outcome = Some(outcome);
         self.ended.store(true, Ordering::Release);
         let waker = state.waker.take();
+        let blocked = state.blocked;
         drop(state);
-        self.ready.notify_all();
+        if blocked {
+            self.ready.notify_all();
+        }
         if let Some(waker) = waker {
             waker.wake();
         }
@@ -94,6 +101,8 @@ impl<R> Shot<R> {
                 state.closed = true;
                 return Some(outcome);
             }
+            // Under the lock, before waiting: a completion after this sees it.
+            state.blocked = true;
             state = match deadline {
                 None => self
                     .ready

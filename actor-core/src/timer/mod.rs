@@ -16,8 +16,17 @@
 //! A heap entry points at any [`Due`]: a [`Timer`]'s own shared state, or, for the
 //! deadline of a request (`ctx.ask`, `call_async`, through [`schedule_due`]), the
 //! request's shared state itself, so a request's timeout costs no allocation of its own.
-//! A request answered first leaves its entry dead in the heap (its `is_pending` is false);
-//! it is counted like a cancelled timer ([`cancelled`]) and compacted away the same way.
+//! A request's entry goes first to a *young list* of the thread that made the request
+//! (one per thread, under a mutex only that thread and the timer thread take), not to the
+//! heap: most requests are answered within microseconds, and a young entry that ended
+//! (its `is_pending` is false) is dropped from the front of its list by the next request
+//! of that thread, never touching the heap. The timer thread sleeps until the earliest of
+//! the heap's first deadline and the earliest deadline put on any young list since it last
+//! looked ([`service`]); then it empties the young lists, drops what has ended and moves
+//! what is still pending to the heap, with the deadline it was given (so a young entry
+//! fires exactly as a heap entry does: never early). A request's deadline is read from the
+//! clock when it is made. A request answered after its entry reached the heap leaves it
+//! dead there, skipped when it comes due.
 //!
 //! # Guarantees
 //!
@@ -410,11 +419,17 @@ static GLOBAL: OnceLock<Service> = OnceLock::new();
 
 /// The process's timer service, started by the first call; `None` (logged) if its thread
 /// could not be started this time.
+#[inline]
 fn global() -> Option<&'static Service> {
-    static STARTING: Mutex<()> = Mutex::new(());
-    if let Some(service) = GLOBAL.get() {
-        return Some(service);
+    match GLOBAL.get() {
+        Some(service) => Some(service),
+        None => start_global(),
     }
+}
+
+#[cold]
+fn start_global() -> Option<&'static Service> {
+    static STARTING: Mutex<()> = Mutex::new(());
     let _starting = STARTING.lock().unwrap_or_else(PoisonError::into_inner);
     if let Some(service) = GLOBAL.get() {
         return Some(service);
@@ -453,28 +468,23 @@ fn schedule_on(
     }
 }
 
-/// Puts `due` on the process's timer heap, to fire at `deadline`: the deadlines of
-/// `ctx.ask` and `call_async`, whose request state is its own entry (no [`Timer`], no
-/// closure). `false` if there is no timer thread: the deadline will never fire.
+/// Puts `due` on the process's timer, to fire `timeout` from now (never, for a timeout too
+/// long to count: `Duration::MAX`): the deadlines of `ctx.ask` and `call_async`, whose
+/// request state is its own entry (no [`Timer`], no closure). `false` if there is no timer
+/// thread: the deadline will never fire.
 ///
-/// An entry that ends before its deadline (the reply came first) stays in the heap,
-/// skipped by [`Due::is_pending`], until it comes due or is compacted away; whoever ends
-/// it calls [`cancelled`] so that compaction knows of it.
-pub(crate) fn schedule_due(deadline: Instant, due: Arc<dyn Due>) -> bool {
+/// The entry goes to this thread's young list (no heap lock, no heap push); the timer
+/// thread looks at the young lists by the earliest deadline listed there, and moves what is
+/// still pending to the heap. An entry that ends first (the reply came) is dropped from the
+/// list by this thread's next schedule, or skipped in the heap: nothing is cancelled.
+#[inline]
+pub(crate) fn schedule_due(timeout: Duration, due: Arc<dyn Due>) -> bool {
     match global() {
         Some(service) => {
-            service.schedule_due(deadline, due);
+            service.schedule_young(timeout, due);
             true
         }
         None => false,
-    }
-}
-
-/// One entry put there by [`schedule_due`] ended before its deadline. Lock-free unless it
-/// tips the heap into a compaction.
-pub(crate) fn cancelled() {
-    if let Some(service) = GLOBAL.get() {
-        service.cancelled_one();
     }
 }
 

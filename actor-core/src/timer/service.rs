@@ -1,18 +1,33 @@
 //! The timer thread and its heap: one [`Service`] for the process (more only in tests).
 //!
 //! Locking: the heap's mutex is never held while a timer's closure runs or is dropped, and
-//! never together with a timer's own closure mutex, so no lock order exists to get wrong.
+//! never together with a timer's own closure mutex or a young list's, so no lock order
+//! exists to get wrong (the registry of young lists is held only with one list's lock
+//! inside it, by the timer thread alone).
+//!
+//! Young lists (request deadlines, [`Service::schedule_young`]): each thread that makes a
+//! request with a deadline has one, registered here on its first request. The thread
+//! pushes `(deadline, entry)` at the back and drops ended entries from the front (and, once
+//! the list has doubled since it was last swept, from everywhere), so a list holds about
+//! as many entries as that thread has requests pending, plus a few. `young_due` is the
+//! earliest deadline pushed since the timer thread last emptied the lists (lowered with
+//! `fetch_min`, after the push); a push that lowers it below the deadline the timer thread
+//! sleeps until wakes it (under the heap's lock, as a schedule does). The timer thread
+//! sets `young_due` to "never" before it empties the lists, so a push it does not see in
+//! a list lowers it again: no entry is missed, at worst one look is spurious.
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, VecDeque};
 use std::io;
 use std::mem;
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtomicOrdering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{Due, Fire, Timer, TimerState};
+use crate::sync::SpinLock;
 
 /// Below this many entries the heap is never compacted: a scan would cost more than the
 /// cancelled entries do.
@@ -43,6 +58,77 @@ pub(super) struct Inner {
     /// The heap's length as of its last change, for a cancel to compare against without
     /// the lock.
     len: AtomicUsize,
+    /// Every thread's young list (see the module's notes); a list whose thread has ended
+    /// is dropped once emptied.
+    young: Mutex<Vec<Arc<Young>>>,
+    /// The earliest deadline (as in [`Entry::at`]) pushed to a young list since the timer
+    /// thread last emptied them; `u64::MAX`: none.
+    young_due: AtomicU64,
+}
+
+/// One thread's request deadlines not yet in the heap. A spin lock: it is held for a few
+/// instructions, by the thread itself and, rarely, by the timer thread.
+pub(super) struct Young {
+    list: SpinLock<YoungList>,
+}
+
+#[derive(Default)]
+struct YoungList {
+    entries: VecDeque<(u64, Arc<dyn Due>)>,
+    /// How many entries the last sweep kept: the next sweep comes at twice as many.
+    kept: usize,
+}
+
+/// A young list is swept of ended entries once it holds `2 * kept + YOUNG_SWEEP`.
+const YOUNG_SWEEP: usize = 32;
+
+type YoungEntry = (u64, Arc<dyn Due>);
+
+impl YoungList {
+    /// Pushes an entry. Returns the ended entry taken off the front, if any (the common
+    /// case: the thread's previous request was answered), and those a sweep took off, for
+    /// the caller to drop outside the lock.
+    #[inline]
+    fn push(&mut self, entry: YoungEntry) -> (Option<YoungEntry>, Vec<YoungEntry>) {
+        let front = match self.entries.front() {
+            Some((_, due)) if !due.is_pending() => self.entries.pop_front(),
+            _ => None,
+        };
+        let swept = if self.entries.len() >= 2 * self.kept + YOUNG_SWEEP {
+            self.sweep()
+        } else {
+            Vec::new()
+        };
+        self.entries.push_back(entry);
+        (front, swept)
+    }
+
+    /// Takes every ended entry off the list (amortised O(1) per push: a sweep of n entries
+    /// follows at least n/2 pushes).
+    #[cold]
+    fn sweep(&mut self) -> Vec<YoungEntry> {
+        let mut swept = Vec::new();
+        for entry in mem::take(&mut self.entries) {
+            if entry.1.is_pending() {
+                self.entries.push_back(entry);
+            } else {
+                swept.push(entry);
+            }
+        }
+        self.kept = self.entries.len();
+        swept
+    }
+}
+
+thread_local! {
+    /// This thread's young list on the process's service, made by its first request.
+    static YOUNG: OnceCell<Arc<Young>> = const { OnceCell::new() };
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Only the runtime's own pushes and pops run under these locks (an ended entry is
+    // dropped outside them), so poisoning cannot leave a broken list.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 struct Queue {
@@ -102,6 +188,8 @@ impl Service {
             base: Instant::now(),
             cancelled: AtomicUsize::new(0),
             len: AtomicUsize::new(0),
+            young: Mutex::new(Vec::new()),
+            young_due: AtomicU64::new(u64::MAX),
         });
         let thread_inner = Arc::clone(&inner);
         thread::Builder::new()
@@ -123,16 +211,34 @@ impl Service {
         Timer { shared }
     }
 
-    /// Puts any [`Due`] in the heap (the deadlines of `ctx.ask` and `call_async`, whose
-    /// request state is its own timer entry: no handle, no closure, no second allocation).
-    pub(super) fn schedule_due(&self, deadline: Instant, due: Arc<dyn Due>) {
-        self.inner.schedule(deadline, due);
-    }
-
-    /// An entry scheduled with [`schedule_due`](Service::schedule_due) ended before its
-    /// deadline.
-    pub(super) fn cancelled_one(&self) {
-        self.inner.cancelled_one();
+    /// Puts a request's deadline, `timeout` from now, on this thread's young list (see
+    /// the module's notes): no heap lock, no heap push; the timer thread moves it to the
+    /// heap if it is still pending when it looks, by its deadline at the latest. A timeout
+    /// too long to count in nanoseconds from the service's start (584 years) never ends:
+    /// no entry. On a thread whose thread-local storage is being torn down, straight into
+    /// the heap. Only for the process's own service (a thread's young list belongs to the
+    /// first service it is used with).
+    #[inline]
+    pub(super) fn schedule_young(&self, timeout: Duration, due: Arc<dyn Due>) {
+        let inner = &*self.inner;
+        let Some(at) = inner.after(timeout) else {
+            return;
+        };
+        let mut due = Some(due);
+        let ended = YOUNG.try_with(|young| {
+            let young = young.get_or_init(|| inner.new_young());
+            let due = due.take()?;
+            Some(young.list.lock().push((at, due)))
+        });
+        if let Some(due) = due {
+            inner.schedule_at(at, due);
+            return;
+        }
+        // Dropped outside the list's lock: an entry's drop may be the program's.
+        drop(ended);
+        if at < inner.young_due.load(AtomicOrdering::Relaxed) {
+            inner.lower_young_due(at);
+        }
     }
 
     /// Entries in the heap: pending timers and cancelled ones not yet compacted away.
@@ -179,7 +285,53 @@ impl Inner {
     }
 
     fn schedule(&self, deadline: Instant, shared: Arc<dyn Due>) {
-        let at = self.at(deadline);
+        self.schedule_at(self.at(deadline), shared);
+    }
+
+    /// `timeout` from now, as in [`Entry::at`]; `None` if that is "never".
+    #[inline]
+    fn after(&self, timeout: Duration) -> Option<u64> {
+        let nanos = |d: Duration| {
+            d.as_secs()
+                .checked_mul(1_000_000_000)?
+                .checked_add(d.subsec_nanos().into())
+        };
+        // Looked at before the clock is read: `Duration::MAX` costs no clock read.
+        let timeout = nanos(timeout)?;
+        let since = Instant::now().saturating_duration_since(self.base);
+        nanos(since)?
+            .checked_add(timeout)
+            .filter(|&at| at != u64::MAX)
+    }
+
+    /// Registers a new thread's young list.
+    #[cold]
+    fn new_young(&self) -> Arc<Young> {
+        let young = Arc::new(Young {
+            list: SpinLock::new(YoungList::default()),
+        });
+        lock(&self.young).push(Arc::clone(&young));
+        young
+    }
+
+    /// A young entry is due at `at`, earlier than any the timer thread knows of: lower
+    /// `young_due`, and wake the timer thread if it sleeps past `at`. (Ordered with its
+    /// read of `young_due` by the heap's lock: either it reads the lowered value, or it
+    /// set `wakes_at` first.)
+    #[cold]
+    fn lower_young_due(&self, at: u64) {
+        if at >= self.young_due.fetch_min(at, AtomicOrdering::Relaxed) {
+            return;
+        }
+        let mut queue = self.lock();
+        if at < queue.wakes_at {
+            queue.wakes_at = 0;
+            drop(queue);
+            self.wake.notify_one();
+        }
+    }
+
+    fn schedule_at(&self, at: u64, shared: Arc<dyn Due>) {
         let mut queue = self.lock();
         queue.push(at, shared);
         self.len.store(queue.heap.len(), AtomicOrdering::Relaxed);
@@ -222,6 +374,32 @@ impl Inner {
             queue.heap.shrink_to(2 * len);
         }
         self.len.store(len, AtomicOrdering::Relaxed);
+    }
+
+    /// Empties every young list: ended entries are dropped, pending ones go to the heap
+    /// with their deadlines. On the timer thread, without the heap's lock held.
+    fn drain_young(&self) {
+        // Before the lists are read: a push this does not see lowers it again.
+        self.young_due.store(u64::MAX, AtomicOrdering::Relaxed);
+        let mut taken: Vec<(u64, Arc<dyn Due>)> = Vec::new();
+        lock(&self.young).retain(|young| {
+            let mut list = young.list.lock();
+            taken.extend(list.entries.drain(..));
+            list.kept = 0;
+            // Only the registry holds it: its thread has ended.
+            Arc::strong_count(young) > 1
+        });
+        let (pending, ended): (Vec<_>, Vec<_>) =
+            taken.into_iter().partition(|(_, due)| due.is_pending());
+        drop(ended);
+        if pending.is_empty() {
+            return;
+        }
+        let mut queue = self.lock();
+        for (at, due) in pending {
+            queue.push(at, due);
+        }
+        self.len.store(queue.heap.len(), AtomicOrdering::Relaxed);
     }
 
     /// One cancelled entry left the heap (popped at its deadline).
@@ -273,16 +451,17 @@ fn run(inner: &Inner) {
         }
         // Rounded down: an entry is due only once its deadline has passed.
         let now = inner.at(Instant::now());
-        match queue.heap.peek().map(|top| top.at) {
-            None => {
-                queue.wakes_at = u64::MAX;
-                queue = inner
-                    .wake
-                    .wait(queue)
-                    .unwrap_or_else(PoisonError::into_inner);
-                queue.wakes_at = 0;
-            }
+        // Read under the heap's lock: a push that lowers it after this sees `wakes_at`.
+        if inner.young_due.load(AtomicOrdering::Relaxed) <= now {
+            drop(queue);
+            inner.drain_young();
+            queue = inner.lock();
+            continue;
+        }
+        let top = queue.heap.peek().map(|top| top.at);
+        match top {
             Some(at) if at > now => {
+                let at = at.min(inner.young_due.load(AtomicOrdering::Relaxed));
                 queue.wakes_at = at;
                 // May wake early or spuriously: the loop looks at the clock again.
                 queue = inner
@@ -290,6 +469,23 @@ fn run(inner: &Inner) {
                     .wait_timeout(queue, Duration::from_nanos(at - now))
                     .unwrap_or_else(PoisonError::into_inner)
                     .0;
+                queue.wakes_at = 0;
+            }
+            None => {
+                let young = inner.young_due.load(AtomicOrdering::Relaxed);
+                queue.wakes_at = young;
+                queue = if young == u64::MAX {
+                    inner
+                        .wake
+                        .wait(queue)
+                        .unwrap_or_else(PoisonError::into_inner)
+                } else {
+                    inner
+                        .wake
+                        .wait_timeout(queue, Duration::from_nanos(young - now))
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0
+                };
                 queue.wakes_at = 0;
             }
             Some(_) => {

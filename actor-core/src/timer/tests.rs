@@ -469,12 +469,11 @@ fn the_process_timer_runs_after_and_schedule() {
         fn abandon(&self) {}
     }
     let (tx, rx): (Sender<Option<String>>, Receiver<_>) = bounded(1);
-    assert!(schedule_due(Instant::now(), Arc::new(Named(tx))));
+    assert!(schedule_due(Duration::ZERO, Arc::new(Named(tx))));
     assert_eq!(
         rx.recv_timeout(LONG).unwrap().as_deref(),
         Some("actor-timer")
     );
-    cancelled(); // counted as a cancelled entry: at most compacts earlier
     let (tx, rx) = bounded(1);
     let periodic = schedule(
         Instant::now(),
@@ -495,4 +494,69 @@ fn the_process_timer_runs_after_and_schedule() {
     assert!(!periodic.cancel());
     let _ = pending_count();
     assert!(format!("{periodic:?}").starts_with("Timer"));
+}
+
+/// A request deadline as `ctx.ask` schedules it: fires at its time once, or not at all if
+/// it ended first, whether or not the thread that scheduled it is still there.
+struct Request {
+    ended: std::sync::atomic::AtomicBool,
+    fired: Sender<Instant>,
+}
+
+impl Due for Request {
+    fn is_pending(&self) -> bool {
+        !self.ended.load(Ordering::Acquire)
+    }
+    fn fire_due(self: Arc<Self>, _: Instant) -> Option<Instant> {
+        if !self.ended.swap(true, Ordering::AcqRel) {
+            let _ = self.fired.send(Instant::now());
+        }
+        None
+    }
+    fn abandon(&self) {}
+}
+
+#[test]
+fn young_deadlines_fire_on_time_even_after_their_thread_ended_and_ended_ones_never() {
+    let (tx, fired) = unbounded();
+    let request = |tx: &Sender<Instant>| {
+        Arc::new(Request {
+            ended: std::sync::atomic::AtomicBool::new(false),
+            fired: tx.clone(),
+        })
+    };
+    let started = Instant::now();
+    // Scheduled from threads that end at once: their young lists outlive them.
+    let pending: Vec<_> = (0..4)
+        .map(|i| {
+            let due = request(&tx);
+            let mine = Arc::clone(&due);
+            thread::spawn(move || {
+                assert!(schedule_due(
+                    Duration::from_millis(20 * (i + 1)),
+                    mine as Arc<dyn Due>
+                ))
+            })
+            .join()
+            .unwrap();
+            due
+        })
+        .collect();
+    // Ended before their deadline (answered): never fired, and dropped from the list by
+    // the next request of this thread.
+    for _ in 0..100 {
+        let due = request(&tx);
+        assert!(schedule_due(
+            Duration::from_millis(10),
+            Arc::clone(&due) as Arc<dyn Due>
+        ));
+        due.ended.store(true, Ordering::Release);
+    }
+    for _ in 0..4 {
+        let at = fired.recv_timeout(LONG).expect("a pending deadline fires");
+        // Never early: each was scheduled after `started`, 20 ms or more ahead.
+        assert!(at >= started + Duration::from_millis(20));
+    }
+    assert!(fired.recv_timeout(Duration::from_millis(100)).is_err());
+    assert!(pending.iter().all(|due| !due.is_pending()));
 }
