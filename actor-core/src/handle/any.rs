@@ -106,6 +106,7 @@ impl AnyAddr {
     /// assert_eq!(others.len(), 1);
     /// assert!(others[0].ends_with("Other"));
     /// ```
+    #[inline]
     pub fn tell<M: Message>(&self, msg: M) -> Result<(), SendError<M>> {
         let back = |e: SendError<DynMessage>| {
             e.map(|msg| msg.downcast::<M>().unwrap_or_else(|_| __mismatched_mail()))

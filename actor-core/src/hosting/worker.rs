@@ -383,7 +383,7 @@ impl<'a> Idle<'a> {
 
 /// Runs one turn. A turn contains its handlers' panics; this catches what escapes them (a
 /// panicking Drop, say) so that the worker, and its other actors, go on.
-#[inline]
+#[inline(always)]
 fn run(task: Task) {
     if panic::catch_unwind(AssertUnwindSafe(|| task.run())).is_err() {
         log::error!("a driver worker caught a panic outside any handler");
