@@ -898,3 +898,109 @@ fn a_simulation_call_to_an_actor_on_a_thread_is_refused_with_its_request() {
         other => panic!("expected NotSimulated, got {:?}", other.map(|_| ())),
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Publish/subscribe and monitors, unchanged, inside the simulation.
+
+#[derive(Message, Clone)]
+struct Price(u32);
+
+#[derive(Message)]
+#[message(reply = Vec<u32>)]
+struct Prices;
+
+#[derive(Message)]
+struct WatchIt(AnyAddr);
+
+#[derive(Message)]
+#[message(reply = Vec<String>)]
+struct Ended;
+
+#[derive(Default)]
+struct Trader(Vec<u32>);
+
+#[actor]
+impl Trader {
+    #[handles(Price)]
+    fn price(&mut self, Price(p): Price) {
+        self.0.push(p);
+    }
+
+    #[handles(Prices)]
+    fn prices(&self, _: Prices) -> Vec<u32> {
+        self.0.clone()
+    }
+}
+
+/// Publishes a price every second of virtual time, five in all.
+struct Quoter {
+    pubsub: PubSub,
+    next: u32,
+}
+
+#[actor]
+impl Quoter {
+    #[on_start]
+    fn start(&mut self, ctx: &mut Context<Self>) {
+        ctx.tell_every(Duration::from_secs(1), || Price(0));
+    }
+
+    #[handles(Price)]
+    fn tick(&mut self, _: Price, ctx: &mut Context<Self>) {
+        self.next += 1;
+        self.pubsub.publish(Price(self.next));
+        if self.next == 5 {
+            ctx.stop();
+        }
+    }
+}
+
+#[derive(Default)]
+struct Watcher(Vec<String>);
+
+#[actor]
+impl Watcher {
+    #[handles(WatchIt)]
+    fn watch_it(&mut self, WatchIt(who): WatchIt, ctx: &mut Context<Self>) {
+        ctx.watch(&who);
+    }
+
+    #[handles(Terminated)]
+    fn terminated(&mut self, ended: Terminated) {
+        self.0.push(format!("{:?}", ended.reason));
+    }
+
+    #[handles(Ended)]
+    fn ended(&self, _: Ended) -> Vec<String> {
+        self.0.clone()
+    }
+}
+
+#[test]
+fn pubsub_timers_and_monitors_work_inside_the_simulation_under_every_seed() {
+    for seed in 0..30 {
+        let sim = Simulation::new(seed);
+        let pubsub = PubSub::new();
+        let traders: Vec<_> = (0..3).map(|_| Trader::default().spawn_in(&sim)).collect();
+        for trader in &traders {
+            pubsub.subscribe(&trader.recipient::<Price>());
+        }
+        let quoter = Quoter { pubsub, next: 0 }.spawn_in(&sim);
+        let watcher = Watcher::default().spawn_in(&sim);
+        watcher.tell(WatchIt(quoter.any())).unwrap();
+        sim.advance(Duration::from_secs(10)).unwrap();
+        for trader in &traders {
+            assert_eq!(
+                sim.call(trader, Prices, WAIT).unwrap(),
+                [1, 2, 3, 4, 5],
+                "seed {seed}"
+            );
+        }
+        assert_eq!(
+            sim.call(&watcher, Ended, WAIT).unwrap(),
+            ["Requested"],
+            "seed {seed}"
+        );
+        assert!(!quoter.is_alive());
+    }
+}
