@@ -20,6 +20,8 @@ mod server;
 mod harness;
 #[path = "support/procfs.rs"]
 mod procfs;
+#[path = "support/tree.rs"]
+mod tree;
 
 use actor_core::nats::{Node, NodeConfig};
 use actor_core::prelude::*;
@@ -36,6 +38,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+use tree::Tree;
 
 /// Set in the child's environment: serve instead of testing.
 const CHILD: &str = "ACTOR_NATS_ATTACK_CHILD";
@@ -72,23 +75,6 @@ struct Stats {
     running: usize,
     refused_requests: u64,
     anomalies: u64,
-}
-
-/// A recursive message: `n` nested `Some`s are `n` bytes of `0x01` and a `0x00`.
-#[derive(Message, Serialize, Deserialize)]
-#[message(reply = usize)]
-struct Tree(Option<Box<Tree>>);
-
-impl Tree {
-    fn depth(&self) -> usize {
-        let mut depth = 0;
-        let mut at = self;
-        while let Some(next) = &at.0 {
-            depth += 1;
-            at = next;
-        }
-        depth
-    }
 }
 
 static GATE: (Mutex<bool>, Condvar) = (Mutex::new(false), Condvar::new());

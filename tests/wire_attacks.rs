@@ -15,6 +15,8 @@
 mod harness;
 #[path = "support/procfs.rs"]
 mod procfs;
+#[path = "support/tree.rs"]
+mod tree;
 
 use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head, Route};
@@ -28,6 +30,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::{Condvar, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
+use tree::Tree;
 
 /// Set in the child's environment: serve instead of testing.
 const CHILD: &str = "ACTOR_WIRE_ATTACK_CHILD";
@@ -40,23 +43,6 @@ const WAIT: Duration = Duration::from_secs(30);
 
 // ---------------------------------------------------------------------------------------
 // Messages
-
-/// A recursive message: `n` nested `Some`s are `n` bytes of `0x01` and a `0x00`.
-#[derive(Message, Serialize, Deserialize)]
-#[message(reply = usize)]
-struct Tree(Option<Box<Tree>>);
-
-impl Tree {
-    fn depth(&self) -> usize {
-        let mut depth = 0;
-        let mut at = self;
-        while let Some(next) = &at.0 {
-            depth += 1;
-            at = next;
-        }
-        depth
-    }
-}
 
 #[derive(Message, Serialize, Deserialize, Debug, PartialEq)]
 #[message(reply = u64)]

@@ -7,6 +7,9 @@
 //! that goes on serving.
 #![cfg(feature = "wire")]
 
+#[path = "support/tree.rs"]
+mod tree;
+
 use actor_core::prelude::*;
 use actor_core::wire::codec::{self, wire_name, Head, Route};
 use actor_core::wire::frame::{Frame, FrameReader, DEFAULT_MAX_FRAME, HEADER_LEN};
@@ -22,6 +25,7 @@ use std::io::Write;
 use std::net::Shutdown;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
+use tree::Tree;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -138,9 +142,8 @@ proptest! {
 #[message(reply = u64)]
 struct Square(u64);
 
-/// Recursive types of several shapes, for the depth limit.
-#[derive(Debug, Serialize, Deserialize)]
-struct Tree(Option<Box<Tree>>);
+// Recursive types of several shapes, for the depth limit: `Tree` (tests/support/tree.rs),
+// and these.
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 enum Expr {
@@ -227,19 +230,6 @@ fn random_bytes_at_a_live_demux_end_only_their_own_connection() {
 
 // ---------------------------------------------------------------------------------------
 // Nested message types, decoded by a live DeMux
-
-impl Tree {
-    /// How many `Some`s, counted without recursion.
-    fn depth(&self) -> usize {
-        let mut depth = 0;
-        let mut at = self;
-        while let Some(next) = &at.0 {
-            depth += 1;
-            at = next;
-        }
-        depth
-    }
-}
 
 impl Expr {
     /// How many nodes: recursion is fine, a decoded value is at most `MAX_DEPTH` deep.
