@@ -34,25 +34,8 @@ use actor_core::nats::Node;
 use actor_core::prelude::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use futures::StreamExt;
-use net::{payload, Callers, NatsServer, BATCH, PAYLOAD, WAIT};
-use serde::{Deserialize, Serialize};
+use net::{payload, Callers, Echo, EchoServer, NatsServer, BATCH, PAYLOAD, WAIT};
 use tokio::runtime::Runtime;
-
-/// The request: answered with its bytes.
-#[derive(Message, Serialize, Deserialize)]
-#[message(reply = Vec<u8>)]
-struct Echo(Vec<u8>);
-
-/// The actor the serving node serves.
-struct EchoServer;
-
-#[actor(remote)]
-impl EchoServer {
-    #[handles(Echo)]
-    fn echo(&mut self, Echo(bytes): Echo) -> Vec<u8> {
-        bytes
-    }
-}
 
 /// The subject of the raw responder.
 const RAW: &str = "raw.echo";

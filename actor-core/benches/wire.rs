@@ -44,24 +44,7 @@ use std::thread;
 use actor_core::prelude::*;
 use actor_core::wire::{DeMux, Listening, Mux, Transport, Workers};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use net::{payload, Callers, BATCH, PAYLOAD, WAIT};
-use serde::{Deserialize, Serialize};
-
-/// The request: answered with its bytes.
-#[derive(Message, Serialize, Deserialize)]
-#[message(reply = Vec<u8>)]
-struct Echo(Vec<u8>);
-
-/// The actor behind the DeMux.
-struct EchoServer;
-
-#[actor(remote)]
-impl EchoServer {
-    #[handles(Echo)]
-    fn echo(&mut self, Echo(bytes): Echo) -> Vec<u8> {
-        bytes
-    }
-}
+use net::{payload, Callers, Echo, EchoServer, BATCH, PAYLOAD, WAIT};
 
 /// Which socket a bench runs over.
 #[derive(Clone, Copy)]

@@ -6,7 +6,25 @@
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
+use actor_core::prelude::*;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
+use serde::{Deserialize, Serialize};
+
+/// The request of both benches: answered with its bytes.
+#[derive(Message, Serialize, Deserialize)]
+#[message(reply = Vec<u8>)]
+pub struct Echo(pub Vec<u8>);
+
+/// The actor both benches serve (behind a DeMux, or on a NATS node).
+pub struct EchoServer;
+
+#[actor(remote)]
+impl EchoServer {
+    #[handles(Echo)]
+    fn echo(&mut self, Echo(bytes): Echo) -> Vec<u8> {
+        bytes
+    }
+}
 
 /// The bytes of one request (and of its reply: the server echoes them).
 pub const PAYLOAD: usize = 64;
