@@ -153,13 +153,20 @@ fn tell_each(recorder: &RemoteAddr<Recorder, NatsLink>, numbers: std::ops::Range
     }
 }
 
-#[test]
-fn tells_from_one_node_over_nats_are_handled_in_the_order_told() {
-    let server = NatsServer::start();
-    let (serving, calling) = (node(&server), node(&server));
+/// Two nodes of `server`: the first serves a fresh `Recorder` as `recorder`, the second
+/// calls it.
+fn serving_a_recorder(server: &NatsServer) -> (Node, Node) {
+    let (serving, calling) = (node(server), node(server));
     serving
         .serve("recorder", &Recorder::default().spawn())
         .unwrap();
+    (serving, calling)
+}
+
+#[test]
+fn tells_from_one_node_over_nats_are_handled_in_the_order_told() {
+    let server = NatsServer::start();
+    let (serving, calling) = serving_a_recorder(&server);
     let recorder = calling.remote::<Recorder>("recorder");
     // Twenty windows of 1,000 tells, each closed by a call: it goes out after the tells,
     // and its answer comes once the actor has handled them, so no more than a window is
@@ -175,10 +182,7 @@ fn tells_from_one_node_over_nats_are_handled_in_the_order_told() {
 #[test]
 fn a_burst_of_tells_past_the_receivers_capacity_loses_some_but_never_reorders_them() {
     let server = NatsServer::start();
-    let (serving, calling) = (node(&server), node(&server));
-    serving
-        .serve("recorder", &Recorder::default().spawn())
-        .unwrap();
+    let (serving, calling) = serving_a_recorder(&server);
     let recorder = calling.remote::<Recorder>("recorder");
     // 50,000 tells at once, far past the 8,192 messages one subscription of the
     // receiving node holds: whatever it drops is recorded there, never reordered.
@@ -292,10 +296,7 @@ fn a_tell_is_handled_at_most_once_and_in_order_even_across_a_reconnect() {
 #[test]
 fn tells_and_calls_while_disconnected_fail_at_once_with_their_message_back() {
     let mut server = NatsServer::start();
-    let (serving, calling) = (node(&server), node(&server));
-    serving
-        .serve("recorder", &Recorder::default().spawn())
-        .unwrap();
+    let (serving, calling) = serving_a_recorder(&server);
     calling.tell("recorder", Seq(1)).unwrap();
     assert_eq!(calling.call("recorder", Received, WAIT).unwrap(), [1]);
 
