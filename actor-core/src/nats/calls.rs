@@ -10,7 +10,8 @@ use async_nats::{Event, Message as NatsMessage, ServerError};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::sync::lock;
-use crate::wire::{Anomalies, WireError};
+
+use crate::wire::{clip, Anomalies, WireError};
 
 /// Why calls fail while the client reconnects.
 pub(crate) const LOST: &str = "the connection was lost; the client is reconnecting";
@@ -174,13 +175,7 @@ impl Calls {
                     return;
                 };
                 let mut text = text;
-                if text.len() > REFUSAL_LEN {
-                    let mut end = REFUSAL_LEN;
-                    while !text.is_char_boundary(end) {
-                        end -= 1;
-                    }
-                    text.truncate(end);
-                }
+                clip(&mut text, REFUSAL_LEN);
                 let mut table = self.table();
                 if table.refused.len() == REFUSALS_KEPT {
                     table.refused.pop_front();

@@ -249,7 +249,7 @@ pub enum WireError {
 }
 
 /// Cuts `text` to at most `max` bytes (on a character boundary), saying how long it was.
-fn clip(text: &mut String, max: usize) {
+pub(crate) fn clip(text: &mut String, max: usize) {
     if text.len() > max {
         let total = text.len();
         let mut end = max;

@@ -92,7 +92,7 @@ mod work;
 
 // For the `nats` transport: the request path it shares with the DeMux, and the anomaly log.
 #[cfg(feature = "nats")]
-pub(crate) use error::Anomalies;
+pub(crate) use error::{clip, Anomalies};
 #[cfg(feature = "nats")]
 pub(crate) use limits::Counters;
 #[cfg(feature = "nats")]
