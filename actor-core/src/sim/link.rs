@@ -12,7 +12,7 @@ use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use super::{Entered, SimInner, Simulation};
+use super::{SimInner, Simulation};
 use crate::actor::{Actor, Handler};
 use crate::call::{failure, CallTarget, ReplyTo};
 use crate::error::CallError;
@@ -302,7 +302,6 @@ impl Link for SimLink {
                 msg: (),
             });
         };
-        let _entered = Entered::new(sim);
         let start = sim.now_nanos();
         let deadline = u64::try_from(timeout.as_nanos())
             .ok()

@@ -314,7 +314,6 @@ impl Simulation {
     /// is left. The clock does not move. Returns how many steps ran.
     pub fn run_until_idle(&self) -> Result<u64, SimError> {
         let _stepping = self.inner.begin()?;
-        let _entered = Entered::new(&self.inner);
         self.inner.run_until_idle()
     }
 
@@ -323,7 +322,6 @@ impl Simulation {
     /// clock moves on.
     pub fn advance(&self, by: Duration) -> Result<(), SimError> {
         let _stepping = self.inner.begin()?;
-        let _entered = Entered::new(&self.inner);
         let now = self.inner.now_nanos();
         let target = u64::try_from(by.as_nanos())
             .ok()
@@ -358,7 +356,6 @@ impl Simulation {
         M: Message,
     {
         let _stepping = self.inner.begin().map_err(SimCallError::Sim)?;
-        let _entered = Entered::new(&self.inner);
         let actor = target.__info();
         if target.__driver() != Some((crate::hosting::DriverId::SIMULATED, 0)) {
             // Its answer comes on a real thread, when it comes: "idle" would be a guess.

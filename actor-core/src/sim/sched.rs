@@ -50,12 +50,16 @@ impl Rng {
 /// The smallest heap that is ever swept for dead entries.
 const COMPACT_AT: usize = 1024;
 
-/// Marks a simulation as being stepped for as long as it lives.
-pub(crate) struct Stepping<'a>(&'a AtomicBool);
+/// Marks a simulation as being stepped, and as this thread's current one (so what its
+/// actors spawn lands in it), for as long as it lives.
+pub(crate) struct Stepping<'a> {
+    flag: &'a AtomicBool,
+    _entered: super::Entered,
+}
 
 impl Drop for Stepping<'_> {
     fn drop(&mut self) {
-        self.0.store(false, AtomicOrdering::Release);
+        self.flag.store(false, AtomicOrdering::Release);
     }
 }
 
@@ -173,7 +177,8 @@ impl SimInner {
     /// Marks the simulation as being stepped by this caller, until the guard drops;
     /// refused if it is already (a handler stepping its own simulation would run a second
     /// step inside the first, and two threads stepping it at once would not replay).
-    pub(crate) fn begin(&self) -> Result<Stepping<'_>, SimError> {
+    /// While it lives, the simulation is also this thread's current one.
+    pub(crate) fn begin(self: &Arc<Self>) -> Result<Stepping<'_>, SimError> {
         self.stepping
             .compare_exchange(
                 false,
@@ -182,7 +187,10 @@ impl SimInner {
                 AtomicOrdering::Relaxed,
             )
             .map_err(|_| SimError::Reentrant)?;
-        Ok(Stepping(&self.stepping))
+        Ok(Stepping {
+            flag: &self.stepping,
+            _entered: super::Entered::new(self),
+        })
     }
 
     pub(super) fn new(config: SimConfig) -> Arc<SimInner> {
