@@ -699,33 +699,13 @@ fn tally(
     report
 }
 
-/// The server given by URL (first argument or `$NATS_URL`), or one of our own.
-#[allow(dead_code)] // tests/cluster.rs starts its own
-fn server() -> Result<(Option<NatsServer>, String), BoxError> {
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("NATS_URL").ok());
-    Ok(match given {
-        Some(url) => {
-            println!("NATS at {url}");
-            (None, url)
-        }
-        None => {
-            let server = NatsServer::try_start()?;
-            println!("NATS at {} (a nats-server of our own)", server.url());
-            let url = server.url();
-            (Some(server), url)
-        }
-    })
-}
-
 /// Runs the example's plan and prints its report; an error if the totals do not add up.
 #[allow(dead_code)] // tests/cluster.rs has a `main` of its own
 fn main() -> Result<(), BoxError> {
     if let Some(code) = worker_from_args() {
         std::process::exit(code);
     }
-    let (_server, url) = server()?;
+    let (_server, url) = NatsServer::given_or_own()?;
     let report = run(Plan::EXAMPLE, &url)?;
     report.print();
     report.check()?;

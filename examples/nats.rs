@@ -106,21 +106,7 @@ impl Trader {
 
 fn main() -> Result<(), BoxError> {
     // A server given by URL, or one of our own, stopped when `_server` goes.
-    let given = std::env::args()
-        .nth(1)
-        .or_else(|| std::env::var("NATS_URL").ok());
-    let (_server, url) = match given {
-        Some(url) => {
-            println!("NATS at {url}");
-            (None, url)
-        }
-        None => {
-            let server = NatsServer::try_start()?;
-            println!("NATS at {} (a nats-server of our own)", server.url());
-            let url = server.url();
-            (Some(server), url)
-        }
-    };
+    let (_server, url) = NatsServer::given_or_own()?;
     let config = NodeConfig::new([url]).prefix("example");
     let connect = |name: &str| config.clone().client_name(name).connect();
 

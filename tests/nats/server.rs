@@ -52,6 +52,27 @@ impl NatsServer {
         NatsServer::try_with(&[], "")
     }
 
+    /// For the examples: the server the first argument or `$NATS_URL` names, or else a
+    /// plain server of our own (stopped when the returned handle goes); says which on
+    /// stdout. Returns the handle, if ours, and the URL to connect to.
+    pub fn given_or_own() -> Result<(Option<NatsServer>, String), String> {
+        let given = std::env::args()
+            .nth(1)
+            .or_else(|| std::env::var("NATS_URL").ok());
+        Ok(match given {
+            Some(url) => {
+                println!("NATS at {url}");
+                (None, url)
+            }
+            None => {
+                let server = NatsServer::try_start()?;
+                println!("NATS at {} (a nats-server of our own)", server.url());
+                let url = server.url();
+                (Some(server), url)
+            }
+        })
+    }
+
     fn try_with(args: &[&str], config: &str) -> Result<NatsServer, String> {
         let binary = find_binary().ok_or(
             "nats-server was not found ($NATS_SERVER_BIN, PATH, /usr/sbin, /usr/local/bin): \
