@@ -124,7 +124,7 @@ fn handled_panics_restarts_dead_letters_depth_and_driver_figures_reach_the_recor
         "actor_handling_seconds".to_owned(),
         named.clone(),
     )) {
-        // One message in 16 is timed, the first included.
+        // One message in `SAMPLE` is timed, the first included.
         Some(DebugValue::Histogram(times)) => {
             assert!(!times.is_empty());
             assert!(times.iter().all(|t| t.0 >= 0.0 && t.0 < 60.0), "{times:?}");
