@@ -147,6 +147,7 @@ fn system() -> &'static System {
                 max_connections: 4,
                 read_timeout: Duration::from_secs(3),
                 sample_every: Duration::from_millis(100),
+                ..Options::default()
             },
         )
         .unwrap();

@@ -9,8 +9,8 @@
 //! is untrusted: its size is checked before it is queued, it is decoded on the
 //! console's own thread (never the connection's), its subject must be its node's, and
 //! every count and text in it must keep within the same bounds a published one is cut
-//! to. Anything else is dropped and counted ([`ClusterStatus`](super::render)), and the
-//! console goes on serving.
+//! to. Anything else is dropped and counted (the `cluster` object of `/api/snapshot`, the
+//! `actor_console_*` counters of `/metrics`), and the console goes on serving.
 
 use std::cmp::Reverse;
 use std::collections::HashMap;
@@ -555,7 +555,8 @@ mod tests {
             panics: 0,
             restarts: 0,
             dead_letters: 0,
-            handling_ns: vec![0, 3, 1],
+            handling_first: 9,
+            handling_ns: vec![3, 0, 1],
             handling_sum_ns: 7,
         }
     }
@@ -597,6 +598,53 @@ mod tests {
         assert!(cut.actors.windows(2).all(|w| w[0].id < w[1].id), "by id");
         // One more actor would not have fitted.
         assert!(cut.check().is_ok());
+    }
+
+    #[test]
+    fn a_thousand_busy_named_actors_fit_whole_in_the_default_bound() {
+        let process = Process {
+            actors: (0..1000)
+                .map(|i| Actor {
+                    type_name: "my_app::workers::ServiceWorker".to_owned(),
+                    name: format!("service-worker-{i}"),
+                    driver: Some((3, 2)),
+                    parent: Some(7),
+                    mailbox: 1_000,
+                    handled: 1 << 40,
+                    // Ten busy buckets, 1 µs to 1 ms, each past a billion.
+                    handling_first: 10,
+                    handling_ns: vec![1 << 30; 10],
+                    handling_sum_ns: 1 << 50,
+                    ..actor(100_000 + i, 0)
+                })
+                .collect(),
+            ..Process::default()
+        };
+        let sent = packet("n1", process.clone(), MAX_SNAPSHOT_BYTES).unwrap();
+        println!("1,000 actors: {} bytes", sent.len());
+        assert!(body(&sent) == process, "cut: {} bytes", sent.len());
+    }
+
+    #[test]
+    fn a_histogram_travels_without_its_empty_ends() {
+        let mut snapshot = crate::observe::snapshot();
+        snapshot.actors.clear();
+        let process = Process::of(&snapshot);
+        assert!(process.actors.is_empty());
+        let a = actor(1, 0);
+        let buckets = a.buckets();
+        assert_eq!((buckets[9], buckets[10], buckets[11]), (3, 0, 1));
+        assert_eq!(buckets.iter().sum::<u64>(), 4);
+        assert_eq!(a.quantile_ns(0.5), Some(1 << 10));
+        let bad = Actor {
+            handling_first: crate::observe::BUCKETS as u8,
+            ..actor(2, 0)
+        };
+        let process = Process {
+            actors: vec![bad],
+            ..Process::default()
+        };
+        assert!(process.check().unwrap_err().contains("histogram"));
     }
 
     #[test]

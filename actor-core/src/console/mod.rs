@@ -18,6 +18,15 @@
 //! [`Options::token`] set, every request must carry it, as `?token=..` or
 //! `Authorization: Bearer ..` (`401` else); the page passes its own on.
 //!
+//! With feature `nats` too, one console shows a whole cluster: each process's node
+//! publishes its snapshot ([`Node::publish_snapshots`](crate::nats::Node::publish_snapshots),
+//! a [`SnapshotPublisher`]), and a console given a [`Cluster`] ([`Options::cluster`])
+//! gathers them, with every row under its node's name (a `node` field in the JSON, a
+//! `node` label in `/metrics`). What arrives is bounded and checked as untrusted input:
+//! see [`Cluster`] for the bounds and what happens past each. Each process's waits and
+//! cycles show under its node; a wait across processes (a remote call) is not drawn as
+//! an edge.
+//!
 //! A sampler thread reads a [`Snapshot`](crate::observe::Snapshot) twice a second for the
 //! rates and histories; nothing is added to the message path beyond the per-actor figures
 //! every observing feature keeps (see [`crate::observe`]).

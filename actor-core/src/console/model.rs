@@ -58,7 +58,9 @@ pub(crate) struct Actor {
     pub(crate) panics: u64,
     pub(crate) restarts: u64,
     pub(crate) dead_letters: u64,
-    /// The handling-time histogram ([`BUCKETS`] buckets, trailing empty ones left out).
+    /// The handling-time histogram from bucket `handling_first` on ([`BUCKETS`] buckets
+    /// in all; the empty ones at either end left out).
+    pub(crate) handling_first: u8,
     pub(crate) handling_ns: Vec<u64>,
     pub(crate) handling_sum_ns: u64,
 }
@@ -75,11 +77,17 @@ impl Actor {
 
     /// The `q` quantile of its sampled handling times, in nanoseconds.
     pub(crate) fn quantile_ns(&self, q: f64) -> Option<u64> {
+        crate::observe::quantile(&self.buckets(), q)
+    }
+
+    /// Its whole histogram, [`BUCKETS`] buckets.
+    pub(crate) fn buckets(&self) -> [u64; BUCKETS] {
         let mut buckets = [0; BUCKETS];
-        for (bucket, n) in buckets.iter_mut().zip(&self.handling_ns) {
+        let first = usize::from(self.handling_first).min(BUCKETS);
+        for (bucket, n) in buckets[first..].iter_mut().zip(&self.handling_ns) {
             *bucket = *n;
         }
-        crate::observe::quantile(&buckets, q)
+        buckets
     }
 }
 
@@ -181,10 +189,14 @@ impl Process {
         let actors = kept
             .into_iter()
             .map(|actor| {
-                let mut handling_ns = actor.handling_ns.to_vec();
-                while handling_ns.last() == Some(&0) {
-                    handling_ns.pop();
-                }
+                let first = actor.handling_ns.iter().position(|&n| n > 0);
+                let last = actor.handling_ns.iter().rposition(|&n| n > 0);
+                let (handling_first, handling_ns) = match (first, last) {
+                    (Some(first), Some(last)) => {
+                        (first as u8, actor.handling_ns[first..=last].to_vec())
+                    }
+                    _ => (0, Vec::new()),
+                };
                 Actor {
                     id: actor.id,
                     type_name: text(actor.type_name),
@@ -200,6 +212,7 @@ impl Process {
                     panics: actor.panics,
                     restarts: actor.restarts,
                     dead_letters: actor.dead_letters,
+                    handling_first,
                     handling_ns,
                     handling_sum_ns: actor.handling_sum_ns,
                 }
@@ -291,7 +304,11 @@ impl Process {
         count("refused waits", self.refused.len(), Limits::REFUSED)?;
         count("ended totals", self.ended.len(), Limits::ENDED)?;
         for actor in &self.actors {
-            count("histogram buckets", actor.handling_ns.len(), BUCKETS)?;
+            count(
+                "histogram buckets",
+                usize::from(actor.handling_first) + actor.handling_ns.len(),
+                BUCKETS,
+            )?;
             texts([actor.type_name.as_str(), &actor.name])?;
         }
         for driver in &self.drivers {

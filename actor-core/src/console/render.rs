@@ -349,7 +349,7 @@ pub(super) fn prometheus(view: &View) -> String {
             sum.timers += actor.timers;
             sum.actors += 1;
             sum.buckets.resize(crate::observe::BUCKETS, 0);
-            for (total, n) in sum.buckets.iter_mut().zip(&actor.handling_ns) {
+            for (total, n) in sum.buckets.iter_mut().zip(actor.buckets()) {
                 *total += n;
             }
             sum.sum_ns += actor.handling_sum_ns;
