@@ -278,6 +278,21 @@ fn two_child_processes_and_this_one_show_in_one_console() {
     let node = connect(&server, "watcher-1");
     let (_gate, _actors) = actors("watcher-1");
     let console = gathering(Cluster::new(&node));
+    // One console gathers per node, and a period must be longer than zero.
+    let second = console::serve_with(
+        "127.0.0.1:0",
+        Options {
+            cluster: Some(Cluster::new(&node)),
+            ..Options::default()
+        },
+    )
+    .expect_err("a second console on the same node");
+    assert!(
+        second.to_string().contains("already subscribed"),
+        "{second}"
+    );
+    let zero = node.publish_snapshots(Duration::ZERO).unwrap_err();
+    assert!(zero.to_string().contains("snapshot period"), "{zero}");
     let _a = Process::start("child-a", &server);
     let _b = Process::start("child-b", &server);
     let all = ["watcher-1", "child-a", "child-b"];

@@ -625,6 +625,48 @@ mod tests {
         assert!(body(&sent) == process, "cut: {} bytes", sent.len());
     }
 
+    fn gathered(max_nodes: usize, stale_after: Duration) -> Gathered {
+        Gathered {
+            local: "here".to_owned(),
+            stale_after,
+            max_nodes,
+            nodes: Mutex::new(HashMap::new()),
+            counters: Counters::default(),
+        }
+    }
+
+    fn shown(gathered: &Gathered, history: &Mutex<History>) -> Vec<String> {
+        let view = gathered.view(history);
+        view.shown.into_iter().map(|shown| shown.node).collect()
+    }
+
+    #[test]
+    fn past_the_node_bound_a_new_node_is_refused_and_a_known_one_still_taken() {
+        let history = Mutex::new(History::default());
+        let gathered = gathered(3, Duration::from_secs(600));
+        for name in ["b", "a", "c", "a"] {
+            gathered.take(name.to_owned(), Process::default(), &history);
+        }
+        // This process first, then by name; `c` came when `here`, `a` and `b` were shown.
+        assert_eq!(shown(&gathered, &history), ["here", "a", "b"]);
+        let status = gathered.status();
+        assert_eq!((status.received, status.refused_nodes), (3, 1));
+        // Its own snapshot, come back through the server, is not shown twice.
+        gathered.take("here".to_owned(), Process::default(), &history);
+        assert_eq!(shown(&gathered, &history), ["here", "a", "b"]);
+    }
+
+    #[test]
+    fn a_node_is_forgotten_once_its_latest_snapshot_is_stale() {
+        let history = Mutex::new(History::default());
+        let gathered = gathered(8, Duration::ZERO);
+        gathered.take("a".to_owned(), Process::default(), &history);
+        assert!(lock(&history).node("a").is_some());
+        assert_eq!(shown(&gathered, &history), ["here"]);
+        assert_eq!(gathered.status().expired, 1);
+        assert!(lock(&history).node("a").is_none(), "its history goes too");
+    }
+
     #[test]
     fn a_histogram_travels_without_its_empty_ends() {
         let mut snapshot = crate::observe::snapshot();
