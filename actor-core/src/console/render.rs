@@ -141,16 +141,18 @@ pub(super) fn json(view: &View, history: &History) -> String {
             }
             let past = past.and_then(|past| past.actors.get(&actor.id));
             let before = ended.get(&(actor.type_name.as_str(), actor.name.as_str()));
-            let earlier = |count: fn(&super::model::Ended) -> u64| before.map_or(0, |e| count(e));
+            let total = |now: u64, count: fn(&super::model::Ended) -> u64| {
+                now.saturating_add(before.map_or(0, |e| count(e)))
+            };
             let _ = write!(
                 out,
                 ",\"mailbox\":{},\"timers\":{},\"handled\":{},\"panics\":{},\"restarts\":{},\"dead_letters\":{},\"depths\":[",
                 actor.mailbox,
                 actor.timers,
-                actor.handled + earlier(|e| e.handled),
-                actor.panics + earlier(|e| e.panics),
-                actor.restarts + earlier(|e| e.restarts),
-                actor.dead_letters + earlier(|e| e.dead_letters)
+                total(actor.handled, |e| e.handled),
+                total(actor.panics, |e| e.panics),
+                total(actor.restarts, |e| e.restarts),
+                total(actor.dead_letters, |e| e.dead_letters)
             );
             if let Some(past) = past {
                 for (j, depth) in past.depths.iter().enumerate() {
@@ -248,7 +250,11 @@ pub(super) fn json(view: &View, history: &History) -> String {
             out.push('}');
         }
     }
-    let dead_letters: u64 = view.shown.iter().map(|s| s.process.dead_letters).sum();
+    // Figures from other processes are untrusted: every sum saturates.
+    let dead_letters = view
+        .shown
+        .iter()
+        .fold(0u64, |sum, s| sum.saturating_add(s.process.dead_letters));
     let _ = write!(out, "],\"dead_letters\":{dead_letters},\"nodes\":[");
     let mut first = true;
     for shown in &view.shown {
@@ -341,28 +347,28 @@ pub(super) fn prometheus(view: &View) -> String {
             let sum = sums
                 .entry((&shown.node, &actor.type_name, &actor.name))
                 .or_default();
-            sum.handled += actor.handled;
-            sum.panics += actor.panics;
-            sum.restarts += actor.restarts;
-            sum.dead_letters += actor.dead_letters;
-            sum.mailbox += actor.mailbox;
-            sum.timers += actor.timers;
+            sum.handled = sum.handled.saturating_add(actor.handled);
+            sum.panics = sum.panics.saturating_add(actor.panics);
+            sum.restarts = sum.restarts.saturating_add(actor.restarts);
+            sum.dead_letters = sum.dead_letters.saturating_add(actor.dead_letters);
+            sum.mailbox = sum.mailbox.saturating_add(actor.mailbox);
+            sum.timers = sum.timers.saturating_add(actor.timers);
             sum.actors += 1;
             sum.buckets.resize(crate::observe::BUCKETS, 0);
             for (total, n) in sum.buckets.iter_mut().zip(actor.buckets()) {
-                *total += n;
+                *total = total.saturating_add(n);
             }
-            sum.sum_ns += actor.handling_sum_ns;
+            sum.sum_ns = sum.sum_ns.saturating_add(actor.handling_sum_ns);
         }
         // The ended actors' counts stay in their series: counters never go down.
         for ended in &shown.process.ended {
             let sum = sums
                 .entry((&shown.node, &ended.type_name, &ended.name))
                 .or_default();
-            sum.handled += ended.handled;
-            sum.panics += ended.panics;
-            sum.restarts += ended.restarts;
-            sum.dead_letters += ended.dead_letters;
+            sum.handled = sum.handled.saturating_add(ended.handled);
+            sum.panics = sum.panics.saturating_add(ended.panics);
+            sum.restarts = sum.restarts.saturating_add(ended.restarts);
+            sum.dead_letters = sum.dead_letters.saturating_add(ended.dead_letters);
             sum.buckets.resize(crate::observe::BUCKETS, 0);
         }
     }
@@ -439,7 +445,7 @@ pub(super) fn prometheus(view: &View) -> String {
         let labels = row_labels(node, type_name, actor_name);
         let mut cumulative = 0;
         for (i, n) in sum.buckets.iter().enumerate() {
-            cumulative += n;
+            cumulative = n.saturating_add(cumulative);
             let bound = (1u64 << (i + 1)) as f64 / 1e9;
             let _ = writeln!(
                 out,
@@ -547,4 +553,74 @@ pub(super) fn prometheus(view: &View) -> String {
         );
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{Actor, Driver, Ended, Process};
+    use super::*;
+
+    /// Figures as large as a hostile (or very old) process can send.
+    fn huge(node: &str) -> Shown {
+        let actor = Actor {
+            id: 1,
+            type_name: "T".to_owned(),
+            name: "n".to_owned(),
+            driver: Some((1, 1)),
+            parent: None,
+            mailbox: u64::MAX,
+            timers: u64::MAX,
+            handled: u64::MAX,
+            panics: u64::MAX,
+            restarts: u64::MAX,
+            dead_letters: u64::MAX,
+            handling_first: 0,
+            handling_ns: vec![u64::MAX; crate::observe::BUCKETS],
+            handling_sum_ns: u64::MAX,
+        };
+        let ended = Ended {
+            type_name: "T".to_owned(),
+            name: "n".to_owned(),
+            handled: u64::MAX,
+            panics: u64::MAX,
+            restarts: u64::MAX,
+            dead_letters: u64::MAX,
+        };
+        Shown {
+            node: node.to_owned(),
+            process: Arc::new(Process {
+                actors: vec![actor.clone(), Actor { id: 2, ..actor }],
+                drivers: vec![Driver {
+                    id: 1,
+                    threads: u64::MAX,
+                    actors: u64::MAX,
+                    queue: u64::MAX,
+                    busy_ns: vec![u64::MAX],
+                }],
+                dead_letters: u64::MAX,
+                ended: vec![ended],
+                ..Process::default()
+            }),
+            age_ms: Some(u64::MAX),
+        }
+    }
+
+    #[test]
+    fn the_largest_figures_saturate_rather_than_overflow() {
+        let view = View {
+            shown: vec![huge("a"), huge("b")],
+            cluster: Some(ClusterStatus::default()),
+        };
+        let json = json(&view, &History::default());
+        assert!(
+            json.contains(&format!("\"dead_letters\":{}", u64::MAX)),
+            "{json}"
+        );
+        let text = prometheus(&view);
+        let depth = format!(
+            "actor_mailbox_depth{{node=\"a\",type=\"T\",name=\"n\"}} {}",
+            u64::MAX
+        );
+        assert!(text.contains(&depth), "{text}");
+    }
 }

@@ -547,6 +547,7 @@ impl Node {
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Node")
+            .field("name", &self.name())
             .field("servers", &self.core().servers)
             .field("prefix", &self.prefix())
             .field("connected", &self.is_connected())
