@@ -195,7 +195,8 @@ fn main() {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("panicked (the supervisor restarts it): {info}")
     }));
-    let (console, publisher) = console(nats);
+    // Publishes (with `--nats`) until the end of `main`.
+    let (console, _publisher) = console(nats);
     println!("console: {}", console.url());
 
     let driver = Driver::new(2);
@@ -260,6 +261,5 @@ fn main() {
         wait,
     );
     let _ = driver.shutdown(wait);
-    drop(publisher);
     console.stop();
 }
