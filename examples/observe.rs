@@ -8,6 +8,14 @@
 //! cargo run --example observe --features console          # until Ctrl-C
 //! cargo run --example observe --features console -- 30    # for 30 seconds
 //! ```
+//!
+//! With `--nats URL` (or `NATS_URL` set; features `console,nats`) the process also
+//! publishes its snapshot on that NATS server and its console gathers every other
+//! process's: run two copies and either console shows both, each row under its node.
+//!
+//! ```text
+//! cargo run --example observe --features console,nats -- --nats nats://127.0.0.1:4222
+//! ```
 
 use actor_core::prelude::*;
 use actor_core::{Intensity, OnPanic, Spawn, Strategy, Supervisor};
@@ -127,16 +135,68 @@ impl Checker {
     }
 }
 
+/// The console, gathering the cluster at `nats` if given; and the publisher of this
+/// process's snapshots there.
+#[cfg(feature = "nats")]
+fn console(
+    nats: Option<String>,
+) -> (
+    actor_core::console::Console,
+    Option<actor_core::console::SnapshotPublisher>,
+) {
+    use actor_core::console::{Cluster, Options};
+    use actor_core::nats::NodeConfig;
+    let Some(url) = nats else {
+        return (
+            actor_core::console::serve("127.0.0.1:0").expect("a loopback port"),
+            None,
+        );
+    };
+    let node = NodeConfig::new([url.as_str()])
+        .client_name(&format!("observe-{}", std::process::id()))
+        .connect()
+        .unwrap_or_else(|e| panic!("{e}"));
+    let publisher = node
+        .publish_snapshots(Duration::from_secs(1))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let options = Options {
+        cluster: Some(Cluster::new(&node)),
+        ..Options::default()
+    };
+    let console = actor_core::console::serve_with("127.0.0.1:0", options).expect("a loopback port");
+    println!("node {} publishes on {}", node.name(), publisher.subject());
+    (console, Some(publisher))
+}
+
+#[cfg(not(feature = "nats"))]
+fn console(nats: Option<String>) -> (actor_core::console::Console, Option<()>) {
+    if let Some(url) = nats {
+        panic!("gathering the cluster at {url} needs the `nats` feature: --features console,nats");
+    }
+    (
+        actor_core::console::serve("127.0.0.1:0").expect("a loopback port"),
+        None,
+    )
+}
+
 fn main() {
-    let seconds: Option<u64> = std::env::args().nth(1).map(|arg| {
-        arg.parse()
-            .unwrap_or_else(|_| panic!("the argument is a number of seconds, not `{arg}`"))
-    });
+    let mut args = std::env::args().skip(1);
+    let (mut seconds, mut nats) = (None, std::env::var("NATS_URL").ok());
+    while let Some(arg) = args.next() {
+        if arg == "--nats" {
+            nats = Some(args.next().expect("--nats takes the server's URL"));
+        } else {
+            seconds = Some(arg.parse::<u64>().unwrap_or_else(|_| {
+                panic!("the argument is a number of seconds or `--nats URL`, not `{arg}`")
+            }));
+        }
+    }
     // The enrichment stage's panics are part of the show: one line each, not a backtrace.
     std::panic::set_hook(Box::new(|info| {
         eprintln!("panicked (the supervisor restarts it): {info}")
     }));
-    let console = actor_core::console::serve("127.0.0.1:0").expect("a loopback port");
+    // Publishes (with `--nats`) until the end of `main`.
+    let (console, _publisher) = console(nats);
     println!("console: {}", console.url());
 
     let driver = Driver::new(2);

@@ -2,14 +2,20 @@
 //! backed-up mailbox in it), `/metrics` parsed as Prometheus text, the server's answers to
 //! bad requests, and the page as headless Chromium renders it.
 
+#[path = "support/prometheus.rs"]
+mod prometheus;
+
+#[path = "support/chromium.rs"]
+mod chromium;
+
 use actor_core::console::{self, Console, Options};
 use actor_core::prelude::*;
 use actor_core::Spawn;
+use chromium::chromium;
 use crossbeam_channel::{bounded, Receiver, Sender as Channel};
-use std::collections::{BTreeMap, BTreeSet};
+use prometheus::parse_prometheus;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -141,6 +147,7 @@ fn system() -> &'static System {
                 max_connections: 4,
                 read_timeout: Duration::from_secs(3),
                 sample_every: Duration::from_millis(100),
+                ..Options::default()
             },
         )
         .unwrap();
@@ -206,99 +213,6 @@ fn the_snapshot_shows_the_backed_up_mailbox_the_wait_and_the_refused_cycle() {
     );
     assert!(body.contains("\"refused\":[{\"cycle\":"), "{body}");
     assert!(body.contains("\"hosting\":\"driver "), "{body}");
-}
-
-/// A strict reader of the Prometheus text format 0.0.4: every line a comment (`# HELP`,
-/// `# TYPE` with a known type, declared once and before its samples) or a sample
-/// `name{label="value",...} value`; returns the samples.
-fn parse_prometheus(text: &str) -> BTreeMap<String, f64> {
-    let mut samples = BTreeMap::new();
-    let mut typed = BTreeMap::new();
-    let name_ok = |name: &str| {
-        !name.is_empty()
-            && name.chars().enumerate().all(|(i, c)| {
-                c.is_ascii_alphabetic() || c == '_' || c == ':' || (i > 0 && c.is_ascii_digit())
-            })
-    };
-    for line in text.lines() {
-        if let Some(comment) = line.strip_prefix("# ") {
-            let mut words = comment.splitn(3, ' ');
-            match (words.next(), words.next(), words.next()) {
-                (Some("HELP"), Some(name), Some(_)) => assert!(name_ok(name), "{line}"),
-                (Some("TYPE"), Some(name), Some(kind)) => {
-                    assert!(name_ok(name), "{line}");
-                    assert!(
-                        ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
-                        "{line}"
-                    );
-                    assert!(
-                        typed.insert(name.to_owned(), kind.to_owned()).is_none(),
-                        "declared twice: {line}"
-                    );
-                }
-                _ => panic!("a bad comment line: {line}"),
-            }
-            continue;
-        }
-        assert!(!line.is_empty(), "an empty line");
-        let (series, value) = line
-            .rsplit_once(' ')
-            .unwrap_or_else(|| panic!("no value: {line}"));
-        let value: f64 = match value {
-            "+Inf" => f64::INFINITY,
-            "-Inf" => f64::NEG_INFINITY,
-            v => v.parse().unwrap_or_else(|_| panic!("a bad value: {line}")),
-        };
-        let name = series.split('{').next().unwrap();
-        assert!(name_ok(name), "a bad name: {line}");
-        let family = ["_bucket", "_sum", "_count"]
-            .iter()
-            .find_map(|suffix| {
-                name.strip_suffix(suffix)
-                    .filter(|base| typed.get(*base).is_some_and(|k| k == "histogram"))
-            })
-            .unwrap_or(name);
-        assert!(
-            typed.contains_key(family),
-            "a sample before its TYPE: {line}"
-        );
-        if let Some(labels) = series.strip_prefix(name) {
-            if !labels.is_empty() {
-                let inner = labels
-                    .strip_prefix('{')
-                    .and_then(|l| l.strip_suffix('}'))
-                    .unwrap_or_else(|| panic!("bad labels: {line}"));
-                // label="value" pairs, values with \\ \" \n escapes.
-                let mut rest = inner;
-                let mut keys = BTreeSet::new();
-                while !rest.is_empty() {
-                    let (key, after) = rest
-                        .split_once("=\"")
-                        .unwrap_or_else(|| panic!("bad label: {line}"));
-                    assert!(name_ok(key) && keys.insert(key), "bad label name: {line}");
-                    let mut chars = after.char_indices();
-                    let end = loop {
-                        match chars.next() {
-                            Some((_, '\\')) => assert!(
-                                matches!(chars.next(), Some((_, '\\' | '"' | 'n'))),
-                                "bad escape: {line}"
-                            ),
-                            Some((i, '"')) => break i,
-                            Some(_) => {}
-                            None => panic!("an unterminated label value: {line}"),
-                        }
-                    };
-                    rest = &after[end + 1..];
-                    rest = rest.strip_prefix(',').unwrap_or(rest);
-                }
-            }
-        }
-        assert!(
-            samples.insert(series.to_owned(), value).is_none(),
-            "a sample twice: {line}"
-        );
-    }
-    samples
 }
 
 #[test]
@@ -405,41 +319,6 @@ fn idle_connections_cannot_take_the_console_down() {
             request(addr, b"GET /metrics HTTP/1.1\r\n\r\n").0 != 200
         }
     );
-}
-
-/// Chromium, headless, as `.ci/run` installs it; its absence fails the test.
-fn chromium(args: &[&str], url: &str) -> String {
-    let profile = std::env::temp_dir().join(format!(
-        "observe-chromium-{}-{}",
-        std::process::id(),
-        args.len()
-    ));
-    let _ = std::fs::remove_dir_all(&profile);
-    let output = Command::new("chromium")
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--virtual-time-budget=3000",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .arg(url)
-        .output()
-        .expect("chromium must be installed (Debian package `chromium`; .ci/run installs it)");
-    let _ = std::fs::remove_dir_all(&profile);
-    assert!(
-        output.status.success(),
-        "chromium failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
 #[test]

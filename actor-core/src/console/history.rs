@@ -1,13 +1,14 @@
 //! What one snapshot cannot say: rates (messages per second, a driver's utilisation) and
-//! each actor's recent mailbox depths, from a sampler thread that reads a snapshot every
-//! so often.
+//! each actor's recent mailbox depths, per process: this one from a sampler thread that
+//! reads it every so often, each other one (feature `nats`) as its published snapshots
+//! arrive.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::observe::snapshot;
+use super::model::Process;
 use crate::sync::lock;
 
 /// Depths kept per actor.
@@ -17,15 +18,15 @@ pub(super) const KEPT: usize = 60;
 #[derive(Default)]
 pub(super) struct Past {
     /// Its latest depths, oldest first.
-    pub(super) depths: VecDeque<usize>,
+    pub(super) depths: VecDeque<u64>,
     /// Messages per second over the last interval.
     pub(super) rate: f64,
     handled: u64,
 }
 
-/// Every actor's and driver's recent past.
+/// Every actor's and driver's recent past in one process.
 #[derive(Default)]
-pub(super) struct History {
+pub(super) struct NodeHistory {
     pub(super) actors: HashMap<u64, Past>,
     /// Per driver, each worker's utilisation (0 to 1) over the last interval.
     pub(super) drivers: HashMap<u64, Vec<f64>>,
@@ -33,14 +34,42 @@ pub(super) struct History {
     at: Option<Instant>,
 }
 
+/// The recent past of each process shown, by node name (`""` for this process when the
+/// console gathers no cluster).
+#[derive(Default)]
+pub(super) struct History {
+    nodes: HashMap<String, NodeHistory>,
+}
+
 impl History {
-    /// Folds in a snapshot read now.
-    fn update(&mut self, now: Instant) {
-        let snapshot = snapshot();
+    /// The past of the process shown as `node`, if it has one yet.
+    pub(super) fn node(&self, node: &str) -> Option<&NodeHistory> {
+        self.nodes.get(node)
+    }
+
+    /// Forgets a process no longer shown.
+    #[cfg_attr(not(feature = "nats"), allow(dead_code))]
+    pub(super) fn forget(&mut self, node: &str) {
+        self.nodes.remove(node);
+    }
+
+    /// Folds in a picture of the process shown as `node`, read (or received) at `now`.
+    pub(super) fn update(&mut self, node: &str, process: &Process, now: Instant) {
+        if !self.nodes.contains_key(node) {
+            self.nodes.insert(node.to_owned(), NodeHistory::default());
+        }
+        if let Some(history) = self.nodes.get_mut(node) {
+            history.update(process, now);
+        }
+    }
+}
+
+impl NodeHistory {
+    fn update(&mut self, process: &Process, now: Instant) {
         let elapsed = self.at.map(|at| now.duration_since(at).as_secs_f64());
         self.at = Some(now);
-        let mut actors = HashMap::with_capacity(snapshot.actors.len());
-        for actor in &snapshot.actors {
+        let mut actors = HashMap::with_capacity(process.actors.len());
+        for actor in &process.actors {
             let mut past = self.actors.remove(&actor.id).unwrap_or_default();
             if past.depths.len() == KEPT {
                 past.depths.pop_front();
@@ -58,7 +87,7 @@ impl History {
         self.actors = actors;
         let mut busy = HashMap::new();
         let mut drivers = HashMap::new();
-        for driver in &snapshot.drivers {
+        for driver in &process.drivers {
             let before = self.busy.get(&driver.id);
             let utilisation = driver
                 .busy_ns
@@ -81,10 +110,11 @@ impl History {
     }
 }
 
-/// The sampler thread's loop, until `stopping`.
-pub(super) fn sample(history: &Mutex<History>, stopping: &AtomicBool, every: Duration) {
+/// The sampler thread's loop, until `stopping`: this process, shown as `node`.
+pub(super) fn sample(history: &Mutex<History>, node: &str, stopping: &AtomicBool, every: Duration) {
     while !stopping.load(Ordering::SeqCst) {
-        lock(history).update(Instant::now());
+        let process = Process::local();
+        lock(history).update(node, &process, Instant::now());
         // Wakes at least every 50 ms to notice a stop.
         let until = Instant::now() + every;
         while !stopping.load(Ordering::SeqCst) {

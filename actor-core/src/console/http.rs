@@ -10,7 +10,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::history::History;
-use super::render;
+use super::{render, Source};
 
 /// The longest request head read (request line and headers).
 pub(super) const MAX_HEAD: usize = 8 * 1024;
@@ -20,6 +20,7 @@ pub(super) struct Server {
     pub(super) max_connections: usize,
     pub(super) timeout: Duration,
     pub(super) history: Arc<Mutex<History>>,
+    pub(super) source: Arc<Source>,
     pub(super) stopping: Arc<AtomicBool>,
 }
 
@@ -136,27 +137,28 @@ impl Server {
                 );
             }
         }
+        let view = || self.source.view(&self.history);
         match request.path {
-            "/" | "/index.html" => Response::new(
-                200,
-                "text/html; charset=utf-8",
-                render::page(
-                    &crate::observe::snapshot(),
-                    &crate::sync::lock(&self.history),
-                ),
-            ),
-            "/api/snapshot" => Response::new(
-                200,
-                "application/json",
-                render::json(
-                    &crate::observe::snapshot(),
-                    &crate::sync::lock(&self.history),
-                ),
-            ),
+            "/" | "/index.html" => {
+                let view = view();
+                Response::new(
+                    200,
+                    "text/html; charset=utf-8",
+                    render::page(&view, &crate::sync::lock(&self.history)),
+                )
+            }
+            "/api/snapshot" => {
+                let view = view();
+                Response::new(
+                    200,
+                    "application/json",
+                    render::json(&view, &crate::sync::lock(&self.history)),
+                )
+            }
             "/metrics" => Response::new(
                 200,
                 "text/plain; version=0.0.4; charset=utf-8",
-                render::prometheus(&crate::observe::snapshot()),
+                render::prometheus(&view()),
             ),
             _ => Response::error(404, "the console serves /, /api/snapshot and /metrics"),
         }

@@ -18,6 +18,15 @@
 //! [`Options::token`] set, every request must carry it, as `?token=..` or
 //! `Authorization: Bearer ..` (`401` else); the page passes its own on.
 //!
+//! With feature `nats` too, one console shows a whole cluster: each process's node
+//! publishes its snapshot ([`Node::publish_snapshots`](crate::nats::Node::publish_snapshots),
+//! a [`SnapshotPublisher`]), and a console given a [`Cluster`] ([`Options::cluster`])
+//! gathers them, with every row under its node's name (a `node` field in the JSON, a
+//! `node` label in `/metrics`). What arrives is bounded and checked as untrusted input:
+//! see [`Cluster`] for the bounds and what happens past each. Each process's waits and
+//! cycles show under its node; a wait across processes (a remote call) is not drawn as
+//! an edge.
+//!
 //! A sampler thread reads a [`Snapshot`](crate::observe::Snapshot) twice a second for the
 //! rates and histories; nothing is added to the message path beyond the per-actor figures
 //! every observing feature keeps (see [`crate::observe`]).
@@ -28,9 +37,15 @@
 //! console.stop();
 //! ```
 
+#[cfg(feature = "nats")]
+mod cluster;
 mod history;
 mod http;
+mod model;
 mod render;
+
+#[cfg(feature = "nats")]
+pub use cluster::{Cluster, SnapshotPublisher, FORMAT, MAX_SNAPSHOT_BYTES};
 
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -54,6 +69,11 @@ pub struct Options {
     pub read_timeout: Duration,
     /// How often the sampler reads the rates and histories.
     pub sample_every: Duration,
+    /// Feature `nats`: also show every node that publishes its snapshots
+    /// ([`Node::publish_snapshots`](crate::nats::Node::publish_snapshots)) under the
+    /// cluster's prefix, gathered through this node; `None`: this process only.
+    #[cfg(feature = "nats")]
+    pub cluster: Option<Cluster>,
 }
 
 impl Default for Options {
@@ -63,6 +83,8 @@ impl Default for Options {
             max_connections: 8,
             read_timeout: Duration::from_secs(5),
             sample_every: Duration::from_millis(500),
+            #[cfg(feature = "nats")]
+            cluster: None,
         }
     }
 }
@@ -74,6 +96,8 @@ pub struct Console {
     token: Option<String>,
     stopping: Arc<AtomicBool>,
     threads: Vec<JoinHandle<()>>,
+    #[cfg(feature = "nats")]
+    gathering: Option<cluster::Gathering>,
 }
 
 /// Serves the console on `addr` (`"127.0.0.1:0"`: a free loopback port) with the default
@@ -102,36 +126,86 @@ pub fn serve_with(addr: impl ToSocketAddrs, options: Options) -> io::Result<Cons
     let addr = listener.local_addr()?;
     let stopping = Arc::new(AtomicBool::new(false));
     let history = Arc::new(Mutex::new(History::default()));
+    #[cfg(feature = "nats")]
+    let gathering = match &options.cluster {
+        Some(cluster) => Some(
+            cluster::Gathering::start(cluster, history.clone(), stopping.clone()).map_err(|e| {
+                stopping.store(true, Ordering::SeqCst);
+                io::Error::other(e)
+            })?,
+        ),
+        None => None,
+    };
+    let source = Arc::new(Source {
+        #[cfg(feature = "nats")]
+        local: options
+            .cluster
+            .as_ref()
+            .map(|cluster| cluster.node.name().to_owned())
+            .unwrap_or_default(),
+        #[cfg(not(feature = "nats"))]
+        local: String::new(),
+        #[cfg(feature = "nats")]
+        gathered: gathering.as_ref().map(|g| g.gathered.clone()),
+    });
+    let mut console = Console {
+        addr,
+        token: options.token.clone(),
+        stopping: stopping.clone(),
+        threads: Vec::new(),
+        #[cfg(feature = "nats")]
+        gathering,
+    };
+    // From here on, a failure stops what was started (the console is dropped).
     let sampler = {
         let (stopping, history, every) = (stopping.clone(), history.clone(), options.sample_every);
+        let local = source.local.clone();
         thread::Builder::new()
             .name("actor-console-sampler".to_owned())
-            .spawn(move || history::sample(&history, &stopping, every))?
+            .spawn(move || history::sample(&history, &local, &stopping, every))?
     };
+    console.threads.push(sampler);
     let server = http::Server {
         token: options.token.clone(),
         max_connections: options.max_connections,
         timeout: options.read_timeout,
         history,
+        source,
         stopping: stopping.clone(),
     };
-    let acceptor = match thread::Builder::new()
+    let acceptor = thread::Builder::new()
         .name("actor-console".to_owned())
-        .spawn(move || server.accept(listener))
-    {
-        Ok(acceptor) => acceptor,
-        Err(e) => {
-            // The sampler is already running: it ends at its next look.
-            stopping.store(true, Ordering::SeqCst);
-            return Err(e);
+        .spawn(move || server.accept(listener))?;
+    console.threads.insert(0, acceptor);
+    Ok(console)
+}
+
+/// Where the processes a console shows come from: this one, and (feature `nats`) the
+/// nodes it gathers.
+pub(crate) struct Source {
+    /// This process's node name, or `""` without a cluster.
+    local: String,
+    #[cfg(feature = "nats")]
+    gathered: Option<Arc<cluster::Gathered>>,
+}
+
+impl Source {
+    /// Every process to show now.
+    fn view(&self, history: &Mutex<History>) -> render::View {
+        #[cfg(feature = "nats")]
+        if let Some(gathered) = &self.gathered {
+            return gathered.view(history);
         }
-    };
-    Ok(Console {
-        addr,
-        token: options.token,
-        stopping,
-        threads: vec![acceptor, sampler],
-    })
+        let _ = history;
+        render::View {
+            shown: vec![render::Shown {
+                node: self.local.clone(),
+                process: Arc::new(model::Process::local()),
+                age_ms: None,
+            }],
+            cluster: None,
+        }
+    }
 }
 
 impl Console {
@@ -156,8 +230,12 @@ impl Console {
     }
 
     fn shut(&mut self) {
-        if self.stopping.swap(true, Ordering::SeqCst) {
+        if self.stopping.swap(true, Ordering::SeqCst) && self.threads.is_empty() {
             return;
+        }
+        #[cfg(feature = "nats")]
+        if let Some(gathering) = self.gathering.take() {
+            self.threads.push(gathering.stop());
         }
         // Wakes the acceptor, blocked in `accept`.
         let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));

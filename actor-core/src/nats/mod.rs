@@ -30,6 +30,7 @@
 //! | `{prefix}.actor.{name}` | calls and tells to the actor served as `name`; its servers form the queue group `{name}` |
 //! | `{prefix}.topic.{message type}` | publishes of that type without a key |
 //! | `{prefix}.topic.{message type}.{key}` | publishes of that type under `key` |
+//! | `{prefix}.console.{node name}` | the node's process snapshots, for a console gathering the cluster (features `nats` and `console`: [`Node::publish_snapshots`], [`console::Cluster`](crate::console::Cluster)); `{prefix}.console.>` is reserved for them |
 //! | `{inbox}.{unique id}.{xid}` | the reply to call `xid` of one node (`{inbox}` is `_INBOX` unless [`NodeConfig::inbox_prefix`] says otherwise) |
 //!
 //! # Encoding
@@ -99,7 +100,7 @@ mod config;
 mod error;
 mod link;
 mod node;
-mod packet;
+pub(crate) mod packet;
 mod pubsub;
 mod runtime;
 mod serve;

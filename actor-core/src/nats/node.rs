@@ -94,6 +94,8 @@ pub struct Node {
 }
 
 struct Inner {
+    /// Its name: [`NodeConfig::client_name`], or `node-{pid}-{n}`.
+    name: String,
     link: NatsLink,
     /// What is served, the pool that runs it, the topic dispatcher.
     serving: Arc<Serving>,
@@ -144,8 +146,18 @@ impl Node {
             what: "workers",
             reason: e.to_string(),
         })?;
+        static CONNECTED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let name = match &config.client_name {
+            Some(name) => name.clone(),
+            None => format!(
+                "node-{}-{}",
+                std::process::id(),
+                CONNECTED.fetch_add(1, Ordering::Relaxed) + 1
+            ),
+        };
         Ok(Node {
             inner: Arc::new(Inner {
+                name,
                 link: NatsLink::new(core),
                 serving: Arc::new(serving),
                 subscriptions: Mutex::new(HashMap::new()),
@@ -297,6 +309,49 @@ impl Node {
         self.inner.link.max_payload()
     }
 
+    /// The node's name: its [`NodeConfig::client_name`] if it was given one, else
+    /// `node-{process id}-{n}` (`n` counting the nodes this process connected). A console
+    /// gathering a cluster shows each process under its node's name, so give each node a
+    /// name of its own.
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Publishes this process's [`Snapshot`](crate::observe::Snapshot) every `period`
+    /// (the first at once) on `{prefix}.console.{name}`, for a console that gathers the
+    /// cluster ([`console::Cluster`](crate::console::Cluster)); until the returned
+    /// publisher is stopped or dropped. Features `nats` and `console`.
+    ///
+    /// A thread of its own reads and publishes: no actor waits for it, and a publish
+    /// the connection cannot take now (reconnecting, its outgoing queue full) is skipped
+    /// and counted ([`SnapshotPublisher::failed`](crate::console::SnapshotPublisher::failed)),
+    /// the next one follows at its time. A snapshot over
+    /// [`MAX_SNAPSHOT_BYTES`](crate::console::MAX_SNAPSHOT_BYTES) (or the server's
+    /// `max_payload`, if smaller) is cut to fit: the actors with the deepest mailboxes
+    /// are kept, the others are counted as left out; see
+    /// [`SnapshotPublisher`](crate::console::SnapshotPublisher). A zero `period` is refused.
+    ///
+    /// ```no_run
+    /// use actor_core::nats::NodeConfig;
+    /// use std::time::Duration;
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let node = NodeConfig::new(["nats://127.0.0.1:4222"]).client_name("web-1").connect()?;
+    /// let publisher = node.publish_snapshots(Duration::from_secs(1))?;
+    /// assert_eq!(publisher.subject(), "actors.console.web-1");
+    /// // ... the process runs; a console elsewhere shows its actors under `web-1`.
+    /// publisher.stop();
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[cfg(feature = "console")]
+    pub fn publish_snapshots(
+        &self,
+        period: Duration,
+    ) -> Result<crate::console::SnapshotPublisher, NatsError> {
+        crate::console::SnapshotPublisher::start(self, period)
+    }
+
     /// The subject prefix of this node.
     pub fn prefix(&self) -> &str {
         self.core().subjects.prefix()
@@ -395,7 +450,7 @@ impl Node {
         let queue = token(&served);
         let serving = self.inner.serving.clone();
         let forward: Forward = Box::new(move |msg| serving.request(&served, msg));
-        let listened = self.subscribe_with(subject, Some(queue), forward);
+        let listened = self.subscribe_with(subject, Some(queue), forward, false);
         if let Err(NatsError::Forbidden { .. }) = &listened {
             // Nothing can reach the name here: not served at all.
             self.inner.serving.table.withdraw(name);
@@ -414,7 +469,24 @@ impl Node {
     ) -> Result<(), NatsError> {
         let serving = self.inner.serving.clone();
         let forward: Forward = Box::new(move |msg| serving.topic(wrap(msg)));
-        self.subscribe_with(subject, queue, forward)
+        self.subscribe_with(subject, queue, forward, false)
+    }
+
+    /// Subscribes to `subject`, handing its messages to `forward` on the runtime thread
+    /// (which must not wait); refused if the node is already subscribed to it. Then, if
+    /// connected, waits until the server has the subscription.
+    #[cfg(feature = "console")]
+    pub(crate) fn subscribe_own(&self, subject: String, forward: Forward) -> Result<(), NatsError> {
+        self.subscribe_with(subject, None, forward, true)
+    }
+
+    /// Ends the subscription to `subject` made with `subscribe_own`.
+    #[cfg(feature = "console")]
+    pub(crate) fn unsubscribe_own(&self, subject: &str) {
+        let subscription = self.subscriptions().remove(subject);
+        if let Some(subscription) = subscription {
+            self.core().unsubscribe(subscription);
+        }
     }
 
     /// Subscribes to `subject` once (a second time is a no-op), handing its messages to
@@ -425,6 +497,7 @@ impl Node {
         subject: String,
         queue: Option<String>,
         forward: Forward,
+        exclusive: bool,
     ) -> Result<(), NatsError> {
         let new = {
             let mut subscriptions = self.subscriptions();
@@ -433,6 +506,14 @@ impl Node {
                     let subscription = self.core().subscribe(entry.key(), queue, forward)?;
                     entry.insert(subscription);
                     true
+                }
+                Entry::Occupied(entry) if exclusive => {
+                    return Err(NatsError::Subscribe {
+                        subject: entry.key().clone(),
+                        reason:
+                            "the node is already subscribed to it (another console gathers there)"
+                                .to_owned(),
+                    });
                 }
                 Entry::Occupied(_) => false,
             }
@@ -466,6 +547,7 @@ impl Node {
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Node")
+            .field("name", &self.name())
             .field("servers", &self.core().servers)
             .field("prefix", &self.prefix())
             .field("connected", &self.is_connected())

@@ -93,6 +93,19 @@ impl Subjects {
     }
 }
 
+#[cfg(feature = "console")]
+impl Subjects {
+    /// Where the node named `name` publishes its snapshots: `{prefix}.console.{name}`.
+    pub(crate) fn console(&self, name: &str) -> String {
+        format!("{}.console.{}", self.prefix, token(name))
+    }
+
+    /// Every node's snapshots: `{prefix}.console.*`.
+    pub(crate) fn consoles(&self) -> String {
+        format!("{}.console.*", self.prefix)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,6 +158,11 @@ mod tests {
             subjects.topic("app::Price", Some("eu.west")),
             "shop.prod.topic.app::Price.eu~2Ewest"
         );
+        #[cfg(feature = "console")]
+        {
+            assert_eq!(subjects.console("web.1"), "shop.prod.console.web~2E1");
+            assert_eq!(subjects.consoles(), "shop.prod.console.*");
+        }
     }
 
     #[test]

@@ -58,6 +58,9 @@ pub use snapshot::{
 #[cfg(feature = "metrics")]
 pub use export::publish_metrics;
 
+#[cfg(feature = "console")]
+pub(crate) use probe::quantile;
+
 /// How many buckets the handling-time histograms have ([`ActorView::handling_ns`]).
 #[cfg(any(feature = "metrics", feature = "console"))]
 pub const BUCKETS: usize = probe::BUCKETS;

@@ -95,14 +95,15 @@ pub(crate) fn bucket_bound(i: usize) -> u64 {
 /// The `q` quantile (0..=1) of a bucketed distribution, as its bucket's upper bound in
 /// nanoseconds; `None` with no samples.
 pub(crate) fn quantile(buckets: &[u64; BUCKETS], q: f64) -> Option<u64> {
-    let total: u64 = buckets.iter().sum();
+    // Saturating: the console reads other processes' histograms too (untrusted).
+    let total = buckets.iter().fold(0u64, |sum, &n| sum.saturating_add(n));
     if total == 0 {
         return None;
     }
     let rank = ((total as f64) * q).ceil().max(1.0) as u64;
-    let mut seen = 0;
+    let mut seen = 0u64;
     for (i, &n) in buckets.iter().enumerate() {
-        seen += n;
+        seen = seen.saturating_add(n);
         if seen >= rank {
             return Some(bucket_bound(i));
         }
