@@ -1,8 +1,9 @@
 //! A quick Savina report: runs five workloads of the Savina suite (ThreadRing, Big,
-//! Fork-Join throughput, chain spawn, ping-pong; `actor-core/benches/savina/mod.rs`,
-//! included here by path) with the framework's actors on a `Driver::new(2)`, on dedicated
-//! threads, and as plain threads with crossbeam channels, takes the median of a few runs
-//! of each, and prints them next to the peers' figures of issue 10 and the targets.
+//! Fork-Join throughput, chain spawn, ping-pong) and issue 21's spawn-call-stop
+//! (`actor-core/benches/savina/mod.rs`, included here by path) with the framework's actors
+//! on a `Driver::new(2)`, on dedicated threads, and as plain threads with crossbeam
+//! channels, takes the median of a few runs of each, and prints them next to the peers'
+//! figures of issues 10 and 21 and the targets (`-` where the issue gives no figure).
 //!
 //! ```text
 //! cargo run --release --example savina_report                       # everything, full size
@@ -163,9 +164,11 @@ fn target(workload: &Workload) -> String {
     }
 }
 
-/// A time per unit, in ns below 1 µs, else in µs.
+/// A time per unit, in ns below 1 µs, else in µs; `-` for a figure not known.
 fn per_unit(ns: f64) -> String {
-    if ns < 1_000.0 {
+    if ns.is_nan() {
+        "-".to_owned()
+    } else if ns < 1_000.0 {
         format!("{ns:.0} ns")
     } else {
         format!("{:.2} µs", ns / 1e3)
