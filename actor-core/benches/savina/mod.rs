@@ -789,7 +789,7 @@ fn spawn_call_len(scale: f64) -> u64 {
 pub struct Number;
 
 /// An actor that knows its number.
-pub struct Numbered(u64);
+pub struct Numbered(pub u64);
 
 #[actor]
 impl Numbered {
