@@ -315,11 +315,22 @@ impl fmt::Debug for Bridge {
     }
 }
 
-/// Receives until `deadline`, or for as long as it takes without one.
+/// How long a caller looks for its reply before it blocks: as long as a driver's worker
+/// just out of work looks for its next task. A reply from an actor that is awake comes
+/// within it, and then neither side pays a futex wake nor the other's wake-up latency.
+const REPLY_SPIN: Duration = crate::hosting::worker::SPIN_FOR;
+
+/// Receives until `deadline`, or for as long as it takes without one; spins for up to
+/// [`REPLY_SPIN`] (within the deadline) before it blocks.
 pub(super) fn recv_until<T>(
     rx: &Receiver<T>,
     deadline: Option<Instant>,
 ) -> Result<T, RecvTimeoutError> {
+    let spin_until = Instant::now() + REPLY_SPIN;
+    let spin_until = deadline.map_or(spin_until, |deadline| deadline.min(spin_until));
+    if let Some(value) = crate::hosting::worker::spin_until(spin_until, || rx.try_recv().ok()) {
+        return Ok(value);
+    }
     match deadline {
         Some(deadline) => rx.recv_deadline(deadline),
         None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
