@@ -24,11 +24,14 @@
 //! pays no futex wake and the task no wake-up latency. One worker of a driver spins at a
 //! time (the rest block at once), and only when it comes from running a task, never after
 //! a timed-out wait, so an idle driver burns at most `SPIN_FOR` of one thread each time it
-//! runs out of work, and nothing once it sleeps.
+//! runs out of work, and nothing once it sleeps. The spin's length adapts ([`SpinBudget`]):
+//! a spin that found work doubles it, one that timed out halves it, down to [`SPIN_MIN`]:
+//! on a machine too busy for the next task to come within a spin (the caller is off its
+//! core), spinning would only spend the time slices the workers need for real work.
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 
@@ -47,8 +50,56 @@ pub(super) const NEXT_SLOT_STREAK: u32 = 32;
 /// worker takes it.
 pub(super) const STEAL_AFTER: Duration = Duration::from_millis(1);
 
-/// How long a worker that has just run out of work looks at the injector before it blocks.
+/// The longest a worker that has just run out of work looks at the injector before it
+/// blocks (and a caller for its reply, `call/bridge.rs`).
 pub(crate) const SPIN_FOR: Duration = Duration::from_micros(50);
+
+/// The shortest spin, which a budget that keeps timing out comes down to: about the first
+/// rounds of pauses, enough to catch a reply or a task already on its way.
+pub(crate) const SPIN_MIN: Duration = Duration::from_micros(2);
+
+const SPIN_MAX_MICROS: u32 = SPIN_FOR.as_micros() as u32;
+const SPIN_MIN_MICROS: u32 = SPIN_MIN.as_micros() as u32;
+
+/// How long the next spin of one kind may last, in µs, between [`SPIN_MIN`] and
+/// [`SPIN_FOR`]: doubled by a spin that found what it looked for, halved by one that
+/// timed out. Relaxed loads and stores: a lost update only makes one spin a little longer
+/// or shorter.
+pub(crate) struct SpinBudget(AtomicU32);
+
+impl SpinBudget {
+    /// A budget at its longest.
+    pub(crate) const fn new() -> Self {
+        SpinBudget(AtomicU32::new(SPIN_MAX_MICROS))
+    }
+
+    /// Spins on `poll` for the current budget (ending by `limit`, if sooner), then adapts
+    /// the budget to whether it found anything.
+    #[inline]
+    pub(crate) fn spin<T>(
+        &self,
+        limit: Option<Instant>,
+        poll: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
+        let micros = self.0.load(Ordering::Relaxed);
+        let until = Instant::now() + Duration::from_micros(u64::from(micros));
+        let found = spin_until(limit.map_or(until, |limit| limit.min(until)), poll);
+        let next = match found {
+            Some(_) => micros.saturating_mul(2).min(SPIN_MAX_MICROS),
+            None => (micros / 2).max(SPIN_MIN_MICROS),
+        };
+        if next != micros {
+            self.0.store(next, Ordering::Relaxed);
+        }
+        found
+    }
+
+    /// The current budget.
+    #[cfg(test)]
+    fn get(&self) -> Duration {
+        Duration::from_micros(u64::from(self.0.load(Ordering::Relaxed)))
+    }
+}
 
 /// How often a sleeping worker looks at its neighbours' slots anyway.
 pub(super) const SLEEP_POLL: Duration = Duration::from_secs(1);
@@ -109,6 +160,8 @@ pub(crate) struct Slots {
     waking: AtomicBool,
     /// A worker is spinning on the injector: the others block at once.
     spinning: AtomicBool,
+    /// How long the next spin may last.
+    spin: SpinBudget,
 }
 
 impl Slots {
@@ -124,6 +177,7 @@ impl Slots {
             sleepy: AtomicUsize::new(0),
             waking: AtomicBool::new(false),
             spinning: AtomicBool::new(false),
+            spin: SpinBudget::new(),
         }
     }
 
@@ -393,7 +447,8 @@ impl<'a> Idle<'a> {
         result
     }
 
-    /// Just out of work: looks at the injector for up to [`SPIN_FOR`], pausing a little
+    /// Just out of work: looks at the injector for up to the driver's spin budget (at most
+    /// [`SPIN_FOR`]), pausing a little
     /// longer each round and then yielding the thread between looks, unless another worker
     /// is spinning already. `None`: nothing came, block.
     fn spin(&self, jobs: &Receiver<Injected>) -> Option<Result<Task, Ended>> {
@@ -401,7 +456,7 @@ impl<'a> Idle<'a> {
         if spinning.load(Ordering::Relaxed) || spinning.swap(true, Ordering::Acquire) {
             return None;
         }
-        let job = spin_until(Instant::now() + SPIN_FOR, || match jobs.try_recv() {
+        let job = self.slots.spin.spin(None, || match jobs.try_recv() {
             Ok(Injected::Run(task)) => Some(Ok(task)),
             // A neighbour's slot filled while every other worker might sleep: this one is
             // awake, and watches once it goes on to its blocking wait.
@@ -480,9 +535,45 @@ fn drain(jobs: &Receiver<Injected>, driver: &Weak<DriverInner>) {
 
 #[cfg(test)]
 mod tests {
-    use super::{Idle, Injected, Slots, SPIN_FOR};
+    use super::{Idle, Injected, Slots, SpinBudget, SPIN_FOR, SPIN_MIN};
     use std::sync::atomic::Ordering;
     use std::time::Instant;
+
+    #[test]
+    fn a_spin_budget_halves_when_nothing_comes_and_doubles_when_something_does() {
+        let budget = SpinBudget::new();
+        assert_eq!(budget.get(), SPIN_FOR);
+        for _ in 0..10 {
+            assert_eq!(budget.spin(None, || None::<()>), None);
+        }
+        assert_eq!(budget.get(), SPIN_MIN, "down to the floor, and no lower");
+        assert_eq!(budget.spin(None, || Some(7)), Some(7));
+        assert_eq!(budget.get(), SPIN_MIN * 2);
+        for _ in 0..10 {
+            budget.spin(None, || Some(()));
+        }
+        assert_eq!(
+            budget.get(),
+            SPIN_FOR,
+            "back up to the ceiling, and no higher"
+        );
+    }
+
+    #[test]
+    fn a_spin_ends_by_its_limit() {
+        let budget = SpinBudget::new();
+        let mut looks = 0;
+        let passed = Instant::now();
+        let found = budget.spin(Some(passed), || {
+            looks += 1;
+            None::<()>
+        });
+        assert_eq!(
+            (found, looks),
+            (None, 1),
+            "a limit already passed: one look, no more"
+        );
+    }
 
     #[test]
     fn a_worker_out_of_work_spins_for_a_bounded_time_then_blocks() {
