@@ -158,10 +158,19 @@ pub(crate) struct Slots {
     sleepy: AtomicUsize,
     /// A `Wake` is on its way: no need for another.
     waking: AtomicBool,
+    /// Who spins, and for how long.
+    spinner: Spinner,
+}
+
+/// The spinning worker's flag and the driver's spin budget, on a cache line of their own:
+/// written at a spin's start and end, away from `sleepy` and `waking`, which every slot
+/// fill reads.
+#[repr(align(128))]
+struct Spinner {
     /// A worker is spinning on the injector: the others block at once.
     spinning: AtomicBool,
     /// How long the next spin may last.
-    spin: SpinBudget,
+    budget: SpinBudget,
 }
 
 impl Slots {
@@ -176,8 +185,10 @@ impl Slots {
                 .collect(),
             sleepy: AtomicUsize::new(0),
             waking: AtomicBool::new(false),
-            spinning: AtomicBool::new(false),
-            spin: SpinBudget::new(),
+            spinner: Spinner {
+                spinning: AtomicBool::new(false),
+                budget: SpinBudget::new(),
+            },
         }
     }
 
@@ -452,21 +463,25 @@ impl<'a> Idle<'a> {
     /// longer each round and then yielding the thread between looks, unless another worker
     /// is spinning already. `None`: nothing came, block.
     fn spin(&self, jobs: &Receiver<Injected>) -> Option<Result<Task, Ended>> {
-        let spinning = &self.slots.spinning;
+        let spinning = &self.slots.spinner.spinning;
         if spinning.load(Ordering::Relaxed) || spinning.swap(true, Ordering::Acquire) {
             return None;
         }
-        let job = self.slots.spin.spin(None, || match jobs.try_recv() {
-            Ok(Injected::Run(task)) => Some(Ok(task)),
-            // A neighbour's slot filled while every other worker might sleep: this one is
-            // awake, and watches once it goes on to its blocking wait.
-            Ok(Injected::Wake) => {
-                self.slots.waking.store(false, Ordering::Relaxed);
-                None
-            }
-            Ok(Injected::Quit) | Err(TryRecvError::Disconnected) => Some(Err(Ended)),
-            Err(TryRecvError::Empty) => None,
-        });
+        let job = self
+            .slots
+            .spinner
+            .budget
+            .spin(None, || match jobs.try_recv() {
+                Ok(Injected::Run(task)) => Some(Ok(task)),
+                // A neighbour's slot filled while every other worker might sleep: this one is
+                // awake, and watches once it goes on to its blocking wait.
+                Ok(Injected::Wake) => {
+                    self.slots.waking.store(false, Ordering::Relaxed);
+                    None
+                }
+                Ok(Injected::Quit) | Err(TryRecvError::Disconnected) => Some(Err(Ended)),
+                Err(TryRecvError::Empty) => None,
+            });
         spinning.store(false, Ordering::Release);
         job
     }
@@ -587,7 +602,7 @@ mod tests {
             "it looked for the whole spin"
         );
         assert!(
-            !slots.spinning.load(Ordering::Relaxed),
+            !slots.spinner.spinning.load(Ordering::Relaxed),
             "and let the next spinner in"
         );
     }
@@ -596,11 +611,11 @@ mod tests {
     fn only_one_worker_of_a_driver_spins_at_a_time() {
         let slots = Slots::new(2);
         let (_injector, jobs) = crossbeam_channel::unbounded::<Injected>();
-        slots.spinning.store(true, Ordering::Relaxed);
+        slots.spinner.spinning.store(true, Ordering::Relaxed);
         // Another worker spins: this one goes straight to its blocking wait, and leaves the
         // other's flag alone.
         assert!(Idle::new(&slots, 1).spin(&jobs).is_none());
-        assert!(slots.spinning.load(Ordering::Relaxed));
+        assert!(slots.spinner.spinning.load(Ordering::Relaxed));
     }
 
     #[test]
