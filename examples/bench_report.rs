@@ -11,7 +11,8 @@
 //! Exits with status 1 if any median ratio is above its target. It measures, it does not
 //! test: it is not part of the test suite, and its figures are only as quiet as the
 //! machine. Next to the medians it prints the best run of each half and their ratio (the
-//! two halves at their quietest), and the middle half of the run-by-run ratios.
+//! two halves at their quietest), the middle half of the run-by-run ratios, and how steady
+//! each half is: the middle half of its runs and its slowest run, per operation.
 
 #[path = "../actor-core/benches/scenarios/mod.rs"]
 mod scenarios;
@@ -34,6 +35,10 @@ struct Row {
     raw_best: f64,
     /// The first and third quartiles of the ratios of runs taken side by side.
     pairwise: (f64, f64),
+    /// How steady the framework's runs were: first quartile, third quartile, slowest.
+    framework_spread: (f64, f64, f64),
+    /// The same for the raw runs.
+    raw_spread: (f64, f64, f64),
     target: f64,
 }
 
@@ -86,6 +91,15 @@ fn main() -> ExitCode {
             row.best_ratio(),
             row.pairwise.0,
             row.pairwise.1,
+        );
+        let spread = |(q1, q3, worst): (f64, f64, f64)| {
+            format!("{}..{}, slowest {}", per_op(q1), per_op(q3), per_op(worst))
+        };
+        println!(
+            "  steadiness, per {} (middle half of the runs): framework {}; raw {}",
+            row.unit,
+            spread(row.framework_spread),
+            spread(row.raw_spread),
         );
         rows.push(row);
     }
@@ -156,6 +170,13 @@ fn measure(spec: &scenarios::Spec) -> Row {
     framework_runs.sort();
     raw_runs.sort();
     let per_op = |d: Duration| d.as_secs_f64() * 1e9 / spec.ops as f64;
+    let spread = |runs: &[Duration]| {
+        (
+            per_op(runs[spec.reps / 4]),
+            per_op(runs[spec.reps * 3 / 4]),
+            per_op(runs[spec.reps - 1]),
+        )
+    };
     Row {
         name: spec.name,
         unit: spec.unit,
@@ -165,6 +186,8 @@ fn measure(spec: &scenarios::Spec) -> Row {
         framework_best: per_op(framework_runs[0]),
         raw_best: per_op(raw_runs[0]),
         pairwise: (pairwise[spec.reps / 4], pairwise[spec.reps * 3 / 4]),
+        framework_spread: spread(&framework_runs),
+        raw_spread: spread(&raw_runs),
         target: spec.target,
     }
 }

@@ -1,15 +1,21 @@
 //! A quick Savina report: runs five workloads of the Savina suite (ThreadRing, Big,
-//! Fork-Join throughput, chain spawn, ping-pong; `actor-core/benches/savina/mod.rs`,
-//! included here by path) with the framework's actors on a `Driver::new(2)`, on dedicated
-//! threads, and as plain threads with crossbeam channels, takes the median of a few runs
-//! of each, and prints them next to the peers' figures of issue 10 and the targets.
+//! Fork-Join throughput, chain spawn, ping-pong) and issue 21's spawn-call-stop
+//! (`actor-core/benches/savina/mod.rs`, included here by path) with the framework's actors
+//! on a `Driver::new(2)`, on dedicated threads, and as plain threads with crossbeam
+//! channels, takes the median of a few runs of each, and prints them next to the peers'
+//! figures of issues 10 and 21 and the targets (`-` where the issue gives no figure).
 //!
 //! ```text
 //! cargo run --release --example savina_report                       # everything, full size
 //! cargo run --release --example savina_report -- --scale 0.1 big    # smaller, only `big`
 //! cargo run --release --example savina_report -- --reps 5 --hosting driver
 //! cargo run --release --example savina_report -- --hosting driver --threads 1   # vs one thread
+//! cargo run --release --example savina_report -- --idle   # what an idle driver's workers burn
 //! ```
+//!
+//! `--idle` measures, instead of the workloads, the CPU time a driver's worker threads
+//! run (from `/proc/self/task/*/schedstat`, Linux only): per call from a plain thread to
+//! a driver whose workers have been idle for 2 ms, and over 5 s with no work at all.
 //!
 //! It is a report, not a test: it always exits 0, and its figures are only as quiet as
 //! the machine. The targets are tracked in BENCHMARKS.md ("Savina"). Every run still
@@ -19,7 +25,7 @@
 #[path = "../actor-core/benches/savina/mod.rs"]
 mod savina;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use savina::{Hosting, Workload};
 
@@ -34,6 +40,10 @@ fn main() {
             "--scale" => scale = args.next().and_then(|s| s.parse().ok()).unwrap_or(scale),
             "--reps" => reps = args.next().and_then(|s| s.parse().ok()).unwrap_or(reps),
             "--hosting" => hostings = args.next(),
+            "--idle" => {
+                idle_report();
+                return;
+            }
             "--threads" => {
                 let threads = args.next().and_then(|s| s.parse().ok()).unwrap_or(2_usize);
                 savina::DRIVER_THREADS.store(threads.max(1), std::sync::atomic::Ordering::Relaxed);
@@ -152,6 +162,69 @@ fn main() {
     }
 }
 
+/// The CPU time a driver's workers burn: per call to a driver idle for a while (each call
+/// finds its workers asleep, or spinning), and while it has nothing to do at all.
+fn idle_report() {
+    use actor_core::prelude::*;
+    let wait = Duration::from_secs(10);
+    let driver = Driver::new(savina::DRIVER_THREADS.load(std::sync::atomic::Ordering::Relaxed));
+    let actor = savina::Numbered(7).spawn_on(&driver);
+    let bridge = Bridge::new();
+    let cpu = || workers_cpu_ns(driver.id().get()).expect("/proc/self/task readable (Linux)");
+    assert_eq!(
+        bridge.call(&actor, savina::Number, wait).expect("answers"),
+        7
+    );
+    let (calls, gap) = (500_u32, Duration::from_millis(2));
+    let mut waited = Duration::ZERO;
+    let before = cpu();
+    for _ in 0..calls {
+        // A benchmark, not a test: the pause is the thing measured.
+        std::thread::sleep(gap);
+        let started = Instant::now();
+        assert_eq!(
+            bridge.call(&actor, savina::Number, wait).expect("answers"),
+            7
+        );
+        waited += started.elapsed();
+    }
+    std::thread::sleep(gap);
+    let per_call = (cpu() - before) / u64::from(calls);
+    let before = cpu();
+    let quiet = Duration::from_secs(5);
+    std::thread::sleep(quiet);
+    let idle = cpu() - before;
+    println!(
+        "idle: {calls} calls, each after {gap:?} of nothing: {} of worker CPU per call, \
+         {} per call round trip",
+        per_unit(per_call as f64),
+        per_unit(waited.as_nanos() as f64 / f64::from(calls)),
+    );
+    println!(
+        "idle: {} threads with nothing to do for {quiet:?}: {} of worker CPU in all",
+        driver.threads(),
+        per_unit(idle as f64),
+    );
+    driver.shutdown(wait).expect("driver shuts down");
+}
+
+/// The nanoseconds the threads of driver `id` have run, from each thread's `schedstat`.
+fn workers_cpu_ns(id: u64) -> Option<u64> {
+    let prefix = format!("driver{id}-");
+    let mut total = 0;
+    for entry in std::fs::read_dir("/proc/self/task").ok()? {
+        let path = entry.ok()?.path();
+        let Ok(name) = std::fs::read_to_string(path.join("comm")) else {
+            continue; // a thread that ended meanwhile
+        };
+        if name.trim_end().starts_with(&prefix) {
+            let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
+            total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+        }
+    }
+    Some(total)
+}
+
 fn target(workload: &Workload) -> String {
     match workload.target_dedicated {
         Some(t) => format!(
@@ -163,9 +236,11 @@ fn target(workload: &Workload) -> String {
     }
 }
 
-/// A time per unit, in ns below 1 µs, else in µs.
+/// A time per unit, in ns below 1 µs, else in µs; `-` for a figure not known.
 fn per_unit(ns: f64) -> String {
-    if ns < 1_000.0 {
+    if ns.is_nan() {
+        "-".to_owned()
+    } else if ns < 1_000.0 {
         format!("{ns:.0} ns")
     } else {
         format!("{:.2} µs", ns / 1e3)

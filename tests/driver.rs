@@ -413,3 +413,57 @@ fn an_actor_spawned_on_a_shut_down_driver_never_starts_and_says_so() {
         actor_core::StopReason::NeverStarted
     );
 }
+
+/// A worker that runs out of work spins only briefly before it blocks (issue 21): after a
+/// burst of calls from a plain thread, every thread of the driver is soon asleep in the
+/// kernel, not running. Linux only: each thread's state comes from `/proc/self/task`.
+#[cfg(target_os = "linux")]
+#[test]
+fn an_idle_drivers_workers_stop_spinning_and_sleep() {
+    use std::time::{Duration, Instant};
+
+    let driver = Driver::new(2);
+    let probe = Probe::default().spawn_on(&driver);
+    let bridge = Bridge::new();
+    for n in 0..1_000 {
+        assert_eq!(bridge.call(&probe, Echo(n), WAIT).unwrap(), n);
+    }
+    let prefix = format!("driver{}-", driver.id().get());
+    let deadline = Instant::now() + WAIT;
+    let mut asleep_in_a_row = 0;
+    while asleep_in_a_row < 3 {
+        let states = thread_states(&prefix);
+        assert_eq!(states.len(), 2, "both workers are in /proc/self/task");
+        asleep_in_a_row = match states.iter().all(|&state| state == 'S') {
+            true => asleep_in_a_row + 1,
+            false => 0,
+        };
+        assert!(
+            Instant::now() < deadline,
+            "the driver's workers still run {WAIT:?} after their last work: {states:?}"
+        );
+        // Paces the polls; the condition above is what the test waits for.
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The scheduler state (`R` running, `S` asleep, ..) of each of this process's threads
+/// whose name starts with `prefix`.
+#[cfg(target_os = "linux")]
+fn thread_states(prefix: &str) -> Vec<char> {
+    let mut states = Vec::new();
+    for entry in std::fs::read_dir("/proc/self/task").unwrap() {
+        let path = entry.unwrap().path();
+        let Ok(stat) = std::fs::read_to_string(path.join("stat")) else {
+            continue; // a thread that ended meanwhile
+        };
+        // `pid (name) state ...`: the name may hold spaces and parentheses.
+        let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+            continue;
+        };
+        if stat[open + 1..close].starts_with(prefix) {
+            states.extend(stat[close + 1..].trim_start().chars().next());
+        }
+    }
+    states
+}

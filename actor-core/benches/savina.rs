@@ -1,5 +1,5 @@
 //! Criterion benchmarks of five Savina workloads (`savina/mod.rs`): ThreadRing, Big,
-//! Fork-Join throughput, chain spawn and ping-pong, each with the framework's actors on a
+//! Fork-Join throughput, chain spawn and ping-pong, and issue 21's spawn-call-stop, each with the framework's actors on a
 //! `Driver::new(2)`, on dedicated threads, and as plain threads with crossbeam channels.
 //!
 //! Run with `cargo bench -p actor-core --bench savina`; one workload with e.g.
@@ -24,7 +24,7 @@ fn scale(workload: &str, hosting: Hosting) -> f64 {
     match (workload, hosting) {
         (_, Hosting::Driver) => 1.0,
         ("threadring" | "chainspawn" | "pingpong", _) => 0.1,
-        ("big", _) => 0.25,
+        ("big" | "spawncall", _) => 0.25,
         _ => 1.0,
     }
 }

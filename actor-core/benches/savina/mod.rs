@@ -1,4 +1,5 @@
-//! Five workloads of the Savina suite (Imam & Sarkar, AGERE 2014), shared by the criterion
+//! Five workloads of the Savina suite (Imam & Sarkar, AGERE 2014) and issue 21's
+//! spawn-call-stop, shared by the criterion
 //! bench (`actor-core/benches/savina.rs`) and the quick report (`examples/savina_report.rs`,
 //! which includes this file by path).
 //!
@@ -6,8 +7,8 @@
 //! (1.0 = the sizes of issue 10's table), and returns a [`Measured`]: the time of the timed
 //! part and how many units (hops, messages, actors, round trips) it covers. Setup (spawning
 //! long-lived actors or threads, wiring them) and teardown (stopping them, shutting the
-//! driver down) are outside the timed part, except for chain spawn, whose spawning and
-//! stopping are the thing measured. Every run checks its own result and panics if it is
+//! driver down) are outside the timed part, except for chain spawn and spawn-call-stop,
+//! whose spawning and stopping are the thing measured. Every run checks its own result and panics if it is
 //! wrong: the token makes exactly the hops asked, every pong is counted, every message is
 //! handled, the chain's message reaches its end.
 //!
@@ -74,6 +75,9 @@ impl Measured {
     }
 }
 
+/// A peer's figure the issue does not give.
+pub const UNKNOWN: f64 = f64::NAN;
+
 /// One workload: what it is, the peers' figures and the target, and how to run it.
 pub struct Workload {
     /// Short name: the criterion group and the report's row.
@@ -82,7 +86,8 @@ pub struct Workload {
     pub what: &'static str,
     /// The unit of the per-unit figures.
     pub unit: &'static str,
-    /// Peers' medians from issue 10 (ns per unit): raw threads, actix, ractor, kameo.
+    /// Peers' medians from issue 10, or issue 21 for spawn-call-stop (ns per unit): raw
+    /// threads, actix, ractor, kameo; [`UNKNOWN`] where the issue gives none.
     pub peers: [f64; 4],
     /// The target on a driver, ns per unit.
     pub target_driver: f64,
@@ -144,6 +149,17 @@ pub fn all() -> Vec<Workload> {
             run: chain_spawn,
         },
         Workload {
+            name: "spawncall",
+            what: "a plain thread spawns 2,000 actors, calls each once, then stops them all (Bridge::stop; raw: a Stop to every thread, then every ack)",
+            unit: "actor",
+            peers: [UNKNOWN, 5_800.0, UNKNOWN, UNKNOWN],
+            target_driver: 4_000.0,
+            target_dedicated: None,
+            hostings: &Hosting::ALL,
+            units: |scale| spawn_call_len(scale),
+            run: spawn_call_stop,
+        },
+        Workload {
             name: "pingpong",
             what: "two actors bounce a counter 100,000 round trips through ctx.sender()",
             unit: "round trip",
@@ -193,12 +209,22 @@ impl Host {
     }
 
     /// Stops every actor spawned here (and the driver's threads), checking they all stop.
-    fn stop(self) {
-        let stopped = Bridge::new().stop(&self.actors, TIMEOUT);
+    fn stop(mut self) {
+        self.stop_actors(&Bridge::new());
+        self.shut_down();
+    }
+
+    /// Stops every actor spawned here, checking they all stop; the driver goes on.
+    fn stop_actors(&mut self, bridge: &Bridge) {
+        let stopped = bridge.stop(&std::mem::take(&mut self.actors), TIMEOUT);
         assert!(
             stopped.iter().all(Option::is_some),
             "every actor stops in time"
         );
+    }
+
+    /// Shuts the driver down, if there is one.
+    fn shut_down(self) {
         if let Some(driver) = self.driver {
             driver.shutdown(TIMEOUT).expect("driver shuts down");
         }
@@ -747,6 +773,107 @@ fn raw_chain_spawn(len: u64, done_tx: Tx<u64>, done: Receiver<u64>) -> Measured 
     Measured {
         elapsed,
         units: len,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Spawn, call, stop (issue 21).
+
+fn spawn_call_len(scale: f64) -> u64 {
+    scaled(2_000, scale)
+}
+
+/// Asks an actor for its number.
+#[derive(Message)]
+#[message(reply = u64)]
+pub struct Number;
+
+/// An actor that knows its number.
+pub struct Numbered(pub u64);
+
+#[actor]
+impl Numbered {
+    #[handles(Number)]
+    fn number(&self, _: Number) -> u64 {
+        self.0
+    }
+}
+
+/// Spawn-call-stop, as issue 21's peers ran it: from a plain thread, spawn every actor,
+/// call each once (waiting for each reply in turn), then stop them all. The driver's start
+/// and shutdown are outside the timed part (the peers' system is already running).
+pub fn spawn_call_stop(hosting: Hosting, scale: f64) -> Measured {
+    let count = spawn_call_len(scale);
+    if hosting == Hosting::Raw {
+        return raw_spawn_call_stop(count);
+    }
+    let mut host = Host::new(hosting);
+    let bridge = Bridge::new();
+    let started = Instant::now();
+    let actors: Vec<Addr<Numbered>> = (0..count).map(|n| host.spawn(Numbered(n))).collect();
+    for (n, actor) in (0..).zip(&actors) {
+        let answer = bridge
+            .call(actor, Number, TIMEOUT)
+            .expect("fresh actor answers");
+        assert_eq!(answer, n, "each actor answers its own number");
+    }
+    drop(actors);
+    host.stop_actors(&bridge);
+    let elapsed = started.elapsed();
+    host.shut_down();
+    Measured {
+        elapsed,
+        units: count,
+    }
+}
+
+fn raw_spawn_call_stop(count: u64) -> Measured {
+    enum RawCall {
+        Number(Tx<u64>),
+        Stop(Tx<()>),
+    }
+    let started = Instant::now();
+    let mut threads = Vec::with_capacity(count as usize);
+    let links: Vec<Tx<RawCall>> = (0..count)
+        .map(|n| {
+            let (tx, rx) = unbounded::<RawCall>();
+            threads.push(thread::spawn(move || {
+                for msg in rx {
+                    match msg {
+                        RawCall::Number(reply) => {
+                            let _ = reply.send(n);
+                        }
+                        RawCall::Stop(ack) => {
+                            let _ = ack.send(());
+                            break;
+                        }
+                    }
+                }
+            }));
+            tx
+        })
+        .collect();
+    for (n, link) in (0..).zip(&links) {
+        let (reply, answer) = crossbeam_channel::bounded(1);
+        link.send(RawCall::Number(reply)).expect("raw thread alive");
+        let answer = answer.recv_timeout(TIMEOUT).expect("raw thread answers");
+        assert_eq!(answer, n, "each thread answers its own number");
+    }
+    let (ack_tx, acks) = unbounded();
+    for link in &links {
+        link.send(RawCall::Stop(ack_tx.clone()))
+            .expect("raw thread alive");
+    }
+    for _ in &links {
+        acks.recv_timeout(TIMEOUT).expect("raw thread stops");
+    }
+    let elapsed = started.elapsed();
+    for thread in threads {
+        thread.join().expect("raw thread ends");
+    }
+    Measured {
+        elapsed,
+        units: count,
     }
 }
 

@@ -78,6 +78,15 @@ pub fn all() -> Vec<Spec> {
             build: call,
         },
         Spec {
+            name: "drvcall",
+            what: "sequential request/reply calls from a plain thread to an actor on a Driver::new(2) (vs a bounded(1) reply channel per request to a bare thread)",
+            ops: 500,
+            unit: "call",
+            target: 1.5,
+            reps: 41,
+            build: driver_call,
+        },
+        Spec {
             name: "pingpong",
             what: "two actors on dedicated threads bounce a counter through ctx.sender() (vs two threads holding each other's channel)",
             ops: 2_000,
@@ -308,6 +317,30 @@ fn fanin(ops: u64) -> Pair {
 
 fn call(ops: u64) -> Pair {
     let addr = Counter::default().spawn();
+    let bridge = Bridge::new();
+    let framework = Box::new(move || {
+        for i in 0..ops {
+            let n = bridge
+                .call(&addr, Echo(i), TIMEOUT)
+                .expect("counter answers");
+            assert_eq!(n, i);
+        }
+    });
+
+    let tx = spawn_raw_counter();
+    let raw = Box::new(move || {
+        for i in 0..ops {
+            assert_eq!(raw_ask(&tx, |reply| RawMsg::Echo(i, reply)), i);
+        }
+    });
+    Pair { framework, raw }
+}
+
+/// `call` with the actor on a driver: each call finds the driver's workers idle, so what
+/// it measures is how fast an idle worker takes work from a plain thread.
+fn driver_call(ops: u64) -> Pair {
+    // The driver's threads live as long as an actor on it: this one's handle is enough.
+    let addr = Counter::default().spawn_on(&Driver::new(2));
     let bridge = Bridge::new();
     let framework = Box::new(move || {
         for i in 0..ops {

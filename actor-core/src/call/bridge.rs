@@ -11,6 +11,7 @@ use crate::error::{CallError, SendError};
 use crate::handle::{AnyAddr, Sender};
 use crate::hosting::current;
 use crate::hosting::waits::{self, Party};
+use crate::hosting::worker::SpinBudget;
 use crate::id::ActorInfo;
 use crate::message::{DynMessage, Message};
 
@@ -315,11 +316,22 @@ impl fmt::Debug for Bridge {
     }
 }
 
-/// Receives until `deadline`, or for as long as it takes without one.
+/// How long a caller looks for its reply before it blocks: up to as long as a driver's
+/// worker just out of work looks for its next task (`worker::SPIN_FOR`), shorter while
+/// replies keep taking longer (the budget adapts, process-wide). A reply from an actor
+/// that is awake comes within it, and then neither side pays a futex wake nor the other's
+/// wake-up latency.
+static REPLY_SPIN: SpinBudget = SpinBudget::new();
+
+/// Receives until `deadline`, or for as long as it takes without one; spins for up to
+/// [`REPLY_SPIN`] (within the deadline) before it blocks.
 pub(super) fn recv_until<T>(
     rx: &Receiver<T>,
     deadline: Option<Instant>,
 ) -> Result<T, RecvTimeoutError> {
+    if let Some(value) = REPLY_SPIN.spin(deadline, || rx.try_recv().ok()) {
+        return Ok(value);
+    }
     match deadline {
         Some(deadline) => rx.recv_deadline(deadline),
         None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),

@@ -16,14 +16,26 @@
 //! leaves (a fill and a fall asleep at the same instant, each missing the other). So an
 //! idle driver's worker wakes about once a second; while its neighbours are busy, about
 //! once per `STEAL_AFTER`.
+//!
+//! Before all that, a worker that has just run out of work spins: it looks at the injector
+//! for up to [`SPIN_FOR`] (a few pauses, growing, then yields of its thread) before its
+//! first blocking wait, as crossbeam's `Backoff` and Go's spinning Ms do. A plain thread's
+//! next call, or the next task a busy neighbour shares, then finds it awake: the sender
+//! pays no futex wake and the task no wake-up latency. One worker of a driver spins at a
+//! time (the rest block at once), and only when it comes from running a task, never after
+//! a timed-out wait, so an idle driver burns at most `SPIN_FOR` of one thread each time it
+//! runs out of work, and nothing once it sleeps. The spin's length adapts ([`SpinBudget`]):
+//! a spin that found work doubles it, one that timed out halves it, down to [`SPIN_MIN`]:
+//! on a machine too busy for the next task to come within a spin (the caller is off its
+//! core), spinning would only spend the time slices the workers need for real work.
 
 use std::cell::Cell;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender, TryRecvError};
 
 use super::current;
 use super::driver::DriverInner;
@@ -38,8 +50,86 @@ pub(super) const NEXT_SLOT_STREAK: u32 = 32;
 /// worker takes it.
 pub(super) const STEAL_AFTER: Duration = Duration::from_millis(1);
 
+/// The longest a worker that has just run out of work looks at the injector before it
+/// blocks (and a caller for its reply, `call/bridge.rs`).
+pub(crate) const SPIN_FOR: Duration = Duration::from_micros(50);
+
+/// The shortest spin, which a budget that keeps timing out comes down to: about the first
+/// rounds of pauses, enough to catch a reply or a task already on its way.
+pub(crate) const SPIN_MIN: Duration = Duration::from_micros(2);
+
+const SPIN_MAX_MICROS: u32 = SPIN_FOR.as_micros() as u32;
+const SPIN_MIN_MICROS: u32 = SPIN_MIN.as_micros() as u32;
+
+/// How long the next spin of one kind may last, in µs, between [`SPIN_MIN`] and
+/// [`SPIN_FOR`]: doubled by a spin that found what it looked for, halved by one that
+/// timed out. Relaxed loads and stores: a lost update only makes one spin a little longer
+/// or shorter.
+pub(crate) struct SpinBudget(AtomicU32);
+
+impl SpinBudget {
+    /// A budget at its longest.
+    pub(crate) const fn new() -> Self {
+        SpinBudget(AtomicU32::new(SPIN_MAX_MICROS))
+    }
+
+    /// Spins on `poll` for the current budget (ending by `limit`, if sooner), then adapts
+    /// the budget to whether it found anything.
+    #[inline]
+    pub(crate) fn spin<T>(
+        &self,
+        limit: Option<Instant>,
+        poll: impl FnMut() -> Option<T>,
+    ) -> Option<T> {
+        let micros = self.0.load(Ordering::Relaxed);
+        let until = Instant::now() + Duration::from_micros(u64::from(micros));
+        let found = spin_until(limit.map_or(until, |limit| limit.min(until)), poll);
+        let next = match found {
+            Some(_) => micros.saturating_mul(2).min(SPIN_MAX_MICROS),
+            None => (micros / 2).max(SPIN_MIN_MICROS),
+        };
+        if next != micros {
+            self.0.store(next, Ordering::Relaxed);
+        }
+        found
+    }
+
+    /// The current budget.
+    #[cfg(test)]
+    fn get(&self) -> Duration {
+        Duration::from_micros(u64::from(self.0.load(Ordering::Relaxed)))
+    }
+}
+
 /// How often a sleeping worker looks at its neighbours' slots anyway.
 pub(super) const SLEEP_POLL: Duration = Duration::from_secs(1);
+
+/// Polls `poll` until it gives a value or `until` passes: pauses that grow (1, 2, 4, ..
+/// 64 `spin_loop` hints) between the first looks, then a yield of the thread between each
+/// of the rest, as crossbeam's `Backoff` does. What a thread does for a few microseconds
+/// before it blocks, when what it waits for is likely to come within them: a worker just
+/// out of work, a caller waiting for a reply (`call/bridge.rs`).
+#[inline]
+pub(crate) fn spin_until<T>(until: Instant, mut poll: impl FnMut() -> Option<T>) -> Option<T> {
+    const ROUNDS: u32 = 7;
+    let mut round = 0;
+    loop {
+        if let Some(value) = poll() {
+            return Some(value);
+        }
+        if round < ROUNDS {
+            for _ in 0..1_u32 << round {
+                std::hint::spin_loop();
+            }
+            round += 1;
+        } else {
+            std::thread::yield_now();
+        }
+        if Instant::now() >= until {
+            return None;
+        }
+    }
+}
 
 /// What the shared injector carries.
 pub(super) enum Injected {
@@ -68,6 +158,19 @@ pub(crate) struct Slots {
     sleepy: AtomicUsize,
     /// A `Wake` is on its way: no need for another.
     waking: AtomicBool,
+    /// Who spins, and for how long.
+    spinner: Spinner,
+}
+
+/// The spinning worker's flag and the driver's spin budget, on a cache line of their own:
+/// written at a spin's start and end, away from `sleepy` and `waking`, which every slot
+/// fill reads.
+#[repr(align(128))]
+struct Spinner {
+    /// A worker is spinning on the injector: the others block at once.
+    spinning: AtomicBool,
+    /// How long the next spin may last.
+    budget: SpinBudget,
 }
 
 impl Slots {
@@ -82,6 +185,10 @@ impl Slots {
                 .collect(),
             sleepy: AtomicUsize::new(0),
             waking: AtomicBool::new(false),
+            spinner: Spinner {
+                spinning: AtomicBool::new(false),
+                budget: SpinBudget::new(),
+            },
         }
     }
 
@@ -295,6 +402,9 @@ impl<'a> Idle<'a> {
     /// The next task: from the injector, or stolen from a neighbour stuck in a long turn.
     fn wait(&mut self, jobs: &Receiver<Injected>) -> Result<Task, Ended> {
         let slots = self.slots;
+        if let Some(job) = self.spin(jobs) {
+            return job;
+        }
         if slots.seats.len() == 1 {
             // No neighbour to watch.
             return loop {
@@ -346,6 +456,34 @@ impl<'a> Idle<'a> {
             slots.sleepy.fetch_sub(1, Ordering::SeqCst);
         }
         result
+    }
+
+    /// Just out of work: looks at the injector for up to the driver's spin budget (at most
+    /// [`SPIN_FOR`]), pausing a little
+    /// longer each round and then yielding the thread between looks, unless another worker
+    /// is spinning already. `None`: nothing came, block.
+    fn spin(&self, jobs: &Receiver<Injected>) -> Option<Result<Task, Ended>> {
+        let spinning = &self.slots.spinner.spinning;
+        if spinning.load(Ordering::Relaxed) || spinning.swap(true, Ordering::Acquire) {
+            return None;
+        }
+        let job = self
+            .slots
+            .spinner
+            .budget
+            .spin(None, || match jobs.try_recv() {
+                Ok(Injected::Run(task)) => Some(Ok(task)),
+                // A neighbour's slot filled while every other worker might sleep: this one is
+                // awake, and watches once it goes on to its blocking wait.
+                Ok(Injected::Wake) => {
+                    self.slots.waking.store(false, Ordering::Relaxed);
+                    None
+                }
+                Ok(Injected::Quit) | Err(TryRecvError::Disconnected) => Some(Err(Ended)),
+                Err(TryRecvError::Empty) => None,
+            });
+        spinning.store(false, Ordering::Release);
+        job
     }
 
     /// Looks at every neighbour's slot: takes a task that has waited there through a turn
@@ -407,5 +545,92 @@ fn drain(jobs: &Receiver<Injected>, driver: &Weak<DriverInner>) {
         for _ in 0..quits {
             let _ = driver.injector.send(Injected::Quit);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Idle, Injected, Slots, SpinBudget, SPIN_FOR, SPIN_MIN};
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+
+    #[test]
+    fn a_spin_budget_halves_when_nothing_comes_and_doubles_when_something_does() {
+        let budget = SpinBudget::new();
+        assert_eq!(budget.get(), SPIN_FOR);
+        for _ in 0..10 {
+            assert_eq!(budget.spin(None, || None::<()>), None);
+        }
+        assert_eq!(budget.get(), SPIN_MIN, "down to the floor, and no lower");
+        assert_eq!(budget.spin(None, || Some(7)), Some(7));
+        assert_eq!(budget.get(), SPIN_MIN * 2);
+        for _ in 0..10 {
+            budget.spin(None, || Some(()));
+        }
+        assert_eq!(
+            budget.get(),
+            SPIN_FOR,
+            "back up to the ceiling, and no higher"
+        );
+    }
+
+    #[test]
+    fn a_spin_ends_by_its_limit() {
+        let budget = SpinBudget::new();
+        let mut looks = 0;
+        let passed = Instant::now();
+        let found = budget.spin(Some(passed), || {
+            looks += 1;
+            None::<()>
+        });
+        assert_eq!(
+            (found, looks),
+            (None, 1),
+            "a limit already passed: one look, no more"
+        );
+    }
+
+    #[test]
+    fn a_worker_out_of_work_spins_for_a_bounded_time_then_blocks() {
+        let slots = Slots::new(2);
+        let idle = Idle::new(&slots, 0);
+        let (_injector, jobs) = crossbeam_channel::unbounded::<Injected>();
+        let started = Instant::now();
+        assert!(idle.spin(&jobs).is_none(), "nothing came: go on to block");
+        assert!(
+            started.elapsed() >= SPIN_FOR,
+            "it looked for the whole spin"
+        );
+        assert!(
+            !slots.spinner.spinning.load(Ordering::Relaxed),
+            "and let the next spinner in"
+        );
+    }
+
+    #[test]
+    fn only_one_worker_of_a_driver_spins_at_a_time() {
+        let slots = Slots::new(2);
+        let (_injector, jobs) = crossbeam_channel::unbounded::<Injected>();
+        slots.spinner.spinning.store(true, Ordering::Relaxed);
+        // Another worker spins: this one goes straight to its blocking wait, and leaves the
+        // other's flag alone.
+        assert!(Idle::new(&slots, 1).spin(&jobs).is_none());
+        assert!(slots.spinner.spinning.load(Ordering::Relaxed));
+    }
+
+    #[test]
+    fn a_spinning_worker_takes_a_wake_and_ends_at_a_quit() {
+        let slots = Slots::new(2);
+        let idle = Idle::new(&slots, 0);
+        let (injector, jobs) = crossbeam_channel::unbounded();
+        slots.waking.store(true, Ordering::Relaxed);
+        injector.send(Injected::Wake).unwrap();
+        injector.send(Injected::Quit).unwrap();
+        assert!(matches!(idle.spin(&jobs), Some(Err(super::Ended))));
+        assert!(
+            !slots.waking.load(Ordering::Relaxed),
+            "the next fill may send a Wake"
+        );
+        assert!(jobs.is_empty());
     }
 }
