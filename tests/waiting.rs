@@ -695,7 +695,10 @@ fn reused_request_blocks_carry_only_their_own_asks_through_a_storm_of_timeouts()
         // Twice: the second storm starts with the first one's spare blocks.
         for _ in 0..2 {
             let wrong = Bridge::new().call(&stormer, Storm(3_000), WAIT).unwrap();
-            assert_eq!(wrong, 0, "{hosting:?}: continuations saw another ask's outcome");
+            assert_eq!(
+                wrong, 0,
+                "{hosting:?}: continuations saw another ask's outcome"
+            );
         }
         // The held requests all timed out: a late reply reaches none of them.
         holder.tell(Release(1)).unwrap();

@@ -305,12 +305,6 @@ mod spare {
             .ok()
             .flatten()
     }
-
-    /// How many spare blocks this thread keeps.
-    #[cfg(test)]
-    pub(super) fn count() -> usize {
-        SPARE.with(|spare| spare.borrow().len())
-    }
 }
 
 impl<A: Actor> Context<A> {

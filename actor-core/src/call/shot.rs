@@ -302,7 +302,10 @@ mod tests {
             Arc::new(Count(AtomicUsize::new(0))),
             Arc::new(Count(AtomicUsize::new(0))),
         );
-        let wakers = [Waker::from(Arc::clone(&first)), Waker::from(Arc::clone(&second))];
+        let wakers = [
+            Waker::from(Arc::clone(&first)),
+            Waker::from(Arc::clone(&second)),
+        ];
         for waker in &wakers {
             assert!(shot.poll(&mut TaskContext::from_waker(waker)).is_pending());
         }

@@ -594,7 +594,10 @@ fn a_young_deadline_is_counted_from_its_take_never_early_and_taken_within_its_sl
         if let Some(&at) = service.deadlines().first() {
             break at;
         }
-        assert!(Instant::now() < deadline, "the young entry reached the heap");
+        assert!(
+            Instant::now() < deadline,
+            "the young entry reached the heap"
+        );
         thread::yield_now();
     };
     let taken_by = service.at(Instant::now());
