@@ -587,6 +587,130 @@ fn every_ask_racing_its_timeout_runs_its_continuation_exactly_once() {
     assert!(seen.try_recv().is_err());
 }
 
+#[derive(Message)]
+#[message(reply = u64)]
+struct Echo(u64);
+
+struct Echoer;
+
+#[actor]
+impl Echoer {
+    #[handles(Echo)]
+    fn echo(&mut self, Echo(n): Echo) -> u64 {
+        n
+    }
+}
+
+/// Makes `.0` asks one after another, each from the last one's continuation (so each
+/// reuses the block of the ask that just ended), in turn answered, timed out and refused,
+/// and answers how many continuations saw anything but their own ask's outcome.
+#[derive(Message)]
+#[message(reply = u64)]
+struct Storm(u64);
+
+struct Stormer {
+    echo: Addr<Echoer>,
+    holder: Addr<Holder>,
+    gone: Addr<Echoer>,
+    left: u64,
+    wrong: u64,
+    report: Option<Reply<u64>>,
+}
+
+impl Stormer {
+    fn next(&mut self, ctx: &mut Context<Self>) {
+        if self.left == 0 {
+            if let Some(report) = self.report.take() {
+                report.send(self.wrong);
+            }
+            return;
+        }
+        self.left -= 1;
+        let n = self.left;
+        match n % 3 {
+            0 => ctx.ask(&self.echo, Echo(n), WAIT, move |this, reply, ctx| {
+                if reply.ok() != Some(n) {
+                    this.wrong += 1;
+                }
+                this.next(ctx);
+            }),
+            1 => {
+                // A timeout of its own, a few microseconds: many fire while later asks
+                // reuse blocks.
+                let timeout = Duration::from_micros(n % 97);
+                let holder = self.holder.info();
+                ctx.ask(&self.holder, Hold, timeout, move |this, reply, ctx| {
+                    match reply {
+                        Err(CallError::Timeout { actor, timeout: t })
+                            if t == timeout && actor == holder => {}
+                        _ => this.wrong += 1,
+                    }
+                    this.next(ctx);
+                })
+            }
+            _ => ctx.ask(&self.gone, Echo(n), WAIT, move |this, reply, ctx| {
+                match reply {
+                    Err(CallError::Send(SendError::Stopped { msg: Echo(m), .. })) if m == n => {}
+                    _ => this.wrong += 1,
+                }
+                this.next(ctx);
+            }),
+        }
+    }
+}
+
+#[actor]
+impl Stormer {
+    #[handles(Storm)]
+    fn storm(&mut self, Storm(n): Storm, ctx: &mut Context<Self>) -> Deferred<u64> {
+        let (later, reply) = ctx.defer();
+        self.report = Some(reply);
+        self.left = n;
+        self.wrong = 0;
+        self.next(ctx);
+        later
+    }
+}
+
+#[test]
+fn reused_request_blocks_carry_only_their_own_asks_through_a_storm_of_timeouts() {
+    let driver = Driver::new(2);
+    for hosting in HOSTINGS {
+        let echo = spawn_in(Echoer, hosting, &driver);
+        let holder = spawn_in(Holder::default(), hosting, &driver);
+        let gone = spawn_in(Echoer, hosting, &driver);
+        Bridge::new().call(&gone, Stop, WAIT).unwrap();
+        let stormer = spawn_in(
+            Stormer {
+                echo,
+                holder: holder.clone(),
+                gone,
+                left: 0,
+                wrong: 0,
+                report: None,
+            },
+            hosting,
+            &driver,
+        );
+        // Twice: the second storm starts with the first one's spare blocks.
+        for _ in 0..2 {
+            let wrong = Bridge::new().call(&stormer, Storm(3_000), WAIT).unwrap();
+            assert_eq!(
+                wrong, 0,
+                "{hosting:?}: continuations saw another ask's outcome"
+            );
+        }
+        // The held requests all timed out: a late reply reaches none of them.
+        holder.tell(Release(1)).unwrap();
+        Bridge::new().call(&holder, Stop, WAIT).unwrap();
+        assert_eq!(
+            Bridge::new().call(&stormer, Storm(1), WAIT).unwrap(),
+            0,
+            "{hosting:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------- async callers
 
 #[derive(Message)]

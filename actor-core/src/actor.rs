@@ -238,7 +238,7 @@ pub enum Mail<A: Actor> {
 /// and the outcome that ended the request (`call/ask.rs`).
 pub(crate) trait Resumable<A: Actor>: Send + Sync {
     /// Runs the continuation with the outcome, on the asking actor, once.
-    fn resume(&self, actor: &mut A, ctx: &mut Context<A>);
+    fn resume(self: Arc<Self>, actor: &mut A, ctx: &mut Context<A>);
 
     /// Drops the continuation and the outcome unrun (the mail was never handled).
     fn discard(&self);
@@ -256,8 +256,12 @@ impl<A: Actor> Resume<A> {
     }
 
     /// Runs the continuation.
+    #[inline]
     pub(crate) fn run(mut self, actor: &mut A, ctx: &mut Context<A>) {
-        if let Some(state) = self.0.take() {
+        let state = self.0.take();
+        // Empty now: its drop would do nothing.
+        std::mem::forget(self);
+        if let Some(state) = state {
             state.resume(actor, ctx);
         }
     }

@@ -1,6 +1,6 @@
 //! [`Context::ask`]: a request from inside an actor, answered later on the asking actor.
 //!
-//! One allocation, [`Ask`], is the whole request: its one-shot decision (an atomic state
+//! One block, [`Ask`], is the whole request: its one-shot decision (an atomic state
 //! word), the continuation (unboxed), the reply slot's hook ([`Hook`]), its timer entry
 //! ([`Due`]) and the mail that carries the continuation back ([`Resumable`]). Whatever ends
 //! the request first wins the state word (the reply, the request's refusal, or its
@@ -8,10 +8,14 @@
 //! `Mail::Resume`, so the continuation runs exactly once, between two of the asker's
 //! messages, on the asker's own thread. Nothing blocks: the asker goes on handling its
 //! other mail meanwhile. The deadline's entry goes to the asking thread's young list (see
-//! `timer`): a reply that wins before the timer thread looks there leaves it dead, dropped
-//! from that list by the thread's next request; one that wins later leaves it dead in the
-//! heap, skipped at its deadline. No lock is taken to cancel it.
+//! `timer`; no clock is read per ask): a reply that wins before the timer thread looks
+//! there leaves it dead, dropped from that list by the thread's next request; one that
+//! wins later leaves it dead in the heap, skipped at its deadline. No lock is taken to
+//! cancel it. A block that nothing else holds once its continuation has run is kept as
+//! a spare for this thread's next ask of the same type ([`spare`]): an actor that asks
+//! again from its continuation allocates nothing.
 
+use std::cell::UnsafeCell;
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -50,6 +54,15 @@ type Outcome<M> = Result<<M as Message>::Reply, CallError<M>>;
 /// One request in flight, from `ctx.ask` until its continuation has run.
 ///
 /// `repr(C)`, its reply slot's header first: the slot is a thin pointer to this block.
+///
+/// The continuation and the outcome sit in cells that the state word hands from one
+/// party to the next, without a lock: the party that moves the state to `DONE` writes
+/// `outcome`, then posts the block to the asker (the mailbox's hand-off orders the write
+/// before the read); `then` and `outcome` are taken by whichever of [`Resumable::resume`]
+/// and [`Resumable::discard`] runs, and exactly one does (the `Resume` mail runs it or its
+/// drop discards it; with no `Resume` made, `finish` discards it itself). `early` is
+/// written by a replier that came while the request was being delivered, so it keeps its
+/// lock (a rare path).
 #[repr(C)]
 struct Ask<A: Actor, M: Message, F> {
     hook: HookHeader<M::Reply>,
@@ -59,17 +72,22 @@ struct Ask<A: Actor, M: Message, F> {
     asker: Weak<Shared<A>>,
     actor: ActorInfo,
     timeout: Duration,
-    /// Taken by one party at a time, never held while program code runs.
-    slot: SpinLock<Slot<M, F>>,
+    /// The continuation; written once when the request is made, taken by `resume` or
+    /// `discard`.
+    then: UnsafeCell<Option<F>>,
+    /// The outcome that won, for the continuation: written by the party that moved the
+    /// state to `DONE`, taken with `then`.
+    outcome: UnsafeCell<Option<Outcome<M>>>,
+    /// An outcome that came while the request was being delivered.
+    early: SpinLock<Option<Outcome<M>>>,
 }
 
-struct Slot<M: Message, F> {
-    then: Option<F>,
-    /// The outcome that won, for the continuation.
-    outcome: Option<Outcome<M>>,
-    /// An outcome that came while the request was being delivered.
-    early: Option<Outcome<M>>,
-}
+// Safety: `then` and `outcome` are never reached by two threads at once (see the type's
+// notes); what they hold is `Send` (`F: Send`, `M` and its reply are `Send`), and moves
+// from the thread that writes it to the one that takes it. The rest is `Send + Sync`.
+unsafe impl<A: Actor, M: Message, F: Send> Send for Ask<A, M, F> {}
+// Safety: as for `Send`: a shared `&Ask` reaches the cells only through the hand-off.
+unsafe impl<A: Actor, M: Message, F: Send> Sync for Ask<A, M, F> {}
 
 impl<A, M, F> Ask<A, M, F>
 where
@@ -79,23 +97,27 @@ where
 {
     /// Ends the request with `outcome`: the caller has just moved the state to `DONE`.
     /// Posts this state to the asker, which runs the continuation with the outcome.
-    fn finish(self: &Arc<Self>, outcome: Outcome<M>) {
+    #[inline]
+    fn finish(self: Arc<Self>, outcome: Outcome<M>) {
         let Some(asker) = self.asker.upgrade() else {
             // The asker has ended: no one is left to continue.
             self.discard();
             drop(outcome);
             return;
         };
-        self.slot.lock().outcome = Some(outcome);
-        let resume = Resume::new(Arc::clone(self) as Arc<dyn Resumable<A>>);
+        // Safety: this caller moved the state to `DONE`, so it alone writes the outcome,
+        // before the block goes to the asker.
+        unsafe { *self.outcome.get() = Some(outcome) };
+        let resume = Resume::new(self as Arc<dyn Resumable<A>>);
         // Past a driver mailbox's bound: the actor asked for this itself. Refused only if
         // the asker has stopped, and then the mail's drop drops the continuation.
         let _ = asker.post(Mail::Resume(resume), Sender::Nobody, Wait::Force);
     }
 
     /// An outcome came while the request was still being delivered.
-    fn early(self: &Arc<Self>, outcome: Outcome<M>) {
-        self.slot.lock().early = Some(outcome);
+    #[cold]
+    fn early(self: Arc<Self>, outcome: Outcome<M>) {
+        *self.early.lock() = Some(outcome);
         match self
             .state
             .compare_exchange(SENDING, EARLY, Ordering::AcqRel, Ordering::Acquire)
@@ -109,12 +131,50 @@ where
                     .state
                     .compare_exchange(WAITING, DONE, Ordering::AcqRel, Ordering::Acquire)
                     .is_ok();
-                let early = self.slot.lock().early.take();
+                let early = self.early.lock().take();
                 if let (true, Some(early)) = (won, early) {
                     self.finish(early);
                 }
             }
         }
+    }
+
+    /// A request block for a new ask: this thread's spare one of this type if it has one
+    /// (see [`spare`]), else a new allocation.
+    #[inline]
+    fn make(asker: &Arc<Shared<A>>, actor: ActorInfo, timeout: Duration, then: F) -> Arc<Self> {
+        if let Some(mut block) = spare::take::<Self>() {
+            if let Some(ask) = Arc::get_mut(&mut block) {
+                // Kept only once its continuation and outcome were taken, its early
+                // outcome never set or taken, and its state `DONE`.
+                *ask.state.get_mut() = SENDING;
+                if !std::ptr::eq(ask.asker.as_ptr(), Arc::as_ptr(asker)) {
+                    ask.asker = Arc::downgrade(asker);
+                }
+                ask.actor = actor;
+                ask.timeout = timeout;
+                *ask.then.get_mut() = Some(then);
+                return block;
+            }
+        }
+        Arc::new(Ask {
+            hook: HookHeader::new::<Self>(),
+            state: AtomicU8::new(SENDING),
+            asker: Arc::downgrade(asker),
+            actor,
+            timeout,
+            then: UnsafeCell::new(Some(then)),
+            outcome: UnsafeCell::new(None),
+            early: SpinLock::new(None),
+        })
+    }
+
+    /// Takes the continuation and the outcome out of their cells.
+    ///
+    /// Safety: called once, by `resume` or `discard` (see the type's notes).
+    unsafe fn take(&self) -> (Option<F>, Option<Outcome<M>>) {
+        // Safety: as above: no other party reaches the cells any more.
+        unsafe { ((*self.then.get()).take(), (*self.outcome.get()).take()) }
     }
 }
 
@@ -171,24 +231,79 @@ where
     M: Message,
     F: FnOnce(&mut A, Outcome<M>, &mut Context<A>) + Send + 'static,
 {
-    fn resume(&self, actor: &mut A, ctx: &mut Context<A>) {
-        let (then, outcome) = {
-            let mut slot = self.slot.lock();
-            (slot.then.take(), slot.outcome.take())
-        };
+    fn resume(self: Arc<Self>, actor: &mut A, ctx: &mut Context<A>) {
+        // Safety: the `Resume` mail runs this once, instead of `discard`.
+        let (then, outcome) = unsafe { self.take() };
         if let (Some(then), Some(outcome)) = (then, outcome) {
             then(actor, outcome, ctx);
         }
+        // Ended, its cells empty: this thread's next ask of this type may reuse it.
+        spare::keep(self);
     }
 
     fn discard(&self) {
-        let (then, outcome) = {
-            let mut slot = self.slot.lock();
-            (slot.then.take(), slot.outcome.take())
-        };
-        // Dropped outside the lock: their `Drop` is program code.
+        // Safety: the `Resume` mail's drop, or `finish` with no `Resume` made, runs this
+        // once, instead of `resume`.
+        let (then, outcome) = unsafe { self.take() };
         drop(then);
         drop(outcome);
+    }
+}
+
+/// Spare request blocks: the blocks of this thread's ended asks that nothing else holds
+/// any more, kept for its next asks of the same type (same asker, message and
+/// continuation types) to reuse instead of allocating. An asker's continuation usually
+/// makes its next ask, and its block is the one that just ended, so an actor asking in a
+/// loop allocates nothing once it has two blocks. At most [`spare::MAX`] per thread, of
+/// any types; when full, an ended block is freed as before. A spare block holds nothing
+/// of the program's: its continuation and outcome are gone; only a weak pointer to its
+/// last asker, which keeps that actor's freed state's memory (not the actor) until the
+/// block is reused or the thread ends.
+mod spare {
+    use std::any::{Any, TypeId};
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    /// At most this many spare blocks per thread.
+    pub(super) const MAX: usize = 8;
+
+    type Block = Arc<dyn Any + Send + Sync>;
+
+    thread_local! {
+        static SPARE: RefCell<Vec<(TypeId, Block)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// Keeps `block` for a later [`take`], if nothing else holds it and there is room;
+    /// else drops this reference as usual.
+    #[inline]
+    pub(super) fn keep<T: Any + Send + Sync>(block: Arc<T>) {
+        // Held elsewhere too (its deadline's entry, not yet dropped): freed by the last.
+        if Arc::strong_count(&block) != 1 {
+            return;
+        }
+        // Not kept (no room, or the thread is ending): dropped here as usual.
+        let _ = SPARE.try_with(|spare| {
+            if let Ok(mut spare) = spare.try_borrow_mut() {
+                if spare.len() < MAX {
+                    spare.push((TypeId::of::<T>(), block as Block));
+                }
+            }
+        });
+    }
+
+    /// A spare block of type `T`, if this thread keeps one.
+    #[inline]
+    pub(super) fn take<T: Any + Send + Sync>() -> Option<Arc<T>> {
+        SPARE
+            .try_with(|spare| {
+                let mut spare = spare.try_borrow_mut().ok()?;
+                let at = spare.iter().rposition(|(id, _)| *id == TypeId::of::<T>())?;
+                let (_, block) = spare.swap_remove(at);
+                // Safety: it was listed under `T`'s type id, so it is an `Arc<T>`.
+                Some(unsafe { Arc::from_raw(Arc::into_raw(block).cast::<T>()) })
+            })
+            .ok()
+            .flatten()
     }
 }
 
@@ -253,18 +368,7 @@ impl<A: Actor> Context<A> {
         let actor = target.__info();
         // A simulated asker's deadline is on its simulation's clock.
         let sim = self.shared().host.sim().cloned();
-        let ask = Arc::new(Ask::<A, M, F> {
-            hook: HookHeader::new::<Ask<A, M, F>>(),
-            state: AtomicU8::new(SENDING),
-            asker: Arc::downgrade(self.shared()),
-            actor,
-            timeout,
-            slot: SpinLock::new(Slot {
-                then: Some(then),
-                outcome: None,
-                early: None,
-            }),
-        });
+        let ask = Ask::<A, M, F>::make(self.shared(), actor, timeout, then);
         let sender = if target.__wants_sender() {
             current::sender()
         } else {
@@ -274,7 +378,7 @@ impl<A: Actor> Context<A> {
         if let Err(refused) = target.__try_deliver(msg, reply, sender) {
             // Whatever came early (the dropped slot's "stopped") gives way to the refusal.
             ask.state.store(DONE, Ordering::Release);
-            let early = ask.slot.lock().early.take();
+            let early = ask.early.lock().take();
             drop(early);
             ask.finish(Err(CallError::Send(refused)));
             return;
@@ -286,7 +390,7 @@ impl<A: Actor> Context<A> {
         {
             // EARLY: the outcome came during the delivery; it ends the request now.
             ask.state.store(DONE, Ordering::Release);
-            let early = ask.slot.lock().early.take();
+            let early = ask.early.lock().take();
             if let Some(early) = early {
                 ask.finish(early);
             }
@@ -301,9 +405,10 @@ impl<A: Actor> Context<A> {
             return;
         }
         // The request's own state is its timer entry, on this thread's young list first:
-        // an ask answered before the timer thread looks never reaches the heap. The clock
-        // is read there, after the request went out: a deadline a little later than the
-        // ask, never earlier. None for a timeout too long to count (`Duration::MAX`).
+        // an ask answered before the timer thread looks never reaches the heap. No clock
+        // is read: the timer thread counts the deadline from when it takes the entry,
+        // after the request went out (never early; at most a sixteenth of the timeout
+        // late). None for a timeout too long to count (`Duration::MAX`).
         timer::schedule_due(timeout, ask);
     }
 }

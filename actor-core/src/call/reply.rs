@@ -182,8 +182,12 @@ impl<R> ReplyTo<R> {
     }
 
     /// Hands `reply` to the caller, if any is still waiting.
+    #[inline]
     pub fn send(mut self, reply: R) {
-        if let Some(slot) = self.take() {
+        let slot = self.take();
+        // Empty now: its drop would do nothing.
+        std::mem::forget(self);
+        if let Some(slot) = slot {
             slot.deliver(Ok(reply));
         }
     }
@@ -218,7 +222,10 @@ impl<R> ReplyTo<R> {
     }
 
     pub(crate) fn fail(mut self, why: NoReply) {
-        if let Some(slot) = self.take() {
+        let slot = self.take();
+        // Empty now: its drop would do nothing.
+        std::mem::forget(self);
+        if let Some(slot) = slot {
             slot.deliver(Err(why));
         }
     }

@@ -20,13 +20,14 @@
 //! (one per thread, under a mutex only that thread and the timer thread take), not to the
 //! heap: most requests are answered within microseconds, and a young entry that ended
 //! (its `is_pending` is false) is dropped from the front of its list by the next request
-//! of that thread, never touching the heap. The timer thread sleeps until the earliest of
-//! the heap's first deadline and the earliest deadline put on any young list since it last
-//! looked ([`service`]); then it empties the young lists, drops what has ended and moves
-//! what is still pending to the heap, with the deadline it was given (so a young entry
-//! fires exactly as a heap entry does: never early). A request's deadline is read from the
-//! clock when it is made. A request answered after its entry reached the heap leaves it
-//! dead there, skipped when it comes due.
+//! of that thread, never touching the heap. A young entry holds its timeout, not a
+//! deadline: the request reads no clock. The timer thread takes the young lists at least
+//! every sixteenth of the shortest timeout put there since it last did ([`service`]);
+//! then it reads the clock, drops what has ended and moves what is still pending to the
+//! heap, due its timeout after that reading. So a request's deadline is never early (the
+//! clock was read after the request went out), and at most a sixteenth of its timeout
+//! late (plus the timer thread's own wake-up). A request answered after its entry reached
+//! the heap leaves it dead there, skipped when it comes due.
 //!
 //! # Guarantees
 //!
@@ -473,9 +474,10 @@ fn schedule_on(
 /// request state is its own entry (no [`Timer`], no closure). `false` if there is no timer
 /// thread: the deadline will never fire.
 ///
-/// The entry goes to this thread's young list (no heap lock, no heap push); the timer
-/// thread looks at the young lists by the earliest deadline listed there, and moves what is
-/// still pending to the heap. An entry that ends first (the reply came) is dropped from the
+/// The entry goes to this thread's young list (no clock read, no heap lock, no heap push);
+/// the timer thread takes the young lists within a sixteenth of the timeout, and moves
+/// what is still pending to the heap, due `timeout` after it took it: never early, at most
+/// `timeout / 16` late (plus the timer thread's wake-up). An entry that ends first (the reply came) is dropped from the
 /// list by this thread's next schedule, or skipped in the heap: nothing is cancelled.
 #[inline]
 pub(crate) fn schedule_due(timeout: Duration, due: Arc<dyn Due>) -> bool {

@@ -7,14 +7,20 @@
 //!
 //! Young lists (request deadlines, [`Service::schedule_young`]): each thread that makes a
 //! request with a deadline has one, registered here on its first request. The thread
-//! pushes `(deadline, entry)` at the back and drops ended entries from the front (and, once
+//! pushes `(timeout, entry)` at the back and drops ended entries from the front (and, once
 //! the list has doubled since it was last swept, from everywhere), so a list holds about
-//! as many entries as that thread has requests pending, plus a few. `young_due` is the
-//! earliest deadline pushed since the timer thread last emptied the lists (lowered with
-//! `fetch_min`, after the push); a push that lowers it below the deadline the timer thread
-//! sleeps until wakes it (under the heap's lock, as a schedule does). The timer thread
-//! sets `young_due` to "never" before it empties the lists, so a push it does not see in
-//! a list lowers it again: no entry is missed, at worst one look is spurious.
+//! as many entries as that thread has requests pending, plus a few. A push reads no clock:
+//! the entry gets its deadline when the timer thread takes it off the list, from a clock
+//! read after the take (so after the request went out: never early), and the push makes
+//! sure that take comes soon enough. `since` is the clock as the timer thread last read it
+//! at a take (no later than any push that sees it); `young_due` is the earliest
+//! `since + timeout / 2^SLACK_SHIFT` pushed since the timer thread last emptied the lists
+//! (lowered with `fetch_min`, after the push): the timer thread looks by then, so a
+//! deadline fires at most `timeout / 2^SLACK_SHIFT` (plus the timer thread's own wake-up)
+//! after `timeout` past its request. A push that lowers `young_due` below the deadline the
+//! timer thread sleeps until wakes it (under the heap's lock, as a schedule does). The
+//! timer thread sets `young_due` to "never" before it empties the lists, so a push it does
+//! not see in a list lowers it again: no entry is missed, at worst one look is spurious.
 
 use std::cell::OnceCell;
 use std::cmp::Ordering;
@@ -61,9 +67,12 @@ pub(super) struct Inner {
     /// Every thread's young list (see the module's notes); a list whose thread has ended
     /// is dropped once emptied.
     young: Mutex<Vec<Arc<Young>>>,
-    /// The earliest deadline (as in [`Entry::at`]) pushed to a young list since the timer
-    /// thread last emptied them; `u64::MAX`: none.
+    /// By when (as in [`Entry::at`]) the timer thread must take the young lists, for the
+    /// entries pushed since it last did; `u64::MAX`: none.
     young_due: AtomicU64,
+    /// The clock (as in [`Entry::at`]) as the timer thread read it when it last took the
+    /// young lists: no later than any push that reads it.
+    since: AtomicU64,
 }
 
 /// One thread's request deadlines not yet in the heap. A spin lock: it is held for a few
@@ -72,9 +81,19 @@ pub(super) struct Young {
     list: SpinLock<YoungList>,
 }
 
+impl Young {
+    /// Drops the ended entries of a list that has doubled since its last sweep, outside
+    /// its lock.
+    #[cold]
+    fn sweep(&self) {
+        let swept = self.list.lock().sweep();
+        drop(swept);
+    }
+}
+
 #[derive(Default)]
 struct YoungList {
-    entries: VecDeque<(u64, Arc<dyn Due>)>,
+    entries: VecDeque<YoungEntry>,
     /// How many entries the last sweep kept: the next sweep comes at twice as many.
     kept: usize,
 }
@@ -82,25 +101,36 @@ struct YoungList {
 /// A young list is swept of ended entries once it holds `2 * kept + YOUNG_SWEEP`.
 const YOUNG_SWEEP: usize = 32;
 
+/// A request's deadline fires at most `timeout >> SLACK_SHIFT` (a sixteenth) after it is
+/// due, plus the timer thread's wake-up: the timer thread takes the young lists at least
+/// that often while requests come (see the module's notes).
+pub(super) const SLACK_SHIFT: u32 = 4;
+
+/// A young entry: its timeout in nanoseconds (the deadline is counted from when the timer
+/// thread takes it), and the request.
 type YoungEntry = (u64, Arc<dyn Due>);
 
+/// What a push did: replaced an ended entry (given back, to be dropped outside the lock),
+/// or grew the list (`true`: enough to be swept).
+enum Pushed {
+    Replaced(YoungEntry),
+    Grew(bool),
+}
+
 impl YoungList {
-    /// Pushes an entry. Returns the ended entry taken off the front, if any (the common
-    /// case: the thread's previous request was answered), and those a sweep took off, for
-    /// the caller to drop outside the lock.
+    /// Pushes an entry: in place of the front one if that one has ended (the common case:
+    /// the thread's previous request was answered), else at the back. The order of the
+    /// entries means nothing (each is due its own timeout after the timer thread takes
+    /// it); the front is only where ended ones are looked for first.
     #[inline]
-    fn push(&mut self, entry: YoungEntry) -> (Option<YoungEntry>, Vec<YoungEntry>) {
-        let front = match self.entries.front() {
-            Some((_, due)) if !due.is_pending() => self.entries.pop_front(),
-            _ => None,
-        };
-        let swept = if self.entries.len() >= 2 * self.kept + YOUNG_SWEEP {
-            self.sweep()
-        } else {
-            Vec::new()
-        };
+    fn push(&mut self, entry: YoungEntry) -> Pushed {
+        if let Some(front) = self.entries.front_mut() {
+            if !front.1.is_pending() {
+                return Pushed::Replaced(mem::replace(front, entry));
+            }
+        }
         self.entries.push_back(entry);
-        (front, swept)
+        Pushed::Grew(self.entries.len() >= 2 * self.kept + YOUNG_SWEEP)
     }
 
     /// Takes every ended entry off the list (amortised O(1) per push: a sweep of n entries
@@ -118,6 +148,14 @@ impl YoungList {
         self.kept = self.entries.len();
         swept
     }
+}
+
+/// `d` in nanoseconds; `None` past `u64::MAX` (584 years).
+#[inline]
+fn nanos(d: Duration) -> Option<u64> {
+    d.as_secs()
+        .checked_mul(1_000_000_000)?
+        .checked_add(d.subsec_nanos().into())
 }
 
 thread_local! {
@@ -190,6 +228,7 @@ impl Service {
             len: AtomicUsize::new(0),
             young: Mutex::new(Vec::new()),
             young_due: AtomicU64::new(u64::MAX),
+            since: AtomicU64::new(0),
         });
         let thread_inner = Arc::clone(&inner);
         thread::Builder::new()
@@ -212,33 +251,74 @@ impl Service {
     }
 
     /// Puts a request's deadline, `timeout` from now, on this thread's young list (see
-    /// the module's notes): no heap lock, no heap push; the timer thread moves it to the
-    /// heap if it is still pending when it looks, by its deadline at the latest. A timeout
-    /// too long to count in nanoseconds from the service's start (584 years) never ends:
-    /// no entry. On a thread whose thread-local storage is being torn down, straight into
-    /// the heap. Only for the process's own service (a thread's young list belongs to the
-    /// first service it is used with).
+    /// the module's notes): no clock read, no heap lock, no heap push; the timer thread
+    /// gives it its deadline when it takes it off the list (at most `timeout >>
+    /// SLACK_SHIFT` later), and moves it to the heap if it is still pending. A timeout
+    /// too long to count in nanoseconds (584 years) never ends: no entry. On a thread
+    /// whose thread-local storage is being torn down, straight into the heap. Only for the
+    /// process's own service (a thread's young list belongs to the first service it is
+    /// used with).
     #[inline]
     pub(super) fn schedule_young(&self, timeout: Duration, due: Arc<dyn Due>) {
         let inner = &*self.inner;
-        let Some(at) = inner.after(timeout) else {
+        let Some(timeout) = nanos(timeout).filter(|&t| t != u64::MAX) else {
             return;
         };
         let mut due = Some(due);
-        let ended = YOUNG.try_with(|young| {
+        let _ = YOUNG.try_with(|young| {
             let young = young.get_or_init(|| inner.new_young());
-            let due = due.take()?;
-            Some(young.list.lock().push((at, due)))
+            if let Some(due) = due.take() {
+                let pushed = young.list.lock().push((timeout, due));
+                // Dropped outside the list's lock: an entry's drop may be the program's.
+                match pushed {
+                    Pushed::Replaced(ended) => drop(ended),
+                    Pushed::Grew(false) => {}
+                    Pushed::Grew(true) => young.sweep(),
+                }
+            }
         });
         if let Some(due) = due {
-            inner.schedule_at(at, due);
+            inner.schedule_late(timeout, due);
             return;
         }
-        // Dropped outside the list's lock: an entry's drop may be the program's.
-        drop(ended);
-        if at < inner.young_due.load(AtomicOrdering::Relaxed) {
-            inner.lower_young_due(at);
+        // `since` is no later than now: the timer thread takes the lists in time.
+        let by = inner
+            .since
+            .load(AtomicOrdering::Relaxed)
+            .saturating_add(timeout >> SLACK_SHIFT);
+        if by < inner.young_due.load(AtomicOrdering::Relaxed) {
+            inner.lower_young_due(by);
         }
+    }
+
+    /// By when the timer thread takes the young lists next (`u64::MAX`: not due), and the
+    /// clock as of its last take, in nanoseconds since the service started.
+    #[cfg(test)]
+    pub(super) fn young_due(&self) -> (u64, u64) {
+        (
+            self.inner.young_due.load(AtomicOrdering::Relaxed),
+            self.inner.since.load(AtomicOrdering::Relaxed),
+        )
+    }
+
+    /// `instant` in nanoseconds since the service started.
+    #[cfg(test)]
+    pub(super) fn at(&self, instant: Instant) -> u64 {
+        self.inner.at(instant)
+    }
+
+    /// `timeout` in nanoseconds, as [`Entry::at`] counts.
+    #[cfg(test)]
+    pub(super) fn at_offset(&self, timeout: Duration) -> u64 {
+        nanos(timeout).unwrap_or(u64::MAX)
+    }
+
+    /// The deadlines in the heap, in nanoseconds since the service started, soonest first.
+    #[cfg(test)]
+    pub(super) fn deadlines(&self) -> Vec<u64> {
+        let mut at: Vec<u64> = self.inner.lock().heap.iter().map(|e| e.at).collect();
+        at.sort_unstable();
+        at
     }
 
     /// Entries in the heap: pending timers and cancelled ones not yet compacted away.
@@ -288,20 +368,12 @@ impl Inner {
         self.schedule_at(self.at(deadline), shared);
     }
 
-    /// `timeout` from now, as in [`Entry::at`]; `None` if that is "never".
-    #[inline]
-    fn after(&self, timeout: Duration) -> Option<u64> {
-        let nanos = |d: Duration| {
-            d.as_secs()
-                .checked_mul(1_000_000_000)?
-                .checked_add(d.subsec_nanos().into())
-        };
-        // Looked at before the clock is read: `Duration::MAX` costs no clock read.
-        let timeout = nanos(timeout)?;
-        let since = Instant::now().saturating_duration_since(self.base);
-        nanos(since)?
-            .checked_add(timeout)
-            .filter(|&at| at != u64::MAX)
+    /// A young entry that has no young list to go to (its thread is ending): into the
+    /// heap at once, `timeout` from now.
+    #[cold]
+    fn schedule_late(&self, timeout: u64, due: Arc<dyn Due>) {
+        let now = self.at(Instant::now());
+        self.schedule_at(now.saturating_add(timeout), due);
     }
 
     /// Registers a new thread's young list.
@@ -314,8 +386,8 @@ impl Inner {
         young
     }
 
-    /// A young entry is due at `at`, earlier than any the timer thread knows of: lower
-    /// `young_due`, and wake the timer thread if it sleeps past `at`. (Ordered with its
+    /// The young lists must be taken by `at`, earlier than the timer thread knows of:
+    /// lower `young_due`, and wake the timer thread if it sleeps past `at`. (Ordered with its
     /// read of `young_due` by the heap's lock: either it reads the lowered value, or it
     /// set `wakes_at` first.)
     #[cold]
@@ -376,12 +448,13 @@ impl Inner {
         self.len.store(len, AtomicOrdering::Relaxed);
     }
 
-    /// Empties every young list: ended entries are dropped, pending ones go to the heap
-    /// with their deadlines. On the timer thread, without the heap's lock held.
+    /// Empties every young list: ended entries are dropped, pending ones go to the heap,
+    /// due their timeout after the clock read here, after the take (so after their
+    /// requests went out: never early). On the timer thread, without the heap's lock held.
     fn drain_young(&self) {
         // Before the lists are read: a push this does not see lowers it again.
         self.young_due.store(u64::MAX, AtomicOrdering::Relaxed);
-        let mut taken: Vec<(u64, Arc<dyn Due>)> = Vec::new();
+        let mut taken: Vec<YoungEntry> = Vec::new();
         lock(&self.young).retain(|young| {
             let mut list = young.list.lock();
             taken.extend(list.entries.drain(..));
@@ -389,6 +462,10 @@ impl Inner {
             // Only the registry holds it: its thread has ended.
             Arc::strong_count(young) > 1
         });
+        // After every take: each entry taken was pushed before this clock read, and a
+        // push that reads the new `since` comes after it.
+        let now = self.at(Instant::now());
+        self.since.store(now, AtomicOrdering::Relaxed);
         let (pending, ended): (Vec<_>, Vec<_>) =
             taken.into_iter().partition(|(_, due)| due.is_pending());
         drop(ended);
@@ -396,8 +473,8 @@ impl Inner {
             return;
         }
         let mut queue = self.lock();
-        for (at, due) in pending {
-            queue.push(at, due);
+        for (timeout, due) in pending {
+            queue.push(now.saturating_add(timeout), due);
         }
         self.len.store(queue.heap.len(), AtomicOrdering::Relaxed);
     }

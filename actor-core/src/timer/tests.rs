@@ -560,3 +560,51 @@ fn young_deadlines_fire_on_time_even_after_their_thread_ended_and_ended_ones_nev
     assert!(fired.recv_timeout(Duration::from_millis(100)).is_err());
     assert!(pending.iter().all(|due| !due.is_pending()));
 }
+
+#[test]
+fn a_young_deadline_is_counted_from_its_take_never_early_and_taken_within_its_slack() {
+    let service = service();
+    let timeout = Duration::from_millis(40);
+    let slack = u64::try_from(timeout.as_nanos()).unwrap() >> super::service::SLACK_SHIFT;
+    let (tx, fired) = unbounded();
+    let due = Arc::new(Request {
+        ended: std::sync::atomic::AtomicBool::new(false),
+        fired: tx,
+    });
+    // The timer thread is held in a fire: it cannot take the young list meanwhile.
+    let release = block(&service);
+    let before = Instant::now();
+    let (by, since) = thread::scope(|s| {
+        s.spawn(|| {
+            service.schedule_young(timeout, Arc::clone(&due) as Arc<dyn Due>);
+            service.young_due()
+        })
+        .join()
+        .unwrap()
+    });
+    // No clock was read for the push, yet the timer thread is to take the list at most a
+    // sixteenth of the timeout after its last look (no later than the push).
+    assert!(since <= service.at(before));
+    assert_eq!(by, since + slack);
+    assert!(service.deadlines().is_empty(), "still on the young list");
+    drop(release);
+    // Taken (it was due), with its deadline counted from a clock read after the push.
+    let deadline = Instant::now() + LONG;
+    let at = loop {
+        if let Some(&at) = service.deadlines().first() {
+            break at;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the young entry reached the heap"
+        );
+        thread::yield_now();
+    };
+    let taken_by = service.at(Instant::now());
+    assert!(at >= service.at(before) + service.at_offset(timeout));
+    assert!(at <= taken_by + service.at_offset(timeout));
+    // The take moved `since` past the push: the next push's look is due soon after it.
+    assert!(service.young_due().1 >= service.at(before));
+    let fired_at = fired.recv_timeout(LONG).expect("the deadline fires");
+    assert!(fired_at >= before + timeout, "never early");
+}
