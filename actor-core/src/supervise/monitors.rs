@@ -5,8 +5,12 @@ use crate::sync::model::{self, Mutex, MutexGuard};
 
 /// The monitors of one actor, told exactly once when it ends; one that comes after the
 /// end is told at once.
+///
+/// Every actor has one and few are ever watched, so the state is boxed, made by the first
+/// watcher or the end: an unwatched live actor pays a lock and one null pointer for it.
 pub(crate) struct Monitors<W, N: Clone> {
-    state: Mutex<State<W, N>>,
+    /// `None`: alive and unwatched.
+    state: Mutex<Option<Box<State<W, N>>>>,
 }
 
 enum State<W, N> {
@@ -17,20 +21,21 @@ enum State<W, N> {
 impl<W, N: Clone> Monitors<W, N> {
     pub(crate) fn new() -> Self {
         Monitors {
-            state: Mutex::new(State::Alive(Vec::new())),
+            state: Mutex::new(None),
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, State<W, N>> {
+    fn lock(&self) -> MutexGuard<'_, Option<Box<State<W, N>>>> {
         model::lock(&self.state)
     }
 
     /// Adds a monitor, or tells it at once (outside the lock) if the end has come.
     pub(crate) fn add(&self, watcher: W, tell: impl FnOnce(W, N)) {
         let mut state = self.lock();
-        match &mut *state {
-            State::Alive(watchers) => watchers.push(watcher),
-            State::Ended(notice) => {
+        match state.as_deref_mut() {
+            None => *state = Some(Box::new(State::Alive(vec![watcher]))),
+            Some(State::Alive(watchers)) => watchers.push(watcher),
+            Some(State::Ended(notice)) => {
                 let notice = notice.clone();
                 drop(state);
                 tell(watcher, notice);
@@ -40,8 +45,13 @@ impl<W, N: Clone> Monitors<W, N> {
 
     /// Records the end and tells every monitor (outside the lock); later calls do nothing.
     pub(crate) fn end(&self, notice: N, mut tell: impl FnMut(W, N)) {
-        let previous = std::mem::replace(&mut *self.lock(), State::Ended(notice.clone()));
-        if let State::Alive(watchers) = previous {
+        let mut state = self.lock();
+        if let Some(State::Ended(_)) = state.as_deref() {
+            return;
+        }
+        let previous = state.replace(Box::new(State::Ended(notice.clone())));
+        drop(state);
+        if let Some(State::Alive(watchers)) = previous.map(|state| *state) {
             for watcher in watchers {
                 tell(watcher, notice.clone());
             }
