@@ -10,7 +10,7 @@ use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 use crossbeam_channel::Receiver;
 
 use super::sender::{notify, Watcher};
-use super::timers::Timers;
+use super::timers::Rare;
 use super::Sender;
 use crate::actor::{Actor, Handler, Mail};
 use crate::call::ReplyTo;
@@ -20,7 +20,7 @@ use crate::hosting::{current, DriverId};
 use crate::id::{ActorId, ActorInfo};
 use crate::mailbox::{Envelope, Host, Refused, Wait};
 use crate::message::{DynMessage, Message, Stop, Stopped};
-use crate::supervise::{Monitors, StopReason, Terminated};
+use crate::supervise::{StopReason, Terminated};
 
 /// The state an actor shares with its handles: where to post its mail.
 ///
@@ -42,9 +42,9 @@ pub(crate) struct Shared<A: Actor> {
     /// Its slot in its driver's roster (`hosting/roster.rs`), set at spawn; `UNLISTED`
     /// on other hosts. Beside the flags, in what was padding.
     slot: AtomicU32,
-    monitors: Monitors<Watcher, Terminated>,
-    /// The actor's timers, cancelled when it ends (`handle/timers.rs`).
-    pub(super) timers: Timers,
+    /// The actor's timers, cancelled when it ends, and its monitors, told when it ends
+    /// (`handle/timers.rs`): behind one lock and one pointer, as few actors have either.
+    pub(super) rare: Rare,
     /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue (the
     /// cell itself, mailbox and actor, is part of this block: one allocation per actor).
     pub(crate) host: Host<A>,
@@ -59,8 +59,7 @@ impl<A: Actor> Shared<A> {
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
             slot: AtomicU32::new(crate::hosting::UNLISTED),
-            monitors: Monitors::new(),
-            timers: Timers::new(),
+            rare: Rare::new(),
             host,
         }
     }
@@ -251,7 +250,7 @@ impl<A: Actor> Shared<A> {
             actor: self.info(),
             reason,
         };
-        self.monitors.end(notice, notify);
+        self.rare.end_monitors(notice, notify);
     }
 }
 
@@ -365,7 +364,7 @@ impl<A: Actor> Erased for Shared<A> {
     }
 
     fn watch(&self, watcher: Watcher) {
-        self.monitors.add(watcher, notify);
+        self.rare.watch(watcher, notify);
     }
 
     fn post_stop(
@@ -436,18 +435,23 @@ mod tests {
 
     /// An idle actor on a driver is one block: this `Shared`, its `DriverCell` inside
     /// (mailbox 56 bytes, `Life` 88 with a zero-sized actor, the driver's pointer), plus
-    /// the `Arc`'s two counts: 232 bytes, a 240-byte chunk of glibc's malloc. Pinned here,
+    /// the `Arc`'s two counts: 216 bytes, a 224-byte chunk of glibc's malloc. Pinned here,
     /// where any field added to the idle actor shows at once (`tests/driver_scale.rs`
     /// bounds the whole cost in resident memory; BENCHMARKS.md, "Session 6", has the
-    /// breakdown). The sizes are those of a 64-bit Linux build (its `Mutex` is 8 bytes).
-    #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+    /// breakdown). The sizes are those of a 64-bit Linux build without the observing
+    /// features (which give each `Life` its figures).
+    #[cfg(all(
+        target_os = "linux",
+        target_pointer_width = "64",
+        not(any(feature = "tracing", feature = "metrics", feature = "console"))
+    ))]
     #[test]
-    fn an_idle_driver_actor_is_one_block_of_216_bytes_and_the_arc_counts() {
+    fn an_idle_driver_actor_is_one_block_of_200_bytes_and_the_arc_counts() {
         use crate::hosting::DriverCell;
         use std::mem::size_of;
         assert!(size_of::<DriverCell<Quiet>>() <= 152);
         assert!(
-            size_of::<Shared<Quiet>>() <= 216,
+            size_of::<Shared<Quiet>>() <= 200,
             "{} bytes",
             size_of::<Shared<Quiet>>()
         );
