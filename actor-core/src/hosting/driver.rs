@@ -104,8 +104,8 @@ pub(crate) struct DriverInner {
     pub(super) injector: ChannelSender<Injected>,
     /// The workers' next slots.
     slots: Arc<Slots>,
-    /// Live actors, for `shutdown` and `actor_count`, and their cells, which `shutdown`
-    /// ends; ids are in spawn order.
+    /// Live actors, for `shutdown` and `actor_count`, each in its slot (`roster.rs`);
+    /// their cells, inside them, are what `shutdown` ends. Ids are in spawn order.
     actors: Mutex<Roster>,
     closed: AtomicBool,
     workers: Mutex<Vec<JoinHandle<()>>>,
