@@ -50,19 +50,24 @@ pub struct Context<A: Actor> {
     shared: Arc<Shared<A>>,
     pub(crate) sender: Sender,
     pub(crate) stopping: bool,
-    /// Why, when the actor stops for a reason of its own (not `Requested`).
-    pub(crate) stop_reason: Option<crate::StopReason>,
+    /// Whether the actor has started: a driver runs `#[on_start]` in the actor's first
+    /// turn (kept here, where it fills padding, rather than in the driver's cell).
+    pub(crate) started: bool,
+    /// Why, when the actor stops for a reason of its own (not `Requested`). Rare, so boxed:
+    /// one word in every actor instead of six.
+    pub(crate) stop_reason: Option<Box<crate::StopReason>>,
     /// The reply slot of the message being handled, while a handler that returns
     /// `Deferred<R>` runs: a `ReplyTo<R>`, for `defer` to take.
     pub(crate) deferred: Option<Box<dyn std::any::Any + Send>>,
 }
 
 impl<A: Actor> Context<A> {
-    pub(crate) fn new(shared: Arc<Shared<A>>) -> Self {
+    pub(crate) fn new(shared: Arc<Shared<A>>, started: bool) -> Self {
         Context {
             shared,
             sender: Sender::Nobody,
             stopping: false,
+            started,
             stop_reason: None,
             deferred: None,
         }
@@ -134,7 +139,7 @@ impl<A: Actor> Context<A> {
     /// Stops the actor once the current handler returns, with `reason` for its monitors.
     pub(crate) fn stop_because(&mut self, reason: crate::StopReason) {
         self.stopping = true;
-        self.stop_reason = Some(reason);
+        self.stop_reason = Some(Box::new(reason));
     }
 
     /// Has this actor receive [`Terminated`](crate::Terminated), once, when `other` ends

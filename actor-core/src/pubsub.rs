@@ -1,12 +1,13 @@
 //! [`PubSub`]: topics keyed by message type (and optionally a key), the seed's `PsMgr`.
 
 use std::any::{Any, TypeId};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::handle::Recipient;
+use crate::id::ActorId;
 use crate::message::Message;
 use crate::sync::lock;
 
@@ -66,8 +67,7 @@ pub struct PubSub {
     skipped: Arc<AtomicU64>,
 }
 
-/// A topic's subscribers, replaced (never mutated) on change so a publish can send from a
-/// snapshot without holding the lock.
+/// A topic's subscribers, as a publish sends from them.
 type Subscribers<M> = Arc<Vec<Recipient<M>>>;
 
 impl PubSub {
@@ -278,52 +278,54 @@ impl PubSub {
     fn snapshot<M: Message>(&self, key: &TopicKey) -> Option<Subscribers<M>> {
         self.lock()
             .get(key)
-            .and_then(|topic| topic.downcast_ref::<Subscribers<M>>())
-            .cloned()
+            .and_then(|topic| topic.downcast_ref::<Topic<M>>())
+            .map(|topic| topic.subscribers.clone())
     }
 
-    /// Replaces a topic's subscriber list with `change(old)`; drops the topic if empty.
-    fn update<M: Message>(
+    /// Changes a topic in place with `change`, which returns the handles it took out (to be
+    /// dropped outside the lock: a drop may post to its actor); drops the topic if empty.
+    fn update<M: Message, R>(
         &self,
         key: TopicKey,
-        change: impl FnOnce(&[Recipient<M>]) -> Vec<Recipient<M>>,
-    ) {
+        change: impl FnOnce(&mut Topic<M>) -> (R, Vec<Recipient<M>>),
+    ) -> R {
         let mut topics = self.lock();
-        let old = topics
-            .get(&key)
-            .and_then(|topic| topic.downcast_ref::<Subscribers<M>>())
-            .cloned()
-            .unwrap_or_default();
-        let new = change(&old);
-        let replaced = if new.is_empty() {
-            topics.remove(&key)
-        } else {
-            topics.insert(key, Box::new(Arc::new(new)))
+        let topic = topics
+            .entry(key.clone())
+            .or_insert_with(|| Box::new(Topic::<M>::default()));
+        let (result, removed, emptied) = match topic.downcast_mut::<Topic<M>>() {
+            Some(topic) => {
+                let (result, removed) = change(topic);
+                (result, removed, topic.ids.is_empty())
+            }
+            // A key is made of `M`'s own type id: its topic is a `Topic<M>`.
+            None => unreachable!("a topic keyed by a type id holds that type's subscribers"),
         };
+        let emptied = if emptied { topics.remove(&key) } else { None };
         drop(topics);
-        // Handles are dropped outside the lock: a drop may post to its actor.
-        drop((old, replaced));
+        drop((removed, emptied));
+        result
     }
 
     fn add<M: Message>(&self, key: TopicKey, subscriber: &Recipient<M>) {
         let id = subscriber.info().id;
-        self.update::<M>(key, |old| {
-            let mut new = old.to_vec();
-            if !new.iter().any(|s| s.info().id == id) {
-                new.push(subscriber.clone());
+        self.update::<M, ()>(key, |topic| {
+            if topic.ids.insert(id) {
+                // In place unless a publish is sending from the old list: then a copy.
+                Arc::make_mut(&mut topic.subscribers).push(subscriber.clone());
             }
-            new
+            ((), Vec::new())
         });
     }
 
     fn remove<M: Message>(&self, key: TopicKey, subscriber: &Recipient<M>) -> bool {
         let id = subscriber.info().id;
-        let mut found = false;
-        self.update::<M>(key, |old| {
-            found = old.iter().any(|s| s.info().id == id);
-            old.iter().filter(|s| s.info().id != id).cloned().collect()
-        });
-        found
+        self.update::<M, bool>(key, |topic| {
+            if !topic.ids.remove(&id) {
+                return (false, Vec::new());
+            }
+            (true, topic.take_out(|s| s.info().id == id))
+        })
     }
 
     fn send<M: Message + Clone>(&self, key: TopicKey, msg: M) -> usize {
@@ -331,7 +333,7 @@ impl PubSub {
             return 0;
         };
         let mut delivered = 0;
-        let mut dead = Vec::new();
+        let mut dead = HashSet::new();
         let mut msg = Some(msg);
         for (i, subscriber) in subscribers.iter().enumerate() {
             // The last subscriber gets the original: one clone fewer.
@@ -345,22 +347,51 @@ impl PubSub {
             match subscriber.try_tell(copy) {
                 Ok(()) => delivered += 1,
                 // Only a stopped subscriber leaves its topics; a full mailbox is not death.
-                Err(crate::SendError::Stopped { .. }) => dead.push(subscriber.info().id),
+                Err(crate::SendError::Stopped { .. }) => {
+                    dead.insert(subscriber.info().id);
+                }
                 Err(crate::SendError::Full { .. }) => {
                     self.skipped.fetch_add(1, Ordering::Relaxed);
                 }
                 Err(_) => {}
             }
         }
+        drop(subscribers);
         if !dead.is_empty() {
-            self.update::<M>(key, |old| {
-                old.iter()
-                    .filter(|s| !dead.contains(&s.info().id))
-                    .cloned()
-                    .collect()
+            self.update::<M, ()>(key, |topic| {
+                topic.ids.retain(|id| !dead.contains(id));
+                ((), topic.take_out(|s| dead.contains(&s.info().id)))
             });
         }
         delivered
+    }
+}
+
+/// One topic: its subscribers, and their ids, so that a subscription is checked for a
+/// duplicate in constant time (subscribing n actors costs O(n), not O(n^2)).
+struct Topic<M: Message> {
+    /// Shared with the publishes sending from it; changed in place when none is (else
+    /// copied first), so a publish sends from a snapshot without holding the lock.
+    subscribers: Subscribers<M>,
+    ids: HashSet<ActorId>,
+}
+
+impl<M: Message> Default for Topic<M> {
+    fn default() -> Self {
+        Topic {
+            subscribers: Arc::default(),
+            ids: HashSet::new(),
+        }
+    }
+}
+
+impl<M: Message> Topic<M> {
+    /// Takes out the subscribers that `leaves` picks, in one pass.
+    fn take_out(&mut self, leaves: impl Fn(&Recipient<M>) -> bool) -> Vec<Recipient<M>> {
+        let list = Arc::make_mut(&mut self.subscribers);
+        let (gone, kept) = std::mem::take(list).into_iter().partition(leaves);
+        *list = kept;
+        gone
     }
 }
 

@@ -19,7 +19,7 @@
 //! Nothing here sleeps: every run ends by waiting on a channel or a join.
 
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -173,6 +173,31 @@ pub fn all() -> Vec<Workload> {
     ]
 }
 
+/// CPU time (user and system, every thread of the process) of the timed part of the last
+/// `thread_ring_of` or `big_of`, in nanoseconds; 0 where it cannot be read. On a loaded
+/// machine it is inflated less than the wall time: the scale report prints both.
+pub static TIMED_CPU_NS: AtomicU64 = AtomicU64::new(0);
+
+/// CPU time of the whole process so far, in nanoseconds, from `/proc/self/stat` (Linux;
+/// clock ticks of 10 ms, fine for timed parts of a good part of a second).
+pub fn process_cpu_ns() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces:
+    // utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let user: u64 = fields.get(11)?.parse().ok()?;
+    let system: u64 = fields.get(12)?.parse().ok()?;
+    Some((user + system) * 10_000_000)
+}
+
+/// Records the CPU time since `before` as the last timed part's.
+fn record_cpu(before: Option<u64>) {
+    let spent = process_cpu_ns()
+        .zip(before)
+        .map_or(0, |(after, before)| after.saturating_sub(before));
+    TIMED_CPU_NS.store(spent, Ordering::Relaxed);
+}
+
 fn scaled(full: u64, scale: f64) -> u64 {
     ((full as f64 * scale) as u64).max(1)
 }
@@ -285,12 +310,19 @@ impl RingNode {
 /// ThreadRing: one token around a ring of 500 actors.
 pub fn thread_ring(hosting: Hosting, scale: f64) -> Measured {
     let hops = ring_hops(scale);
-    let (done_tx, done) = unbounded();
     if hosting == Hosting::Raw {
+        let (done_tx, done) = unbounded();
         return raw_thread_ring(hops, done_tx, done);
     }
+    thread_ring_of(hosting, RING_ACTORS, hops)
+}
+
+/// ThreadRing of `actors` framework actors (not the raw hosting), the token making `hops`
+/// hops: what the scale report (`examples/scale_report.rs`) runs at several sizes.
+pub fn thread_ring_of(hosting: Hosting, actors: usize, hops: u64) -> Measured {
+    let (done_tx, done) = unbounded();
     let mut host = Host::new(hosting);
-    let nodes: Vec<Addr<RingNode>> = (0..RING_ACTORS)
+    let nodes: Vec<Addr<RingNode>> = (0..actors)
         .map(|_| {
             host.spawn(RingNode {
                 next: None,
@@ -299,9 +331,10 @@ pub fn thread_ring(hosting: Hosting, scale: f64) -> Measured {
         })
         .collect();
     for (n, node) in nodes.iter().enumerate() {
-        node.tell(SetNext(nodes[(n + 1) % RING_ACTORS].clone()))
+        node.tell(SetNext(nodes[(n + 1) % actors].clone()))
             .expect("ring node alive");
     }
+    let cpu = process_cpu_ns();
     let started = Instant::now();
     nodes[0]
         .tell(Token {
@@ -311,6 +344,7 @@ pub fn thread_ring(hosting: Hosting, scale: f64) -> Measured {
         .expect("ring node alive");
     let made = wait(&done);
     let elapsed = started.elapsed();
+    record_cpu(cpu);
     assert_eq!(made, hops, "the token makes exactly the hops asked");
     drop(nodes);
     host.stop();
@@ -458,13 +492,27 @@ impl BigNode {
 /// Big: 100 actors ping seeded-random peers and count the pongs.
 pub fn big(hosting: Hosting, scale: f64) -> Measured {
     let pings = big_pings(scale);
-    let units = BIG_ACTORS as u64 * pings * 2;
-    let (done_tx, done) = unbounded();
     if hosting == Hosting::Raw {
+        let (done_tx, done) = unbounded();
         return raw_big(pings, done_tx, done);
     }
+    let measured = big_of(hosting, BIG_ACTORS, pings);
+    // The pings and pongs; not the start messages.
+    Measured {
+        units: BIG_ACTORS as u64 * pings * 2,
+        ..measured
+    }
+}
+
+/// Big of `actors` framework actors (not the raw hosting) sending `pings` pings each.
+/// Its units are every message the actors handle in the timed part: the pings, the pongs
+/// and each actor's start message, for the scale report (`examples/scale_report.rs`),
+/// where the start messages weigh more the more actors there are.
+pub fn big_of(hosting: Hosting, actors: usize, pings: u64) -> Measured {
+    let units = actors as u64 * (pings * 2 + 1);
+    let (done_tx, done) = unbounded();
     let mut host = Host::new(hosting);
-    let nodes: Arc<[Addr<BigNode>]> = (0..BIG_ACTORS)
+    let nodes: Arc<[Addr<BigNode>]> = (0..actors)
         .map(|index| {
             host.spawn(BigNode {
                 index,
@@ -480,13 +528,15 @@ pub fn big(hosting: Hosting, scale: f64) -> Measured {
     for node in nodes.iter() {
         node.tell(Peers(nodes.clone())).expect("big actor alive");
     }
+    let cpu = process_cpu_ns();
     let started = Instant::now();
     for node in nodes.iter() {
         node.tell(BigStart).expect("big actor alive");
     }
-    let pongs: u64 = (0..BIG_ACTORS).map(|_| wait(&done)).sum();
+    let pongs: u64 = (0..actors).map(|_| wait(&done)).sum();
     let elapsed = started.elapsed();
-    assert_eq!(pongs, BIG_ACTORS as u64 * pings, "every pong is counted");
+    record_cpu(cpu);
+    assert_eq!(pongs, actors as u64 * pings, "every pong is counted");
     drop(nodes);
     host.stop();
     Measured { elapsed, units }

@@ -5,13 +5,12 @@
 
 use std::any::Any;
 use std::collections::VecDeque;
-use std::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicUsize, Ordering};
 
 use crossbeam_channel::Receiver;
 
 use super::sender::{notify, Watcher};
-use super::timers::Timers;
+use super::timers::Rare;
 use super::Sender;
 use crate::actor::{Actor, Handler, Mail};
 use crate::call::ReplyTo;
@@ -21,7 +20,7 @@ use crate::hosting::{current, DriverId};
 use crate::id::{ActorId, ActorInfo};
 use crate::mailbox::{Envelope, Host, Refused, Wait};
 use crate::message::{DynMessage, Message, Stop, Stopped};
-use crate::supervise::{Monitors, StopReason, Terminated};
+use crate::supervise::{StopReason, Terminated};
 
 /// The state an actor shares with its handles: where to post its mail.
 ///
@@ -33,20 +32,21 @@ use crate::supervise::{Monitors, StopReason, Terminated};
 pub(crate) struct Shared<A: Actor> {
     /// Live handles. Must stay the first field (see above; pinned by a test).
     pub(super) count: AtomicUsize,
-    info: ActorInfo,
+    /// Its id; its type name is `A::NAME` (see `info`), not a copy in every actor.
+    id: ActorId,
     /// The last handle went while a bounded mailbox was full: `Released` is still owed.
     release_pending: AtomicBool,
     stopped: AtomicBool,
     /// Whether the registry may hold a name for it, to forget when it stops.
     registered: AtomicBool,
-    monitors: Monitors<Watcher, Terminated>,
-    /// A stopped dedicated thread's receiver, when its channel is bounded: kept, not
-    /// dropped, so that mail which slips in after the stop can still be taken out and
-    /// failed (see `post_bounded`).
-    parked: OnceLock<Receiver<Envelope<A>>>,
-    /// The actor's timers, cancelled when it ends (`handle/timers.rs`).
-    pub(super) timers: Timers,
-    /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue.
+    /// Its slot in its driver's roster (`hosting/roster.rs`), set at spawn; `UNLISTED`
+    /// on other hosts. Beside the flags, in what was padding.
+    slot: AtomicU32,
+    /// The actor's timers, cancelled when it ends, and its monitors, told when it ends
+    /// (`handle/timers.rs`): behind one lock and one pointer, as few actors have either.
+    pub(super) rare: Rare,
+    /// The mailbox: a channel to a dedicated thread, or a driver cell's own queue (the
+    /// cell itself, mailbox and actor, is part of this block: one allocation per actor).
     pub(crate) host: Host<A>,
 }
 
@@ -54,16 +54,12 @@ impl<A: Actor> Shared<A> {
     pub(crate) fn new(host: Host<A>) -> Self {
         Shared {
             count: AtomicUsize::new(0),
-            info: ActorInfo {
-                id: ActorId::next(),
-                name: A::NAME,
-            },
+            id: ActorId::next(),
             release_pending: AtomicBool::new(false),
             stopped: AtomicBool::new(false),
             registered: AtomicBool::new(false),
-            monitors: Monitors::new(),
-            parked: OnceLock::new(),
-            timers: Timers::new(),
+            slot: AtomicU32::new(crate::hosting::UNLISTED),
+            rare: Rare::new(),
             host,
         }
     }
@@ -78,8 +74,8 @@ impl<A: Actor> Shared<A> {
     ) -> Result<(), (Mail<A>, Refused)> {
         let envelope = Envelope::new(mail, sender);
         let posted = match &self.host {
-            Host::Thread(tx) if tx.capacity().is_some() => self.post_bounded(envelope, wait),
-            host => host.post(self.info.id, envelope, wait),
+            Host::Thread(tx, _) if tx.capacity().is_some() => self.post_bounded(envelope, wait),
+            host => host.post(self.id, envelope, wait),
         };
         posted.map_err(|(envelope, why)| (envelope.open().0, why))
     }
@@ -115,7 +111,7 @@ impl<A: Actor> Shared<A> {
         if self.stopped.load(Ordering::SeqCst) {
             return Err((envelope, Refused::Stopped));
         }
-        self.host.post(self.info.id, envelope, wait)?;
+        self.host.post(self.id, envelope, wait)?;
         fence(Ordering::SeqCst);
         if self.stopped.load(Ordering::SeqCst) {
             self.drain_parked();
@@ -126,9 +122,13 @@ impl<A: Actor> Shared<A> {
     /// Keeps a stopped dedicated thread's bounded receiver and takes out what it holds.
     /// The caller has marked the actor stopped (see `post_bounded`).
     pub(crate) fn park(&self, rx: Receiver<Envelope<A>>) -> VecDeque<Envelope<A>> {
-        let _ = self.parked.set(rx);
+        let Host::Thread(_, parked) = &self.host else {
+            // Only a dedicated thread has a receiver to park.
+            return rx.try_iter().collect();
+        };
+        let _ = parked.set(rx);
         fence(Ordering::SeqCst);
-        self.parked
+        parked
             .get()
             .map(|rx| rx.try_iter().collect())
             .unwrap_or_default()
@@ -137,7 +137,10 @@ impl<A: Actor> Shared<A> {
     /// Fails, at once, the mail that slipped into a stopped actor's parked channel.
     #[cold]
     fn drain_parked(&self) {
-        let Some(rx) = self.parked.get() else {
+        let Host::Thread(_, parked) = &self.host else {
+            return;
+        };
+        let Some(rx) = parked.get() else {
             // Not parked yet: the stop's own drain, still to come, takes it.
             return;
         };
@@ -175,7 +178,7 @@ impl<A: Actor> Shared<A> {
 
     /// The error for a refused message, recorded as a dead letter.
     pub(crate) fn refused<M>(&self, msg: M, why: Refused) -> SendError<M> {
-        let actor = self.info;
+        let actor = self.info();
         let error = match why {
             Refused::Stopped => SendError::Stopped { actor, msg },
             Refused::Full => SendError::Full { actor, msg },
@@ -188,6 +191,18 @@ impl<A: Actor> Shared<A> {
         };
         error.record();
         error
+    }
+
+    /// Its slot in its driver's roster.
+    pub(crate) fn slot(&self) -> u32 {
+        self.slot.load(Ordering::Relaxed)
+    }
+
+    /// Records its slot in its driver's roster, at spawn, before anyone can end it: its
+    /// ender (a turn queued after the spawn, or a shutdown that takes the roster's lock
+    /// after it) reads it later.
+    pub(crate) fn set_slot(&self, slot: u32) {
+        self.slot.store(slot, Ordering::Relaxed);
     }
 
     pub(crate) fn handle_count(&self) -> usize {
@@ -223,16 +238,19 @@ impl<A: Actor> Shared<A> {
     /// The actor's type name and id.
     #[inline]
     pub(crate) fn info(&self) -> ActorInfo {
-        self.info
+        ActorInfo {
+            id: self.id,
+            name: A::NAME,
+        }
     }
 
     /// Tells every monitor, once, that the actor ended and why.
     pub(crate) fn terminate(&self, reason: StopReason) {
         let notice = Terminated {
-            actor: self.info,
+            actor: self.info(),
             reason,
         };
-        self.monitors.end(notice, notify);
+        self.rare.end_monitors(notice, notify);
     }
 }
 
@@ -258,13 +276,16 @@ pub(crate) trait Erased: Any + Send + Sync + 'static {
     /// The driver hosting the actor and its thread count, if not a thread of its own.
     fn driver(&self) -> Option<(DriverId, usize)>;
     fn mark_registered(&self);
+    /// Ends a driver actor at its driver's shutdown (`DriverCell::shut_down`); nothing
+    /// for any other host.
+    fn shut_down(&self);
     /// Adds a monitor; one that comes after the end is told at once.
     fn watch(&self, watcher: Watcher);
 }
 
 impl<A: Actor> Erased for Shared<A> {
     fn info(&self) -> ActorInfo {
-        self.info
+        Shared::info(self)
     }
 
     fn handles(&self) -> &'static [&'static str] {
@@ -303,7 +324,7 @@ impl<A: Actor> Erased for Shared<A> {
                 Err(msg) if A::__CATCH_ALL => Mail::Other(msg),
                 Err(msg) => {
                     let error = SendError::NotHandled {
-                        actor: self.info,
+                        actor: self.info(),
                         msg,
                     };
                     error.record();
@@ -336,8 +357,14 @@ impl<A: Actor> Erased for Shared<A> {
         self.registered.store(true, Ordering::SeqCst);
     }
 
+    fn shut_down(&self) {
+        if let Host::Driver(cell) = &self.host {
+            cell.shut_down();
+        }
+    }
+
     fn watch(&self, watcher: Watcher) {
-        self.monitors.add(watcher, notify);
+        self.rare.watch(watcher, notify);
     }
 
     fn post_stop(
@@ -404,5 +431,29 @@ mod tests {
     #[test]
     fn the_handle_count_is_the_first_field_of_shared() {
         assert_eq!(std::mem::offset_of!(Shared<Quiet>, count), 0);
+    }
+
+    /// An idle actor on a driver is one block: this `Shared`, its `DriverCell` inside
+    /// (mailbox 56 bytes, `Life` 88 with a zero-sized actor, the driver's pointer), plus
+    /// the `Arc`'s two counts: 216 bytes, a 224-byte chunk of glibc's malloc. Pinned here,
+    /// where any field added to the idle actor shows at once (`tests/driver_scale.rs`
+    /// bounds the whole cost in resident memory; BENCHMARKS.md, "Session 6", has the
+    /// breakdown). The sizes are those of a 64-bit Linux build without the observing
+    /// features (which give each `Life` its figures).
+    #[cfg(all(
+        target_os = "linux",
+        target_pointer_width = "64",
+        not(any(feature = "tracing", feature = "metrics", feature = "console"))
+    ))]
+    #[test]
+    fn an_idle_driver_actor_is_one_block_of_200_bytes_and_the_arc_counts() {
+        use crate::hosting::DriverCell;
+        use std::mem::size_of;
+        assert!(size_of::<DriverCell<Quiet>>() <= 152);
+        assert!(
+            size_of::<Shared<Quiet>>() <= 200,
+            "{} bytes",
+            size_of::<Shared<Quiet>>()
+        );
     }
 }

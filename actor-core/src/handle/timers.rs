@@ -9,9 +9,9 @@
 //! bounded mailbox is full drops that tick and records a dead letter, and a periodic timer
 //! goes on.
 //!
-//! Every timer made for an actor is also listed in its `Shared` ([`Timers`]), so that
-//! `Life::finish` cancels them all when the actor ends, whoever holds their handles: one
-//! lock-and-pointer field per actor, its list allocated on the first timer. Ended timers
+//! Every timer made for an actor is also listed in its `Shared` ([`Rare`], with its
+//! monitors), so that `Life::finish` cancels them all when the actor ends, whoever holds
+//! their handles: one lock-and-pointer field per actor, allocated on the first timer. Ended timers
 //! are pruned from the list whenever it would grow, so an actor that sets a timer in every
 //! handler keeps a list about as long as its pending timers, not its history.
 
@@ -21,11 +21,12 @@ use std::time::{Duration, Instant};
 
 use super::counted::Counted;
 use super::shared::{Erased, Shared};
-use super::{Addr, AnyAddr, Sender};
+use super::{Addr, AnyAddr, Sender, Watcher};
 use crate::actor::{Actor, Handler};
 use crate::call::ReplyTo;
 use crate::mailbox::{Refused, Wait};
 use crate::message::Message;
+use crate::supervise::{Monitors, Terminated};
 use crate::sync::SpinLock;
 use crate::timer::{self, Timer};
 
@@ -36,21 +37,25 @@ impl Timer {
     pub const MAX_DELAY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 }
 
-/// The timers of one actor, cancelled when it ends: behind one lock and one pointer, the
-/// list allocated with the first timer.
-// Boxed on purpose: 8 bytes in every actor's `Shared` rather than a `Vec`'s 24, for a list
-// that most actors never have.
-#[allow(clippy::box_collection)]
-pub(crate) struct Timers(SpinLock<Option<Box<Vec<Timer>>>>);
+/// What few actors use, behind one lock and one pointer, allocated on first use: the
+/// actor's timers, cancelled when it ends, and its monitors, told when it ends (the box
+/// is made then, to keep the notice for a monitor that comes later).
+pub(crate) struct Rare(SpinLock<Option<Box<Parts>>>);
 
-impl Timers {
+#[derive(Default)]
+struct Parts {
+    timers: Vec<Timer>,
+    monitors: Monitors<Watcher, Terminated>,
+}
+
+impl Rare {
     pub(crate) fn new() -> Self {
-        Timers(SpinLock::new(None))
+        Rare(SpinLock::new(None))
     }
 
     /// Lists `timer`, to be cancelled when the actor ends; cancels it at once if the actor
-    /// already has (`alive` is read under the lock that `end` takes after the actor was
-    /// marked stopped, so a timer is either in the list `end` takes, or sees the mark).
+    /// already has (`alive` is read under the lock that `end_timers` takes after the actor
+    /// was marked stopped, so a timer is either in the list it takes, or sees the mark).
     fn register(&self, timer: &Timer, alive: impl FnOnce() -> bool) {
         let mut slot = self.0.lock();
         if !alive() {
@@ -58,7 +63,7 @@ impl Timers {
             cancel_quietly(timer);
             return;
         }
-        let list = slot.get_or_insert_with(|| Box::new(Vec::with_capacity(4)));
+        let list = &mut slot.get_or_insert_with(Box::default).timers;
         if list.len() == list.capacity() {
             // Before growing, drop the timers that ended. Ended timers hold no closure, so
             // this runs no program code under the lock. Afterwards at least half the room
@@ -67,32 +72,67 @@ impl Timers {
             if list.capacity() > 64 && list.len() < list.capacity() / 4 {
                 list.shrink_to(2 * list.len());
             }
-            list.reserve(list.len());
+            list.reserve(list.len().max(4));
         }
         list.push(timer.clone());
     }
 
     /// Cancels every listed timer: the actor ended.
-    pub(crate) fn end(&self) {
-        let Some(list) = self.0.lock().take() else {
-            return;
+    pub(crate) fn end_timers(&self) {
+        let list = match self.0.lock().as_mut() {
+            Some(parts) => std::mem::take(&mut parts.timers),
+            None => return,
         };
         for timer in list.iter() {
             cancel_quietly(timer);
         }
     }
 
+    /// Adds a monitor; one that comes after the end is told at once (outside the lock).
+    pub(crate) fn watch(&self, watcher: Watcher, tell: impl FnOnce(Watcher, Terminated)) {
+        let late = self
+            .0
+            .lock()
+            .get_or_insert_with(Box::default)
+            .monitors
+            .add(watcher);
+        if let Some((watcher, notice)) = late {
+            tell(watcher, notice);
+        }
+    }
+
+    /// Records the end and tells every monitor (outside the lock), once.
+    pub(crate) fn end_monitors(
+        &self,
+        notice: Terminated,
+        mut tell: impl FnMut(Watcher, Terminated),
+    ) {
+        let watchers = self
+            .0
+            .lock()
+            .get_or_insert_with(Box::default)
+            .monitors
+            .end(&notice);
+        for watcher in watchers {
+            tell(watcher, notice.clone());
+        }
+    }
+
     /// How many timers are listed (pending, or ended and not yet pruned).
     #[cfg(test)]
     fn len(&self) -> usize {
-        self.0.lock().as_ref().map_or(0, |list| list.len())
+        self.0.lock().as_ref().map_or(0, |parts| parts.timers.len())
     }
 
     /// The listed timers still active (not fired for good, not cancelled).
     #[cfg(any(feature = "metrics", feature = "console"))]
     fn active(&self) -> usize {
-        self.0.lock().as_ref().map_or(0, |list| {
-            list.iter().filter(|timer| timer.is_active()).count()
+        self.0.lock().as_ref().map_or(0, |parts| {
+            parts
+                .timers
+                .iter()
+                .filter(|timer| timer.is_active())
+                .count()
         })
     }
 }
@@ -155,7 +195,7 @@ where
         (None, Some(sim)) => sim.schedule_timer(delay, period, fire),
         (None, None) => unreachable!("a deadline is made for every host but a simulation"),
     };
-    shared.timers.register(&timer, || shared.is_alive());
+    shared.rare.register(&timer, || shared.is_alive());
     timer
 }
 
@@ -234,13 +274,13 @@ where
 impl<A: Actor> Shared<A> {
     /// Cancels every timer of the actor: called once it is marked stopped.
     pub(crate) fn end_timers(&self) {
-        self.timers.end();
+        self.rare.end_timers();
     }
 
     /// How many of the actor's listed timers are still active.
     #[cfg(any(feature = "metrics", feature = "console"))]
     pub(crate) fn timers_pending(&self) -> usize {
-        self.timers.active()
+        self.rare.active()
     }
 }
 
@@ -338,15 +378,15 @@ mod tests {
         // The timer thread marks a one-shot done right after its fire, so at most the
         // last one or two may still count as active; the list never grew past a few.
         assert!(
-            addr.shared().timers.len() <= 8,
+            addr.shared().rare.len() <= 8,
             "{}",
-            addr.shared().timers.len()
+            addr.shared().rare.len()
         );
     }
 
     #[test]
     fn an_actor_without_timers_pays_a_lock_and_a_pointer() {
-        assert_eq!(size_of::<Timers>(), 2 * size_of::<usize>());
+        assert_eq!(size_of::<Rare>(), 2 * size_of::<usize>());
     }
 
     #[test]
@@ -370,7 +410,7 @@ mod tests {
         let pending = addr.tell_after(Duration::from_secs(3600), Tick(bounded(1).0));
         Bridge::new().stop(&[addr.any()], WAIT);
         assert!(!pending.is_active());
-        assert_eq!(addr.shared().timers.len(), 0);
+        assert_eq!(addr.shared().rare.len(), 0);
         let late = addr.tell_after(Duration::ZERO, Tick(bounded(1).0));
         assert!(!late.is_active());
     }

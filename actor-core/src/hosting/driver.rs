@@ -22,9 +22,7 @@
 //! by whoever holds its run flag: `shutdown` if it was idle, else the turn that finds the
 //! mailbox closed; a task dropped unrun ends its actor too (see `Task`).
 
-use std::collections::HashMap;
 use std::fmt;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
@@ -34,7 +32,8 @@ use crossbeam_channel::{Receiver, Sender as ChannelSender};
 
 use super::current;
 use super::lifecycle::Life;
-use super::task::{DriverCell, Ending, Task};
+use super::roster::Roster;
+use super::task::{DriverCell, Task};
 use super::worker::{self, Injected, Slots};
 use crate::actor::Actor;
 use crate::call::Bridge;
@@ -105,17 +104,14 @@ pub(crate) struct DriverInner {
     pub(super) injector: ChannelSender<Injected>,
     /// The workers' next slots.
     slots: Arc<Slots>,
-    /// Live actors, for `shutdown` and `actor_count`, and their cells, which `shutdown`
-    /// ends; ids are in spawn order.
-    actors: Mutex<HashMap<ActorId, LiveActor, BuildHasherDefault<IdHasher>>>,
+    /// Live actors, for `shutdown` and `actor_count`, each in its slot (`roster.rs`);
+    /// their cells, inside them, are what `shutdown` ends. Ids are in spawn order.
+    actors: Mutex<Roster>,
     closed: AtomicBool,
     workers: Mutex<Vec<JoinHandle<()>>>,
     /// Disconnects once every worker has ended: each holds a sender it drops on exit.
     exited: Receiver<()>,
 }
-
-/// A live actor as its driver's list holds it: its handle state, and its cell.
-type LiveActor = (Weak<dyn Erased>, Weak<dyn Ending>);
 
 impl Driver {
     /// A driver of `threads` worker threads.
@@ -148,7 +144,7 @@ impl Driver {
             threads,
             injector,
             slots: Arc::new(Slots::new(threads)),
-            actors: Mutex::new(HashMap::default()),
+            actors: Mutex::new(Roster::new()),
             closed: AtomicBool::new(false),
             workers: Mutex::new(Vec::with_capacity(threads)),
             exited,
@@ -216,7 +212,8 @@ impl Driver {
     pub fn actors(&self) -> Vec<AnyAddr> {
         let mut live: Vec<(ActorId, Arc<dyn Erased>)> = lock(&self.inner.actors)
             .iter()
-            .filter_map(|(id, (actor, _))| Some((*id, actor.upgrade()?)))
+            .filter_map(Weak::upgrade)
+            .map(|actor| (actor.info().id, actor))
             .collect();
         // Ids are handed out in spawn order.
         live.sort_unstable_by_key(|(id, _)| *id);
@@ -274,12 +271,12 @@ impl Driver {
         let actors = self.actors();
         let stopped = Bridge::new().stop(&actors, timeout);
         // What did not stop in time ends now, or when its current handler returns.
-        let cells: Vec<Arc<dyn Ending>> = lock(&self.inner.actors)
-            .values()
-            .filter_map(|(_, cell)| cell.upgrade())
+        let live: Vec<Arc<dyn Erased>> = lock(&self.inner.actors)
+            .iter()
+            .filter_map(Weak::upgrade)
             .collect();
-        for cell in cells {
-            cell.shut_down();
+        for actor in live {
+            actor.shut_down();
         }
         self.quit_workers(deadline);
         Ok(stopped)
@@ -317,17 +314,19 @@ impl Driver {
         let (actor, policy, capacity) = spawn.into_parts();
         // With `#[on_start]`, scheduled from the start: the first turn, which runs the hook,
         // is queued below. Without, the first message queues the actor.
-        let cell = Arc::new(DriverCell::new(
+        // One block: the cell is the `Shared`'s host.
+        let shared = Arc::new(Shared::new(Host::Driver(DriverCell::new(
             Mailbox::new(capacity, A::__ON_START),
             self.inner.clone(),
-        ));
-        let shared = Arc::new(Shared::new(Host::Driver(cell.clone())));
+        ))));
+        let Host::Driver(cell) = &shared.host else {
+            unreachable!("made with a driver host just above")
+        };
         let addr = Addr::new(shared.clone());
-        let id = shared.info().id;
         // SAFETY: no one else can reach the cell's state yet: no handle to it has been
         // returned and it is on no run queue.
         unsafe { cell.set_life(Life::new(actor, shared.clone(), policy)) };
-        let erased: Arc<dyn Erased> = shared;
+        let erased: Arc<dyn Erased> = shared.clone();
         let mut actors = lock(&self.inner.actors);
         // Checked under the lock that `shutdown` takes after closing the driver: either
         // `shutdown` finds this actor, or this finds the driver closed.
@@ -341,12 +340,24 @@ impl Driver {
             }
             return addr;
         }
-        let ending: Arc<dyn Ending> = cell.clone();
-        actors.insert(id, (Arc::downgrade(&erased), Arc::downgrade(&ending)));
+        let Some(slot) = actors.insert(Arc::downgrade(&erased)) else {
+            drop(actors);
+            log::error!(
+                "{}: not spawned, its driver has no room left",
+                shared.info()
+            );
+            // SAFETY: as above, the cell is still this thread's alone.
+            if let Some(life) = unsafe { cell.take_life() } {
+                life.finish_unstarted(|| cell.close());
+            }
+            return addr;
+        };
+        // Under the roster's lock: whoever ends the actor takes it after this.
+        shared.set_slot(slot);
         drop(actors);
         if A::__ON_START {
             // SAFETY: the flag was set at creation, for this first turn.
-            self.inner.schedule(unsafe { Task::new(&cell) });
+            self.inner.schedule(unsafe { Task::new(cell) });
         }
         addr
     }
@@ -383,9 +394,9 @@ impl DriverInner {
         let _ = self.injector.send(Injected::Run(task));
     }
 
-    /// Takes a finished actor off the live list.
-    pub(super) fn forget(&self, id: ActorId) {
-        lock(&self.actors).remove(&id);
+    /// Takes a finished actor off the live list, by the slot it was given.
+    pub(super) fn forget(&self, slot: u32) {
+        lock(&self.actors).remove(slot);
     }
 
     pub(crate) fn id(&self) -> DriverId {
@@ -408,27 +419,5 @@ impl DriverInner {
 
     pub(crate) fn threads(&self) -> usize {
         self.threads
-    }
-}
-
-/// Hashes an `ActorId`, a counter unique to each actor, with one multiplication: the live
-/// list needs no defence against chosen keys, and SipHash costs more than the rest of an
-/// insert.
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &byte in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(byte)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
     }
 }

@@ -35,9 +35,52 @@ pub(crate) struct Life<A: Actor> {
     actor: A,
     ctx: Context<A>,
     policy: Policy<A>,
-    stopper: Option<ReplyTo<Stopped>>,
-    /// Why the actor is stopping, once it is.
-    reason: Option<StopReason>,
+    /// Why the actor is stopping, once it is (and who to answer `Stopped`).
+    reason: Option<Why>,
+}
+
+/// Why an actor is stopping, as its `Life` keeps it: the common reasons inline, the rest
+/// (which carry text) boxed, so that every idle actor pays two words for it, not six.
+enum Why {
+    /// It handled a `Stop`; the stopper gets `Stopped` once it has ended.
+    Stopped(ReplyTo<Stopped>),
+    Requested,
+    Released,
+    NeverStarted,
+    Other(Box<StopReason>),
+}
+
+impl Why {
+    fn of(reason: StopReason) -> Why {
+        match reason {
+            StopReason::Stopped => Why::Stopped(ReplyTo::none()),
+            StopReason::Requested => Why::Requested,
+            StopReason::Released => Why::Released,
+            StopReason::NeverStarted => Why::NeverStarted,
+            other => Why::Other(Box::new(other)),
+        }
+    }
+
+    /// The reason, and who to answer `Stopped` (`ReplyTo::none()` but for a `Stop`).
+    fn reason(self) -> (StopReason, ReplyTo<Stopped>) {
+        let reason = match self {
+            Why::Stopped(stopper) => return (StopReason::Stopped, stopper),
+            Why::Requested => StopReason::Requested,
+            Why::Released => StopReason::Released,
+            Why::NeverStarted => StopReason::NeverStarted,
+            Why::Other(reason) => *reason,
+        };
+        (reason, ReplyTo::none())
+    }
+
+    /// Whether `#[on_stop]` runs: it pairs with a start that happened.
+    fn started(&self) -> bool {
+        match self {
+            Why::NeverStarted => false,
+            Why::Other(reason) => !matches!(**reason, StopReason::StartFailed(_)),
+            _ => true,
+        }
+    }
 }
 
 impl<A: Actor> Life<A> {
@@ -48,15 +91,26 @@ impl<A: Actor> Life<A> {
         Life {
             probe: Probe::new(&shared),
             actor,
-            ctx: Context::new(shared),
+            ctx: Context::new(shared, !A::__ON_START),
             policy,
-            stopper: None,
             reason: None,
         }
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared<A>> {
         self.ctx.shared()
+    }
+
+    /// Whether the actor has started (a driver runs `#[on_start]` in its first turn).
+    #[inline]
+    pub(crate) fn started(&self) -> bool {
+        self.ctx.started
+    }
+
+    /// Marks the actor started.
+    #[inline]
+    pub(crate) fn set_started(&mut self) {
+        self.ctx.started = true;
     }
 
     /// Runs `#[on_start]`. A panic there stops the actor.
@@ -99,8 +153,10 @@ impl<A: Actor> Life<A> {
                 panic::catch_unwind(AssertUnwindSafe(|| resume.run(actor, ctx)))
             }
             Mail::Stop(reply) => {
-                self.stopper = Some(reply);
-                return self.stop_with(StopReason::Stopped);
+                if self.reason.is_none() {
+                    self.reason = Some(Why::Stopped(reply));
+                }
+                return Flow::Stop;
             }
             Mail::Released => {
                 if ctx.shared().handle_count() == 0 {
@@ -140,7 +196,7 @@ impl<A: Actor> Life<A> {
     fn after_handler(&mut self) -> Flow {
         if self.ctx.stopping {
             let reason = self.ctx.stop_reason.take();
-            self.stop_with(reason.unwrap_or(StopReason::Requested))
+            self.stop_with(reason.map_or(StopReason::Requested, |reason| *reason))
         } else {
             Flow::Continue
         }
@@ -180,12 +236,14 @@ impl<A: Actor> Life<A> {
 
     /// Ends an actor that never ran (its driver was shut down first): no hooks run.
     pub(crate) fn finish_unstarted(mut self, close: impl FnOnce() -> VecDeque<Envelope<A>>) {
-        self.reason = Some(StopReason::NeverStarted);
+        self.reason = Some(Why::NeverStarted);
         self.finish(close);
     }
 
     fn stop_with(&mut self, reason: StopReason) -> Flow {
-        self.reason.get_or_insert(reason);
+        if self.reason.is_none() {
+            self.reason = Some(Why::of(reason));
+        }
         Flow::Stop
     }
 
@@ -197,15 +255,11 @@ impl<A: Actor> Life<A> {
             probe,
             mut actor,
             mut ctx,
-            stopper,
             reason,
             ..
         } = self;
         // `#[on_stop]` pairs with a start that happened.
-        if !matches!(
-            reason,
-            Some(StopReason::StartFailed(_) | StopReason::NeverStarted)
-        ) {
+        if reason.as_ref().is_none_or(Why::started) {
             let _ = panic::catch_unwind(AssertUnwindSafe(|| actor.__on_stop(&mut ctx)));
         }
         let shared = ctx.shared().clone();
@@ -229,14 +283,12 @@ impl<A: Actor> Life<A> {
         }
         let mut parts = Some((actor, ctx));
         quietly(&mut || drop(parts.take()));
-        let reason = reason.unwrap_or(StopReason::Stopped);
+        let (reason, stopper) = reason.map_or((StopReason::Stopped, ReplyTo::none()), Why::reason);
         // Unlisted before the monitors hear: a supervisor's next incarnation of the child
         // finds the totals of this one.
         probe.ended(reason.is_crash());
         shared.terminate(reason);
-        if let Some(stopper) = stopper {
-            stopper.send(Stopped);
-        }
+        stopper.send(Stopped);
     }
 }
 

@@ -7,6 +7,7 @@
 pub(crate) mod current;
 pub(crate) mod driver;
 pub(crate) mod lifecycle;
+mod roster;
 mod slot;
 mod task;
 pub(crate) mod thread;
@@ -14,5 +15,6 @@ pub(crate) mod waits;
 pub(crate) mod worker;
 
 pub use driver::{Driver, DriverId, BATCH};
+pub(crate) use roster::UNLISTED;
 pub(crate) use task::DriverCell;
 pub(crate) use worker::before_blocking;

@@ -85,33 +85,20 @@ impl Drop for Task {
     }
 }
 
-/// What a driver needs of each of its actors at shutdown, whatever the actor's type.
-pub(super) trait Ending: Send + Sync {
-    /// Shuts the mailbox (later posts fail) and ends the actor: here if it is idle, else
-    /// in the turn under way (once its handler returns) or the one queued.
-    fn shut_down(&self);
-}
-
-impl<A: Actor> Ending for DriverCell<A> {
-    fn shut_down(&self) {
-        if self.mailbox.shut() {
-            // SAFETY: `shut` set the flag for this caller, who hands it to this task, which
-            // is dropped at once: it ends the actor.
-            drop(unsafe { Task::new(self) });
-        }
-    }
-}
-
 /// An actor hosted on a driver: its mailbox, and its cell, owned by whichever worker the
 /// mailbox's `scheduled` flag was set for.
+///
+/// The cell is not an allocation of its own: it is the actor's `Host::Driver`, inside its
+/// `Shared` (`handle/shared.rs`), so an actor on a driver is one block (see BENCHMARKS.md,
+/// "Session 6", for what each part costs).
 pub(crate) struct DriverCell<A: Actor> {
     mailbox: Mailbox<Envelope<A>>,
-    started: UnsafeCell<bool>,
+    /// The actor (whether it has started is kept in its `Life`).
     state: UnsafeCell<Option<Life<A>>>,
     driver: Arc<DriverInner>,
 }
 
-// SAFETY: `started` and `state` are only touched by the one worker running the cell's turn
+// SAFETY: `state` is only touched by the one worker running the cell's turn
 // (the mailbox's `scheduled` flag is set for it), or before the cell is first queued.
 unsafe impl<A: Actor> Sync for DriverCell<A> {}
 
@@ -129,7 +116,6 @@ impl<A: Actor> DriverCell<A> {
     pub(super) fn new(mailbox: Mailbox<Envelope<A>>, driver: Arc<DriverInner>) -> Self {
         DriverCell {
             mailbox,
-            started: UnsafeCell::new(!A::__ON_START),
             state: UnsafeCell::new(None),
             driver,
         }
@@ -173,6 +159,17 @@ impl<A: Actor> DriverCell<A> {
         Ok(())
     }
 
+    /// Shuts the mailbox (later posts fail) and ends the actor, at its driver's shutdown:
+    /// here if it is idle, else in the turn under way (once its handler returns) or the
+    /// one queued.
+    pub(crate) fn shut_down(&self) {
+        if self.mailbox.shut() {
+            // SAFETY: `shut` set the flag for this caller, who hands it to this task, which
+            // is dropped at once: it ends the actor.
+            drop(unsafe { Task::new(self) });
+        }
+    }
+
     /// Closes the mailbox for good, handing back what is queued.
     pub(super) fn close(&self) -> VecDeque<Envelope<A>> {
         self.mailbox.close()
@@ -212,8 +209,6 @@ impl<A: Actor> DriverCell<A> {
         // SAFETY: this worker took the cell off a run queue, so the flag is set for it and
         // no one else touches the cell's state until the flag is cleared.
         let state = unsafe { &mut *this.state.get() };
-        // SAFETY: as for `state`.
-        let started = unsafe { &mut *this.started.get() };
         let Some(life) = state.as_mut() else {
             return;
         };
@@ -221,7 +216,7 @@ impl<A: Actor> DriverCell<A> {
         // a clone of it outlives the guard.
         let entered = unsafe { current::enter(Arc::as_ptr(life.shared()) as *const dyn Erased) };
         let mut flow = Flow::Continue;
-        if !*started {
+        if !life.started() {
             if this.mailbox.is_closed() {
                 // Shut down before its first turn: it never starts.
                 drop(entered);
@@ -229,7 +224,7 @@ impl<A: Actor> DriverCell<A> {
                 unsafe { Self::end(ptr) };
                 return;
             }
-            *started = true;
+            life.set_started();
             flow = life.start();
         }
         let mut handled = 0;
@@ -271,16 +266,15 @@ impl<A: Actor> DriverCell<A> {
         let this = unsafe { ptr.cast::<Self>().as_ref() };
         // SAFETY: the flag is set for the caller: no one else touches the cell's state.
         let state = unsafe { &mut *this.state.get() };
-        // SAFETY: as for `state`.
-        let started = unsafe { *this.started.get() };
         let Some(life) = state.take() else {
             return;
         };
+        let started = life.started();
         let shared = life.shared().clone();
         // SAFETY: `shared` outlives the guard: it is dropped after it, below.
         let entered = unsafe { current::enter(Arc::as_ptr(&shared) as *const dyn Erased) };
         // Off the live list before the stopper hears `Stopped`.
-        this.driver.forget(shared.info().id);
+        this.driver.forget(shared.slot());
         if started {
             life.finish(|| this.close());
         } else {

@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 
 use crossbeam_channel::{Receiver, TryRecvError};
@@ -41,7 +41,7 @@ fn start<A: Actor>(spawn: Spawn<A>, name: Option<Reservation>) -> Result<Addr<A>
         Some(capacity) => crossbeam_channel::bounded(capacity),
         None => crossbeam_channel::unbounded(),
     };
-    let shared = Arc::new(Shared::new(Host::Thread(tx)));
+    let shared = Arc::new(Shared::new(Host::Thread(tx, OnceLock::new())));
     if let Some(name) = name {
         name.bind(&shared);
     }

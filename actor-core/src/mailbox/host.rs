@@ -3,9 +3,9 @@
 //! puts the actor on a run queue when mail reaches it idle. Both flavours of a post live
 //! here, side by side.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-use crossbeam_channel::{SendTimeoutError, Sender as ChannelSender, TrySendError};
+use crossbeam_channel::{Receiver, SendTimeoutError, Sender as ChannelSender, TrySendError};
 
 use super::{Envelope, Refused, Wait};
 use crate::actor::Actor;
@@ -15,10 +15,13 @@ use crate::id::{ActorId, ActorInfo};
 use crate::sim::{SimCell, SimInner};
 
 pub(crate) enum Host<A: Actor> {
-    /// A thread of its own, blocking on the other end of this channel.
-    Thread(ChannelSender<Envelope<A>>),
-    /// A shared driver.
-    Driver(Arc<DriverCell<A>>),
+    /// A thread of its own, blocking on the other end of this channel; and once it has
+    /// stopped, when the channel is bounded, its receiver, kept, not dropped, so that mail
+    /// which slips in after the stop can still be taken out and failed
+    /// (`Shared::post_bounded`).
+    Thread(ChannelSender<Envelope<A>>, OnceLock<Receiver<Envelope<A>>>),
+    /// A shared driver: the actor's cell itself, in the same allocation as its `Shared`.
+    Driver(DriverCell<A>),
     /// A deterministic simulation, which runs the actor on the test's thread.
     Sim(Arc<SimCell<A>>),
 }
@@ -33,7 +36,7 @@ impl<A: Actor> Host<A> {
         wait: Wait,
     ) -> Result<(), (Envelope<A>, Refused)> {
         match self {
-            Host::Thread(tx) => self.post_channel(id, tx, envelope, wait),
+            Host::Thread(tx, _) => self.post_channel(id, tx, envelope, wait),
             Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(id)),
             Host::Sim(cell) => cell.post(envelope, wait),
         }
@@ -91,7 +94,7 @@ impl<A: Actor> Host<A> {
     /// The driver and its thread count, for a driver-hosted actor.
     pub(crate) fn driver(&self) -> Option<(DriverId, usize)> {
         match self {
-            Host::Thread(_) => None,
+            Host::Thread(..) => None,
             Host::Driver(cell) => Some((cell.driver().id(), cell.driver().threads())),
             // No thread of its own: a blocking wait for it could never end (the thread
             // that would step it is the one waiting).
@@ -102,7 +105,7 @@ impl<A: Actor> Host<A> {
     /// Messages waiting in the mailbox.
     pub(crate) fn mailbox_len(&self) -> usize {
         match self {
-            Host::Thread(tx) => tx.len(),
+            Host::Thread(tx, _) => tx.len(),
             Host::Driver(cell) => cell.mailbox_len(),
             Host::Sim(cell) => cell.mailbox_len(),
         }

@@ -51,9 +51,18 @@ pub(crate) enum Refused {
 /// variable, which each pop signals while someone waits.
 ///
 /// Everything an actor's turn touches sits in this one small struct, next to the actor's
-/// state: a hop between actors on a driver costs one lock on each side and no more.
+/// state: a hop between actors on a driver costs one lock on each side and no more. What
+/// only a bounded mailbox needs (its capacity, where its pushers wait) is boxed: every
+/// idle actor has a mailbox, few have a bound.
 pub(crate) struct Mailbox<T> {
     queue: SpinLock<Queue<T>>,
+    /// `None`: unbounded, and no pusher ever waits.
+    bound: Option<Box<Bound>>,
+}
+
+/// A bounded mailbox's capacity and its pushers' waiting place.
+struct Bound {
+    capacity: usize,
     /// Pushers waiting for room in a full bounded mailbox sleep on `room` with this lock
     /// held; a pop that makes room takes it before it signals, so no signal falls between
     /// a waiter's last look and its sleep.
@@ -61,13 +70,18 @@ pub(crate) struct Mailbox<T> {
     room: Condvar,
 }
 
+impl Bound {
+    fn sleep_lock(&self) -> MutexGuard<'_, ()> {
+        model::lock(&self.sleep)
+    }
+}
+
 struct Queue<T> {
     items: VecDeque<T>,
-    capacity: Option<usize>,
     scheduled: bool,
     closed: bool,
-    /// Pushers waiting for room.
-    waiting: usize,
+    /// Pushers waiting for room (threads, each blocked: far fewer than `u32::MAX`).
+    waiting: u32,
 }
 
 /// What [`Mailbox::pop_into`] found.
@@ -86,9 +100,8 @@ pub(crate) enum Pop<T> {
 const KEEP: usize = 64;
 
 impl<T> Queue<T> {
-    fn has_room(&self) -> bool {
-        self.capacity
-            .is_none_or(|capacity| self.items.len() < capacity)
+    fn has_room(&self, bound: Option<&Bound>) -> bool {
+        bound.is_none_or(|bound| self.items.len() < bound.capacity)
     }
 
     /// Queues `item` and sets the run flag; true if it was clear (the actor was idle and
@@ -105,27 +118,29 @@ impl<T> Mailbox<T> {
         Mailbox {
             queue: SpinLock::new(Queue {
                 items: VecDeque::new(),
-                capacity,
                 scheduled,
                 closed: false,
                 waiting: 0,
             }),
-            sleep: Mutex::new(()),
-            room: Condvar::new(),
+            bound: capacity.map(|capacity| {
+                Box::new(Bound {
+                    capacity,
+                    sleep: Mutex::new(()),
+                    room: Condvar::new(),
+                })
+            }),
         }
     }
 
-    fn sleep_lock(&self) -> MutexGuard<'_, ()> {
-        model::lock(&self.sleep)
-    }
-
     /// Wakes the pushers waiting for room (all of them: each looks again, and those that
-    /// find none sleep again).
+    /// find none sleep again). Only a bounded mailbox has any.
     #[cold]
     #[inline(never)]
     fn wake_waiters(&self) {
-        drop(self.sleep_lock());
-        self.room.notify_all();
+        if let Some(bound) = &self.bound {
+            drop(bound.sleep_lock());
+            bound.room.notify_all();
+        }
     }
 
     /// Queues `item`; `Ok(true)` when the caller must schedule the actor. A full bounded
@@ -143,7 +158,7 @@ impl<T> Mailbox<T> {
         if queue.closed {
             return Err((item, Refused::Stopped));
         }
-        if !queue.has_room() && !matches!(wait, Wait::Force) {
+        if !queue.has_room(self.bound.as_deref()) && !matches!(wait, Wait::Force) {
             drop(queue);
             return self.push_when_room(item, wait, may_wait);
         }
@@ -159,6 +174,10 @@ impl<T> Mailbox<T> {
         wait: Wait,
         may_wait: impl FnOnce() -> Result<G, Refused>,
     ) -> Result<bool, (T, Refused)> {
+        let Some(bound) = self.bound.as_deref() else {
+            // Never full: `push` does not come here.
+            return Ok(self.queue.lock().enqueue(item));
+        };
         if matches!(wait, Wait::Never) {
             return Err((item, Refused::Full));
         }
@@ -166,14 +185,14 @@ impl<T> Mailbox<T> {
             Ok(waiting) => waiting,
             Err(why) => return Err((item, why)),
         };
-        let mut asleep = self.sleep_lock();
+        let mut asleep = bound.sleep_lock();
         loop {
             {
                 let mut queue = self.queue.lock();
                 if queue.closed {
                     return Err((item, Refused::Stopped));
                 }
-                if queue.has_room() {
+                if queue.has_room(Some(bound)) {
                     return Ok(queue.enqueue(item));
                 }
                 queue.waiting += 1;
@@ -185,9 +204,9 @@ impl<T> Mailbox<T> {
                         self.queue.lock().waiting -= 1;
                         return Err((item, Refused::Timeout));
                     }
-                    model::wait(&self.room, asleep, Some(deadline - now))
+                    model::wait(&bound.room, asleep, Some(deadline - now))
                 }
-                _ => model::wait(&self.room, asleep, None),
+                _ => model::wait(&bound.room, asleep, None),
             };
             self.queue.lock().waiting -= 1;
         }

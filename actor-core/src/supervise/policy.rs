@@ -152,15 +152,39 @@ impl Intensity {
 
 type Factory<A> = Box<dyn FnMut() -> A + Send>;
 
-/// The runtime side of a policy.
-pub(crate) enum Policy<A> {
-    Resume,
+/// The runtime side of a policy. Every actor holds one, most of them the default,
+/// `Resume`, which is a null pointer: any other policy is boxed, so the policy costs an
+/// idle actor one word, not nine.
+pub(crate) struct Policy<A>(Option<Box<NotResume<A>>>);
+
+/// A policy other than `Resume`.
+enum NotResume<A> {
     Stop,
-    Restart {
-        factory: Factory<A>,
-        intensity: Intensity,
-        recent: VecDeque<Instant>,
-    },
+    Restart(Restart<A>),
+}
+
+impl<A> Policy<A> {
+    /// Resume after a panic: the default.
+    pub(crate) fn resume() -> Self {
+        Policy(None)
+    }
+
+    /// Stop after a panic.
+    pub(crate) fn stop() -> Self {
+        Policy(Some(Box::new(NotResume::Stop)))
+    }
+
+    /// Restart from a factory, within an intensity.
+    pub(crate) fn restart(restart: Restart<A>) -> Self {
+        Policy(Some(Box::new(NotResume::Restart(restart))))
+    }
+}
+
+/// A restarting policy's state.
+pub(crate) struct Restart<A> {
+    pub(crate) factory: Factory<A>,
+    pub(crate) intensity: Intensity,
+    pub(crate) recent: VecDeque<Instant>,
 }
 
 /// What to do after a panic, as decided by the policy.
@@ -172,14 +196,15 @@ pub(crate) enum AfterPanic<A> {
 
 impl<A> Policy<A> {
     pub(crate) fn after_panic(&mut self, panic: String) -> AfterPanic<A> {
-        match self {
-            Policy::Resume => AfterPanic::Resume,
-            Policy::Stop => AfterPanic::Stop(StopReason::Panicked(panic)),
-            Policy::Restart {
-                factory,
-                intensity,
-                recent,
-            } => {
+        match self.0.as_deref_mut() {
+            None => AfterPanic::Resume,
+            Some(NotResume::Stop) => AfterPanic::Stop(StopReason::Panicked(panic)),
+            Some(NotResume::Restart(restart)) => {
+                let Restart {
+                    factory,
+                    intensity,
+                    recent,
+                } = restart;
                 // Virtual time for a simulated actor: one seed restarts (or gives up) the same way.
                 let now = crate::sim::clock();
                 while recent

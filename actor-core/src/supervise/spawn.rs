@@ -10,7 +10,7 @@ use crate::error::Error;
 use crate::handle::Addr;
 use crate::hosting::Driver;
 
-use super::policy::{Intensity, OnPanic, Policy};
+use super::policy::{Intensity, OnPanic, Policy, Restart};
 
 /// How to start an actor, beyond `actor.spawn()`: its panic policy and mailbox bound.
 ///
@@ -57,7 +57,7 @@ impl<A: Actor> Spawn<A> {
     pub fn new(actor: A) -> Self {
         Spawn {
             actor,
-            policy: Policy::Resume,
+            policy: Policy::resume(),
             capacity: None,
         }
     }
@@ -95,8 +95,8 @@ impl<A: Actor> Spawn<A> {
     /// ```
     pub fn on_panic(mut self, on_panic: OnPanic) -> Self {
         self.policy = match on_panic {
-            OnPanic::Resume => Policy::Resume,
-            OnPanic::Stop => Policy::Stop,
+            OnPanic::Resume => Policy::resume(),
+            OnPanic::Stop => Policy::stop(),
         };
         self
     }
@@ -145,11 +145,11 @@ impl<A: Actor> Spawn<A> {
         factory: impl FnMut() -> A + Send + 'static,
         intensity: Intensity,
     ) -> Self {
-        self.policy = Policy::Restart {
+        self.policy = Policy::restart(Restart {
             factory: Box::new(factory),
             intensity,
             recent: VecDeque::new(),
-        };
+        });
         self
     }
 
