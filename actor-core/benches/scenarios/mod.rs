@@ -316,31 +316,18 @@ fn fanin(ops: u64) -> Pair {
 }
 
 fn call(ops: u64) -> Pair {
-    let addr = Counter::default().spawn();
-    let bridge = Bridge::new();
-    let framework = Box::new(move || {
-        for i in 0..ops {
-            let n = bridge
-                .call(&addr, Echo(i), TIMEOUT)
-                .expect("counter answers");
-            assert_eq!(n, i);
-        }
-    });
-
-    let tx = spawn_raw_counter();
-    let raw = Box::new(move || {
-        for i in 0..ops {
-            assert_eq!(raw_ask(&tx, |reply| RawMsg::Echo(i, reply)), i);
-        }
-    });
-    Pair { framework, raw }
+    calls(Counter::default().spawn(), ops)
 }
 
 /// `call` with the actor on a driver: each call finds the driver's workers idle, so what
 /// it measures is how fast an idle worker takes work from a plain thread.
 fn driver_call(ops: u64) -> Pair {
     // The driver's threads live as long as an actor on it: this one's handle is enough.
-    let addr = Counter::default().spawn_on(&Driver::new(2));
+    calls(Counter::default().spawn_on(&Driver::new(2)), ops)
+}
+
+/// `ops` sequential calls to `addr`, beside as many requests to a raw counter thread.
+fn calls(addr: Addr<Counter>, ops: u64) -> Pair {
     let bridge = Bridge::new();
     let framework = Box::new(move || {
         for i in 0..ops {
