@@ -24,13 +24,17 @@ mod prometheus;
 #[path = "support/chromium.rs"]
 mod chromium;
 
+#[path = "support/held.rs"]
+mod held;
+
 use actor_core::console::{self, Cluster, Console, Options};
 use actor_core::nats::{Node, NodeConfig};
 use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head, Route};
 use actor_core::wire::frame::VERSION;
 use actor_core::Spawn;
-use crossbeam_channel::{bounded, Receiver, Sender as Channel};
+use crossbeam_channel::{bounded, Sender as Channel};
+use held::{Hold, Job, Ping, Slow};
 use raw::Raw;
 use serde_json::Value;
 use server::NatsServer;
@@ -50,35 +54,7 @@ const PERIOD: Duration = Duration::from_millis(100);
 const QUEUED: u64 = 5;
 
 #[derive(Message)]
-struct Hold(Channel<()>, Receiver<()>);
-
-#[derive(Message)]
-struct Job;
-
-#[derive(Message)]
-#[message(reply = ())]
-struct Ping;
-
-#[derive(Message)]
 struct CallSlow(Addr<Slow>);
-
-/// Held in its first handler while its mailbox fills.
-struct Slow;
-
-#[actor]
-impl Slow {
-    #[handles(Hold)]
-    fn hold(&mut self, Hold(entered, gate): Hold) {
-        entered.send(()).unwrap();
-        let _ = gate.recv();
-    }
-
-    #[handles(Job)]
-    fn job(&mut self, _: Job) {}
-
-    #[handles(Ping)]
-    fn ping(&mut self, _: Ping) {}
-}
 
 /// Blocks in a call to the held actor: a wait the console shows under its node.
 struct Caller;

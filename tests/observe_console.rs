@@ -8,11 +8,15 @@ mod prometheus;
 #[path = "support/chromium.rs"]
 mod chromium;
 
+#[path = "support/held.rs"]
+mod held;
+
 use actor_core::console::{self, Console, Options};
 use actor_core::prelude::*;
 use actor_core::Spawn;
 use chromium::chromium;
 use crossbeam_channel::{bounded, Receiver, Sender as Channel};
+use held::{Hold, Job, Slow};
 use prometheus::parse_prometheus;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -23,32 +27,11 @@ const WAIT: Duration = Duration::from_secs(20);
 const TOKEN: &str = "s3cret/+";
 
 #[derive(Message)]
-struct Hold(Channel<()>, Receiver<()>);
-
-#[derive(Message)]
-struct Job;
-
-#[derive(Message)]
 #[message(reply = ())]
 struct Ask;
 
 #[derive(Message)]
 struct CallBack(Channel<String>, Receiver<()>);
-
-/// The backed-up stage: holds while its mailbox fills.
-struct Slow;
-
-#[actor]
-impl Slow {
-    #[handles(Hold)]
-    fn hold(&mut self, Hold(entered, gate): Hold) {
-        entered.send(()).unwrap();
-        let _ = gate.recv();
-    }
-
-    #[handles(Job)]
-    fn job(&mut self, _: Job) {}
-}
 
 /// Waits for `Right` (a blocking call) while `Right` tries to call it back.
 struct Left {
