@@ -208,10 +208,12 @@ fn actors_on_one_driver_rally_on_one_thread() {
     threads.dedup();
     // Each handler's message to the other went to its worker's next slot: no hop. The
     // idle worker takes a task that waited in a slot through a whole turn for a
-    // millisecond, which a preempted worker on a loaded machine can cause now and then;
-    // a rally that went through the shared queue would move thousands of times.
+    // millisecond, which a preempted worker on a loaded machine can cause now and then
+    // (CI saw 4 moves with the other tests of this binary and their drivers' idle spins
+    // running beside it on two cores); a rally that went through the shared queue would
+    // move thousands of times in its 10,000 hits.
     assert!(
-        threads.len() <= 4,
+        threads.len() <= 17,
         "the rally moved between threads {} times: {threads:?}",
         threads.len() - 1
     );
