@@ -27,6 +27,9 @@ mod chromium;
 #[path = "support/held.rs"]
 mod held;
 
+#[path = "support/http.rs"]
+mod http;
+
 use actor_core::console::{self, Cluster, Console, Options};
 use actor_core::nats::{Node, NodeConfig};
 use actor_core::prelude::*;
@@ -39,7 +42,7 @@ use raw::Raw;
 use serde_json::Value;
 use server::NatsServer;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -161,19 +164,8 @@ impl Drop for Process {
 }
 
 fn get(addr: SocketAddr, path: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8(response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("a status line: {head}"));
-    (status, body.to_owned())
+    let raw = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    http::request(addr, raw.as_bytes(), WAIT)
 }
 
 fn snapshot(console: &Console) -> Value {

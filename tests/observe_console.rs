@@ -11,6 +11,9 @@ mod chromium;
 #[path = "support/held.rs"]
 mod held;
 
+#[path = "support/http.rs"]
+mod http;
+
 use actor_core::console::{self, Console, Options};
 use actor_core::prelude::*;
 use actor_core::Spawn;
@@ -143,19 +146,7 @@ fn system() -> &'static System {
 
 /// One request, raw; the response's status and body.
 fn request(addr: SocketAddr, raw: &[u8]) -> (u16, String) {
-    let mut stream = TcpStream::connect(addr).unwrap();
-    stream.set_read_timeout(Some(WAIT)).unwrap();
-    stream.write_all(raw).unwrap();
-    let mut response = Vec::new();
-    stream.read_to_end(&mut response).unwrap();
-    let response = String::from_utf8(response).unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").expect("a head and a body");
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("a status line: {head}"));
-    (status, body.to_owned())
+    http::request(addr, raw, WAIT)
 }
 
 fn get(addr: SocketAddr, path: &str) -> (u16, String) {
