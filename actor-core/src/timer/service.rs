@@ -528,8 +528,12 @@ fn run(inner: &Inner) {
         }
         // Rounded down: an entry is due only once its deadline has passed.
         let now = inner.at(Instant::now());
-        // Read under the heap's lock: a push that lowers it after this sees `wakes_at`.
-        if inner.young_due.load(AtomicOrdering::Relaxed) <= now {
+        // Read once, under the heap's lock: a push that lowers it after this sees
+        // `wakes_at`. Once: a push may lower it (outside the lock) between two reads, and
+        // a second read could then be at or before `now` (a wait of `at - now` that
+        // underflows: the timer thread panicked, every later deadline lost).
+        let young = inner.young_due.load(AtomicOrdering::Relaxed);
+        if young <= now {
             drop(queue);
             inner.drain_young();
             queue = inner.lock();
@@ -538,7 +542,7 @@ fn run(inner: &Inner) {
         let top = queue.heap.peek().map(|top| top.at);
         match top {
             Some(at) if at > now => {
-                let at = at.min(inner.young_due.load(AtomicOrdering::Relaxed));
+                let at = at.min(young);
                 queue.wakes_at = at;
                 // May wake early or spuriously: the loop looks at the clock again.
                 queue = inner
@@ -549,7 +553,6 @@ fn run(inner: &Inner) {
                 queue.wakes_at = 0;
             }
             None => {
-                let young = inner.young_due.load(AtomicOrdering::Relaxed);
                 queue.wakes_at = young;
                 queue = if young == u64::MAX {
                     inner
