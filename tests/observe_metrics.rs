@@ -162,3 +162,36 @@ fn handled_panics_restarts_dead_letters_depth_and_driver_figures_reach_the_recor
     )));
     driver.shutdown(WAIT).unwrap();
 }
+
+/// Once an actor has ended, its count is exact, on a thread and on a driver alike: a host
+/// counts a run of turns in registers and publishes the count as it lets go of the actor
+/// (before it blocks, goes idle, yields its batch or ends it), and neither the `Stop` nor
+/// a run's end is counted as a message.
+#[test]
+fn an_ended_actor_s_count_is_exact_on_a_thread_and_on_a_driver() {
+    let bridge = Bridge::new();
+    let driver = Driver::new(1);
+    for (name, on_driver) in [("exact-thread", false), ("exact-driver", true)] {
+        let spawn = Spawn::new(Meter).named(name);
+        let meter = match on_driver {
+            true => spawn.spawn_on(&driver),
+            false => spawn.spawn(),
+        }
+        .unwrap();
+        // More than a driver's batch and more than one sample, in several runs.
+        for _ in 0..3 {
+            for _ in 0..100 {
+                meter.tell(Work(false)).unwrap();
+            }
+            bridge.call(&meter, Sync, WAIT).unwrap();
+        }
+        bridge.call(&meter, Stop, WAIT).unwrap();
+        let ended = actor_core::observe::snapshot()
+            .ended
+            .into_iter()
+            .find(|ended| ended.name == name)
+            .unwrap_or_else(|| panic!("{name} not among the ended"));
+        assert_eq!(ended.handled, 303, "{name}: 300 Work and 3 Sync");
+    }
+    driver.shutdown(WAIT).unwrap();
+}

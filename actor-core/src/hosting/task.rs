@@ -228,16 +228,25 @@ impl<A: Actor> DriverCell<A> {
             flow = life.start();
         }
         let mut handled = 0;
+        // What this run handles, counted in registers and published as it lets go of the
+        // actor (zero-sized without the observing features).
+        let mut tally = life.tally();
         while flow == Flow::Continue {
             if handled == BATCH {
                 // More mail, most likely: go to the back of the shared queue, keeping the
                 // flag.
+                life.publish(&mut tally);
                 drop(entered);
                 // SAFETY: the flag is still set for this turn's task.
                 unsafe { Self::share(ptr) };
                 return;
             }
-            match this.mailbox.pop_into(|envelope| life.handle(envelope)) {
+            let next = this.mailbox.pop_into(
+                &mut (&mut *life, &mut tally),
+                |(life, tally), envelope| life.handle(envelope, tally),
+                |(life, tally)| life.publish(tally),
+            );
+            match next {
                 Pop::Item(next) => {
                     flow = next;
                     handled += 1;
@@ -249,6 +258,7 @@ impl<A: Actor> DriverCell<A> {
                 Pop::Closed => break,
             }
         }
+        life.publish(&mut tally);
         drop(entered);
         // SAFETY: the flag is still set for this turn's task, which ends here.
         unsafe { Self::end(ptr) };

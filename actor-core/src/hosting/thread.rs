@@ -72,20 +72,27 @@ fn run<A: Actor>(mut life: Life<A>, rx: Receiver<Envelope<A>>) {
     if life.start() == Flow::Continue {
         // The runtime's own reference keeps the channel open, so `recv` ends only
         // through `Stop`, `ctx.stop()` or the release of the last handle.
+        // What is handled between two waits, counted in registers and published before
+        // each (zero-sized without the observing features).
+        let mut tally = life.tally();
         loop {
             // Drain what is queued on the cheap non-blocking path; block only when empty.
             let envelope = match rx.try_recv() {
                 Ok(envelope) => envelope,
-                Err(TryRecvError::Empty) => match rx.recv() {
-                    Ok(envelope) => envelope,
-                    Err(_) => break,
-                },
+                Err(TryRecvError::Empty) => {
+                    life.publish(&mut tally);
+                    match rx.recv() {
+                        Ok(envelope) => envelope,
+                        Err(_) => break,
+                    }
+                }
                 Err(TryRecvError::Disconnected) => break,
             };
-            if life.handle(envelope) == Flow::Stop {
+            if life.handle(envelope, &mut tally) == Flow::Stop {
                 break;
             }
         }
+        life.publish(&mut tally);
     }
     life.finish(|| close(&shared, rx));
 }

@@ -215,16 +215,24 @@ impl<T> Mailbox<T> {
     /// [`pop_into`](Mailbox::pop_into) of the item itself, for the loom models.
     #[cfg(loom)]
     pub(crate) fn pop_or_idle(&self) -> Pop<T> {
-        self.pop_into(|item| item)
+        self.pop_into(&mut (), |_, item| item, |_| ())
     }
 
-    /// The next item, handed to `take` (outside the lock), and what `take` returns in
-    /// `Pop::Item`; `Idle` when there is none, which also clears the run flag: the
-    /// caller's turn is over, and from then on another worker may own the actor. `Closed`
+    /// The next item, handed to `take` with `owner` (outside the lock), and what `take`
+    /// returns in `Pop::Item`; `Idle` when there is none, which also clears the run flag:
+    /// the caller's turn is over, and from then on another worker may own the actor. Just
+    /// before that, `idle(owner)` runs, under the lock, for what the caller must still do
+    /// as the actor's owner (publish its counts). Two closures over one `owner`, not one
+    /// closure called from two places: each is inlined into its one call. `Closed`
     /// once the mailbox was shut, whatever is still queued. The item goes straight from
     /// the queue to its consumer, not through a `Pop<T>` the caller must take apart again.
     #[inline(always)]
-    pub(crate) fn pop_into<R>(&self, take: impl FnOnce(T) -> R) -> Pop<R> {
+    pub(crate) fn pop_into<S, R>(
+        &self,
+        owner: &mut S,
+        take: impl FnOnce(&mut S, T) -> R,
+        idle: impl FnOnce(&mut S),
+    ) -> Pop<R> {
         let mut queue = self.queue.lock();
         if queue.closed {
             return Pop::Closed;
@@ -236,9 +244,12 @@ impl<T> Mailbox<T> {
                 if waiting {
                     self.wake_waiters();
                 }
-                Pop::Item(take(item))
+                Pop::Item(take(owner, item))
             }
             None => {
+                // The caller's last word while it still owns the actor (under the lock:
+                // it must be short).
+                idle(owner);
                 queue.scheduled = false;
                 if queue.items.capacity() > KEEP {
                     // Rare, and a free under this lock is cheap enough.

@@ -5,7 +5,7 @@
 //! `Spawn::named`, or empty: unnamed actors of one type share their series; a name
 //! registered after the spawn shows in spans and the console, not in these labels, which
 //! are fixed when the handles are made, at the spawn, so that no message allocates). Nothing on the
-//! message path but the probe's own counter: at one message in [`SAMPLE`](super::SAMPLE)
+//! message path but the host's count in a register: at one message in [`SAMPLE`](super::SAMPLE)
 //! (the timed one) the handling time is recorded and the handled counter brought up to
 //! date, through handles made when the actor was spawned; [`publish_metrics`]
 //! brings every counter up to date too. Gauges (mailbox depth, timers

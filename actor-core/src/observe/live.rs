@@ -5,13 +5,14 @@
 // With `tracing` alone, only the names and the figures are read.
 #![cfg_attr(not(any(feature = "metrics", feature = "console")), allow(dead_code))]
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, OnceLock, Weak};
 
-use super::probe::{self, Figures, Histogram, Turn};
+use super::probe::{self, Figures, Histogram, Tally, Turn};
 use super::Cause;
-use crate::actor::{Actor, Mail};
+use crate::actor::Actor;
 use crate::handle::Shared;
 use crate::hosting::{current, DriverId};
 use crate::id::{ActorId, ActorInfo};
@@ -109,34 +110,45 @@ impl Probe {
         Probe(figures)
     }
 
-    /// Begins measuring the handler of `mail`: counts it, starts its clock if it is
-    /// sampled, enters its span.
+    /// Begins a handler's turn: enters its span (named by `name`, called only when a
+    /// span is wanted).
     #[inline(always)]
-    pub(crate) fn begin<A: Actor>(&self, mail: &Mail<A>, cause: Cause) -> Turn {
-        if matches!(mail, Mail::Stop(_) | Mail::Released) {
-            return Turn::none();
-        }
+    pub(crate) fn begin(&self, cause: Cause, name: impl FnOnce() -> Cow<'static, str>) -> Turn {
         #[cfg(not(feature = "tracing"))]
-        let _ = cause;
+        let _ = (cause, name);
         Turn {
-            start: probe::count(&self.0),
             #[cfg(feature = "tracing")]
-            span: super::trace::enter::<A>(&self.0, mail, cause),
+            span: super::trace::enter(&self.0, name, cause),
         }
     }
 
     /// Ends a turn: `ok` unless the handler panicked.
     #[inline(always)]
     pub(crate) fn end(&self, turn: Turn, ok: bool) {
-        if let Some(start) = turn.start {
-            probe::timed(&self.0, start);
-        }
         #[cfg(feature = "tracing")]
         if let Some(span) = turn.span {
             super::trace::exit(span, ok);
         }
         #[cfg(not(feature = "tracing"))]
-        let _ = ok;
+        let _ = (turn, ok);
+    }
+
+    /// A tally of the actor's messages for a host's run of its turns.
+    #[inline(always)]
+    pub(crate) fn tally(&self) -> Tally {
+        Tally::from(&self.0)
+    }
+
+    /// Writes what `tally` counted to the figures.
+    #[inline(always)]
+    pub(crate) fn publish(&self, tally: &mut Tally) {
+        tally.publish(&self.0);
+    }
+
+    /// Records the handling time of a sampled message that began at `start`.
+    #[inline(always)]
+    pub(crate) fn timed(&self, start: std::time::Instant) {
+        probe::timed(&self.0, start);
     }
 
     /// A handler panicked.

@@ -4,17 +4,22 @@
 //! live console (feature `console`, [`crate::console`]).
 //!
 //! The runtime touches this module at a few places, each a call that compiles to nothing
-//! with every feature off (the types are then zero-sized and their methods empty):
-//! `Life::handle` begins and ends a `Turn` around each handler, an `Envelope` carries the
-//! sender's span (`Cause`), `Life::new` and `Life::finish` list and unlist the actor,
-//! the registry names it, a dead letter is counted, and a driver worker clocks its idle
-//! waits (`WorkerClock`).
+//! with every feature off (the types are then zero-sized and their methods empty): a
+//! host counts the messages of a run of turns in a `Tally`, `Life::handle` begins and
+//! ends a `Turn` (a span) around each handler, an `Envelope` carries the sender's span
+//! (`Cause`), `Life::new` and `Life::finish` list and unlist the actor, the registry names
+//! it, a dead letter is counted, and a driver worker clocks its idle waits
+//! (`WorkerClock`).
 //!
-//! The per-actor figures live in a `Probe`: plain counters written by the actor's own
-//! thread only (an actor handles one message at a time, so a relaxed load and store
-//! replace a locked read-modify-write), and a histogram of handling times in powers of
-//! two. Handling time is sampled: one message in [`SAMPLE`] is timed (two clock reads),
-//! so the cost per message stays a few nanoseconds whatever the clock costs.
+//! The per-actor figures live in a `Probe`: counters with one writer at a time (the host
+//! running the actor; the others, rare, add atomically), and a histogram of handling times
+//! in powers of two. The count of handled messages is not written per message: the host
+//! keeps it in a register for its run of the actor's turns and publishes it as it lets go
+//! of the actor (a driver worker before the actor goes idle or yields its batch, a thread
+//! before it blocks on an empty mailbox, either as the actor ends) and at each sampled
+//! message, so a reader is behind by at most the run under way. Handling time is sampled:
+//! one message in [`SAMPLE`] is timed (two clock reads), handled out of line, so the
+//! cost per message stays a few nanoseconds whatever the clock costs.
 
 #[cfg(any(feature = "metrics", feature = "console"))]
 mod clock;
@@ -33,7 +38,9 @@ mod trace;
 #[cfg(any(feature = "tracing", feature = "metrics", feature = "console"))]
 pub(crate) use live::{dead_letter, named, Probe};
 #[cfg(not(any(feature = "tracing", feature = "metrics", feature = "console")))]
-pub(crate) use off::{dead_letter, named, Probe};
+pub(crate) use off::{dead_letter, named, Probe, Tally, Turn};
+#[cfg(any(feature = "tracing", feature = "metrics", feature = "console"))]
+pub(crate) use probe::{Tally, Turn};
 
 #[cfg(not(feature = "tracing"))]
 pub(crate) use off::{discarded, Cause};

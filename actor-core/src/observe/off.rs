@@ -2,9 +2,10 @@
 //! only while the features it stands in for are off.
 #![allow(dead_code)]
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
-use crate::actor::{Actor, Mail};
+use crate::actor::Actor;
 use crate::handle::Shared;
 use crate::id::{ActorId, ActorInfo};
 
@@ -17,11 +18,19 @@ impl Probe {
         Probe
     }
     #[inline(always)]
-    pub(crate) fn begin<A: Actor>(&self, _: &Mail<A>, _: Cause) -> Turn {
+    pub(crate) fn begin(&self, _: Cause, _: impl FnOnce() -> Cow<'static, str>) -> Turn {
         Turn
     }
     #[inline(always)]
     pub(crate) fn end(&self, _: Turn, _: bool) {}
+    #[inline(always)]
+    pub(crate) fn tally(&self) -> Tally {
+        Tally
+    }
+    #[inline(always)]
+    pub(crate) fn publish(&self, _: &mut Tally) {}
+    #[inline(always)]
+    pub(crate) fn timed(&self, _: std::time::Instant) {}
     #[inline(always)]
     pub(crate) fn panicked(&self) {}
     #[inline(always)]
@@ -32,6 +41,27 @@ impl Probe {
 
 /// No turn to end.
 pub(crate) struct Turn;
+
+impl Turn {
+    #[inline(always)]
+    pub(crate) fn none() -> Turn {
+        Turn
+    }
+}
+
+/// No messages counted.
+#[derive(Default)]
+pub(crate) struct Tally;
+
+impl Tally {
+    /// Never sampled.
+    #[inline(always)]
+    pub(crate) fn count(&mut self) -> bool {
+        false
+    }
+    #[inline(always)]
+    pub(crate) fn uncount(&mut self) {}
+}
 
 /// No span to follow.
 #[derive(Clone, Copy)]

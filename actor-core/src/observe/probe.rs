@@ -1,4 +1,5 @@
-//! One actor's figures ([`Figures`]) and the [`Turn`] that measures one handler.
+//! One actor's figures ([`Figures`]), the host's [`Tally`] of its messages and the
+//! [`Turn`] of one handler.
 // With `tracing` alone, the figures are kept but nothing reads them.
 #![cfg_attr(not(any(feature = "metrics", feature = "console")), allow(dead_code))]
 
@@ -13,9 +14,9 @@ use crate::id::ActorInfo;
 /// nanoseconds (bucket 0 also takes zero), the last one everything from about 18 minutes.
 pub(crate) const BUCKETS: usize = 41;
 
-/// One actor's figures. The counters the actor's own turn writes (`handled`, the
-/// histogram) have one writer at a time, so they take a relaxed load and store; the others
-/// come from anywhere, rarely, and add atomically.
+/// One actor's figures. The counters the host running the actor writes (`handled`, from
+/// its [`Tally`], and the histogram) have one writer at a time, so they take a relaxed
+/// load and store; the others come from anywhere, rarely, and add atomically.
 pub(crate) struct Figures {
     pub(crate) info: ActorInfo,
     /// The first name the actor was registered under.
@@ -111,43 +112,69 @@ pub(crate) fn quantile(buckets: &[u64; BUCKETS], q: f64) -> Option<u64> {
     Some(bucket_bound(BUCKETS - 1))
 }
 
-/// One handler being measured: when it began (a sampled message only) and its span.
+/// One handler's turn: its span (feature `tracing`), or nothing.
 pub(crate) struct Turn {
-    pub(crate) start: Option<Instant>,
     #[cfg(feature = "tracing")]
     pub(crate) span: Option<tracing::span::EnteredSpan>,
 }
 
 impl Turn {
-    /// A turn that measures nothing: mail no handler sees (a stop, a release).
+    /// A turn with no span (yet).
     #[inline(always)]
     pub(crate) fn none() -> Turn {
         Turn {
-            start: None,
             #[cfg(feature = "tracing")]
             span: None,
         }
     }
 }
 
-/// Counts one message into `figures`; begins its clock if it is a sampled one.
-#[inline(always)]
-pub(crate) fn count(figures: &Figures) -> Option<Instant> {
-    let n = figures.handled.load(Relaxed);
-    figures.handled.store(n + 1, Relaxed);
-    if n.is_multiple_of(SAMPLE) {
-        sampled()
-    } else {
-        None
-    }
+/// A host's count of the messages an actor handles, kept in a register for a run of its
+/// turns and written to the actor's figures when the host lets go of it
+/// ([`Probe::publish`](super::Probe::publish)) and at each sampled message. So the figures
+/// are behind by at most the run under way; the message path itself writes nothing.
+#[derive(Default)]
+pub(crate) struct Tally {
+    /// The figures' count with this run's messages.
+    next: u64,
+    /// The figures' count as last written.
+    published: u64,
 }
 
-/// The clock of a sampled message, read out of line: the other messages carry no code
-/// for it.
-#[cold]
-#[inline(never)]
-fn sampled() -> Option<Instant> {
-    Some(Instant::now())
+impl Tally {
+    /// A tally going on from the figures' count.
+    #[inline(always)]
+    pub(crate) fn from(figures: &Figures) -> Tally {
+        let n = figures.handled.load(Relaxed);
+        Tally {
+            next: n,
+            published: n,
+        }
+    }
+
+    /// Counts one more envelope: true for one in [`SAMPLE`], the first included, whose
+    /// handler is timed.
+    #[inline(always)]
+    pub(crate) fn count(&mut self) -> bool {
+        let sampled = self.next.is_multiple_of(SAMPLE);
+        self.next += 1;
+        sampled
+    }
+
+    /// Takes back the count of mail no handler saw (a stop, a release).
+    #[inline(always)]
+    pub(crate) fn uncount(&mut self) {
+        self.next -= 1;
+    }
+
+    /// Writes the count to `figures` (their one writer: the host running the actor).
+    #[inline(always)]
+    pub(crate) fn publish(&mut self, figures: &Figures) {
+        if self.next != self.published {
+            figures.handled.store(self.next, Relaxed);
+            self.published = self.next;
+        }
+    }
 }
 
 /// Records a sampled message's handling time.

@@ -11,9 +11,7 @@ use tracing::span::EnteredSpan;
 use tracing::{field, Id};
 
 use super::probe::Figures;
-use crate::actor::{Actor, Mail};
 use crate::id::ActorInfo;
-use crate::message::short_type_name;
 
 /// The span current where a message was sent, carried in its envelope: only its id, so
 /// the sender's span closes when the sender's handler ends, not when the last message
@@ -43,9 +41,9 @@ fn current() -> Option<Id> {
 /// The span of one message for `figures`'s actor, entered; `None` when no subscriber
 /// wants it.
 #[inline]
-pub(crate) fn enter<A: Actor>(
+pub(crate) fn enter(
     figures: &Figures,
-    mail: &Mail<A>,
+    name: impl FnOnce() -> Cow<'static, str>,
     cause: Cause,
 ) -> Option<EnteredSpan> {
     // One load while no subscriber was ever set, before the macro's own checks.
@@ -59,7 +57,7 @@ pub(crate) fn enter<A: Actor>(
         "actor.type" = figures.info.name,
         "actor.id" = figures.info.id.get(),
         "actor.name" = figures.name(),
-        message = &*message_name::<A>(mail),
+        message = &*name(),
         outcome = field::Empty,
     );
     if span.is_disabled() {
@@ -75,23 +73,6 @@ pub(crate) fn enter<A: Actor>(
 #[inline]
 pub(crate) fn exit(span: EnteredSpan, ok: bool) {
     span.record("outcome", if ok { "handled" } else { "panicked" });
-}
-
-/// The name a span gives a piece of mail.
-fn message_name<A: Actor>(mail: &Mail<A>) -> Cow<'static, str> {
-    match mail {
-        Mail::Typed(msg) => Cow::Borrowed(
-            A::HANDLES
-                .get(A::__message_index(msg))
-                .copied()
-                .unwrap_or("?"),
-        ),
-        Mail::Other(msg) => Cow::Owned(short_type_name(msg.type_name())),
-        Mail::Exec(_) => Cow::Borrowed("exec"),
-        Mail::Resume(_) => Cow::Borrowed("ask reply"),
-        Mail::Stop(_) => Cow::Borrowed("Stop"),
-        Mail::Released => Cow::Borrowed("Released"),
-    }
 }
 
 /// A span for mail dropped unhandled because its actor stopped: outcome `refused`.

@@ -265,7 +265,12 @@ impl<A: Actor> Runnable for SimCell<A> {
         // SAFETY: `shared` outlives the guard.
         let entered = unsafe { current::enter(Arc::as_ptr(&shared) as *const dyn Erased) };
         let flow = match fault {
-            None => life.handle(envelope),
+            None => {
+                let mut tally = life.tally();
+                let flow = life.handle(envelope, &mut tally);
+                life.publish(&mut tally);
+                flow
+            }
             Some(panic) => {
                 super::with_injected_panic(panic.clone(), || life.handle_panicking(envelope, panic))
             }
