@@ -147,6 +147,9 @@ impl Front {
     fn start(&mut self, Start(n): Start) {
         self.next.tell(Pass(n)).unwrap();
     }
+
+    #[handles(Flush)]
+    fn flush(&mut self, _: Flush) {}
 }
 
 struct Middle {
@@ -159,6 +162,9 @@ impl Middle {
     fn pass(&mut self, Pass(n): Pass) {
         self.next.tell(Pass(n + 1)).unwrap();
     }
+
+    #[handles(Flush)]
+    fn flush(&mut self, _: Flush) {}
 }
 
 struct Back {
@@ -208,15 +214,23 @@ fn a_three_actor_exchange_is_a_chain_of_root_spans_linked_to_their_senders() {
     let request_id = request.id().unwrap().into_u64();
     request.in_scope(|| front.tell(Start(41)).unwrap());
     assert_eq!(finished.recv_timeout(WAIT).unwrap(), 42);
-    // Back handles one message at a time: once it answers, the span of `Pass` has ended.
-    Bridge::new().call(&back, Flush, WAIT).unwrap();
+    // Each actor handles one message at a time: once it answers a `Flush`, the span of
+    // the message before has ended, its outcome recorded (Front's may still be open when
+    // Back has answered: it records its outcome after its `tell` to Middle).
+    let bridge = Bridge::new();
+    bridge.call(&front, Flush, WAIT).unwrap();
+    bridge.call(&middle, Flush, WAIT).unwrap();
+    bridge.call(&back, Flush, WAIT).unwrap();
 
-    let front_spans = handle_spans("Front");
-    let middle_spans = handle_spans("Middle");
-    let back_spans: Vec<_> = handle_spans("Back")
-        .into_iter()
-        .filter(|(_, seen)| seen.fields["message"] == "Pass")
-        .collect();
+    let of = |type_name: &str, message: &str| -> Vec<_> {
+        handle_spans(type_name)
+            .into_iter()
+            .filter(|(_, seen)| seen.fields["message"] == message)
+            .collect()
+    };
+    let front_spans = of("Front", "Start");
+    let middle_spans = of("Middle", "Pass");
+    let back_spans = of("Back", "Pass");
     assert_eq!(front_spans.len(), 1, "{front_spans:?}");
     assert_eq!(middle_spans.len(), 1, "{middle_spans:?}");
     assert_eq!(back_spans.len(), 1, "{back_spans:?}");
