@@ -417,6 +417,87 @@ fn a_call_that_can_never_be_answered_fails_at_once_naming_what_waits() {
     assert!(err.is_err());
 }
 
+/// Answered with its number, except 0, whose reply is held unsent for good.
+#[derive(Message)]
+#[message(reply = u64)]
+struct Countdown(u64);
+
+#[derive(Default)]
+struct Countdowner {
+    held: Vec<Reply<u64>>,
+}
+
+#[actor]
+impl Countdowner {
+    #[handles(Countdown)]
+    fn countdown(&mut self, Countdown(n): Countdown, ctx: &mut Context<Self>) -> Deferred<u64> {
+        let (later, reply) = ctx.defer();
+        if n == 0 {
+            self.held.push(reply);
+        } else {
+            reply.send(n);
+        }
+        later
+    }
+}
+
+/// Counts down from `.0` by asks without a deadline, each made from the last one's
+/// continuation (one request type and one continuation type, so each may reuse an ended
+/// ask's block); the last one, `Countdown(0)`, is never answered.
+#[derive(Message)]
+struct CountDown(u64);
+
+struct Chain {
+    counter: Addr<Countdowner>,
+}
+
+impl Chain {
+    fn next(&mut self, n: u64, ctx: &mut Context<Self>) {
+        ctx.ask(
+            &self.counter,
+            Countdown(n),
+            Duration::MAX,
+            move |this, reply, ctx| {
+                assert_eq!(reply.unwrap(), n);
+                this.next(n - 1, ctx);
+            },
+        );
+    }
+}
+
+#[actor]
+impl Chain {
+    #[handles(CountDown)]
+    fn count_down(&mut self, CountDown(n): CountDown, ctx: &mut Context<Self>) {
+        self.next(n, ctx);
+    }
+}
+
+/// A simulation keeps a weak reference to each ask it lists as waiting: a block it still
+/// refers to is never reused for a later ask (the thread's spare blocks take only blocks
+/// nothing else refers to, weakly or strongly), or an ended ask would be listed again as
+/// the later one's.
+#[test]
+fn an_idle_simulation_names_each_waiting_ask_once_after_a_chain_of_asks() {
+    let sim = Simulation::new(5);
+    let counter = Countdowner::default().spawn_in(&sim);
+    let chain = Chain {
+        counter: counter.clone(),
+    }
+    .spawn_in(&sim);
+    chain.tell(CountDown(20)).unwrap();
+    // Held too: the simulation goes idle once the chain has made its last ask.
+    let err = sim
+        .call(&counter, Countdown(0), Duration::from_secs(10))
+        .unwrap_err();
+    let SimCallError::Idle { waiting, .. } = err else {
+        panic!("not idle: {err}");
+    };
+    // Only the chain's last ask waits, named once.
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    assert!(waiting[0].contains("(Countdown)"), "{waiting:?}");
+}
+
 #[derive(Message)]
 struct Loop;
 

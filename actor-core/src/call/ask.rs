@@ -143,19 +143,22 @@ where
     /// (see [`spare`]), else a new allocation.
     #[inline]
     fn make(asker: &Arc<Shared<A>>, actor: ActorInfo, timeout: Duration, then: F) -> Arc<Self> {
-        if let Some(mut block) = spare::take::<Self>() {
-            if let Some(ask) = Arc::get_mut(&mut block) {
-                // Kept only once its continuation and outcome were taken, its early
-                // outcome never set or taken, and its state `DONE`.
-                *ask.state.get_mut() = SENDING;
-                if !std::ptr::eq(ask.asker.as_ptr(), Arc::as_ptr(asker)) {
-                    ask.asker = Arc::downgrade(asker);
-                }
-                ask.actor = actor;
-                ask.timeout = timeout;
-                *ask.then.get_mut() = Some(then);
-                return block;
+        if let Some(block) = spare::take::<Self>() {
+            // Safety: a spare block is the only reference to its allocation, strong or
+            // weak (`spare::keep` checked, and nothing reaches a kept block but this
+            // thread's `take`), so this is the `&mut` that `Arc::get_mut` would give,
+            // without its atomic read-modify-write to prove it.
+            let ask = unsafe { &mut *Arc::as_ptr(&block).cast_mut() };
+            // Kept only once its continuation and outcome were taken, its early
+            // outcome never set or taken, and its state `DONE`.
+            *ask.state.get_mut() = SENDING;
+            if !std::ptr::eq(ask.asker.as_ptr(), Arc::as_ptr(asker)) {
+                ask.asker = Arc::downgrade(asker);
             }
+            ask.actor = actor;
+            ask.timeout = timeout;
+            *ask.then.get_mut() = Some(then);
+            return block;
         }
         Arc::new(Ask {
             hook: HookHeader::new::<Self>(),
@@ -262,6 +265,7 @@ where
 mod spare {
     use std::any::{Any, TypeId};
     use std::cell::RefCell;
+    use std::sync::atomic::{fence, Ordering};
     use std::sync::Arc;
 
     /// At most this many spare blocks per thread.
@@ -275,12 +279,25 @@ mod spare {
 
     /// Keeps `block` for a later [`take`], if nothing else holds it and there is room;
     /// else drops this reference as usual.
+    ///
+    /// Uniqueness is proven here, once, by two plain loads: with this the only strong
+    /// reference and no weak one, no other party can reach the block again (a new
+    /// reference is made only from an existing one), so [`take`] hands out a block its
+    /// caller may write through without `Arc::get_mut`'s compare-and-swap. The two loads
+    /// need not be one atomic snapshot (what `get_mut`'s lock of the weak count gives):
+    /// the only weak references to a request block are a simulation's, made, upgraded
+    /// and dropped on the simulation's thread, which is the asker's, this one.
     #[inline]
     pub(super) fn keep<T: Any + Send + Sync>(block: Arc<T>) {
-        // Held elsewhere too (its deadline's entry, not yet dropped): freed by the last.
-        if Arc::strong_count(&block) != 1 {
+        // Held elsewhere too (its deadline's entry, not yet dropped; a simulation's weak
+        // reference to its deadline): freed by the last.
+        if Arc::strong_count(&block) != 1 || Arc::weak_count(&block) != 0 {
             return;
         }
+        // The other holders' last accesses (the timer thread's `is_pending`, say) come
+        // before their release of the count that was just read: this orders them before
+        // the next ask's writes to the block, as `Arc::get_mut`'s acquire would.
+        fence(Ordering::Acquire);
         // Not kept (no room, or the thread is ending): dropped here as usual.
         let _ = SPARE.try_with(|spare| {
             if let Ok(mut spare) = spare.try_borrow_mut() {
@@ -291,7 +308,8 @@ mod spare {
         });
     }
 
-    /// A spare block of type `T`, if this thread keeps one.
+    /// A spare block of type `T`, if this thread keeps one: the only reference to its
+    /// allocation, strong or weak (see [`keep`]).
     #[inline]
     pub(super) fn take<T: Any + Send + Sync>() -> Option<Arc<T>> {
         SPARE
