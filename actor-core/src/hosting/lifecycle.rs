@@ -134,6 +134,12 @@ impl<A: Actor> Life<A> {
             (flow, *tally) = self.handle_sampled(envelope, std::mem::take(tally));
             return flow;
         }
+        self.handle_untimed(envelope, tally)
+    }
+
+    /// Handles one envelope, its handler not timed: the hot path.
+    #[inline(always)]
+    fn handle_untimed(&mut self, envelope: Envelope<A>, tally: &mut Tally) -> Flow {
         let mut turn = Turn::none();
         match self.run_handler(envelope, tally, &mut turn) {
             Ok(handled) => self.after_turn(turn, handled),
@@ -147,17 +153,13 @@ impl<A: Actor> Life<A> {
     #[cold]
     #[inline(never)]
     fn handle_sampled(&mut self, envelope: Envelope<A>, mut tally: Tally) -> (Flow, Tally) {
-        let mut turn = Turn::none();
         if matches!(envelope.mail(), Mail::Stop(_) | Mail::Released) {
             // No handler to time, nor a message to count: the next one is sampled instead.
-            let flow = match self.run_handler(envelope, &mut tally, &mut turn) {
-                Ok(handled) => self.after_turn(turn, handled),
-                Err(flow) => flow,
-            };
-            return (flow, tally);
+            return (self.handle_untimed(envelope, &mut tally), tally);
         }
         self.probe.publish(&mut tally);
         let start = std::time::Instant::now();
+        let mut turn = Turn::none();
         let flow = match self.run_handler(envelope, &mut tally, &mut turn) {
             Ok(handled) => {
                 self.probe.timed(start);
