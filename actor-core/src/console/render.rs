@@ -330,6 +330,16 @@ pub(super) fn prometheus(view: &View) -> String {
         buckets: Vec<u64>,
         sum_ns: u64,
     }
+    impl Sum {
+        /// Adds the counters a live actor and an ended total both carry.
+        fn count(&mut self, handled: u64, panics: u64, restarts: u64, dead_letters: u64) {
+            self.handled = self.handled.saturating_add(handled);
+            self.panics = self.panics.saturating_add(panics);
+            self.restarts = self.restarts.saturating_add(restarts);
+            self.dead_letters = self.dead_letters.saturating_add(dead_letters);
+            self.buckets.resize(crate::observe::BUCKETS, 0);
+        }
+    }
     let labelled = view.cluster.is_some();
     // `node="..",` or nothing.
     let node_label = |node: &str| {
@@ -347,14 +357,15 @@ pub(super) fn prometheus(view: &View) -> String {
             let sum = sums
                 .entry((&shown.node, &actor.type_name, &actor.name))
                 .or_default();
-            sum.handled = sum.handled.saturating_add(actor.handled);
-            sum.panics = sum.panics.saturating_add(actor.panics);
-            sum.restarts = sum.restarts.saturating_add(actor.restarts);
-            sum.dead_letters = sum.dead_letters.saturating_add(actor.dead_letters);
+            sum.count(
+                actor.handled,
+                actor.panics,
+                actor.restarts,
+                actor.dead_letters,
+            );
             sum.mailbox = sum.mailbox.saturating_add(actor.mailbox);
             sum.timers = sum.timers.saturating_add(actor.timers);
             sum.actors += 1;
-            sum.buckets.resize(crate::observe::BUCKETS, 0);
             for (total, n) in sum.buckets.iter_mut().zip(actor.buckets()) {
                 *total = total.saturating_add(n);
             }
@@ -365,11 +376,12 @@ pub(super) fn prometheus(view: &View) -> String {
             let sum = sums
                 .entry((&shown.node, &ended.type_name, &ended.name))
                 .or_default();
-            sum.handled = sum.handled.saturating_add(ended.handled);
-            sum.panics = sum.panics.saturating_add(ended.panics);
-            sum.restarts = sum.restarts.saturating_add(ended.restarts);
-            sum.dead_letters = sum.dead_letters.saturating_add(ended.dead_letters);
-            sum.buckets.resize(crate::observe::BUCKETS, 0);
+            sum.count(
+                ended.handled,
+                ended.panics,
+                ended.restarts,
+                ended.dead_letters,
+            );
         }
     }
     let row_labels = |node: &str, type_name: &str, actor_name: &str| {
