@@ -46,10 +46,41 @@ enum Raw48 {
     Total(crossbeam_channel::Sender<u64>),
 }
 
+/// `n` messages made by `add` to a bare thread draining a crossbeam channel with `take`,
+/// then the request for their total made by `total`: the yardstick, for either message.
+fn raw<M: Send + 'static>(
+    n: u64,
+    add: impl Fn(u64) -> M,
+    total: impl FnOnce(crossbeam_channel::Sender<u64>) -> M,
+    take: impl Fn(M, &mut u64) + Send + 'static,
+) {
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let worker = std::thread::spawn(move || {
+        let mut sum = 0;
+        for msg in rx {
+            take(msg, &mut sum);
+        }
+    });
+    for _ in 0..n {
+        tx.send(add(1)).unwrap();
+    }
+    let (reply, answer) = crossbeam_channel::bounded(1);
+    tx.send(total(reply)).unwrap();
+    assert_eq!(answer.recv().unwrap(), n);
+    drop(tx);
+    worker.join().unwrap();
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "tell".into());
-    let n: u64 = args.next().map_or(200_000, |n| n.parse().expect("a count"));
+    let n: u64 = match args.next().map_or(Ok(200_000), |n| n.parse()) {
+        Ok(n) => n,
+        Err(e) => {
+            eprintln!("hop_count: the count must be a whole number: {e}");
+            std::process::exit(2);
+        }
+    };
     let wait = Duration::from_secs(600);
     let start = std::time::Instant::now();
     match mode.as_str() {
@@ -61,47 +92,23 @@ fn main() {
             }
             assert_eq!(Bridge::new().call(&counter, Total, wait).unwrap(), n);
         }
-        "raw" => {
-            let (tx, rx) = crossbeam_channel::unbounded();
-            let worker = std::thread::spawn(move || {
-                let mut total = 0;
-                for msg in rx {
-                    match msg {
-                        Raw::Add(k) => total += k,
-                        Raw::Total(reply) => reply.send(total).unwrap(),
-                    }
-                }
-            });
-            for _ in 0..n {
-                tx.send(Raw::Add(1)).unwrap();
-            }
-            let (reply, answer) = crossbeam_channel::bounded(1);
-            tx.send(Raw::Total(reply)).unwrap();
-            assert_eq!(answer.recv().unwrap(), n);
-            drop(tx);
-            worker.join().unwrap();
+        "raw" => raw(n, Raw::Add, Raw::Total, |msg, sum| match msg {
+            Raw::Add(k) => *sum += k,
+            Raw::Total(reply) => reply.send(*sum).unwrap(),
+        }),
+        "raw48" => raw(
+            n,
+            |k| Raw48::Add(k, [0; 4]),
+            Raw48::Total,
+            |msg, sum| match msg {
+                Raw48::Add(k, pad) => *sum += k + pad[3],
+                Raw48::Total(reply) => reply.send(*sum).unwrap(),
+            },
+        ),
+        other => {
+            eprintln!("hop_count: unknown mode {other}: tell, raw, raw48 or none");
+            std::process::exit(2);
         }
-        "raw48" => {
-            let (tx, rx) = crossbeam_channel::unbounded();
-            let worker = std::thread::spawn(move || {
-                let mut total = 0;
-                for msg in rx {
-                    match msg {
-                        Raw48::Add(k, pad) => total += k + pad[3],
-                        Raw48::Total(reply) => reply.send(total).unwrap(),
-                    }
-                }
-            });
-            for _ in 0..n {
-                tx.send(Raw48::Add(1, [0; 4])).unwrap();
-            }
-            let (reply, answer) = crossbeam_channel::bounded(1);
-            tx.send(Raw48::Total(reply)).unwrap();
-            assert_eq!(answer.recv().unwrap(), n);
-            drop(tx);
-            worker.join().unwrap();
-        }
-        other => panic!("unknown mode {other}: tell, raw or none"),
     }
     println!(
         "{mode}: {:.1} ns per message",
