@@ -206,18 +206,70 @@ fn idle_report() {
         per_unit(idle as f64),
     );
     driver.shutdown(wait).expect("driver shuts down");
+    dedicated_idle_report(&bridge, wait);
+}
+
+/// What a dedicated thread's spin before it blocks costs (`hosting/thread.rs`): its
+/// thread's CPU per call, for calls that come long after the last (2 ms: it learns not to
+/// spin) and soon after it (a 20 µs busy pause of the caller: it spins through the gap).
+fn dedicated_idle_report(bridge: &actor_core::Bridge, wait: Duration) {
+    use actor_core::prelude::*;
+    let actor = savina::Numbered(7).spawn();
+    let cpu = || threads_cpu_ns("Numbered").expect("/proc/self/task readable (Linux)");
+    for (calls, gap, sleeps) in [
+        (500_u32, Duration::from_millis(2), true),
+        (5_000, Duration::from_micros(20), false),
+    ] {
+        assert_eq!(
+            bridge.call(&actor, savina::Number, wait).expect("answers"),
+            7
+        );
+        let mut waited = Duration::ZERO;
+        let before = cpu();
+        for _ in 0..calls {
+            // A benchmark, not a test: the pause is the thing measured.
+            if sleeps {
+                std::thread::sleep(gap);
+            } else {
+                let until = Instant::now() + gap;
+                while Instant::now() < until {
+                    std::hint::spin_loop();
+                }
+            }
+            let started = Instant::now();
+            assert_eq!(
+                bridge.call(&actor, savina::Number, wait).expect("answers"),
+                7
+            );
+            waited += started.elapsed();
+        }
+        let per_call = (cpu() - before) / u64::from(calls);
+        println!(
+            "idle: dedicated thread, {calls} calls, each after {gap:?} of nothing ({}): {} of \
+             its thread's CPU per call, {} per call round trip",
+            if sleeps { "sleeping" } else { "busy" },
+            per_unit(per_call as f64),
+            per_unit(waited.as_nanos() as f64 / f64::from(calls)),
+        );
+    }
+    bridge.stop(&[actor.any()], wait);
 }
 
 /// The nanoseconds the threads of driver `id` have run, from each thread's `schedstat`.
 fn workers_cpu_ns(id: u64) -> Option<u64> {
-    let prefix = format!("driver{id}-");
+    threads_cpu_ns(&format!("driver{id}-"))
+}
+
+/// The nanoseconds this process's threads whose names start with `prefix` have run, from
+/// each thread's `schedstat`.
+fn threads_cpu_ns(prefix: &str) -> Option<u64> {
     let mut total = 0;
     for entry in std::fs::read_dir("/proc/self/task").ok()? {
         let path = entry.ok()?.path();
         let Ok(name) = std::fs::read_to_string(path.join("comm")) else {
             continue; // a thread that ended meanwhile
         };
-        if name.trim_end().starts_with(&prefix) {
+        if name.trim_end().starts_with(prefix) {
             let stat = std::fs::read_to_string(path.join("schedstat")).ok()?;
             total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
         }
