@@ -4,16 +4,23 @@
 //! A thread that has just run out of mail may spin before it blocks ([`wait`]), looking at
 //! its channel for as long as its [`Patience`] says: twice the last gap between running
 //! out of mail and the next envelope, when that gap was short enough for a spin to catch
-//! (at most `worker::SPIN_FOR`, 50 µs), doubled by each spin that catches its envelope, and
-//! no spin at all after a longer gap. It spins only when it handled one envelope since its
-//! last wait: the signature of a partner waiting on its answer (a call, a ping-pong), not
-//! of a stream that piles up mail. An actor called in a loop from a plain thread or an
-//! async task then finds its next request while still awake: the sender pays no futex wake
-//! and the request no wake-up latency. An actor whose mail comes seldom, or after a long
-//! round (a ring of threads), learns not to spin and pays two clock reads per wait. At most
-//! [`spinners`] dedicated threads spin at once (one fewer than the machine's cores, at
-//! least one); the others block at once, so a program with many dedicated actors never
-//! has more spinning than it has cores to spare.
+//! (at least `worker::SPIN_MIN`, 2 µs, at most `worker::SPIN_FOR`, 50 µs), doubled by each
+//! spin that catches its envelope (so a thread in a steady call loop soon spins the full
+//! 50 µs after the last call of a burst), and no spin at all after a longer gap. It spins
+//! only when it handled one envelope since its last wait: the signature of a partner
+//! waiting on its answer (a call, a ping-pong), not of a stream that piles up mail. An
+//! actor called in a loop from a plain thread or an async task then finds its next request
+//! while still awake: the sender pays no futex wake and the request no wake-up latency. An
+//! actor whose mail comes seldom, or after a long round (a ring of threads), learns not to
+//! spin and pays two clock reads per wait.
+//!
+//! A spin gives up when one of its yields took [`CROWDED`] or longer (another thread ran
+//! on the core: it is wanted for work that is ready), and the thread then blocks at once
+//! for its next 1, 2, 4, .. up to [`COOL_MAX`] waits that would have spun, back to none
+//! after a spin that catches its envelope. At most [`spinners`] dedicated threads spin at
+//! once (one fewer than the machine's cores, at least one); the others block at once.
+//! Drivers' workers and callers waiting for a reply spin within bounds of their own
+//! (`worker.rs`, `call/bridge.rs`), not counted here.
 
 use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
@@ -121,8 +128,8 @@ fn run<A: Actor>(mut life: Life<A>, rx: Receiver<Envelope<A>>) {
     life.finish(|| close(&shared, rx));
 }
 
-/// How many dedicated threads spin at once, at most (see the module's notes).
-static SPINNING: AtomicUsize = AtomicUsize::new(0);
+/// The seats of the dedicated threads that may spin at once (see the module's notes).
+static SEATS: Seats = Seats::new();
 
 /// The most dedicated threads that may spin at once: one fewer than the cores this process
 /// may run on, at least one. Read once.
@@ -135,28 +142,46 @@ fn spinners() -> usize {
     })
 }
 
-/// One of the [`spinners`] seats, held while its thread spins.
-struct Spinning;
+/// Seats for spinning threads: at most `max` held at once (`None`: [`spinners`]).
+struct Seats {
+    held: AtomicUsize,
+    max: Option<usize>,
+}
 
-impl Spinning {
-    /// A seat, if one is free.
+impl Seats {
+    const fn new() -> Seats {
+        Seats {
+            held: AtomicUsize::new(0),
+            max: None,
+        }
+    }
+
+    fn max(&self) -> usize {
+        self.max.unwrap_or_else(spinners)
+    }
+
+    /// A seat, if one is free; given back when the returned guard drops.
     #[inline]
-    fn take() -> Option<Spinning> {
+    fn take(&self) -> Option<Seat<'_>> {
+        let max = self.max();
         // A plain load first: a full house costs no read-modify-write.
-        if SPINNING.load(Ordering::Relaxed) >= spinners() {
+        if self.held.load(Ordering::Relaxed) >= max {
             return None;
         }
-        if SPINNING.fetch_add(1, Ordering::Relaxed) >= spinners() {
-            SPINNING.fetch_sub(1, Ordering::Relaxed);
+        if self.held.fetch_add(1, Ordering::Relaxed) >= max {
+            self.held.fetch_sub(1, Ordering::Relaxed);
             return None;
         }
-        Some(Spinning)
+        Some(Seat(self))
     }
 }
 
-impl Drop for Spinning {
+/// One of the [`Seats`], held while its thread spins.
+struct Seat<'a>(&'a Seats);
+
+impl Drop for Seat<'_> {
     fn drop(&mut self) {
-        SPINNING.fetch_sub(1, Ordering::Relaxed);
+        self.0.held.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -165,9 +190,10 @@ impl Drop for Spinning {
 #[derive(Debug, Default)]
 struct Patience {
     spin: Duration,
-    /// Waits left to block at once, after a spin found its core crowded.
+    /// Waits that would have spun left to block at once, after a spin found its core
+    /// crowded.
     cooling: u32,
-    /// How many waits the next crowded spin cools for: doubled by each, up to
+    /// How many such waits the next crowded spin cools for: doubled by each, up to
     /// [`COOL_MAX`], back to none by a spin that caught its envelope.
     cool: u32,
 }
@@ -228,28 +254,25 @@ enum Spun<T> {
 fn spin<T>(until: Instant, mut poll: impl FnMut() -> Option<T>) -> Spun<T> {
     const ROUNDS: u32 = 7;
     let mut round = 0;
-    let mut last = Instant::now();
     loop {
         if let Some(value) = poll() {
             return Spun::Found(value);
         }
-        let yielded = round >= ROUNDS;
-        if yielded {
-            thread::yield_now();
-        } else {
+        if round < ROUNDS {
             for _ in 0..1_u32 << round {
                 std::hint::spin_loop();
             }
             round += 1;
+        } else {
+            let before = Instant::now();
+            thread::yield_now();
+            if before.elapsed() >= CROWDED {
+                return Spun::Crowded;
+            }
         }
-        let now = Instant::now();
-        if yielded && now.saturating_duration_since(last) >= CROWDED {
-            return Spun::Crowded;
-        }
-        if now >= until {
+        if Instant::now() >= until {
             return Spun::Ended;
         }
-        last = now;
     }
 }
 
@@ -259,9 +282,19 @@ fn spin<T>(until: Instant, mut poll: impl FnMut() -> Option<T>) -> Spun<T> {
 /// spinner's seat is free, then blocks, and learns from the wait. An error once the
 /// channel is disconnected.
 fn wait<T>(rx: &Receiver<T>, patience: &mut Patience, alternating: bool) -> Result<T, RecvError> {
+    wait_seated(rx, patience, alternating, &SEATS)
+}
+
+/// [`wait`], with the seats taken from `seats`.
+fn wait_seated<T>(
+    rx: &Receiver<T>,
+    patience: &mut Patience,
+    alternating: bool,
+    seats: &Seats,
+) -> Result<T, RecvError> {
     let idle_since = Instant::now();
     if alternating && patience.spins() {
-        if let Some(_seat) = Spinning::take() {
+        if let Some(_seat) = seats.take() {
             let spun = spin(idle_since + patience.spin, || match rx.try_recv() {
                 Ok(envelope) => Some(Ok(envelope)),
                 Err(TryRecvError::Empty) => None,
@@ -300,31 +333,68 @@ fn close<A: Actor>(shared: &Shared<A>, rx: Receiver<Envelope<A>>) -> VecDeque<En
 
 #[cfg(test)]
 mod tests {
-    use super::{spinners, wait, Patience, Spinning, SPINNING};
+    use super::{spin, wait, wait_seated, Patience, Seats, Spun, COOL_MAX};
     use crate::hosting::worker::{SPIN_FOR, SPIN_MIN};
-    use std::sync::atomic::Ordering;
-    use std::time::Duration;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    fn seats(max: usize) -> Seats {
+        Seats {
+            held: AtomicUsize::new(0),
+            max: Some(max),
+        }
+    }
 
     #[test]
-    fn no_more_threads_spin_at_once_than_there_are_seats() {
-        // Other tests' actors may hold seats meanwhile: take every one still free.
-        let mut held = Vec::new();
-        while let Some(seat) = Spinning::take() {
-            held.push(seat);
-            assert!(held.len() <= spinners(), "more seats than {}", spinners());
-        }
-        assert!(SPINNING.load(Ordering::Relaxed) <= spinners());
-        assert!(Spinning::take().is_none(), "every seat is taken");
-        // With no seat free, a thread blocks at once, and is still woken by its mail.
+    fn no_more_seats_are_held_at_once_than_there_are() {
+        let seats = seats(2);
+        let (a, b) = (seats.take(), seats.take());
+        assert!(a.is_some() && b.is_some());
+        assert!(seats.take().is_none(), "both seats are taken");
+        drop(a);
+        let c = seats.take();
+        assert!(c.is_some(), "a seat given back is free again");
+        drop((b, c));
+        // Eight threads taking and giving back seats: never more than two held.
+        let inside = AtomicUsize::new(0);
+        std::thread::scope(|scope| {
+            for _ in 0..8 {
+                scope.spawn(|| {
+                    for _ in 0..10_000 {
+                        if let Some(_seat) = seats.take() {
+                            let now = inside.fetch_add(1, Ordering::SeqCst) + 1;
+                            assert!(now <= 2, "{now} seats held at once");
+                            inside.fetch_sub(1, Ordering::SeqCst);
+                        }
+                    }
+                });
+            }
+        });
+        assert_eq!(seats.held.load(Ordering::SeqCst), 0, "every seat came back");
+    }
+
+    /// Waits for mail already in the channel, with a spin of `SPIN_FOR` and a cooling
+    /// left over from earlier crowded spins: whether it spun (a spin that catches its
+    /// mail ends the cooling; a blocking receive leaves it be).
+    fn spun(alternating: bool, seats: &Seats) -> bool {
         let (tx, rx) = crossbeam_channel::unbounded();
+        tx.send(7_u32).unwrap();
         let mut patience = Patience {
             spin: SPIN_FOR,
-            ..Patience::default()
+            cooling: 0,
+            cool: 5,
         };
-        let sender = std::thread::spawn(move || tx.send(7_u32).unwrap());
-        assert_eq!(wait(&rx, &mut patience, true), Ok(7));
-        sender.join().unwrap();
-        drop(held);
+        assert_eq!(wait_seated(&rx, &mut patience, alternating, seats), Ok(7));
+        patience.cool == 0
+    }
+
+    #[test]
+    fn a_thread_spins_only_after_answering_one_envelope_and_with_a_seat_free() {
+        let free = seats(1);
+        assert!(spun(true, &free), "it spun and caught its mail");
+        assert!(!spun(false, &free), "a stream: it blocked at once");
+        let _held = free.take().unwrap();
+        assert!(!spun(true, &free), "no seat free: it blocked at once");
     }
 
     #[test]
@@ -351,16 +421,65 @@ mod tests {
     }
 
     #[test]
+    fn a_spin_ends_by_its_time() {
+        let mut looks = 0;
+        let spun = spin(Instant::now(), || {
+            looks += 1;
+            None::<()>
+        });
+        assert!(matches!(spun, Spun::Ended));
+        assert_eq!(looks, 1, "a time already passed: one look, no more");
+    }
+
+    #[test]
     fn a_thread_spins_about_twice_a_gap_a_spin_could_catch_and_not_after_a_longer_one() {
         let mut patience = Patience::default();
-        assert_eq!(patience.spin, Duration::ZERO, "a new thread does not spin");
+        assert!(!patience.spins(), "a new thread does not spin");
         patience.waited(Duration::from_micros(10));
         assert_eq!(patience.spin, Duration::from_micros(20));
+        patience.caught();
+        assert_eq!(
+            patience.spin,
+            Duration::from_micros(40),
+            "doubled by a catch"
+        );
+        patience.caught();
+        assert_eq!(patience.spin, SPIN_FOR, "no longer than the ceiling");
         patience.waited(Duration::from_nanos(100));
         assert_eq!(patience.spin, SPIN_MIN, "no shorter than the floor");
         patience.waited(SPIN_FOR);
-        assert_eq!(patience.spin, SPIN_FOR, "no longer than the ceiling");
+        assert_eq!(patience.spin, SPIN_FOR);
         patience.waited(SPIN_FOR + Duration::from_micros(1));
         assert_eq!(patience.spin, Duration::ZERO, "too long a gap: no spin");
+    }
+
+    #[test]
+    fn a_crowded_spin_cools_for_twice_as_many_waits_each_time_until_a_catch() {
+        let mut patience = Patience {
+            spin: SPIN_FOR,
+            ..Patience::default()
+        };
+        let blocked_before_spinning = |patience: &mut Patience| {
+            let mut blocked = 0;
+            while !patience.spins() {
+                blocked += 1;
+            }
+            blocked
+        };
+        for cool in [1, 2, 4, 8] {
+            patience.crowded();
+            assert_eq!(blocked_before_spinning(&mut patience), cool);
+        }
+        for _ in 0..20 {
+            patience.crowded();
+        }
+        assert_eq!(blocked_before_spinning(&mut patience), COOL_MAX, "capped");
+        patience.caught();
+        patience.crowded();
+        assert_eq!(
+            blocked_before_spinning(&mut patience),
+            1,
+            "a catch resets it"
+        );
     }
 }
