@@ -118,6 +118,42 @@ fn two_runs_of_one_seed_give_the_same_trace_and_other_seeds_another() {
 }
 
 #[test]
+fn a_trace_keeps_its_last_steps_within_its_limit_and_counts_the_rest() {
+    let run = |seed, limit| {
+        let sim = SimConfig::new(seed).trace_limit(limit).build();
+        race(&sim, 40);
+        (sim.trace(), sim.steps())
+    };
+    // The whole run, and the same seed with a limit of 10 steps.
+    let (whole, steps) = run(5, usize::MAX);
+    let (last, same_steps) = run(5, 10);
+    assert_eq!(steps, same_steps);
+    assert_eq!(
+        whole.len() as u64,
+        steps,
+        "no limit reached: every step is kept"
+    );
+    assert_eq!(whole.dropped(), 0);
+    assert_eq!(last.len(), 10, "no more than the limit is kept");
+    assert_eq!(last.dropped(), steps - 10, "the rest is counted");
+    assert_eq!(
+        last.steps(),
+        &whole.steps()[whole.len() - 10..],
+        "the kept steps are the last ones"
+    );
+    assert_eq!(last, run(5, 10).0, "a seed's bounded trace is its own too");
+    let shown = last.to_string();
+    assert!(shown.starts_with(&format!("({} earlier steps not kept)\n", steps - 10)));
+    assert!(
+        shown.contains(&format!("\n{:>5} ", steps - 1)),
+        "numbered from the first step run"
+    );
+    // A limit of zero keeps none, and counts nothing as dropped: there is no trace.
+    let (none, _) = run(5, 0);
+    assert_eq!((none.len(), none.dropped()), (0, 0));
+}
+
+#[test]
 fn explore_reports_the_first_failing_seed_and_replaying_it_fails_again() {
     // Fails when writer 2's first note comes before writer 0's.
     let check = |sim: &Simulation| {

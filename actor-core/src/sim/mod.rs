@@ -132,15 +132,22 @@ pub struct SimConfig {
     seed: u64,
     max_steps: u64,
     trace: bool,
+    trace_limit: usize,
 }
 
+/// How many of the last steps a trace keeps unless told otherwise
+/// ([`SimConfig::trace_limit`]): about 48 MiB of steps at most.
+pub const DEFAULT_TRACE_LIMIT: usize = 1_000_000;
+
 impl SimConfig {
-    /// A simulation seeded with `seed`, at most 1,000,000 steps, with a trace.
+    /// A simulation seeded with `seed`, at most 1,000,000 steps, with a trace of the last
+    /// [`DEFAULT_TRACE_LIMIT`] steps.
     pub fn new(seed: u64) -> SimConfig {
         SimConfig {
             seed,
             max_steps: 1_000_000,
             trace: true,
+            trace_limit: DEFAULT_TRACE_LIMIT,
         }
     }
 
@@ -154,6 +161,39 @@ impl SimConfig {
     /// Whether to record the [`Trace`] (on by default; off, a run is a little faster).
     pub fn trace(mut self, on: bool) -> SimConfig {
         self.trace = on;
+        self
+    }
+
+    /// The trace keeps the last `steps` steps (default [`DEFAULT_TRACE_LIMIT`]): once it
+    /// holds that many, each new step drops the oldest, counted in
+    /// [`Trace::dropped`], so a long run's trace stays in bounds whatever
+    /// [`max_steps`](SimConfig::max_steps) allows. Zero keeps none (as `trace(false)`).
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::sim::SimConfig;
+    ///
+    /// #[derive(Message)]
+    /// struct Tick;
+    /// struct Clock;
+    /// #[actor]
+    /// impl Clock {
+    ///     #[handles(Tick)]
+    ///     fn tick(&mut self, _: Tick) {}
+    /// }
+    ///
+    /// let sim = SimConfig::new(1).trace_limit(3).build();
+    /// let clock = Clock.spawn_in(&sim);
+    /// for _ in 0..5 {
+    ///     clock.tell(Tick).unwrap();
+    /// }
+    /// assert_eq!(sim.run_until_idle().unwrap(), 5);
+    /// let trace = sim.trace();
+    /// assert_eq!((trace.len(), trace.dropped()), (3, 2));
+    /// assert!(trace.to_string().starts_with("(2 earlier steps not kept)\n    2 "));
+    /// ```
+    pub fn trace_limit(mut self, steps: usize) -> SimConfig {
+        self.trace_limit = steps;
         self
     }
 
@@ -559,7 +599,16 @@ impl<E: fmt::Display> fmt::Display for Cause<E> {
 impl<E: fmt::Display> fmt::Display for Failure<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "seed {} failed: {}", self.seed, self.cause)?;
-        write!(f, "trace ({} steps):\n{}", self.trace.len(), self.trace)
+        let kept = self.trace.len();
+        match self.trace.dropped() {
+            0 => write!(f, "trace ({kept} steps):\n{}", self.trace),
+            dropped => write!(
+                f,
+                "trace (the last {kept} of {} steps):\n{}",
+                dropped.saturating_add(kept as u64),
+                self.trace
+            ),
+        }
     }
 }
 

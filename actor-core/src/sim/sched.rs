@@ -7,7 +7,7 @@
 //! freely.
 
 use std::cmp::Ordering;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{BinaryHeap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
@@ -142,7 +142,10 @@ struct State {
     /// swept out: twice what was live at the last sweep, so a sweep costs amortised O(1)
     /// per push and the heap holds at most about twice what is live.
     compact_at: usize,
-    trace: Vec<Step>,
+    /// The last steps run, at most `SimConfig::trace_limit` of them.
+    trace: VecDeque<Step>,
+    /// Steps run but no longer in `trace` (the oldest, dropped to keep it in bounds).
+    trace_dropped: u64,
     /// The `ctx.ask`s made, for what an idle simulation names as blocked.
     asks: Vec<(Weak<dyn Due>, String)>,
     faults: Faults,
@@ -210,7 +213,8 @@ impl SimInner {
                 queued: Vec::new(),
                 heap: BinaryHeap::new(),
                 compact_at: COMPACT_AT,
-                trace: Vec::new(),
+                trace: VecDeque::new(),
+                trace_dropped: 0,
                 asks: Vec::new(),
                 faults: Faults::default(),
                 closed: false,
@@ -245,7 +249,8 @@ impl SimInner {
     }
 
     pub(super) fn trace(&self) -> Trace {
-        Trace::new(lock(&self.state).trace.clone())
+        let state = lock(&self.state);
+        Trace::new(state.trace.iter().cloned().collect(), state.trace_dropped)
     }
 
     /// Starts an actor in this simulation (a name reserved for it is bound first).
@@ -455,9 +460,13 @@ impl SimInner {
                 continue;
             };
             state.steps += 1;
-            if self.config.trace {
+            if self.config.trace && self.config.trace_limit > 0 {
+                if state.trace.len() >= self.config.trace_limit {
+                    state.trace.pop_front();
+                    state.trace_dropped += 1;
+                }
                 let actor = state.names[index];
-                state.trace.push(Step {
+                state.trace.push_back(Step {
                     at: Duration::from_nanos(now),
                     actor,
                     message: ran.message,

@@ -45,38 +45,52 @@ impl fmt::Display for Step {
     }
 }
 
-/// Every step a simulation ran, in order: equal for two runs of one seed.
+/// The steps a simulation ran, in order: equal for two runs of one seed. It keeps the
+/// last [`SimConfig::trace_limit`](super::SimConfig::trace_limit) steps; the earlier ones
+/// are counted in [`dropped`](Trace::dropped).
 ///
-/// Displayed one step a line: `1ms Account[2] <- Withdraw from Bank[0]`.
+/// Displayed one step a line, numbered from the first step run:
+/// `1ms Account[2] <- Withdraw from Bank[0]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Trace {
     steps: Vec<Step>,
+    dropped: u64,
 }
 
 impl Trace {
-    pub(super) fn new(steps: Vec<Step>) -> Trace {
-        Trace { steps }
+    pub(super) fn new(steps: Vec<Step>, dropped: u64) -> Trace {
+        Trace { steps, dropped }
     }
 
-    /// The steps, in order.
+    /// The steps kept, in order.
     pub fn steps(&self) -> &[Step] {
         &self.steps
     }
 
-    /// How many steps ran.
+    /// How many steps are kept.
     pub fn len(&self) -> usize {
         self.steps.len()
     }
 
-    /// Whether no step ran.
+    /// Whether no step is kept.
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
+    }
+
+    /// How many steps ran before the first kept one (dropped to keep the trace within
+    /// its limit).
+    pub fn dropped(&self) -> u64 {
+        self.dropped
     }
 }
 
 impl fmt::Display for Trace {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.dropped > 0 {
+            writeln!(f, "({} earlier steps not kept)", self.dropped)?;
+        }
         for (n, step) in self.steps.iter().enumerate() {
+            let n = self.dropped.saturating_add(n as u64);
             writeln!(f, "{n:>5} {step}")?;
         }
         Ok(())
