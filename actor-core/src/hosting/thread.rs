@@ -18,7 +18,8 @@
 //! on the core: it is wanted for work that is ready), and the thread then blocks at once
 //! for its next 1, 2, 4, .. up to [`COOL_MAX`] waits that would have spun, back to none
 //! after a spin that catches its envelope. At most [`spinners`] dedicated threads spin at
-//! once (one fewer than the machine's cores, at least one); the others block at once.
+//! once (one fewer than the machine's cores: none on one core, where the thread it waits
+//! for could only run once it stops); the others block at once.
 //! Drivers' workers and callers waiting for a reply spin within bounds of their own
 //! (`worker.rs`, `call/bridge.rs`), not counted here.
 
@@ -132,13 +133,12 @@ fn run<A: Actor>(mut life: Life<A>, rx: Receiver<Envelope<A>>) {
 static SEATS: Seats = Seats::new();
 
 /// The most dedicated threads that may spin at once: one fewer than the cores this process
-/// may run on, at least one. Read once.
+/// may run on: none on a single core, where a spin only delays the thread it waits for.
+/// Read once.
 fn spinners() -> usize {
     static SPINNERS: OnceLock<usize> = OnceLock::new();
     *SPINNERS.get_or_init(|| {
-        thread::available_parallelism()
-            .map_or(1, |cores| cores.get().saturating_sub(1))
-            .max(1)
+        thread::available_parallelism().map_or(0, |cores| cores.get().saturating_sub(1))
     })
 }
 
