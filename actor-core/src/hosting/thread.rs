@@ -34,7 +34,7 @@ use crossbeam_channel::{Receiver, RecvError, TryRecvError};
 
 use super::current;
 use super::lifecycle::{Flow, Life};
-use super::worker::{SPIN_FOR, SPIN_MIN};
+use super::worker::{spin, Spun, SPIN_FOR, SPIN_MIN};
 use crate::actor::Actor;
 use crate::error::Error;
 use crate::handle::{Addr, Erased, Shared};
@@ -238,44 +238,6 @@ impl Patience {
     }
 }
 
-/// How a spin ended.
-enum Spun<T> {
-    Found(T),
-    /// Its time was up.
-    Ended,
-    /// A yield gave the core to another thread for [`CROWDED`] or longer.
-    Crowded,
-}
-
-/// Polls `poll` until it gives a value, `until` passes, or the core turns out to be wanted
-/// by another thread: pauses that grow (1, 2, 4, .. 64 `spin_loop` hints) between the first
-/// looks, then a yield of the thread between each of the rest, as `worker::spin_until`
-/// does, and a yield that took [`CROWDED`] or longer ends the spin.
-fn spin<T>(until: Instant, mut poll: impl FnMut() -> Option<T>) -> Spun<T> {
-    const ROUNDS: u32 = 7;
-    let mut round = 0;
-    loop {
-        if let Some(value) = poll() {
-            return Spun::Found(value);
-        }
-        if round < ROUNDS {
-            for _ in 0..1_u32 << round {
-                std::hint::spin_loop();
-            }
-            round += 1;
-        } else {
-            let before = Instant::now();
-            thread::yield_now();
-            if before.elapsed() >= CROWDED {
-                return Spun::Crowded;
-            }
-        }
-        if Instant::now() >= until {
-            return Spun::Ended;
-        }
-    }
-}
-
 /// Waits for the next envelope of a thread whose channel has just been found empty:
 /// spins for as long as `patience` says if it is `alternating` (it handled one envelope
 /// since its last wait: someone is likely waiting on its answer to send the next) and a
@@ -295,10 +257,12 @@ fn wait_seated<T>(
     let idle_since = Instant::now();
     if alternating && patience.spins() {
         if let Some(_seat) = seats.take() {
-            let spun = spin(idle_since + patience.spin, || match rx.try_recv() {
-                Ok(envelope) => Some(Ok(envelope)),
-                Err(TryRecvError::Empty) => None,
-                Err(TryRecvError::Disconnected) => Some(Err(RecvError)),
+            let spun = spin(idle_since + patience.spin, Some(CROWDED), || {
+                match rx.try_recv() {
+                    Ok(envelope) => Some(Ok(envelope)),
+                    Err(TryRecvError::Empty) => None,
+                    Err(TryRecvError::Disconnected) => Some(Err(RecvError)),
+                }
             });
             match spun {
                 Spun::Found(found) => {
@@ -333,8 +297,8 @@ fn close<A: Actor>(shared: &Shared<A>, rx: Receiver<Envelope<A>>) -> VecDeque<En
 
 #[cfg(test)]
 mod tests {
-    use super::{spin, wait, wait_seated, Patience, Seats, Spun, COOL_MAX};
-    use crate::hosting::worker::{SPIN_FOR, SPIN_MIN};
+    use super::{wait, wait_seated, Patience, Seats, COOL_MAX, CROWDED};
+    use crate::hosting::worker::{spin, Spun, SPIN_FOR, SPIN_MIN};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::time::{Duration, Instant};
 
@@ -423,7 +387,7 @@ mod tests {
     #[test]
     fn a_spin_ends_by_its_time() {
         let mut looks = 0;
-        let spun = spin(Instant::now(), || {
+        let spun = spin(Instant::now(), Some(CROWDED), || {
             looks += 1;
             None::<()>
         });

@@ -110,23 +110,54 @@ pub(super) const SLEEP_POLL: Duration = Duration::from_secs(1);
 /// before it blocks, when what it waits for is likely to come within them: a worker just
 /// out of work, a caller waiting for a reply (`call/bridge.rs`).
 #[inline]
-pub(crate) fn spin_until<T>(until: Instant, mut poll: impl FnMut() -> Option<T>) -> Option<T> {
+pub(crate) fn spin_until<T>(until: Instant, poll: impl FnMut() -> Option<T>) -> Option<T> {
+    match spin(until, None, poll) {
+        Spun::Found(value) => Some(value),
+        Spun::Ended | Spun::Crowded => None,
+    }
+}
+
+/// How a [`spin`] ended.
+pub(crate) enum Spun<T> {
+    /// What `poll` gave.
+    Found(T),
+    /// Its time was up.
+    Ended,
+    /// A yield gave the core to another thread for the `crowded` time or longer.
+    Crowded,
+}
+
+/// [`spin_until`], which also ends, if `crowded` is given, at a yield that took that long
+/// or longer: another thread ran on the core, which is wanted for work that is ready (a
+/// dedicated actor's thread, `hosting/thread.rs`).
+#[inline]
+pub(crate) fn spin<T>(
+    until: Instant,
+    crowded: Option<Duration>,
+    mut poll: impl FnMut() -> Option<T>,
+) -> Spun<T> {
     const ROUNDS: u32 = 7;
     let mut round = 0;
     loop {
         if let Some(value) = poll() {
-            return Some(value);
+            return Spun::Found(value);
         }
         if round < ROUNDS {
             for _ in 0..1_u32 << round {
                 std::hint::spin_loop();
             }
             round += 1;
+        } else if let Some(crowded) = crowded {
+            let before = Instant::now();
+            std::thread::yield_now();
+            if before.elapsed() >= crowded {
+                return Spun::Crowded;
+            }
         } else {
             std::thread::yield_now();
         }
         if Instant::now() >= until {
-            return None;
+            return Spun::Ended;
         }
     }
 }
