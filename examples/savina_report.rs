@@ -171,25 +171,18 @@ fn idle_report() {
     let actor = savina::Numbered(7).spawn_on(&driver);
     let bridge = Bridge::new();
     let cpu = || workers_cpu_ns(driver.id().get()).expect("/proc/self/task readable (Linux)");
-    assert_eq!(
-        bridge.call(&actor, savina::Number, wait).expect("answers"),
-        7
-    );
     let (calls, gap) = (500_u32, Duration::from_millis(2));
-    let mut waited = Duration::ZERO;
-    let before = cpu();
-    for _ in 0..calls {
-        // A benchmark, not a test: the pause is the thing measured.
-        std::thread::sleep(gap);
-        let started = Instant::now();
-        assert_eq!(
-            bridge.call(&actor, savina::Number, wait).expect("answers"),
-            7
-        );
-        waited += started.elapsed();
-    }
-    std::thread::sleep(gap);
-    let per_call = (cpu() - before) / u64::from(calls);
+    let (per_call, waited) = calls_after_pauses(
+        calls,
+        || std::thread::sleep(gap),
+        || {
+            assert_eq!(
+                bridge.call(&actor, savina::Number, wait).expect("answers"),
+                7
+            )
+        },
+        &cpu,
+    );
     let before = cpu();
     let quiet = Duration::from_secs(5);
     std::thread::sleep(quiet);
@@ -198,7 +191,7 @@ fn idle_report() {
         "idle: {calls} calls, each after {gap:?} of nothing: {} of worker CPU per call, \
          {} per call round trip",
         per_unit(per_call as f64),
-        per_unit(waited.as_nanos() as f64 / f64::from(calls)),
+        per_unit(waited.as_nanos() as f64),
     );
     println!(
         "idle: {} threads with nothing to do for {quiet:?}: {} of worker CPU in all",
@@ -220,39 +213,58 @@ fn dedicated_idle_report(bridge: &actor_core::Bridge, wait: Duration) {
         (500_u32, Duration::from_millis(2), true),
         (5_000, Duration::from_micros(20), false),
     ] {
-        assert_eq!(
-            bridge.call(&actor, savina::Number, wait).expect("answers"),
-            7
-        );
-        let mut waited = Duration::ZERO;
-        let before = cpu();
-        for _ in 0..calls {
-            // A benchmark, not a test: the pause is the thing measured.
-            if sleeps {
-                std::thread::sleep(gap);
-            } else {
-                let until = Instant::now() + gap;
-                while Instant::now() < until {
-                    std::hint::spin_loop();
+        let (per_call, waited) = calls_after_pauses(
+            calls,
+            || {
+                // A benchmark, not a test: the pause is the thing measured.
+                if sleeps {
+                    std::thread::sleep(gap);
+                } else {
+                    let until = Instant::now() + gap;
+                    while Instant::now() < until {
+                        std::hint::spin_loop();
+                    }
                 }
-            }
-            let started = Instant::now();
-            assert_eq!(
-                bridge.call(&actor, savina::Number, wait).expect("answers"),
-                7
-            );
-            waited += started.elapsed();
-        }
-        let per_call = (cpu() - before) / u64::from(calls);
+            },
+            || {
+                assert_eq!(
+                    bridge.call(&actor, savina::Number, wait).expect("answers"),
+                    7
+                )
+            },
+            &cpu,
+        );
         println!(
             "idle: dedicated thread, {calls} calls, each after {gap:?} of nothing ({}): {} of \
              its thread's CPU per call, {} per call round trip",
             if sleeps { "sleeping" } else { "busy" },
             per_unit(per_call as f64),
-            per_unit(waited.as_nanos() as f64 / f64::from(calls)),
+            per_unit(waited.as_nanos() as f64),
         );
     }
     bridge.stop(&[actor.any()], wait);
+}
+
+/// One call first (the actor is awake), then `calls` calls each after a `pause`, and a
+/// last pause (for what the callee does once idle); the CPU per call that `cpu` counted
+/// meanwhile, in ns, and the mean round trip of a call.
+fn calls_after_pauses(
+    calls: u32,
+    pause: impl Fn(),
+    call: impl Fn(),
+    cpu: &dyn Fn() -> u64,
+) -> (u64, Duration) {
+    call();
+    let mut waited = Duration::ZERO;
+    let before = cpu();
+    for _ in 0..calls {
+        pause();
+        let started = Instant::now();
+        call();
+        waited += started.elapsed();
+    }
+    pause();
+    ((cpu() - before) / u64::from(calls), waited / calls)
 }
 
 /// The nanoseconds the threads of driver `id` have run, from each thread's `schedstat`.
