@@ -1037,6 +1037,58 @@ fn a_peer_that_stops_reading_cannot_hang_a_muxs_callers() {
 }
 
 #[test]
+fn a_peer_that_stops_reading_cannot_hang_the_callers_of_a_socket_mux() {
+    // Over a socket, a caller writes its own request when nothing waits: a write that
+    // finds the peer's buffer full must give up and leave the rest to the writer thread.
+    let (near, _far) = std::os::unix::net::UnixStream::pair().unwrap(); // never read
+    let mux = Mux::new(Transport::unix(near).unwrap()).unwrap();
+    let big = Text("x".repeat(8 << 20));
+    assert!(mux.call("math", big, SHORT).unwrap_err().is_timeout());
+    // Later requests queue behind the part-written one, and their timeouts still hold.
+    for n in 0..3 {
+        assert!(mux.call("math", Square(n), SHORT).unwrap_err().is_timeout());
+    }
+    let callers: Vec<_> = (0..10)
+        .map(|n| {
+            let mux = mux.clone();
+            thread::spawn(move || mux.call("math", Square(n), WAIT).unwrap_err())
+        })
+        .collect();
+    mux.close();
+    for caller in callers {
+        let err = caller.join().unwrap();
+        assert!(err.is_disconnected(), "{err:?}");
+    }
+}
+
+#[test]
+fn frames_written_part_by_the_sender_and_part_by_the_writer_arrive_whole_and_in_order() {
+    // 64 tells of 300 KiB (more than a socket's buffer), told before the peer reads any:
+    // the first write goes straight onto the socket and stops part way when its buffer
+    // fills, the writer thread finishes it, and the rest queue behind. The peer must read
+    // every frame whole, in the order told.
+    let (near, far) = std::os::unix::net::UnixStream::pair().unwrap();
+    let mux = Mux::new(Transport::unix(near).unwrap()).unwrap();
+    const TELLS: u32 = 64;
+    const FILLER: usize = 300 * 1024;
+    let filler = "y".repeat(FILLER);
+    // No tell waits: the queue has room for them all.
+    for n in 0..TELLS {
+        mux.tell("ledger", Text(format!("{n} {filler}"))).unwrap();
+    }
+    let mut frames = FrameReader::new(&far, DEFAULT_MAX_FRAME);
+    for n in 0..TELLS {
+        let packet = frames.read_frame().unwrap().expect("a tell");
+        let (head, body) = codec::decode_packet(&packet).unwrap();
+        assert!(matches!(head, Head::Tell { .. }), "{head:?}");
+        let Text(text) = codec::decode::<Text>(body).unwrap();
+        let (number, rest) = text.split_once(' ').unwrap();
+        assert_eq!(number.parse::<u32>().unwrap(), n);
+        assert_eq!(rest.len(), FILLER);
+    }
+}
+
+#[test]
 fn a_peer_that_stops_reading_its_replies_stalls_only_its_own_connection() {
     let demux = demux(Workers::Pool(2));
     let (mut raw, end) = std::os::unix::net::UnixStream::pair().unwrap();

@@ -10,7 +10,7 @@ use std::os::unix::net::{UnixListener, UnixStream};
 #[cfg(unix)]
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
 use std::time::Instant;
@@ -43,6 +43,9 @@ pub struct Transport {
     writer: Box<dyn Write + Send>,
     closer: Option<Closer>,
     peer: String,
+    /// Whether a write to `writer` gives up after [`SEND_TIMEOUT`] (a socket), so that a
+    /// sender may write its frame itself instead of waking the writer thread.
+    inline: bool,
 }
 
 impl Transport {
@@ -54,6 +57,7 @@ impl Transport {
             writer: Box::new(writer),
             closer: None,
             peer: "a byte stream".to_owned(),
+            inline: false,
         }
     }
 
@@ -67,17 +71,27 @@ impl Transport {
         stream
             .set_nodelay(true)
             .map_err(|e| WireError::io(format!("configuring the connection to {peer}"), e))?;
-        Transport::socket(stream, peer, TcpStream::try_clone, |closer| {
-            let _ = closer.shutdown(Shutdown::Both);
-        })
+        Transport::socket(
+            stream,
+            peer,
+            TcpStream::try_clone,
+            TcpStream::set_write_timeout,
+            |closer| {
+                let _ = closer.shutdown(Shutdown::Both);
+            },
+        )
     }
 
     /// A socket read through one clone, written through itself, and closed (both ways)
-    /// through a third, so `close` reaches a reader blocked in `read`.
+    /// through a third, so `close` reaches a reader blocked in `read`. Its writes give up
+    /// after [`SEND_TIMEOUT`] (a send timeout is the socket's own, shared by the clones;
+    /// reads have none), which lets a sender write a frame itself when the connection is
+    /// idle, never waiting longer than that on a peer that stops reading.
     fn socket<S: Read + Write + Send + Sync + 'static>(
         stream: S,
         peer: String,
         try_clone: fn(&S) -> io::Result<S>,
+        set_write_timeout: fn(&S, Option<std::time::Duration>) -> io::Result<()>,
         shutdown: fn(&S),
     ) -> Result<Self, WireError> {
         let clone = || {
@@ -85,11 +99,14 @@ impl Transport {
                 .map_err(|e| WireError::io(format!("sharing the connection to {peer}"), e))
         };
         let (reader, closer) = (clone()?, clone()?);
+        // Without the timeout, every frame goes through the writer thread, as over a pipe.
+        let inline = set_write_timeout(&stream, Some(SEND_TIMEOUT)).is_ok();
         Ok(Transport {
             reader: Box::new(reader),
             writer: Box::new(stream),
             closer: Some(Box::new(move || shutdown(&closer))),
             peer,
+            inline,
         })
     }
 
@@ -111,9 +128,15 @@ impl Transport {
             Some(path) => format!("unix socket {}", path.display()),
             None => "a unix socket".to_owned(),
         };
-        Transport::socket(stream, peer, UnixStream::try_clone, |closer| {
-            let _ = closer.shutdown(Shutdown::Both);
-        })
+        Transport::socket(
+            stream,
+            peer,
+            UnixStream::try_clone,
+            UnixStream::set_write_timeout,
+            |closer| {
+                let _ = closer.shutdown(Shutdown::Both);
+            },
+        )
     }
 
     /// Connects to a Unix socket at `path`.
@@ -196,7 +219,7 @@ impl Transport {
         self,
         permits: usize,
     ) -> Result<(Box<dyn Read + Send>, Outbox, String), WireError> {
-        let outbox = Outbox::start(self.writer, self.closer, &self.peer, permits)?;
+        let outbox = Outbox::start(self.writer, self.closer, &self.peer, permits, self.inline)?;
         Ok((self.reader, outbox, self.peer))
     }
 }
@@ -210,6 +233,11 @@ impl fmt::Debug for Transport {
 /// How many frames may wait for a Mux's writer.
 pub(crate) const QUEUE: usize = 1024;
 
+/// How long one write to a socket may wait for room in its send buffer before giving up.
+/// A sender writing its own frame waits at most this long on a peer that stops reading;
+/// what it could not write is left to the writer thread.
+pub(crate) const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2);
+
 /// Why a frame was not queued.
 pub(crate) enum Refused {
     /// The connection is closed.
@@ -220,18 +248,36 @@ pub(crate) enum Refused {
 
 enum Out {
     /// A frame; `permit` if it answers a request that holds a permit.
-    Frame { bytes: Vec<u8>, permit: bool },
+    Frame(Pending),
+    /// A sender's write stopped part way: write the rest (in `Sink::rest`) first.
+    Resume,
     /// Write what is queued, then close.
     Finish,
 }
 
+/// A frame on its way, and how much of it is written.
+struct Pending {
+    bytes: Vec<u8>,
+    written: usize,
+    /// Whether it answers a request that holds a permit.
+    permit: bool,
+}
+
 type ErrorHook = Box<dyn Fn(String) + Send + Sync>;
 
-/// The writing half of a connection: a writer thread of its own, fed through a bounded
-/// queue. No sender ever blocks on the stream itself, so a peer that stops reading can
-/// stall only its own connection, and closing releases every sender at once (a thread
-/// stuck in a write to a pipe cannot be woken; with a writer thread, no caller is that
-/// thread).
+/// The writing half of a connection, fed two ways. When nothing waits to be written, a
+/// sender writes its frame itself, on its own thread (over a socket, whose writes give up
+/// after [`SEND_TIMEOUT`]): one system call, and no thread woken. Otherwise, and for
+/// whatever such a write leaves unwritten, a writer thread of its own writes frames from
+/// a bounded queue. So no sender waits on the stream for longer than `SEND_TIMEOUT`, a
+/// peer that stops reading can stall only its own connection, and closing releases every
+/// sender at once (over a pipe, whose writes cannot time out, every frame goes through
+/// the writer thread: a thread stuck in a write to a pipe cannot be woken, and no sender
+/// is that thread).
+///
+/// Frames from one sender are written in the order sent: a sender writes itself only
+/// while no frame is queued or part written (`backlog` is zero, read under the stream's
+/// lock, which the writer thread holds until the count is down).
 pub(crate) struct Outbox {
     inner: Arc<OutboxInner>,
     /// Disconnects when the writer thread has ended.
@@ -240,6 +286,13 @@ pub(crate) struct Outbox {
 
 struct OutboxInner {
     queue: Sender<Out>,
+    /// The stream, and the end of a frame a sender began: whoever holds it writes.
+    sink: Mutex<Sink>,
+    /// Frames queued or part written, not yet whole on the stream (and a queued
+    /// `Finish`): a sender writes itself only while there are none.
+    backlog: AtomicUsize,
+    /// Whether senders may write themselves (see [`Transport::inline`]).
+    inline: bool,
     /// Never carries a value: it disconnects when the outbox closes, waking every select.
     closed: Receiver<()>,
     close_signal: Mutex<Option<Sender<()>>>,
@@ -256,13 +309,30 @@ struct OutboxInner {
     on_error: OnceLock<ErrorHook>,
 }
 
+struct Sink {
+    /// Taken by the writer thread when it ends, and dropped (which closes a pipe).
+    writer: Option<Box<dyn Write + Send>>,
+    /// What a sender's write left unwritten, for the writer thread to finish first.
+    rest: Option<Pending>,
+}
+
+/// How a write ended.
+enum Wrote {
+    Whole,
+    /// The stream had no room for the rest within [`SEND_TIMEOUT`].
+    Blocked,
+    Failed(io::Error),
+}
+
 impl Outbox {
-    /// Starts the writer thread for `writer`.
+    /// Starts the writer thread for `writer`; with `inline`, senders write themselves
+    /// while nothing waits (the writer's writes must then give up after a timeout).
     pub(crate) fn start(
         writer: Box<dyn Write + Send>,
         closer: Option<Closer>,
         peer: &str,
         permits: usize,
+        inline: bool,
     ) -> Result<Outbox, WireError> {
         let permits = permits.max(1);
         // One more than the permits: `finish` always fits.
@@ -270,6 +340,12 @@ impl Outbox {
         let (close_signal, closed) = crossbeam_channel::bounded(0);
         let inner = Arc::new(OutboxInner {
             queue,
+            sink: Mutex::new(Sink {
+                writer: Some(writer),
+                rest: None,
+            }),
+            backlog: AtomicUsize::new(0),
+            inline,
             closed,
             close_signal: Mutex::new(Some(close_signal)),
             is_closed: AtomicBool::new(false),
@@ -285,7 +361,7 @@ impl Outbox {
         thread::Builder::new()
             .name("wire-writer".to_owned())
             .spawn(move || {
-                writing.write(writer, &frames);
+                writing.write(&frames);
                 drop(running);
             })
             .map_err(|e| WireError::io(format!("starting a writer for {peer}"), e))?;
@@ -310,16 +386,18 @@ impl Outbox {
         let _ = self.inner.on_error.set(Box::new(hook));
     }
 
-    /// Queues a frame, waiting for room until `deadline` (forever if `None`) or until the
-    /// connection closes.
+    /// Writes a frame now if nothing waits to be written, else queues it, waiting for
+    /// room until `deadline` (forever if `None`) or until the connection closes.
     pub(crate) fn send(&self, bytes: Vec<u8>, deadline: Option<Instant>) -> Result<(), Refused> {
-        self.inner.push(
-            Out::Frame {
-                bytes,
-                permit: false,
-            },
-            deadline,
-        )
+        let frame = Pending {
+            bytes,
+            written: 0,
+            permit: false,
+        };
+        match self.inner.write_now(frame) {
+            Ok(()) => Ok(()),
+            Err(frame) => self.inner.push(Out::Frame(frame), deadline),
+        }
     }
 
     /// Takes a permit for one more request in progress; waits while all are taken. False
@@ -332,18 +410,19 @@ impl Outbox {
         }
     }
 
-    /// Queues the answer to a request holding a permit; the permit goes back once the
-    /// answer is written.
+    /// Writes (or queues) the answer to a request holding a permit; the permit goes back
+    /// once the answer is written.
     pub(crate) fn reply(&self, bytes: Vec<u8>) {
         *lock(&self.inner.reply_bytes) += bytes.len();
-        // Room is guaranteed: the queue holds one more frame than there are permits.
-        let _ = self.inner.push(
-            Out::Frame {
-                bytes,
-                permit: true,
-            },
-            None,
-        );
+        let frame = Pending {
+            bytes,
+            written: 0,
+            permit: true,
+        };
+        if let Err(frame) = self.inner.write_now(frame) {
+            // Room is guaranteed: the queue holds one more frame than there are permits.
+            let _ = self.inner.push(Out::Frame(frame), None);
+        }
     }
 
     /// Gives back a permit whose request will not be answered.
@@ -382,6 +461,8 @@ impl Outbox {
 
     /// Writes what is queued, then closes the connection.
     pub(crate) fn finish(&self) {
+        // Counted as waiting, so no sender writes past it.
+        self.inner.backlog.fetch_add(1, Ordering::AcqRel);
         if self.inner.queue.try_send(Out::Finish).is_err() {
             self.close();
         }
@@ -403,7 +484,9 @@ impl Drop for Outbox {
 
 impl OutboxInner {
     fn push(&self, out: Out, deadline: Option<Instant>) -> Result<(), Refused> {
-        match deadline {
+        // Counted before it is queued: from now on, no sender writes ahead of it.
+        self.backlog.fetch_add(1, Ordering::AcqRel);
+        let pushed = match deadline {
             Some(deadline) => crossbeam_channel::select! {
                 send(self.queue, out) -> sent => sent.map_err(|_| Refused::Closed),
                 recv(self.closed) -> _ => Err(Refused::Closed),
@@ -413,7 +496,104 @@ impl OutboxInner {
                 send(self.queue, out) -> sent => sent.map_err(|_| Refused::Closed),
                 recv(self.closed) -> _ => Err(Refused::Closed),
             },
+        };
+        if pushed.is_err() {
+            self.backlog.fetch_sub(1, Ordering::AcqRel);
         }
+        pushed
+    }
+
+    /// Writes `frame` on this thread if senders may and nothing waits to be written;
+    /// gives it back, untouched, to be queued otherwise. A write that stops part way
+    /// (the stream's buffer full) leaves the rest to the writer thread.
+    fn write_now(&self, mut frame: Pending) -> Result<(), Pending> {
+        if !self.inline || self.backlog.load(Ordering::Acquire) != 0 {
+            return Err(frame);
+        }
+        let Ok(mut sink) = self.sink.try_lock() else {
+            return Err(frame); // the writer thread is at it (or panicked): queue
+        };
+        // Read again under the lock: the writer thread lowers it only holding the lock.
+        if self.backlog.load(Ordering::Acquire) != 0 || self.is_closed.load(Ordering::Acquire) {
+            return Err(frame);
+        }
+        let Some(writer) = sink.writer.as_mut() else {
+            return Err(frame);
+        };
+        self.writing_since.store(now_ms(), Ordering::Relaxed);
+        let wrote = Self::write_frame(writer, &mut frame);
+        self.writing_since.store(0, Ordering::Relaxed);
+        match wrote {
+            Wrote::Whole => {
+                drop(sink);
+                self.written(&frame);
+                Ok(())
+            }
+            Wrote::Blocked if frame.written == 0 => Err(frame),
+            Wrote::Blocked => {
+                // Part written: the rest must come next on the stream, before any frame
+                // queued meanwhile. The writer thread takes it first.
+                self.backlog.fetch_add(1, Ordering::AcqRel);
+                sink.rest = Some(frame);
+                drop(sink);
+                // A full queue holds frames enough to wake the writer thread.
+                let _ = self.queue.try_send(Out::Resume);
+                Ok(())
+            }
+            Wrote::Failed(e) => {
+                drop(sink);
+                self.failed(&e);
+                // The frame is lost with the connection; its permit with it.
+                Ok(())
+            }
+        }
+    }
+
+    /// Writes what is left of `frame` (`Blocked` after [`SEND_TIMEOUT`] without room, if
+    /// the stream has a send timeout).
+    fn write_frame(writer: &mut Box<dyn Write + Send>, frame: &mut Pending) -> Wrote {
+        loop {
+            let Some(rest) = frame.bytes.get(frame.written..).filter(|r| !r.is_empty()) else {
+                break match writer.flush() {
+                    Ok(()) => Wrote::Whole,
+                    Err(e) => Wrote::Failed(e),
+                };
+            };
+            match writer.write(rest) {
+                Ok(0) => break Wrote::Failed(io::ErrorKind::WriteZero.into()),
+                Ok(n) => frame.written += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    break Wrote::Blocked
+                }
+                Err(e) => break Wrote::Failed(e),
+            }
+        }
+    }
+
+    /// A frame is whole on the stream: its permit goes back, its bytes stop counting.
+    fn written(&self, frame: &Pending) {
+        if frame.permit {
+            let _ = self.permits.1.try_recv();
+            let mut queued = lock(&self.reply_bytes);
+            *queued = queued.saturating_sub(frame.bytes.len());
+            self.room.notify_all();
+        }
+    }
+
+    /// A write failed: says why (unless the connection was closed here), and closes.
+    fn failed(&self, e: &io::Error) {
+        if !self.is_closed.load(Ordering::Acquire) {
+            if let Some(hook) = self.on_error.get() {
+                hook(format!("writing to it failed: {e}"));
+            }
+        }
+        self.close();
     }
 
     fn close(&self) {
@@ -431,37 +611,65 @@ impl OutboxInner {
         }
     }
 
-    /// The writer thread: writes each queued frame whole, until closed or finished.
-    fn write(&self, mut writer: Box<dyn Write + Send>, frames: &Receiver<Out>) {
+    /// Writes `frame` whole, however long the stream takes to make room, unless the
+    /// connection closes; whether it was. The watchdog sees it as one write, timed from
+    /// its start.
+    fn write_whole(&self, writer: &mut Box<dyn Write + Send>, frame: &mut Pending) -> bool {
+        self.writing_since.store(now_ms(), Ordering::Relaxed);
+        let wrote = loop {
+            match Self::write_frame(writer, frame) {
+                // A send timeout, not an error: keep at it while the connection is open.
+                Wrote::Blocked if !self.is_closed.load(Ordering::Acquire) => {}
+                wrote => break wrote,
+            }
+        };
+        self.writing_since.store(0, Ordering::Relaxed);
+        match wrote {
+            Wrote::Whole => {
+                self.written(frame);
+                true
+            }
+            Wrote::Blocked => false,
+            Wrote::Failed(e) => {
+                self.failed(&e);
+                false
+            }
+        }
+    }
+
+    /// The writer thread: writes each queued frame whole (after what a sender left part
+    /// written), until closed or finished.
+    fn write(&self, frames: &Receiver<Out>) {
         loop {
             let out = crossbeam_channel::select! {
                 recv(frames) -> out => out,
                 recv(self.closed) -> _ => break,
             };
-            match out {
-                Ok(Out::Frame { bytes, permit }) => {
-                    self.writing_since.store(now_ms(), Ordering::Relaxed);
-                    let written = writer.write_all(&bytes).and_then(|()| writer.flush());
-                    self.writing_since.store(0, Ordering::Relaxed);
-                    if let Err(e) = written {
-                        if !self.is_closed.load(Ordering::Acquire) {
-                            if let Some(hook) = self.on_error.get() {
-                                hook(format!("writing to it failed: {e}"));
-                            }
-                        }
-                        break;
-                    }
-                    if permit {
-                        let _ = self.permits.1.try_recv();
-                        let mut queued = lock(&self.reply_bytes);
-                        *queued = queued.saturating_sub(bytes.len());
-                        self.room.notify_all();
-                    }
-                }
+            let mut frame = match out {
+                Ok(Out::Frame(frame)) => Some(frame),
+                Ok(Out::Resume) => None,
                 Ok(Out::Finish) | Err(_) => break,
+            };
+            let mut sink = lock(&self.sink);
+            let Sink { writer, rest } = &mut *sink;
+            let Some(writer) = writer.as_mut() else {
+                break;
+            };
+            if let Some(mut rest) = rest.take() {
+                if !self.write_whole(writer, &mut rest) {
+                    break;
+                }
+                self.backlog.fetch_sub(1, Ordering::AcqRel);
+            }
+            if let Some(frame) = &mut frame {
+                if !self.write_whole(writer, frame) {
+                    break;
+                }
+                self.backlog.fetch_sub(1, Ordering::AcqRel);
             }
         }
         // Dropping the writer closes a pipe; the closer shuts a socket down.
+        let writer = lock(&self.sink).writer.take();
         drop(writer);
         self.close();
     }
