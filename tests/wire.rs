@@ -1011,6 +1011,186 @@ fn a_closed_demux_refuses_new_connections_and_closes_its_own() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Calls to actors: posted by the reader, answered from the actor's thread
+
+/// Holds the actor it runs on until the returned sender is dropped; returns once the
+/// actor is held.
+fn hold<A: Actor>(addr: &Addr<A>) -> Channel<()> {
+    let (held, is_held) = crossbeam_channel::bounded(1);
+    let (open, shut) = crossbeam_channel::bounded::<()>(0);
+    let _pending = addr.exec(move |_, _| {
+        held.send(()).unwrap();
+        let _ = shut.recv();
+    });
+    is_held.recv_timeout(WAIT).unwrap();
+    open
+}
+
+#[test]
+fn a_call_to_an_actor_needs_no_free_worker() {
+    // The pool's only worker is held in a function: an actor's call is still answered,
+    // since no worker waits for it (it is posted where it is read, answered from the
+    // actor's thread).
+    let demux = demux(Workers::Pool(1));
+    let gate = Gate::on(&demux);
+    let (mux, _listening) = tcp(&demux);
+    let held = {
+        let mux = mux.clone();
+        thread::spawn(move || mux.call("gate", Held(1), WAIT))
+    };
+    gate.wait_for(1);
+    let ledger = mux.remote::<Ledger>("ledger");
+    ledger.tell(Add(5)).unwrap();
+    assert_eq!(ledger.call(Total, WAIT).unwrap(), 5);
+    drop(gate);
+    assert_eq!(held.join().unwrap().unwrap(), 1);
+}
+
+#[test]
+fn a_call_to_an_actor_whose_bounded_mailbox_is_full_waits_for_room() {
+    let demux = DeMux::new(Workers::Pool(2)).unwrap();
+    let ledger = Spawn::new(Ledger::default()).bounded(1).spawn();
+    demux.expose_actor("ledger", &ledger);
+    let (raw, _served) = raw_client(&demux);
+    let open = hold(&ledger);
+    ledger.try_tell(Add(2)).unwrap(); // the mailbox is full now
+    let call = |xid, actor| Head::Call {
+        xid,
+        timeout_ms: WAIT.as_millis() as u64,
+        route: Route {
+            actor,
+            message: codec::wire_name::<Total>(),
+        },
+    };
+    let body = codec::to_vec(&Total).unwrap();
+    (&raw).write_all(&frame(&call(1, "ledger"), &body)).unwrap();
+    (&raw).write_all(&frame(&call(2, "nobody"), &body)).unwrap();
+    let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
+    let mut answer = || {
+        let packet = answers.read_frame().unwrap().expect("an answer");
+        let (head, body) = codec::decode_packet(&packet).unwrap();
+        match head {
+            Head::Reply { xid } => (xid, Ok(codec::decode::<i64>(body).unwrap())),
+            Head::Fault { xid, fault } => (xid, Err(fault)),
+            other => panic!("expected an answer, got {other:?}"),
+        }
+    };
+    // The second call is answered while the ledger is held: so the first was read, and
+    // met the full mailbox, before it.
+    let (xid, second) = answer();
+    assert_eq!(xid, 2);
+    assert!(
+        matches!(second, Err(Fault::NoSuchActor { .. })),
+        "{second:?}"
+    );
+    drop(open);
+    assert_eq!(answer(), (1, Ok(2)), "refused, not waited for room");
+}
+
+#[test]
+fn an_actor_on_a_driver_answers_remote_calls_from_the_driver() {
+    let driver = Driver::new(2);
+    let demux = DeMux::new(Workers::Pool(1)).unwrap();
+    let ledger = Ledger::default().spawn_on(&driver);
+    demux.expose_actor("ledger", &ledger);
+    let (mux, _listening) = tcp(&demux);
+    let remote = mux.remote::<Ledger>("ledger");
+    let callers: Vec<_> = (0..8)
+        .map(|n| {
+            let remote = remote.clone();
+            thread::spawn(move || {
+                for i in 0..50 {
+                    remote.tell(Record(n * 1000 + i)).unwrap();
+                }
+                remote.call(Records, WAIT).unwrap().len()
+            })
+        })
+        .collect();
+    for caller in callers {
+        assert!(caller.join().unwrap() >= 50);
+    }
+    assert_eq!(remote.call(Records, WAIT).unwrap().len(), 400);
+}
+
+#[test]
+fn a_call_to_a_held_actor_times_out_and_the_actor_goes_on() {
+    let demux = DeMux::new(Workers::Pool(1)).unwrap();
+    let ledger = Ledger::default().spawn();
+    demux.expose_actor("ledger", &ledger);
+    let (mux, _listening) = tcp(&demux);
+    let open = hold(&ledger);
+    let remote = mux.remote::<Ledger>("ledger");
+    assert!(remote.call(Total, SHORT).unwrap_err().is_timeout());
+    drop(open);
+    // The late reply (or the far side's own timeout fault) reaches no one.
+    remote.tell(Add(4)).unwrap();
+    assert_eq!(remote.call(Total, WAIT).unwrap(), 4);
+    assert!(mux.anomalies().is_empty(), "{:?}", mux.anomalies());
+}
+
+#[test]
+fn a_graceful_close_waits_for_an_actors_call_in_flight() {
+    let demux = DeMux::new(Workers::Pool(1)).unwrap();
+    let ledger = Ledger::default().spawn();
+    demux.expose_actor("ledger", &ledger);
+    demux.expose_actor("other", &Ledger::default().spawn());
+    let (raw, served) = raw_client(&demux);
+    ledger.tell(Add(7)).unwrap();
+    let open = hold(&ledger);
+    let body = codec::to_vec(&Total).unwrap();
+    let send = |xid, actor| {
+        let call = Head::Call {
+            xid,
+            timeout_ms: WAIT.as_millis() as u64,
+            route: Route {
+                actor,
+                message: codec::wire_name::<Total>(),
+            },
+        };
+        (&raw).write_all(&frame(&call, &body)).unwrap();
+    };
+    send(1, "ledger");
+    send(2, "nobody");
+    let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
+    let mut answer = || {
+        let packet = answers.read_frame().unwrap()?;
+        Some(match codec::decode_packet(&packet).unwrap() {
+            (Head::Reply { xid }, body) => (xid, Ok(codec::decode::<i64>(body).unwrap())),
+            (Head::Fault { xid, fault }, _) => (xid, Err(fault)),
+            (other, _) => panic!("expected an answer, got {other:?}"),
+        })
+    };
+    // Answered while the ledger is held: the call to it was read, and is in flight.
+    assert!(matches!(
+        answer(),
+        Some((2, Err(Fault::NoSuchActor { .. })))
+    ));
+    let closing = {
+        let demux = demux.clone();
+        thread::spawn(move || demux.close_within(WAIT))
+    };
+    // Closing has begun once a new call is refused as such.
+    for xid in 3.. {
+        send(xid, "other");
+        match answer() {
+            Some((_, Err(Fault::Unavailable { reason }))) if reason.contains("closing") => break,
+            Some((_, Ok(0))) => {}
+            other => panic!("expected 0 or a refusal, got {other:?}"),
+        }
+        thread::sleep(Duration::from_millis(5)); // polling a state: no event to wait on
+    }
+    drop(open);
+    assert_eq!(answer(), Some((1, Ok(7))), "closed before it was answered");
+    closing.join().unwrap();
+    assert_eq!(
+        answer(),
+        None,
+        "the connection is closed after its last answer"
+    );
+    assert!(served.wait_timeout(WAIT).is_some());
+}
+
+// ---------------------------------------------------------------------------------------
 // Peers that stop reading
 
 #[test]

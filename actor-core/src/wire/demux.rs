@@ -1,12 +1,12 @@
 //! [`DeMux`]: the serving side. Each connection has a reader thread, a thin front end over
-//! the shared request path (`serve.rs`): it reads each frame, has the table route its
-//! head, and hands calls to the pool of workers (or a thread per request); a worker runs
-//! the registered handler and writes the reply, tagged with the call's transaction id,
-//! back on the connection it came from.
-//!
-//! Tells to an exposed actor are posted by the reader thread itself without waiting, so
-//! they keep the order they were sent in; everything that can block runs on a worker.
-//! What each peer may take is bounded by the DeMux's [`Limits`].
+//! the shared request path (`serve.rs`): it reads each frame and has the table route its
+//! head. A call or a tell to an exposed actor is posted by the reader thread itself
+//! without waiting (tells keep the order they were sent in), and a call's reply, tagged
+//! with its transaction id, is written back on the connection from the thread it comes
+//! from (the actor's). Everything that can block (a function, a call waiting for room in
+//! a full bounded mailbox) runs on the pool of workers (or a thread per request), which
+//! writes the reply in the same way. What each peer may take is bounded by the DeMux's
+//! [`Limits`].
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -88,6 +88,7 @@ mod reader;
 mod remote;
 mod serve;
 mod transport;
+mod woken;
 mod work;
 
 // For the `nats` transport: the request path it shares with the DeMux, and the anomaly log.

@@ -159,6 +159,14 @@ impl Pool {
         }
     }
 
+    /// Counts work that runs off the pool (a call posted to an actor, answered from its
+    /// thread) as a job until the hold drops, so [`wait_idle`](Pool::wait_idle) waits for
+    /// it too.
+    pub(crate) fn hold(&self) -> Hold {
+        *lock(&self.busy.0) += 1;
+        Hold(self.busy.clone())
+    }
+
     /// Waits until every job let in has ended, or `deadline` passes; whether they have.
     pub(crate) fn wait_idle(&self, deadline: Instant) -> bool {
         let (count, idle) = &*self.busy;
@@ -174,6 +182,15 @@ impl Pool {
                 .0;
         }
         true
+    }
+}
+
+/// Work counted as a job of its pool until dropped ([`Pool::hold`]).
+pub(crate) struct Hold(Arc<(Mutex<usize>, Condvar)>);
+
+impl Drop for Hold {
+    fn drop(&mut self) {
+        ended(&self.0);
     }
 }
 

@@ -3,6 +3,7 @@
 //! the pool, an actor's tell posted at once), within the connection's permits.
 
 use std::io::Read;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
 use super::codec;
@@ -12,7 +13,7 @@ use super::error::{Fault, WireError};
 use super::frame::FrameReader;
 use super::limits::now_ms;
 use super::serve::Request;
-use super::work::{Job, Kind};
+use super::work::{unread, Answering, Job, Kind};
 
 impl DemuxState {
     /// A connection's reader thread: dispatches each request until the connection ends.
@@ -104,6 +105,29 @@ impl DemuxState {
                 timeout,
                 endpoint,
             } => {
+                if endpoint.starts() {
+                    if conn.outbox.reply_bytes() >= conn.max_reply_bytes {
+                        // The caller does not read its replies: do not make more of them.
+                        return conn.send_fault(xid, unread(conn));
+                    }
+                    // Posted to the actor here, answered from its thread: no worker waits.
+                    let answer = Box::new(Answering {
+                        conn: conn.clone(),
+                        endpoint: endpoint.clone(),
+                        xid,
+                        _hold: self.pool.hold(),
+                        pending: true,
+                    });
+                    let body = &packet[start..];
+                    // A panic (in a message's decoding) drops the answer, which answers.
+                    let started = panic::catch_unwind(AssertUnwindSafe(|| {
+                        endpoint.start(body, timeout, answer)
+                    }));
+                    match started {
+                        Ok(Err(answer)) => answer.withdraw(), // its mailbox is full
+                        Ok(Ok(())) | Err(_) => return,
+                    }
+                }
                 let mut job = job(endpoint, Kind::Call { xid, timeout });
                 job.packet = packet;
                 self.pool.dispatch(job);

@@ -20,6 +20,7 @@ use super::codec::{self, Head, RemoteMessage, Route};
 use super::error::{Fault, WireError};
 use super::limits::{Counters, Limits};
 use super::pool::{Job, Pool};
+use super::woken;
 use crate::actor::{Actor, Handler};
 use crate::call::Bridge;
 use crate::error::{CallError, SendError};
@@ -37,6 +38,23 @@ pub(crate) type Later = Box<dyn FnOnce(Duration) -> Result<(), Failure> + Send>;
 /// Where the table records what went wrong away from any request (a tell that waited
 /// in a lane and could not be posted).
 pub(crate) type Report = Arc<dyn Fn(WireError) + Send + Sync>;
+/// Decodes a request body and posts it to an exposed actor as a call whose reply goes to
+/// the [`Answer`] from wherever it is made (the actor's thread, or the timer's at the
+/// timeout): no thread waits for it. Gives the answer back, unused, if the actor's
+/// bounded mailbox is full (the request should then wait for room on a worker).
+type StartFn =
+    dyn Fn(&[u8], Duration, Box<dyn Answer>) -> Result<(), Box<dyn Answer>> + Send + Sync;
+
+/// Where the reply to a call started with [`Endpoint::start`] goes: the front end's way
+/// of writing it back, on the thread the reply comes from.
+pub(crate) trait Answer: Send + 'static {
+    /// The reply, as a function that appends it encoded.
+    fn reply(self: Box<Self>, encode: &dyn Fn(&mut Vec<u8>) -> Result<(), Failure>);
+    /// Why there is no reply.
+    fn fail(self: Box<Self>, failure: Failure);
+    /// Not used after all (it was given back): the request is answered another way.
+    fn withdraw(self: Box<Self>);
+}
 
 /// Why a handler gave no reply, before the names are filled in.
 pub(crate) enum Failure {
@@ -53,6 +71,9 @@ pub(crate) struct Endpoint {
     /// The Rust type behind `message`, and its name: one wire name takes one type.
     rust_type: (TypeId, &'static str),
     call: Arc<CallFn>,
+    /// An actor's calls, posted where they are read; `None`: a function's, which run on a
+    /// worker (it may block).
+    start: Option<Arc<StartFn>>,
     tell: Arc<TellFn>,
     /// An actor's tells, posted in order where they are read; `None`: a function, whose
     /// tells run on a worker (it may block).
@@ -79,6 +100,29 @@ impl Endpoint {
         out: &mut Vec<u8>,
     ) -> Result<(), Failure> {
         (self.call)(body, timeout, out)
+    }
+
+    /// Posts a call to an exposed actor without waiting: its reply goes to `answer` from
+    /// the thread it comes from. A function's call, or one its actor's full mailbox
+    /// refused, gives `answer` back: run it on a worker with [`run_call`] instead.
+    ///
+    /// [`run_call`]: Endpoint::run_call
+    pub(crate) fn start(
+        &self,
+        body: &[u8],
+        timeout: Duration,
+        answer: Box<dyn Answer>,
+    ) -> Result<(), Box<dyn Answer>> {
+        match &self.start {
+            Some(start) => start(body, timeout, answer),
+            None => Err(answer),
+        }
+    }
+
+    /// Whether calls are posted where they are read ([`start`](Endpoint::start)): an
+    /// actor's are, a function's run on a worker.
+    pub(crate) fn starts(&self) -> bool {
+        self.start.is_some()
     }
 
     /// Runs a tell to a function on this thread.
@@ -215,6 +259,7 @@ impl Table {
                 let reply = f(decode::<M>(body)?);
                 encode_reply(&reply, out)
             }),
+            start: None,
             tell: Arc::new(move |body, _| {
                 tell_f(decode::<M>(body)?);
                 Ok(None)
@@ -418,6 +463,15 @@ fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .to_owned()
 }
 
+/// Hands the outcome of an actor's call to its answer.
+fn answered<M: RemoteMessage>(outcome: Result<M::Reply, CallError<M>>, answer: Box<dyn Answer>) {
+    match outcome {
+        Ok(reply) => answer.reply(&|out| encode_reply(&reply, out)),
+        Err(CallError::Panicked { panic, .. }) => answer.fail(Failure::Panicked(panic)),
+        Err(e) => answer.fail(Failure::Failed(e.to_string())),
+    }
+}
+
 fn decode<M: RemoteMessage>(body: &[u8]) -> Result<M, Failure> {
     codec::decode(body).map_err(|e| Failure::BadRequest(e.to_string()))
 }
@@ -429,9 +483,12 @@ fn encode_reply<R: serde::Serialize>(reply: &R, out: &mut Vec<u8>) -> Result<(),
 /// An actor being exposed (by a [`DeMux`](super::DeMux) or a NATS node): chain
 /// [`handle`](Exposed::handle) for each message type that remote peers may send it.
 ///
-/// Calls go through a [`Bridge`], so the actor sees them as ordinary calls, with the
-/// caller's timeout; a handler's panic comes back as [`Fault::Panicked`], an actor that
-/// has stopped as [`Fault::Failed`]. Tells are posted without waiting; while its bounded
+/// Calls reach the actor as ordinary calls (a [`Bridge`]'s), with the caller's timeout.
+/// Over a [`DeMux`](super::DeMux) they are posted where they are read and answered from
+/// the actor's own thread as it replies, so no worker waits for them; one that finds the
+/// bounded mailbox full waits for room on a worker, as a blocking call would (a NATS
+/// node's calls all run on its workers). A handler's panic comes back as
+/// [`Fault::Panicked`], an actor that has stopped as [`Fault::Failed`]. Tells are posted without waiting; while its bounded
 /// mailbox is full they wait in order (see [`Limits::max_queued`]).
 pub struct Exposed<'d, A: Actor> {
     table: &'d Table,
@@ -526,7 +583,8 @@ impl<'d, A: Actor> Exposed<'d, A> {
         A: Handler<M>,
         M: RemoteMessage,
     {
-        let (for_call, for_tell) = (self.addr.clone(), self.addr.clone());
+        let (for_call, for_start, for_tell) =
+            (self.addr.clone(), self.addr.clone(), self.addr.clone());
         let endpoint = Endpoint {
             actor: self.name.clone(),
             message: codec::wire_name::<M>(),
@@ -539,6 +597,25 @@ impl<'d, A: Actor> Exposed<'d, A> {
                     Err(e) => Err(Failure::Failed(e.to_string())),
                 }
             }),
+            start: Some(Arc::new(move |body, timeout, answer| {
+                let msg = match decode::<M>(body) {
+                    Ok(msg) => msg,
+                    Err(failure) => {
+                        answer.fail(failure);
+                        return Ok(());
+                    }
+                };
+                let call = Bridge::new().call_async(&for_start, msg, timeout);
+                match woken::run(call, answer, answered::<M>) {
+                    None => Ok(()),
+                    // Full: the request waits for room on a worker, as a blocking call does.
+                    Some((Err(CallError::Send(SendError::Full { .. })), answer)) => Err(answer),
+                    Some((outcome, answer)) => {
+                        answered(outcome, answer);
+                        Ok(())
+                    }
+                }
+            })),
             tell: Arc::new(move |body, behind| {
                 let msg = decode::<M>(body)?;
                 let msg = if behind {

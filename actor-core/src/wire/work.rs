@@ -14,7 +14,7 @@ use super::error::{Fault, WireError};
 use super::frame::Frame;
 use super::limits::{now_ms, Limits};
 use super::pool;
-use super::serve::{catch, Endpoint, Failure};
+use super::serve::{catch, Answer, Endpoint, Failure};
 use crate::sync::lock;
 
 /// How often the watchdog looks: often enough that a timeout is enforced within a
@@ -91,12 +91,7 @@ impl pool::Job for Job {
                 if self.conn.outbox.reply_bytes() >= self.conn.max_reply_bytes =>
             {
                 // The caller does not read its replies: do not make more of them.
-                let reason = format!(
-                    "the caller has {} bytes of replies it has not read, at the limit of {}",
-                    self.conn.outbox.reply_bytes(),
-                    self.conn.max_reply_bytes
-                );
-                self.conn.send_fault(xid, Fault::Unavailable { reason });
+                self.conn.send_fault(xid, unread(&self.conn));
             }
             Kind::Call { xid, timeout } => {
                 // A reply that cannot be written: the connection is gone, and its reader
@@ -146,17 +141,97 @@ impl pool::Job for Job {
 impl Job {
     /// The reply frame to call `xid`, or the fault frame that takes its place.
     fn answer(&self, xid: u64, timeout: Duration, body: &[u8]) -> Option<Vec<u8>> {
-        let mut frame = Frame::new();
-        let outcome = codec::encode(&Head::Reply { xid }, frame.buf_mut())
-            .map_err(|e| Failure::Failed(e.to_string()))
-            .and_then(|()| catch(|| self.endpoint.run_call(body, timeout, frame.buf_mut())));
-        let failure = match outcome {
-            Ok(()) => match frame.finish(self.conn.max_frame) {
-                Ok(reply) => return Some(reply),
-                Err(e) => Failure::Failed(format!("its reply cannot be sent: {e}")),
-            },
-            Err(failure) => failure,
-        };
-        self.conn.fault_frame(xid, self.endpoint.fault(failure))
+        // The handler appends to the frame itself: no copy of the reply.
+        reply_frame(&self.conn, &self.endpoint, xid, |out| {
+            catch(|| self.endpoint.run_call(body, timeout, out))
+        })
+    }
+}
+
+/// The fault for a call refused because its caller does not read its replies.
+pub(super) fn unread(conn: &Conn) -> Fault {
+    let reason = format!(
+        "the caller has {} bytes of replies it has not read, at the limit of {}",
+        conn.outbox.reply_bytes(),
+        conn.max_reply_bytes
+    );
+    Fault::Unavailable { reason }
+}
+
+/// The frame answering call `xid`: the head, then what `encode` appends; or, if that
+/// fails or does not fit, the fault frame that takes its place.
+fn reply_frame(
+    conn: &Conn,
+    endpoint: &Endpoint,
+    xid: u64,
+    encode: impl FnOnce(&mut Vec<u8>) -> Result<(), Failure>,
+) -> Option<Vec<u8>> {
+    let mut frame = Frame::new();
+    let outcome = codec::encode(&Head::Reply { xid }, frame.buf_mut())
+        .map_err(|e| Failure::Failed(e.to_string()))
+        .and_then(|()| encode(frame.buf_mut()));
+    let failure = match outcome {
+        Ok(()) => match frame.finish(conn.max_frame) {
+            Ok(reply) => return Some(reply),
+            Err(e) => Failure::Failed(format!("its reply cannot be sent: {e}")),
+        },
+        Err(failure) => failure,
+    };
+    conn.fault_frame(xid, endpoint.fault(failure))
+}
+
+/// A call posted to an exposed actor by the reader thread, answered on its connection
+/// from the thread its reply comes from (the actor's, or the timer's at the timeout). It
+/// holds a permit of the connection, a lease on it, and a hold on the pool (so a graceful
+/// close waits for it), until it is answered.
+pub(super) struct Answering {
+    pub(super) conn: Lease,
+    pub(super) endpoint: Endpoint,
+    pub(super) xid: u64,
+    pub(super) _hold: pool::Hold,
+    /// False once answered: dropped unanswered (a panic while posting), it answers with
+    /// a fault.
+    pub(super) pending: bool,
+}
+
+impl Answering {
+    fn send(mut self, frame: Option<Vec<u8>>) {
+        self.pending = false;
+        match frame {
+            Some(frame) => self.conn.outbox.reply(frame),
+            None => self.conn.outbox.release(),
+        }
+    }
+}
+
+impl Answer for Answering {
+    fn reply(self: Box<Self>, encode: &dyn Fn(&mut Vec<u8>) -> Result<(), Failure>) {
+        let frame = reply_frame(&self.conn, &self.endpoint, self.xid, |out| {
+            catch(|| encode(out))
+        });
+        self.send(frame);
+    }
+
+    fn fail(self: Box<Self>, failure: Failure) {
+        let frame = self
+            .conn
+            .fault_frame(self.xid, self.endpoint.fault(failure));
+        self.send(frame);
+    }
+
+    /// The call goes to a worker after all: its permit goes with it, unanswered here.
+    fn withdraw(mut self: Box<Self>) {
+        self.pending = false;
+    }
+}
+
+impl Drop for Answering {
+    fn drop(&mut self) {
+        if self.pending {
+            let fault = self.endpoint.fault(Failure::Failed(
+                "the request was dropped before it was answered".to_owned(),
+            ));
+            self.conn.send_fault(self.xid, fault);
+        }
     }
 }
