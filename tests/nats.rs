@@ -146,6 +146,76 @@ fn a_remote_addr_calls_and_tells_across_two_nodes() {
     assert_eq!(calling.link().pending(), 0);
 }
 
+/// Holds the actor it runs on until the returned sender is dropped; returns once the
+/// actor is held.
+fn hold<A: Actor>(addr: &Addr<A>) -> Channel<()> {
+    let (held, is_held) = crossbeam_channel::bounded(1);
+    let (open, shut) = crossbeam_channel::bounded::<()>(0);
+    let _pending = addr.exec(move |_, _| {
+        held.send(()).unwrap();
+        let _ = shut.recv();
+    });
+    is_held.recv_timeout(WAIT).unwrap();
+    open
+}
+
+#[test]
+fn a_call_to_an_actor_needs_no_free_worker() {
+    // The serving node's only worker is held in a function: a call to an actor is still
+    // answered, since it is posted where it arrives and answered from the actor's thread.
+    let server = NatsServer::start();
+    let serving = config(&server).workers(Workers::Pool(1)).connect().unwrap();
+    let calling = node(&server);
+    let (open, held, arrive, arrived) = gate();
+    serving
+        .function("gate", move |Echo(n): Echo| {
+            arrive.send(()).ok();
+            let _ = held.recv();
+            n
+        })
+        .unwrap();
+    serving.serve("ledger", &Ledger::default().spawn()).unwrap();
+    let gated = {
+        let calling = calling.clone();
+        thread::spawn(move || calling.call("gate", Echo(1), WAIT))
+    };
+    arrived.recv_timeout(WAIT).unwrap();
+    let ledger = calling.remote::<Ledger>("ledger");
+    ledger.tell(Add(5)).unwrap();
+    assert_eq!(ledger.call(Total, WAIT).unwrap(), 5);
+    drop(open);
+    assert_eq!(gated.join().unwrap().unwrap(), 1);
+}
+
+#[test]
+fn a_call_to_an_actor_whose_bounded_mailbox_is_full_waits_for_room_on_a_worker() {
+    let server = NatsServer::start();
+    let (serving, calling) = (node(&server), node(&server));
+    let ledger = Spawn::new(Ledger::default()).bounded(1).spawn();
+    serving.serve("ledger", &ledger).unwrap();
+    let open = hold(&ledger);
+    ledger.try_tell(Add(2)).unwrap(); // the mailbox is full now
+    let call = {
+        let calling = calling.clone();
+        thread::spawn(move || calling.remote::<Ledger>("ledger").call(Total, WAIT))
+    };
+    // Wait until the call waits for room on a worker (or has failed, refused).
+    let deadline = std::time::Instant::now() + WAIT;
+    while serving.load().running == 0 && !call.is_finished() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the call never arrived"
+        );
+        thread::sleep(Duration::from_millis(5)); // polling a state: no event to wait on
+    }
+    drop(open);
+    assert_eq!(
+        call.join().unwrap().unwrap(),
+        2,
+        "refused, not waited for room"
+    );
+}
+
 #[test]
 fn tells_through_one_link_reach_the_actor_in_the_order_told() {
     let server = NatsServer::start();

@@ -2,12 +2,17 @@
 //! table, its head routing, its bounded pool). Each request is routed where it arrives,
 //! by its subscription's task on the runtime thread, and nothing there waits: a tell to
 //! an actor is posted with `try_tell` (behind its name's lane if the mailbox is full), a
-//! call or a tell to a function goes to the pool, a refusal is queued as a reply at once.
+//! call to an actor is posted too and answered from the actor's thread as it replies (up
+//! to [`Limits::max_queued`] at once; past that, and when the actor's bounded mailbox is
+//! full, it goes to the pool), a call or a tell to a function goes to the pool, a refusal
+//! is queued as a reply at once.
 //!
 //! Topics keep a dispatcher thread of their own (publishing to local subscribers may
 //! wait on a bounded mailbox), fed through a bounded queue.
 
 use std::collections::HashMap;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -24,7 +29,8 @@ use super::runtime::Op;
 use crate::sync::lock;
 use crate::wire::codec::Head;
 use crate::wire::{
-    Counters, Endpoint, Fault, Job, Limits, Pool, Request, Table, WireError, Workers,
+    catch, Answer, Counters, Endpoint, Failure, Fault, Hold, Job, Limits, Pool, Request, Table,
+    WireError, Workers,
 };
 
 /// What a node serves, and how: shared by its subscriptions' tasks and its workers.
@@ -39,6 +45,8 @@ pub(crate) struct Serving {
     /// Calls let in and not yet ended, by the caller's inbox (its reply subject less the
     /// last token).
     origins: Arc<Origins>,
+    /// Calls posted to actors and not yet answered: at most `limits.max_queued`.
+    posted: Arc<AtomicUsize>,
 }
 
 /// Calls in, by caller: past the pool's limit a caller with none in is still let in (up
@@ -80,6 +88,7 @@ impl Serving {
             topics,
             limits,
             origins: Arc::default(),
+            posted: Arc::default(),
         })
     }
 
@@ -121,14 +130,21 @@ impl Serving {
                 timeout,
                 endpoint,
             } => match reply {
-                Some(reply) => self.pool.dispatch(job(
-                    endpoint,
-                    Kind::Call {
-                        reply,
-                        xid,
-                        timeout,
-                    },
-                )),
+                Some(reply) => {
+                    if endpoint.starts()
+                        && self.post_call(&reply, xid, &endpoint, &payload[start..], timeout)
+                    {
+                        return;
+                    }
+                    self.pool.dispatch(job(
+                        endpoint,
+                        Kind::Call {
+                            reply,
+                            xid,
+                            timeout,
+                        },
+                    ))
+                }
                 None => calls.report(WireError::Unexpected {
                     what: "call with no reply subject",
                     side: "NATS node",
@@ -145,6 +161,42 @@ impl Serving {
                 None => calls.report(fault.into()),
             },
             Request::Report(error) => calls.report(error),
+        }
+    }
+
+    /// Posts a call to an actor, to be answered from the actor's thread as it replies:
+    /// whether it was (false: past the bound of calls posted at once, or the actor's
+    /// bounded mailbox is full; the call then goes to the pool).
+    fn post_call(
+        &self,
+        reply: &Subject,
+        xid: u64,
+        endpoint: &Endpoint,
+        body: &[u8],
+        timeout: Duration,
+    ) -> bool {
+        if self.posted.fetch_add(1, Ordering::AcqRel) >= self.limits.max_queued {
+            self.posted.fetch_sub(1, Ordering::AcqRel);
+            return false;
+        }
+        let answer = Box::new(Posted {
+            replier: self.replier.clone(),
+            reply: reply.clone(),
+            xid,
+            endpoint: endpoint.clone(),
+            posted: self.posted.clone(),
+            _hold: self.pool.hold(),
+            pending: true,
+        });
+        // A panic (in a message's decoding) drops the answer, which answers.
+        let started =
+            panic::catch_unwind(AssertUnwindSafe(|| endpoint.start(body, timeout, answer)));
+        match started {
+            Ok(Err(answer)) => {
+                answer.withdraw();
+                false
+            }
+            Ok(Ok(())) | Err(_) => true,
         }
     }
 
@@ -296,6 +348,54 @@ impl Job for NatsJob {
     }
 }
 
+/// A call posted to an actor, answered from the thread its reply comes from (the
+/// actor's, or the timer's at the timeout). It counts in `posted`, and holds the pool
+/// (so a graceful close waits for it), until answered.
+struct Posted {
+    replier: Replier,
+    reply: Subject,
+    xid: u64,
+    endpoint: Endpoint,
+    posted: Arc<AtomicUsize>,
+    _hold: Hold,
+    /// False once answered, or withdrawn: dropped while still pending (a panic while
+    /// posting), it answers with a fault.
+    pending: bool,
+}
+
+impl Answer for Posted {
+    fn reply(mut self: Box<Self>, encode: &dyn Fn(&mut Vec<u8>) -> Result<(), Failure>) {
+        self.pending = false;
+        let endpoint = &self.endpoint;
+        self.replier
+            .finish(self.reply.clone(), self.xid, endpoint, |out| {
+                catch(|| encode(out)).map_err(|failure| endpoint.fault(failure))
+            });
+    }
+
+    fn fail(mut self: Box<Self>, failure: Failure) {
+        self.pending = false;
+        let fault = self.endpoint.fault(failure);
+        self.replier.fault(self.reply.clone(), self.xid, fault);
+    }
+
+    fn withdraw(mut self: Box<Self>) {
+        self.pending = false;
+    }
+}
+
+impl Drop for Posted {
+    fn drop(&mut self) {
+        self.posted.fetch_sub(1, Ordering::AcqRel);
+        if self.pending {
+            let fault = self.endpoint.fault(Failure::Failed(
+                "the request was dropped before it was answered".to_owned(),
+            ));
+            self.replier.fault(self.reply.clone(), self.xid, fault);
+        }
+    }
+}
+
 /// Sends replies, from the workers and the runtime thread, never waiting: past the
 /// node's outgoing queue's bound, a reply is dropped (and recorded); its caller times
 /// out.
@@ -316,6 +416,20 @@ impl Replier {
         body: &[u8],
         timeout: Duration,
     ) {
+        self.finish(reply, xid, endpoint, |out| {
+            endpoint.answer(body, timeout, out)
+        });
+    }
+
+    /// Publishes the reply to call `xid` that `encode` appends, or the fault that takes
+    /// its place.
+    fn finish(
+        &self,
+        reply: Subject,
+        xid: u64,
+        endpoint: &Endpoint,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), Fault>,
+    ) {
         let failed = |reason: String| Fault::Failed {
             actor: endpoint.actor.to_string(),
             message: endpoint.message.to_owned(),
@@ -325,7 +439,7 @@ impl Replier {
             Ok(out) => out,
             Err(e) => return self.fault(reply, xid, failed(e.to_string())),
         };
-        match endpoint.answer(body, timeout, &mut out) {
+        match encode(&mut out) {
             Ok(()) => {
                 let max = self.client.max_payload();
                 if out.len() <= max {

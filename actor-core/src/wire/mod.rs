@@ -97,9 +97,9 @@ pub(crate) use error::{clip, Anomalies};
 #[cfg(feature = "nats")]
 pub(crate) use limits::Counters;
 #[cfg(feature = "nats")]
-pub(crate) use pool::{Job, Pool};
+pub(crate) use pool::{Hold, Job, Pool};
 #[cfg(feature = "nats")]
-pub(crate) use serve::{Endpoint, Request, Table};
+pub(crate) use serve::{catch, Answer, Endpoint, Failure, Request, Table};
 
 pub use codec::{Payload, RemoteMessage, Route};
 pub use conn::Served;
