@@ -1088,6 +1088,37 @@ fn a_call_to_an_actor_whose_bounded_mailbox_is_full_waits_for_room() {
 }
 
 #[test]
+fn answers_written_together_each_give_back_their_permit() {
+    // Four permits for 16 callers: answers to calls in flight together go out in one
+    // write by the writer thread, and each must give its permit back, or the connection
+    // stops being read and the calls time out.
+    let mut limits = actor_core::wire::Limits::default();
+    limits.max_pending = 4;
+    let demux = DeMux::with_limits(Workers::Pool(2), Config::default(), limits).unwrap();
+    demux.expose_actor("ledger", &Ledger::default().spawn());
+    let (mux, _served) = tcp_served(&demux, Config::default());
+    let callers: Vec<_> = (0..16_i64)
+        .map(|n| {
+            let remote = mux.remote::<Ledger>("ledger");
+            thread::spawn(move || {
+                for _ in 0..200 {
+                    remote.tell(Add(n)).unwrap();
+                    remote.call(Total, WAIT).unwrap();
+                }
+            })
+        })
+        .collect();
+    for caller in callers {
+        caller.join().unwrap();
+    }
+    let total: i64 = (0..16).sum::<i64>() * 200;
+    assert_eq!(
+        mux.remote::<Ledger>("ledger").call(Total, WAIT).unwrap(),
+        total
+    );
+}
+
+#[test]
 fn an_actor_on_a_driver_answers_remote_calls_from_the_driver() {
     let driver = Driver::new(2);
     let demux = DeMux::new(Workers::Pool(1)).unwrap();

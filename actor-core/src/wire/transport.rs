@@ -238,6 +238,9 @@ pub(crate) const QUEUE: usize = 1024;
 /// what it could not write is left to the writer thread.
 pub(crate) const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2);
 
+/// Up to how many bytes of queued frames the writer thread writes in one go.
+const BATCH: usize = 64 * 1024;
+
 /// Why a frame was not queued.
 pub(crate) enum Refused {
     /// The connection is closed.
@@ -419,7 +422,13 @@ impl Outbox {
             written: 0,
             permit: true,
         };
-        if let Err(frame) = self.inner.write_now(frame) {
+        // With other answers on their way too, the writer thread writes them together.
+        let alone = self.inner.permits.0.len() <= 1;
+        let frame = match alone {
+            true => self.inner.write_now(frame),
+            false => Err(frame),
+        };
+        if let Err(frame) = frame {
             // Room is guaranteed: the queue holds one more frame than there are permits.
             let _ = self.inner.push(Out::Frame(frame), None);
         }
@@ -638,18 +647,22 @@ impl OutboxInner {
     }
 
     /// The writer thread: writes each queued frame whole (after what a sender left part
-    /// written), until closed or finished.
+    /// written), until closed or finished. Frames that queued up meanwhile (callers
+    /// racing for the stream) go out together in one write, up to [`BATCH`] bytes.
     fn write(&self, frames: &Receiver<Out>) {
+        let mut batch = Vec::new();
+        let mut joined = Vec::new();
         loop {
             let out = crossbeam_channel::select! {
                 recv(frames) -> out => out,
                 recv(self.closed) -> _ => break,
             };
-            let mut frame = match out {
-                Ok(Out::Frame(frame)) => Some(frame),
-                Ok(Out::Resume) => None,
+            let mut finish = false;
+            match out {
+                Ok(Out::Frame(frame)) => batch.push(frame),
+                Ok(Out::Resume) => {}
                 Ok(Out::Finish) | Err(_) => break,
-            };
+            }
             let mut sink = lock(&self.sink);
             let Sink { writer, rest } = &mut *sink;
             let Some(writer) = writer.as_mut() else {
@@ -661,11 +674,55 @@ impl OutboxInner {
                 }
                 self.backlog.fetch_sub(1, Ordering::AcqRel);
             }
-            if let Some(frame) = &mut frame {
-                if !self.write_whole(writer, frame) {
-                    break;
+            if batch.is_empty() {
+                continue;
+            }
+            // No sender writes while the lock is held, so no new `rest` appears: a
+            // `Resume` taken here is one already served.
+            let mut size = batch[0].bytes.len();
+            while size < BATCH {
+                match frames.try_recv() {
+                    Ok(Out::Frame(frame)) => {
+                        size += frame.bytes.len();
+                        batch.push(frame);
+                    }
+                    Ok(Out::Resume) => {}
+                    Ok(Out::Finish) => {
+                        finish = true;
+                        break;
+                    }
+                    Err(_) => break,
                 }
-                self.backlog.fetch_sub(1, Ordering::AcqRel);
+            }
+            let whole = if batch.len() == 1 {
+                self.write_whole(writer, &mut batch[0])
+            } else {
+                joined.clear();
+                for frame in &batch {
+                    joined.extend_from_slice(&frame.bytes);
+                }
+                let mut all = Pending {
+                    bytes: std::mem::take(&mut joined),
+                    written: 0,
+                    permit: false,
+                };
+                let whole = self.write_whole(writer, &mut all);
+                // Kept for the next batch, unless a big frame made it big.
+                if all.bytes.capacity() <= 2 * BATCH {
+                    joined = all.bytes;
+                }
+                if whole {
+                    batch.iter().for_each(|frame| self.written(frame));
+                }
+                whole
+            };
+            if !whole {
+                break;
+            }
+            self.backlog.fetch_sub(batch.len(), Ordering::AcqRel);
+            batch.clear();
+            if finish {
+                break;
             }
         }
         // Dropping the writer closes a pipe; the closer shuts a socket down.
