@@ -217,6 +217,54 @@ fn a_call_to_an_actor_whose_bounded_mailbox_is_full_waits_for_room_on_a_worker()
 }
 
 #[test]
+fn calls_posted_to_actors_are_bounded_and_past_the_bound_go_to_the_pool_and_its_limit() {
+    // At most `max_queued` (2) calls are posted to actors at once; the next go to the pool
+    // (one worker, blocked on the held actor, and 2 queued), and past its limit a call is
+    // refused at once with `Unavailable`, though the actor's own mailbox is unbounded.
+    let server = NatsServer::start();
+    let mut limits = actor_core::wire::Limits::default();
+    limits.max_queued = 2;
+    let serving = config(&server)
+        .workers(Workers::Pool(1))
+        .limits(limits)
+        .connect()
+        .unwrap();
+    let calling = node(&server);
+    let ledger = Ledger::default().spawn();
+    serving.serve("ledger", &ledger).unwrap();
+    ledger.tell(Add(3)).unwrap();
+    let open = hold(&ledger);
+    let calls: Vec<_> = (0..8)
+        .map(|_| {
+            let calling = calling.clone();
+            thread::spawn(move || calling.remote::<Ledger>("ledger").call(Total, WAIT))
+        })
+        .collect();
+    // Some call is refused while the actor is held (none would be, were posting unbounded).
+    let deadline = std::time::Instant::now() + WAIT;
+    while !calls.iter().any(|call| call.is_finished()) {
+        assert!(std::time::Instant::now() < deadline, "no call was refused");
+        thread::sleep(Duration::from_millis(5)); // polling a state: no event to wait on
+    }
+    drop(open);
+    let (mut answered, mut refused) = (0, 0);
+    for call in calls {
+        match call.join().unwrap() {
+            Ok(total) => {
+                assert_eq!(total, 3);
+                answered += 1;
+            }
+            Err(e) if matches!(e.fault(), Some(Fault::Unavailable { .. })) => refused += 1,
+            Err(e) => panic!("expected 3 or a refusal, got {e:?}"),
+        }
+    }
+    assert!(
+        refused >= 1 && answered >= 3,
+        "{answered} answered, {refused} refused"
+    );
+}
+
+#[test]
 fn tells_through_one_link_reach_the_actor_in_the_order_told() {
     let server = NatsServer::start();
     let (serving, calling) = (node(&server), node(&server));
