@@ -3,6 +3,8 @@
 //! separate NATS connections, as separate machines would be. `nats_process.rs` does the
 //! same across processes.
 
+#[path = "support/hold.rs"]
+mod hold;
 #[path = "nats/raw.rs"]
 mod raw;
 #[path = "nats/server.rs"]
@@ -13,6 +15,7 @@ use actor_core::prelude::*;
 use actor_core::wire::codec::{self, Head};
 use actor_core::wire::{Fault, FrameError, RemoteError, WireError, Workers};
 use crossbeam_channel::{Receiver, Sender as Channel};
+use hold::hold;
 use raw::{Hello, Raw};
 use serde::{Deserialize, Serialize};
 use server::{dead_url, NatsServer};
@@ -144,19 +147,6 @@ fn a_remote_addr_calls_and_tells_across_two_nodes() {
     assert!(serving.anomalies().is_empty(), "{:?}", serving.anomalies());
     assert!(calling.anomalies().is_empty(), "{:?}", calling.anomalies());
     assert_eq!(calling.link().pending(), 0);
-}
-
-/// Holds the actor it runs on until the returned sender is dropped; returns once the
-/// actor is held.
-fn hold<A: Actor>(addr: &Addr<A>) -> Channel<()> {
-    let (held, is_held) = crossbeam_channel::bounded(1);
-    let (open, shut) = crossbeam_channel::bounded::<()>(0);
-    let _pending = addr.exec(move |_, _| {
-        held.send(()).unwrap();
-        let _ = shut.recv();
-    });
-    is_held.recv_timeout(WAIT).unwrap();
-    open
 }
 
 #[test]
