@@ -4,7 +4,7 @@
 //! Every call gets a fresh id and a one-slot channel of its own, registered in a table
 //! before its request is written (by the caller itself when nothing waits to be written
 //! on a socket, else by the connection's writer thread: no caller waits on the stream for
-//! longer than a socket's 2 ms send timeout). One reader thread per connection takes each reply out of the
+//! longer than twice a socket's 2 ms send timeout). One reader thread per connection takes each reply out of the
 //! table and hands it to its slot. A reply whose id is no longer in the table belongs
 //! to a call that timed out and is dropped: it can never reach another call. When the
 //! connection ends, the table is emptied at once, each waiting caller gets `Disconnected`,

@@ -85,8 +85,9 @@ impl Transport {
     /// A socket read through one clone, written through itself, and closed (both ways)
     /// through a third, so `close` reaches a reader blocked in `read`. Its writes give up
     /// after [`SEND_TIMEOUT`] (a send timeout is the socket's own, shared by the clones;
-    /// reads have none), which lets a sender write a frame itself when the connection is
-    /// idle, never waiting longer than that on a peer that stops reading.
+    /// reads have none; one set on the stream before is replaced), which lets a sender
+    /// write a frame itself when the connection is idle, held by it for twice that at
+    /// most.
     fn socket<S: Read + Write + Send + Sync + 'static>(
         stream: S,
         peer: String,
@@ -233,9 +234,10 @@ impl fmt::Debug for Transport {
 /// How many frames may wait for a Mux's writer.
 pub(crate) const QUEUE: usize = 1024;
 
-/// How long one write to a socket may wait for room in its send buffer before giving up.
-/// A sender writing its own frame waits at most this long on a peer that stops reading;
-/// what it could not write is left to the writer thread.
+/// How long one write to a socket may wait for room in its send buffer before giving up,
+/// and how long a sender goes on writing its own frame to a peer that reads it slowly.
+/// So a sender is held by the stream for twice this at most (its last write may start
+/// just before the time is up); what it could not write is left to the writer thread.
 pub(crate) const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// Up to how many bytes of queued frames the writer thread writes in one go.
@@ -272,11 +274,14 @@ type ErrorHook = Box<dyn Fn(String) + Send + Sync>;
 /// sender writes its frame itself, on its own thread (over a socket, whose writes give up
 /// after [`SEND_TIMEOUT`]): one system call, and no thread woken. Otherwise, and for
 /// whatever such a write leaves unwritten, a writer thread of its own writes frames from
-/// a bounded queue. So no sender waits on the stream for longer than `SEND_TIMEOUT`, a
-/// peer that stops reading can stall only its own connection, and closing releases every
-/// sender at once (over a pipe, whose writes cannot time out, every frame goes through
-/// the writer thread: a thread stuck in a write to a pipe cannot be woken, and no sender
-/// is that thread).
+/// a bounded queue. So no sender is held by the stream for longer than twice
+/// `SEND_TIMEOUT` (4 ms), however slowly the peer reads; a peer that stops reading can
+/// stall only its own connection; and closing releases every sender at once (over a
+/// pipe, whose writes cannot time out, every frame goes through the writer thread: a
+/// thread stuck in a write to a pipe cannot be woken, and no sender is that thread).
+/// While a peer reads nothing, the writer thread tries again every `SEND_TIMEOUT` (about
+/// 500 system calls a second) until the connection closes, by its write timeout if it
+/// has one.
 ///
 /// Frames from one sender are written in the order sent: a sender writes itself only
 /// while no frame is queued or part written (`backlog` is zero, read under the stream's
@@ -530,7 +535,9 @@ impl OutboxInner {
             return Err(frame);
         };
         self.writing_since.store(now_ms(), Ordering::Relaxed);
-        let wrote = Self::write_frame(writer, &mut frame);
+        // However fast the peer reads, a sender writes for `SEND_TIMEOUT` at most.
+        let until = Instant::now() + SEND_TIMEOUT;
+        let wrote = Self::write_frame(writer, &mut frame, Some(until));
         self.writing_since.store(0, Ordering::Relaxed);
         match wrote {
             Wrote::Whole => {
@@ -558,9 +565,13 @@ impl OutboxInner {
         }
     }
 
-    /// Writes what is left of `frame` (`Blocked` after [`SEND_TIMEOUT`] without room, if
-    /// the stream has a send timeout).
-    fn write_frame(writer: &mut Box<dyn Write + Send>, frame: &mut Pending) -> Wrote {
+    /// Writes what is left of `frame`: `Blocked` after [`SEND_TIMEOUT`] without room (if
+    /// the stream has a send timeout), or once `until` has passed with some still left.
+    fn write_frame(
+        writer: &mut Box<dyn Write + Send>,
+        frame: &mut Pending,
+        until: Option<Instant>,
+    ) -> Wrote {
         loop {
             let Some(rest) = frame.bytes.get(frame.written..).filter(|r| !r.is_empty()) else {
                 break match writer.flush() {
@@ -570,6 +581,10 @@ impl OutboxInner {
             };
             match writer.write(rest) {
                 Ok(0) => break Wrote::Failed(io::ErrorKind::WriteZero.into()),
+                Ok(n) if n < rest.len() && until.is_some_and(|until| Instant::now() >= until) => {
+                    frame.written += n;
+                    break Wrote::Blocked;
+                }
                 Ok(n) => frame.written += n,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e)
@@ -626,7 +641,7 @@ impl OutboxInner {
     fn write_whole(&self, writer: &mut Box<dyn Write + Send>, frame: &mut Pending) -> bool {
         self.writing_since.store(now_ms(), Ordering::Relaxed);
         let wrote = loop {
-            match Self::write_frame(writer, frame) {
+            match Self::write_frame(writer, frame, None) {
                 // A send timeout, not an error: keep at it while the connection is open.
                 Wrote::Blocked if !self.is_closed.load(Ordering::Acquire) => {}
                 wrote => break wrote,
@@ -661,7 +676,10 @@ impl OutboxInner {
             match out {
                 Ok(Out::Frame(frame)) => batch.push(frame),
                 Ok(Out::Resume) => {}
-                Ok(Out::Finish) | Err(_) => break,
+                // What a sender left part written still goes first (its `Resume` may
+                // come after the `Finish`).
+                Ok(Out::Finish) => finish = true,
+                Err(_) => break,
             }
             let mut sink = lock(&self.sink);
             let Sink { writer, rest } = &mut *sink;
@@ -673,6 +691,9 @@ impl OutboxInner {
                     break;
                 }
                 self.backlog.fetch_sub(1, Ordering::AcqRel);
+            }
+            if finish {
+                break;
             }
             if batch.is_empty() {
                 continue;
@@ -802,5 +823,90 @@ impl Listen for UnixListener {
             Some(path) => format!("unix socket {}", path.display()),
             None => "a unix listener".to_owned(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// A stream that takes one byte per write, each after `pause` (a slow peer), into
+    /// `got`; fails once `stop` is set.
+    struct Trickle {
+        got: Arc<Mutex<Vec<u8>>>,
+        pause: Duration,
+        stop: Arc<AtomicBool>,
+    }
+
+    impl Write for Trickle {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.stop.load(Ordering::Acquire) {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            if !self.pause.is_zero() {
+                thread::sleep(self.pause); // the peer's pace, not a synchronisation
+            }
+            lock(&self.got).push(buf[0]);
+            Ok(1)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn trickle(pause: Duration) -> (Outbox, Arc<Mutex<Vec<u8>>>, Arc<AtomicBool>) {
+        let (got, stop) = (Arc::default(), Arc::new(AtomicBool::new(false)));
+        let writer = Trickle {
+            got: Arc::clone(&got),
+            pause,
+            stop: Arc::clone(&stop),
+        };
+        let outbox = Outbox::start(Box::new(writer), None, "a test stream", 4, true).unwrap();
+        (outbox, got, stop)
+    }
+
+    #[test]
+    fn a_sender_stops_writing_at_its_send_timeout_however_steadily_the_peer_reads() {
+        // A byte every 20 µs at least: always some progress, and 1 MiB takes 20 s or
+        // more. The sender must give up after its send timeout and leave the rest to the
+        // writer thread, which is still at it when `send` returns.
+        let (outbox, got, stop) = trickle(Duration::from_micros(20));
+        let frame: Vec<u8> = (0..=255_u8).cycle().take(1 << 20).collect();
+        assert!(outbox.send(frame.clone(), None).is_ok());
+        assert_eq!(
+            outbox.inner.backlog.load(Ordering::Acquire),
+            1,
+            "sent whole inline"
+        );
+        let written = lock(&got).clone();
+        assert!(!written.is_empty() && written.len() < frame.len());
+        assert_eq!(
+            written,
+            frame[..written.len()],
+            "the start of the frame, in order"
+        );
+        stop.store(true, Ordering::Release);
+        assert!(outbox.wait_finished(None));
+    }
+
+    #[test]
+    fn a_finish_queued_before_the_resume_of_a_part_written_frame_still_writes_its_rest() {
+        // A sender's write stopped part way; `finish` came (from another thread) before
+        // the sender queued its `Resume`. The rest must still go out before the close.
+        let (outbox, got, _stop) = trickle(Duration::ZERO);
+        {
+            let mut sink = lock(&outbox.inner.sink);
+            outbox.inner.backlog.fetch_add(1, Ordering::AcqRel);
+            sink.rest = Some(Pending {
+                bytes: b"hello".to_vec(),
+                written: 2,
+                permit: false,
+            });
+        }
+        outbox.finish();
+        assert!(outbox.wait_finished(None));
+        assert_eq!(*lock(&got), b"llo");
     }
 }
