@@ -1109,6 +1109,130 @@ fn answers_written_together_each_give_back_their_permit() {
     );
 }
 
+/// Answers `Fill` with that many bytes, and `Total` with 0: an actor whose replies can be
+/// made big.
+struct Filler;
+
+#[actor(remote)]
+impl Filler {
+    #[handles(Fill)]
+    fn fill(&mut self, Fill(n): Fill) -> Vec<u8> {
+        vec![7; n]
+    }
+
+    #[handles(Total)]
+    fn total(&self, _: Total) -> i64 {
+        0
+    }
+}
+
+/// A raw call frame `xid` to `actor`, of `body`'s message type.
+fn raw_call<M: Message + Serialize>(xid: u64, actor: &str, body: &M) -> Vec<u8> {
+    let call = Head::Call {
+        xid,
+        timeout_ms: WAIT.as_millis() as u64,
+        route: Route {
+            actor,
+            message: codec::wire_name::<M>(),
+        },
+    };
+    frame(&call, &codec::to_vec(body).unwrap())
+}
+
+/// The next answer on a raw client's connection: its transaction id, and the reply's body
+/// or the fault.
+fn raw_answer(answers: &mut FrameReader<&TcpStream>) -> (u64, Result<Vec<u8>, Fault>) {
+    let packet = answers.read_frame().unwrap().expect("an answer");
+    match codec::decode_packet(&packet).unwrap() {
+        (Head::Reply { xid }, body) => (xid, Ok(body.to_vec())),
+        (Head::Fault { xid, fault }, _) => (xid, Err(fault)),
+        (other, _) => panic!("expected an answer, got {other:?}"),
+    }
+}
+
+#[test]
+fn replies_of_calls_posted_to_actors_stay_within_max_reply_bytes() {
+    // 200 calls for 256 KiB each from a peer that reads nothing, all read and posted
+    // while the actor is held: once it answers, the replies past `max_reply_bytes` are
+    // dropped (their callers told), not queued.
+    let demux = DeMux::new(Workers::Pool(2)).unwrap();
+    let filler = Filler.spawn();
+    demux.expose_actor("filler", &filler);
+    let (raw, _served) = raw_client(&demux);
+    let open = hold(&filler);
+    const EACH: usize = 256 * 1024;
+    for xid in 1..=200 {
+        (&raw)
+            .write_all(&raw_call(xid, "filler", &Fill(EACH)))
+            .unwrap();
+    }
+    // Answered by the reader itself once it has read (and posted) the 200 before it.
+    (&raw).write_all(&raw_call(999, "nobody", &Total)).unwrap();
+    let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
+    assert!(matches!(raw_answer(&mut answers), (999, Err(_))));
+    drop(open);
+    // Once the actor has handled a later message, every earlier call has been answered.
+    let _: i64 = Bridge::new().call(&filler, Total, WAIT).unwrap();
+    let (queued, max) = (demux.load().reply_bytes, demux.limits().max_reply_bytes);
+    assert!(
+        queued <= max + 2 * EACH,
+        "{queued} bytes of replies queued for a peer that reads none, past the limit of {max}"
+    );
+    // Reading now: the replies that were kept, then faults saying why the rest were not.
+    let (mut replies, mut dropped) = (0, 0);
+    for _ in 1..=200 {
+        match raw_answer(&mut answers) {
+            (_, Ok(body)) => {
+                assert_eq!(codec::decode::<Vec<u8>>(&body).unwrap().len(), EACH);
+                replies += 1;
+            }
+            (_, Err(Fault::Failed { reason, .. })) if reason.contains("reply was dropped") => {
+                dropped += 1
+            }
+            other => panic!("expected a reply or a dropped one, got {other:?}"),
+        }
+    }
+    assert!(
+        replies >= 1 && dropped >= 1,
+        "{replies} replies, {dropped} dropped"
+    );
+}
+
+#[test]
+fn calls_posted_to_actors_are_bounded_and_past_the_bound_go_to_the_pool_and_its_limit() {
+    // At most `max_queued` (2) calls are posted at once; the next go to the pool (one
+    // worker, blocked on the held actor, and 2 queued), and past its limit a call is
+    // refused at once, though the actor's own mailbox is unbounded.
+    let mut limits = actor_core::wire::Limits::default();
+    limits.max_queued = 2;
+    let demux = DeMux::with_limits(Workers::Pool(1), Config::default(), limits).unwrap();
+    let ledger = Ledger::default().spawn();
+    demux.expose_actor("ledger", &ledger);
+    ledger.tell(Add(3)).unwrap();
+    let (raw, _served) = raw_client(&demux);
+    let open = hold(&ledger);
+    for xid in 1..=8 {
+        (&raw).write_all(&raw_call(xid, "ledger", &Total)).unwrap();
+    }
+    let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
+    // The first answer comes while the actor is held: a refusal.
+    let (_, first) = raw_answer(&mut answers);
+    assert!(matches!(first, Err(Fault::Unavailable { .. })), "{first:?}");
+    drop(open);
+    let (mut answered, mut refused) = (0, 1);
+    while answered + refused < 8 {
+        match raw_answer(&mut answers) {
+            (_, Ok(body)) => {
+                assert_eq!(codec::decode::<i64>(&body).unwrap(), 3);
+                answered += 1;
+            }
+            (_, Err(Fault::Unavailable { .. })) => refused += 1,
+            other => panic!("expected 3 or a refusal, got {other:?}"),
+        }
+    }
+    assert!(answered >= 3, "{answered} answered, {refused} refused");
+}
+
 #[test]
 fn an_actor_on_a_driver_answers_remote_calls_from_the_driver() {
     let driver = Driver::new(2);

@@ -12,7 +12,6 @@
 
 use std::collections::HashMap;
 use std::panic::{self, AssertUnwindSafe};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -45,8 +44,6 @@ pub(crate) struct Serving {
     /// Calls let in and not yet ended, by the caller's inbox (its reply subject less the
     /// last token).
     origins: Arc<Origins>,
-    /// Calls posted to actors and not yet answered: at most `limits.max_queued`.
-    posted: Arc<AtomicUsize>,
 }
 
 /// Calls in, by caller: past the pool's limit a caller with none in is still let in (up
@@ -88,7 +85,6 @@ impl Serving {
             topics,
             limits,
             origins: Arc::default(),
-            posted: Arc::default(),
         })
     }
 
@@ -175,17 +171,15 @@ impl Serving {
         body: &[u8],
         timeout: Duration,
     ) -> bool {
-        if self.posted.fetch_add(1, Ordering::AcqRel) >= self.limits.max_queued {
-            self.posted.fetch_sub(1, Ordering::AcqRel);
+        let Some(hold) = self.pool.post() else {
             return false;
-        }
+        };
         let answer = Box::new(Posted {
             replier: self.replier.clone(),
             reply: reply.clone(),
             xid,
             endpoint: endpoint.clone(),
-            posted: self.posted.clone(),
-            _hold: self.pool.hold(),
+            _hold: hold,
             pending: true,
         });
         // A panic (in a message's decoding) drops the answer, which answers.
@@ -349,14 +343,14 @@ impl Job for NatsJob {
 }
 
 /// A call posted to an actor, answered from the thread its reply comes from (the
-/// actor's, or the timer's at the timeout). It counts in `posted`, and holds the pool
-/// (so a graceful close waits for it), until answered.
+/// actor's, or the timer's at the timeout). It holds the pool (so a graceful close waits
+/// for it, and at most `max_queued` are posted at once), until answered.
 struct Posted {
     replier: Replier,
     reply: Subject,
     xid: u64,
     endpoint: Endpoint,
-    posted: Arc<AtomicUsize>,
+    /// One of at most `max_queued` posted at once.
     _hold: Hold,
     /// False once answered, or withdrawn: dropped while still pending (a panic while
     /// posting), it answers with a fault.
@@ -386,7 +380,6 @@ impl Answer for Posted {
 
 impl Drop for Posted {
     fn drop(&mut self) {
-        self.posted.fetch_sub(1, Ordering::AcqRel);
         if self.pending {
             let fault = self.endpoint.fault(Failure::Failed(
                 "the request was dropped before it was answered".to_owned(),

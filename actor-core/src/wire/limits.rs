@@ -17,8 +17,8 @@ use std::time::{Duration, Instant};
 /// | [`read_timeout`](Limits::read_timeout) | 30 s | a frame begun must be complete within it, or its connection is closed |
 /// | [`write_timeout`](Limits::write_timeout) | 30 s | a reply that cannot be written within it closes its connection |
 /// | [`max_pending`](Limits::max_pending) | 1,024 | requests of one connection not yet answered: past it the connection is not read |
-/// | [`max_reply_bytes`](Limits::max_reply_bytes) | 4 MiB | replies of one connection waiting to be written: past it the connection is not read, and its calls already read are refused |
-/// | [`max_queued`](Limits::max_queued) | 4,096 | requests waiting for a pool worker: past it requests are refused; also, per exposed actor, tells waiting for room in its full bounded mailbox: past it they are dropped |
+/// | [`max_reply_bytes`](Limits::max_reply_bytes) | 4 MiB | replies of one connection waiting to be written: past it the connection is not read, and its calls already read are refused (a posted call's reply is dropped, its caller told) |
+/// | [`max_queued`](Limits::max_queued) | 4,096 | requests waiting for a pool worker: past it requests are refused; also, per exposed actor, tells waiting for room in its full bounded mailbox: past it they are dropped; and calls posted to exposed actors at once: past it they go to the pool |
 /// | [`max_threads`](Limits::max_threads) | 256 | request threads at once under [`Workers::PerRequest`](super::Workers::PerRequest): past it requests are refused |
 /// | [`max_call_timeout`](Limits::max_call_timeout) | 60 s | a caller asking for a longer timeout gets this one |
 ///
@@ -65,12 +65,16 @@ pub struct Limits {
     /// Bytes of replies of one connection waiting to be written; past it, the connection
     /// is not read until they are (a reply larger than this still goes, alone), and calls
     /// of it already read are answered with
-    /// [`Fault::Unavailable`](super::Fault::Unavailable) instead of being run.
+    /// [`Fault::Unavailable`](super::Fault::Unavailable) instead of being run; a call
+    /// already posted to an actor whose reply comes past it gets
+    /// [`Fault::Failed`](super::Fault::Failed), its reply dropped.
     pub max_reply_bytes: usize,
     /// Requests waiting for a worker of a [`Workers::Pool`](super::Workers::Pool), all
     /// connections together. Also, for each exposed actor, the tells waiting for room in
     /// its full bounded mailbox (they are posted in order as room comes, by one job on
-    /// the pool; past this many, a tell is dropped and recorded).
+    /// the pool; past this many, a tell is dropped and recorded). And the calls posted to
+    /// exposed actors at once, answered from the actors' threads; past this many, a call
+    /// goes to the pool (and its limit) instead.
     pub max_queued: usize,
     /// Request threads at once under [`Workers::PerRequest`](super::Workers::PerRequest).
     pub max_threads: usize,
@@ -149,6 +153,8 @@ pub(crate) struct Counters {
     pub(crate) connections: AtomicUsize,
     pub(crate) queued: AtomicUsize,
     pub(crate) running: AtomicUsize,
+    /// Calls posted to actors off the pool and not yet answered (at most `max_queued`).
+    pub(crate) posted: AtomicUsize,
     pub(crate) stalled: AtomicUsize,
     pub(crate) refused_connections: AtomicU64,
     pub(crate) timed_out: AtomicU64,

@@ -159,12 +159,22 @@ impl Pool {
         }
     }
 
-    /// Counts work that runs off the pool (a call posted to an actor, answered from its
-    /// thread) as a job until the hold drops, so [`wait_idle`](Pool::wait_idle) waits for
-    /// it too.
-    pub(crate) fn hold(&self) -> Hold {
+    /// Lets in one more request that runs off the pool (a call posted to an actor,
+    /// answered from its thread): counted as a job until the hold drops, so
+    /// [`wait_idle`](Pool::wait_idle) waits for it too. `None` if
+    /// [`Limits::max_queued`] such requests are in already: the request should then go to
+    /// the pool, within its own limits.
+    pub(crate) fn post(&self) -> Option<Hold> {
+        let posted = &self.counters.posted;
+        if posted.fetch_add(1, Ordering::AcqRel) >= self.limits.max_queued {
+            posted.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
         *lock(&self.busy.0) += 1;
-        Hold(self.busy.clone())
+        Some(Hold {
+            busy: self.busy.clone(),
+            counters: self.counters.clone(),
+        })
     }
 
     /// Waits until every job let in has ended, or `deadline` passes; whether they have.
@@ -185,12 +195,16 @@ impl Pool {
     }
 }
 
-/// Work counted as a job of its pool until dropped ([`Pool::hold`]).
-pub(crate) struct Hold(Arc<(Mutex<usize>, Condvar)>);
+/// A request let in off the pool, counted as a job until dropped ([`Pool::post`]).
+pub(crate) struct Hold {
+    busy: Arc<(Mutex<usize>, Condvar)>,
+    counters: Arc<Counters>,
+}
 
 impl Drop for Hold {
     fn drop(&mut self) {
-        ended(&self.0);
+        self.counters.posted.fetch_sub(1, Ordering::AcqRel);
+        ended(&self.busy);
     }
 }
 

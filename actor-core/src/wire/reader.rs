@@ -105,17 +105,19 @@ impl DemuxState {
                 timeout,
                 endpoint,
             } => {
-                if endpoint.starts() {
-                    if conn.outbox.reply_bytes() >= conn.max_reply_bytes {
-                        // The caller does not read its replies: do not make more of them.
-                        return conn.send_fault(xid, unread(conn));
-                    }
-                    // Posted to the actor here, answered from its thread: no worker waits.
+                if conn.outbox.reply_bytes() >= conn.max_reply_bytes {
+                    // The caller does not read its replies: do not make more of them.
+                    return conn.send_fault(xid, unread(conn));
+                }
+                // Posted to the actor here, answered from its thread, so no worker waits;
+                // past `max_queued` posted at once, the call goes to the pool.
+                let hold = endpoint.starts().then(|| self.pool.post()).flatten();
+                if let Some(hold) = hold {
                     let answer = Box::new(Answering {
                         conn: conn.clone(),
                         endpoint: endpoint.clone(),
                         xid,
-                        _hold: self.pool.hold(),
+                        _hold: hold,
                         pending: true,
                     });
                     let body = &packet[start..];

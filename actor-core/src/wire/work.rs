@@ -182,8 +182,10 @@ fn reply_frame(
 
 /// A call posted to an exposed actor by the reader thread, answered on its connection
 /// from the thread its reply comes from (the actor's, or the timer's at the timeout). It
-/// holds a permit of the connection, a lease on it, and a hold on the pool (so a graceful
-/// close waits for it), until it is answered.
+/// holds a permit of the connection, a lease on it, and a hold on the pool (one of at
+/// most `max_queued` posted at once, which a graceful close waits for), until it is
+/// answered. A reply that comes while the caller has `max_reply_bytes` of replies unread
+/// is dropped, and the caller gets a fault instead.
 pub(super) struct Answering {
     pub(super) conn: Lease,
     pub(super) endpoint: Endpoint,
@@ -206,6 +208,17 @@ impl Answering {
 
 impl Answer for Answering {
     fn reply(self: Box<Self>, encode: &dyn Fn(&mut Vec<u8>) -> Result<(), Failure>) {
+        if self.conn.outbox.reply_bytes() >= self.conn.max_reply_bytes {
+            // The caller stopped reading its replies after this call was posted: the
+            // reply is dropped, not queued, and the caller told why.
+            let reason = match unread(&self.conn) {
+                Fault::Unavailable { reason } => format!("its reply was dropped: {reason}"),
+                other => format!("its reply was dropped: {other}"),
+            };
+            let fault = self.endpoint.fault(Failure::Failed(reason));
+            let frame = self.conn.fault_frame(self.xid, fault);
+            return self.send(frame);
+        }
         let frame = reply_frame(&self.conn, &self.endpoint, self.xid, |out| {
             catch(|| encode(out))
         });
