@@ -57,8 +57,10 @@
 //! # Bounds and failure
 //!
 //! Nothing but memory bounds the pending timers: they are made by the program's own code
-//! (an actor asking for a tick), never directly by outside input, so a cap would only turn
-//! a program bug into a different one. A pending timer costs one 32-byte heap entry (up to
+//! (an actor asking for a tick), so a cap would only turn a program bug into a different
+//! one. The one kind outside input makes is the deadline of a call a peer makes to an
+//! exposed actor (over the wire or NATS), and those are bounded where they are made: at
+//! most `Limits::max_queued` such calls are posted at once per DeMux or node. A pending timer costs one 32-byte heap entry (up to
 //! twice that while the heap's vector has spare capacity) plus one 72-byte shared block
 //! (an 80-byte allocation with glibc) plus the closure's own box if it captures anything
 //! (a 16-byte capture is a 32-byte allocation). Measured as resident memory over 1,000,000
