@@ -1282,6 +1282,34 @@ fn a_call_to_a_held_actor_times_out_and_the_actor_goes_on() {
 }
 
 #[test]
+fn the_far_side_gives_a_call_a_grace_past_its_callers_timeout() {
+    // So that the caller's own timeout ends a call that takes as long: the far side's
+    // fault comes later, and is dropped. Here no Mux waits, so the fault shows its time.
+    let demux = DeMux::new(Workers::Pool(1)).unwrap();
+    let ledger = Ledger::default().spawn();
+    demux.expose_actor("ledger", &ledger);
+    let (raw, _served) = raw_client(&demux);
+    let _open = hold(&ledger);
+    let call = Head::Call {
+        xid: 1,
+        timeout_ms: 100,
+        route: Route {
+            actor: "ledger",
+            message: codec::wire_name::<Total>(),
+        },
+    };
+    (&raw)
+        .write_all(&frame(&call, &codec::to_vec(&Total).unwrap()))
+        .unwrap();
+    let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
+    match raw_answer(&mut answers) {
+        // 100 ms, an eighth more, and 5 ms.
+        (1, Err(Fault::Failed { reason, .. })) => assert!(reason.contains("117.5ms"), "{reason}"),
+        other => panic!("expected the far side's timeout, got {other:?}"),
+    }
+}
+
+#[test]
 fn a_graceful_close_waits_for_an_actors_call_in_flight() {
     let demux = DeMux::new(Workers::Pool(1)).unwrap();
     let ledger = Ledger::default().spawn();
