@@ -101,7 +101,9 @@ impl Transport {
         };
         let (reader, closer) = (clone()?, clone()?);
         // Without the timeout, every frame goes through the writer thread, as over a pipe.
-        let inline = set_write_timeout(&stream, Some(SEND_TIMEOUT)).is_ok();
+        // Only where a send that timed out leaves the socket usable: WinSock documents
+        // its state as indeterminate then.
+        let inline = cfg!(unix) && set_write_timeout(&stream, Some(SEND_TIMEOUT)).is_ok();
         Ok(Transport {
             reader: Box::new(reader),
             writer: Box::new(stream),
