@@ -11,7 +11,6 @@
 //! wait on a bounded mailbox), fed through a bounded queue.
 
 use std::collections::HashMap;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::Duration;
@@ -182,16 +181,7 @@ impl Serving {
             _hold: hold,
             pending: true,
         });
-        // A panic (in a message's decoding) drops the answer, which answers.
-        let started =
-            panic::catch_unwind(AssertUnwindSafe(|| endpoint.start(body, timeout, answer)));
-        match started {
-            Ok(Err(answer)) => {
-                answer.withdraw();
-                false
-            }
-            Ok(Ok(())) | Err(_) => true,
-        }
+        endpoint.start(body, timeout, answer)
     }
 
     /// A message on a topic's subject; on the runtime thread: queued for the topic
@@ -381,9 +371,7 @@ impl Answer for Posted {
 impl Drop for Posted {
     fn drop(&mut self) {
         if self.pending {
-            let fault = self.endpoint.fault(Failure::Failed(
-                "the request was dropped before it was answered".to_owned(),
-            ));
+            let fault = self.endpoint.fault(Failure::unanswered());
             self.replier.fault(self.reply.clone(), self.xid, fault);
         }
     }

@@ -3,7 +3,6 @@
 //! the pool, an actor's tell posted at once), within the connection's permits.
 
 use std::io::Read;
-use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::Ordering;
 
 use super::codec;
@@ -120,14 +119,8 @@ impl DemuxState {
                         _hold: hold,
                         pending: true,
                     });
-                    let body = &packet[start..];
-                    // A panic (in a message's decoding) drops the answer, which answers.
-                    let started = panic::catch_unwind(AssertUnwindSafe(|| {
-                        endpoint.start(body, timeout, answer)
-                    }));
-                    match started {
-                        Ok(Err(answer)) => answer.withdraw(), // its mailbox is full
-                        Ok(Ok(())) | Err(_) => return,
+                    if endpoint.start(&packet[start..], timeout, answer) {
+                        return;
                     }
                 }
                 let mut job = job(endpoint, Kind::Call { xid, timeout });

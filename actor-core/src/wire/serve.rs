@@ -63,6 +63,14 @@ pub(crate) enum Failure {
     Failed(String),
 }
 
+impl Failure {
+    /// A call posted to an actor whose answer was dropped before it answered (a panic
+    /// while posting it).
+    pub(crate) fn unanswered() -> Failure {
+        Failure::Failed("the request was dropped before it was answered".to_owned())
+    }
+}
+
 /// One message type that one exposed name takes.
 #[derive(Clone)]
 pub(crate) struct Endpoint {
@@ -103,19 +111,23 @@ impl Endpoint {
     }
 
     /// Posts a call to an exposed actor without waiting: its reply goes to `answer` from
-    /// the thread it comes from. A function's call, or one its actor's full mailbox
-    /// refused, gives `answer` back: run it on a worker with [`run_call`] instead.
+    /// the thread it comes from. Whether it was posted: a function's call, or one its
+    /// actor's full mailbox refused, withdraws `answer` unused (run the call on a worker
+    /// with [`run_call`] instead). A panic while posting (in the message's decoding) drops
+    /// `answer`, which answers the call.
     ///
     /// [`run_call`]: Endpoint::run_call
-    pub(crate) fn start(
-        &self,
-        body: &[u8],
-        timeout: Duration,
-        answer: Box<dyn Answer>,
-    ) -> Result<(), Box<dyn Answer>> {
-        match &self.start {
-            Some(start) => start(body, timeout, answer),
-            None => Err(answer),
+    pub(crate) fn start(&self, body: &[u8], timeout: Duration, answer: Box<dyn Answer>) -> bool {
+        let Some(start) = &self.start else {
+            answer.withdraw();
+            return false;
+        };
+        match panic::catch_unwind(AssertUnwindSafe(|| start(body, timeout, answer))) {
+            Ok(Err(answer)) => {
+                answer.withdraw();
+                false
+            }
+            Ok(Ok(())) | Err(_) => true,
         }
     }
 

@@ -329,7 +329,8 @@ struct Sink {
 /// How a write ended.
 enum Wrote {
     Whole,
-    /// The stream had no room for the rest within [`SEND_TIMEOUT`].
+    /// The stream had no room for the rest within [`SEND_TIMEOUT`], or a sender's time
+    /// to write was up with some still left.
     Blocked,
     Failed(io::Error),
 }

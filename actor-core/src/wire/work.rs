@@ -150,12 +150,18 @@ impl Job {
 
 /// The fault for a call refused because its caller does not read its replies.
 pub(super) fn unread(conn: &Conn) -> Fault {
-    let reason = format!(
+    Fault::Unavailable {
+        reason: unread_replies(conn),
+    }
+}
+
+/// How many bytes of replies the caller has not read, against the limit.
+fn unread_replies(conn: &Conn) -> String {
+    format!(
         "the caller has {} bytes of replies it has not read, at the limit of {}",
         conn.outbox.reply_bytes(),
         conn.max_reply_bytes
-    );
-    Fault::Unavailable { reason }
+    )
 }
 
 /// The frame answering call `xid`: the head, then what `encode` appends; or, if that
@@ -196,40 +202,26 @@ pub(super) struct Answering {
     pub(super) pending: bool,
 }
 
-impl Answering {
-    fn send(mut self, frame: Option<Vec<u8>>) {
+impl Answer for Answering {
+    fn reply(mut self: Box<Self>, encode: &dyn Fn(&mut Vec<u8>) -> Result<(), Failure>) {
+        if self.conn.outbox.reply_bytes() >= self.conn.max_reply_bytes {
+            // The caller stopped reading its replies after this call was posted: the
+            // reply is dropped, not queued, and the caller told why.
+            let reason = format!("its reply was dropped: {}", unread_replies(&self.conn));
+            return self.fail(Failure::Failed(reason));
+        }
         self.pending = false;
-        match frame {
+        match reply_frame(&self.conn, &self.endpoint, self.xid, |out| {
+            catch(|| encode(out))
+        }) {
             Some(frame) => self.conn.outbox.reply(frame),
             None => self.conn.outbox.release(),
         }
     }
-}
 
-impl Answer for Answering {
-    fn reply(self: Box<Self>, encode: &dyn Fn(&mut Vec<u8>) -> Result<(), Failure>) {
-        if self.conn.outbox.reply_bytes() >= self.conn.max_reply_bytes {
-            // The caller stopped reading its replies after this call was posted: the
-            // reply is dropped, not queued, and the caller told why.
-            let reason = match unread(&self.conn) {
-                Fault::Unavailable { reason } => format!("its reply was dropped: {reason}"),
-                other => format!("its reply was dropped: {other}"),
-            };
-            let fault = self.endpoint.fault(Failure::Failed(reason));
-            let frame = self.conn.fault_frame(self.xid, fault);
-            return self.send(frame);
-        }
-        let frame = reply_frame(&self.conn, &self.endpoint, self.xid, |out| {
-            catch(|| encode(out))
-        });
-        self.send(frame);
-    }
-
-    fn fail(self: Box<Self>, failure: Failure) {
-        let frame = self
-            .conn
-            .fault_frame(self.xid, self.endpoint.fault(failure));
-        self.send(frame);
+    fn fail(mut self: Box<Self>, failure: Failure) {
+        self.pending = false;
+        self.conn.send_fault(self.xid, self.endpoint.fault(failure));
     }
 
     /// The call goes to a worker after all: its permit goes with it, unanswered here.
@@ -241,9 +233,7 @@ impl Answer for Answering {
 impl Drop for Answering {
     fn drop(&mut self) {
         if self.pending {
-            let fault = self.endpoint.fault(Failure::Failed(
-                "the request was dropped before it was answered".to_owned(),
-            ));
+            let fault = self.endpoint.fault(Failure::unanswered());
             self.conn.send_fault(self.xid, fault);
         }
     }
