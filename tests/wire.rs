@@ -1045,27 +1045,14 @@ fn a_call_to_an_actor_whose_bounded_mailbox_is_full_waits_for_room() {
     let (raw, _served) = raw_client(&demux);
     let open = hold(&ledger);
     ledger.try_tell(Add(2)).unwrap(); // the mailbox is full now
-    let call = |xid, actor| Head::Call {
-        xid,
-        timeout_ms: WAIT.as_millis() as u64,
-        route: Route {
-            actor,
-            message: codec::wire_name::<Total>(),
-        },
-    };
-    let body = codec::to_vec(&Total).unwrap();
-    (&raw).write_all(&frame(&call(1, "ledger"), &body)).unwrap();
-    (&raw).write_all(&frame(&call(2, "nobody"), &body)).unwrap();
+    (&raw)
+        .write_all(&raw_call(1, "ledger", &Total, WAIT))
+        .unwrap();
+    (&raw)
+        .write_all(&raw_call(2, "nobody", &Total, WAIT))
+        .unwrap();
     let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
-    let mut answer = || {
-        let packet = answers.read_frame().unwrap().expect("an answer");
-        let (head, body) = codec::decode_packet(&packet).unwrap();
-        match head {
-            Head::Reply { xid } => (xid, Ok(codec::decode::<i64>(body).unwrap())),
-            Head::Fault { xid, fault } => (xid, Err(fault)),
-            other => panic!("expected an answer, got {other:?}"),
-        }
-    };
+    let mut answer = || raw_answer::<i64>(&mut answers).expect("an answer");
     // The second call is answered while the ledger is held: so the first was read, and
     // met the full mailbox, before it.
     let (xid, second) = answer();
@@ -1126,11 +1113,11 @@ impl Filler {
     }
 }
 
-/// A raw call frame `xid` to `actor`, of `body`'s message type.
-fn raw_call<M: Message + Serialize>(xid: u64, actor: &str, body: &M) -> Vec<u8> {
+/// A raw call frame `xid` to `actor`, of `body`'s message type, with `timeout`.
+fn raw_call<M: Message + Serialize>(xid: u64, actor: &str, body: &M, timeout: Duration) -> Vec<u8> {
     let call = Head::Call {
         xid,
-        timeout_ms: WAIT.as_millis() as u64,
+        timeout_ms: timeout.as_millis() as u64,
         route: Route {
             actor,
             message: codec::wire_name::<M>(),
@@ -1139,15 +1126,17 @@ fn raw_call<M: Message + Serialize>(xid: u64, actor: &str, body: &M) -> Vec<u8> 
     frame(&call, &codec::to_vec(body).unwrap())
 }
 
-/// The next answer on a raw client's connection: its transaction id, and the reply's body
-/// or the fault.
-fn raw_answer(answers: &mut FrameReader<&TcpStream>) -> (u64, Result<Vec<u8>, Fault>) {
-    let packet = answers.read_frame().unwrap().expect("an answer");
-    match codec::decode_packet(&packet).unwrap() {
-        (Head::Reply { xid }, body) => (xid, Ok(body.to_vec())),
+/// The next answer on a raw client's connection: its transaction id, and the reply
+/// (decoded as an `R`) or the fault; `None` once the connection has closed.
+fn raw_answer<R: serde::de::DeserializeOwned>(
+    answers: &mut FrameReader<&TcpStream>,
+) -> Option<(u64, Result<R, Fault>)> {
+    let packet = answers.read_frame().unwrap()?;
+    Some(match codec::decode_packet(&packet).unwrap() {
+        (Head::Reply { xid }, body) => (xid, Ok(codec::decode(body).unwrap())),
         (Head::Fault { xid, fault }, _) => (xid, Err(fault)),
         (other, _) => panic!("expected an answer, got {other:?}"),
-    }
+    })
 }
 
 #[test]
@@ -1163,13 +1152,18 @@ fn replies_of_calls_posted_to_actors_stay_within_max_reply_bytes() {
     const EACH: usize = 256 * 1024;
     for xid in 1..=200 {
         (&raw)
-            .write_all(&raw_call(xid, "filler", &Fill(EACH)))
+            .write_all(&raw_call(xid, "filler", &Fill(EACH), WAIT))
             .unwrap();
     }
     // Answered by the reader itself once it has read (and posted) the 200 before it.
-    (&raw).write_all(&raw_call(999, "nobody", &Total)).unwrap();
+    (&raw)
+        .write_all(&raw_call(999, "nobody", &Total, WAIT))
+        .unwrap();
     let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
-    assert!(matches!(raw_answer(&mut answers), (999, Err(_))));
+    assert!(matches!(
+        raw_answer::<i64>(&mut answers),
+        Some((999, Err(_)))
+    ));
     drop(open);
     // Once the actor has handled a later message, every earlier call has been answered.
     let _: i64 = Bridge::new().call(&filler, Total, WAIT).unwrap();
@@ -1181,9 +1175,9 @@ fn replies_of_calls_posted_to_actors_stay_within_max_reply_bytes() {
     // Reading now: the replies that were kept, then faults saying why the rest were not.
     let (mut replies, mut dropped) = (0, 0);
     for _ in 1..=200 {
-        match raw_answer(&mut answers) {
+        match raw_answer::<Vec<u8>>(&mut answers).expect("an answer") {
             (_, Ok(body)) => {
-                assert_eq!(codec::decode::<Vec<u8>>(&body).unwrap().len(), EACH);
+                assert_eq!(body.len(), EACH);
                 replies += 1;
             }
             (_, Err(Fault::Failed { reason, .. })) if reason.contains("reply was dropped") => {
@@ -1212,18 +1206,21 @@ fn calls_posted_to_actors_are_bounded_and_past_the_bound_go_to_the_pool_and_its_
     let (raw, _served) = raw_client(&demux);
     let open = hold(&ledger);
     for xid in 1..=8 {
-        (&raw).write_all(&raw_call(xid, "ledger", &Total)).unwrap();
+        (&raw)
+            .write_all(&raw_call(xid, "ledger", &Total, WAIT))
+            .unwrap();
     }
     let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
+    let mut answer = || raw_answer::<i64>(&mut answers).expect("an answer");
     // The first answer comes while the actor is held: a refusal.
-    let (_, first) = raw_answer(&mut answers);
+    let (_, first) = answer();
     assert!(matches!(first, Err(Fault::Unavailable { .. })), "{first:?}");
     drop(open);
     let (mut answered, mut refused) = (0, 1);
     while answered + refused < 8 {
-        match raw_answer(&mut answers) {
-            (_, Ok(body)) => {
-                assert_eq!(codec::decode::<i64>(&body).unwrap(), 3);
+        match answer() {
+            (_, Ok(total)) => {
+                assert_eq!(total, 3);
                 answered += 1;
             }
             (_, Err(Fault::Unavailable { .. })) => refused += 1,
@@ -1290,19 +1287,10 @@ fn the_far_side_gives_a_call_a_grace_past_its_callers_timeout() {
     demux.expose_actor("ledger", &ledger);
     let (raw, _served) = raw_client(&demux);
     let _open = hold(&ledger);
-    let call = Head::Call {
-        xid: 1,
-        timeout_ms: 100,
-        route: Route {
-            actor: "ledger",
-            message: codec::wire_name::<Total>(),
-        },
-    };
-    (&raw)
-        .write_all(&frame(&call, &codec::to_vec(&Total).unwrap()))
-        .unwrap();
+    let call = raw_call(1, "ledger", &Total, Duration::from_millis(100));
+    (&raw).write_all(&call).unwrap();
     let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
-    match raw_answer(&mut answers) {
+    match raw_answer::<i64>(&mut answers).expect("an answer") {
         // 100 ms, an eighth more, and 5 ms.
         (1, Err(Fault::Failed { reason, .. })) => assert!(reason.contains("117.5ms"), "{reason}"),
         other => panic!("expected the far side's timeout, got {other:?}"),
@@ -1318,29 +1306,15 @@ fn a_graceful_close_waits_for_an_actors_call_in_flight() {
     let (raw, served) = raw_client(&demux);
     ledger.tell(Add(7)).unwrap();
     let open = hold(&ledger);
-    let body = codec::to_vec(&Total).unwrap();
     let send = |xid, actor| {
-        let call = Head::Call {
-            xid,
-            timeout_ms: WAIT.as_millis() as u64,
-            route: Route {
-                actor,
-                message: codec::wire_name::<Total>(),
-            },
-        };
-        (&raw).write_all(&frame(&call, &body)).unwrap();
+        (&raw)
+            .write_all(&raw_call(xid, actor, &Total, WAIT))
+            .unwrap()
     };
     send(1, "ledger");
     send(2, "nobody");
     let mut answers = FrameReader::new(&raw, DEFAULT_MAX_FRAME);
-    let mut answer = || {
-        let packet = answers.read_frame().unwrap()?;
-        Some(match codec::decode_packet(&packet).unwrap() {
-            (Head::Reply { xid }, body) => (xid, Ok(codec::decode::<i64>(body).unwrap())),
-            (Head::Fault { xid, fault }, _) => (xid, Err(fault)),
-            (other, _) => panic!("expected an answer, got {other:?}"),
-        })
-    };
+    let mut answer = || raw_answer::<i64>(&mut answers);
     // Answered while the ledger is held: the call to it was read, and is in flight.
     assert!(matches!(
         answer(),
