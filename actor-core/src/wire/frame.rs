@@ -29,6 +29,8 @@
 //! ```
 
 use std::io::{self, BufReader, ErrorKind, Read};
+use std::mem;
+use std::time::Instant;
 
 use super::error::FrameError;
 
@@ -109,10 +111,37 @@ impl Default for Frame {
 /// Every error leaves the stream out of step (the next byte is not known to start a
 /// frame), so a connection ends at its first frame error. A frame whose payload cannot be
 /// decoded is another matter: the framing holds, and only that frame is lost.
+///
+/// A read that times out (a socket with a read timeout) loses nothing: the part of a frame
+/// read so far is kept, and the next read goes on from it, whichever thread makes it.
 #[derive(Debug)]
 pub struct FrameReader<R> {
     inner: BufReader<R>,
     max: u32,
+    /// How far the frame being read has come.
+    partial: Partial,
+}
+
+/// The part of a frame read so far.
+#[derive(Debug)]
+enum Partial {
+    /// `got` bytes of the length prefix.
+    Prefix { prefix: [u8; 4], got: usize },
+    /// The length `n` (checked), the version byte next.
+    Version { n: u32 },
+    /// The length `n`, and the payload's bytes so far.
+    Payload { n: u32, payload: Vec<u8> },
+}
+
+/// What a read that may time out gave.
+#[derive(Debug)]
+pub(crate) enum Polled {
+    /// A whole frame's payload.
+    Frame(Vec<u8>),
+    /// The stream ended cleanly between frames.
+    End,
+    /// The read timed out; the part of a frame read so far is kept.
+    Later,
 }
 
 impl<R: Read> FrameReader<R> {
@@ -121,6 +150,10 @@ impl<R: Read> FrameReader<R> {
         FrameReader {
             inner: BufReader::with_capacity(64 * 1024, inner),
             max,
+            partial: Partial::Prefix {
+                prefix: [0; 4],
+                got: 0,
+            },
         }
     }
 
@@ -130,69 +163,130 @@ impl<R: Read> FrameReader<R> {
     }
 
     /// The next frame's payload; `None` if the stream ended cleanly between frames.
+    ///
+    /// On a stream whose reads time out, a timeout is an error here
+    /// ([`FrameError::Io`]); the part of a frame read so far is kept all the same.
     pub fn read_frame(&mut self) -> Result<Option<Vec<u8>>, FrameError> {
-        let mut prefix = [0u8; 4];
-        let got = read_full(&mut self.inner, &mut prefix)?;
-        if got == 0 {
-            return Ok(None);
+        match self.poll_frame(None)? {
+            Polled::Frame(payload) => Ok(Some(payload)),
+            Polled::End => Ok(None),
+            Polled::Later => Err(io_error(io::Error::from(ErrorKind::TimedOut))),
         }
-        if got < prefix.len() {
-            return Err(FrameError::Truncated {
-                expected: prefix.len() as u64,
-                got: got as u64,
-            });
+    }
+
+    /// The next frame, the end of the stream, or [`Polled::Later`] if a read timed out
+    /// first (`WouldBlock` or `TimedOut`) or `until` passed after a read that left the
+    /// frame unfinished, in which case the next call goes on where this one stopped. So a
+    /// peer that trickles a frame holds the caller for one read past `until` at most, not
+    /// for the whole frame.
+    pub(crate) fn poll_frame(&mut self, until: Option<Instant>) -> Result<Polled, FrameError> {
+        let passed = || until.is_some_and(|until| Instant::now() >= until);
+        loop {
+            match &mut self.partial {
+                Partial::Prefix { prefix, got } => {
+                    while *got < prefix.len() {
+                        match self.inner.read(&mut prefix[*got..]) {
+                            Ok(0) if *got == 0 => return Ok(Polled::End),
+                            Ok(0) => {
+                                return Err(FrameError::Truncated {
+                                    expected: prefix.len() as u64,
+                                    got: *got as u64,
+                                })
+                            }
+                            Ok(read) => *got += read,
+                            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                            Err(e) => return later(e),
+                        }
+                        // (A whole prefix is kept too: the next call goes on from it.)
+                        if passed() {
+                            return Ok(Polled::Later);
+                        }
+                    }
+                    let n = u32::from_be_bytes(*prefix);
+                    if n == 0 {
+                        return Err(FrameError::Empty);
+                    }
+                    if n > self.max {
+                        return Err(FrameError::TooLarge {
+                            len: u64::from(n),
+                            max: self.max,
+                        });
+                    }
+                    self.partial = Partial::Version { n };
+                }
+                &mut Partial::Version { n } => {
+                    let mut version = [0u8; 1];
+                    match self.inner.read(&mut version) {
+                        Ok(0) => {
+                            return Err(FrameError::Truncated {
+                                expected: u64::from(n),
+                                got: 0,
+                            })
+                        }
+                        Ok(_) if version[0] != VERSION => {
+                            return Err(FrameError::Version {
+                                found: version[0],
+                                expected: VERSION,
+                            })
+                        }
+                        Ok(_) => {
+                            let len = n as usize - 1;
+                            let payload = Vec::with_capacity(len.min(RESERVE_AHEAD));
+                            self.partial = Partial::Payload { n, payload };
+                            if len > 0 && passed() {
+                                return Ok(Polled::Later);
+                            }
+                        }
+                        Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                        Err(e) => return later(e),
+                    }
+                }
+                Partial::Payload { n, payload } => {
+                    let len = *n as usize - 1;
+                    while payload.len() < len {
+                        // One read at a time, into room made ahead of it (and given back
+                        // unless filled), so that `until` is seen between reads.
+                        let start = payload.len();
+                        payload.resize(start + (len - start).min(RESERVE_AHEAD), 0);
+                        let read = self.inner.read(&mut payload[start..]);
+                        let got = match &read {
+                            Ok(got) => *got,
+                            Err(_) => 0,
+                        };
+                        payload.truncate(start + got);
+                        match read {
+                            Ok(0) => {
+                                return Err(FrameError::Truncated {
+                                    expected: u64::from(*n),
+                                    got: 1 + payload.len() as u64,
+                                })
+                            }
+                            Ok(_) => {}
+                            Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                            Err(e) => return later(e),
+                        }
+                        if payload.len() < len && passed() {
+                            return Ok(Polled::Later);
+                        }
+                    }
+                    let payload = mem::take(payload);
+                    self.partial = Partial::Prefix {
+                        prefix: [0; 4],
+                        got: 0,
+                    };
+                    return Ok(Polled::Frame(payload));
+                }
+            }
         }
-        let n = u32::from_be_bytes(prefix);
-        if n == 0 {
-            return Err(FrameError::Empty);
-        }
-        if n > self.max {
-            return Err(FrameError::TooLarge {
-                len: u64::from(n),
-                max: self.max,
-            });
-        }
-        let mut version = [0u8; 1];
-        if read_full(&mut self.inner, &mut version)? == 0 {
-            return Err(FrameError::Truncated {
-                expected: u64::from(n),
-                got: 0,
-            });
-        }
-        if version[0] != VERSION {
-            return Err(FrameError::Version {
-                found: version[0],
-                expected: VERSION,
-            });
-        }
-        let len = n as usize - 1;
-        let mut payload = Vec::with_capacity(len.min(RESERVE_AHEAD));
-        let got = (&mut self.inner)
-            .take(len as u64)
-            .read_to_end(&mut payload)
-            .map_err(io_error)?;
-        if got < len {
-            return Err(FrameError::Truncated {
-                expected: u64::from(n),
-                got: 1 + got as u64,
-            });
-        }
-        Ok(Some(payload))
     }
 }
 
-/// Fills `buf` unless the stream ends first; how many bytes it got.
-fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> Result<usize, FrameError> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-            Err(e) => return Err(io_error(e)),
-        }
+/// A failed read: a timeout is [`Polled::Later`], anything else is the error.
+fn later(e: io::Error) -> Result<Polled, FrameError> {
+    match e.kind() {
+        ErrorKind::WouldBlock | ErrorKind::TimedOut => Ok(Polled::Later),
+        _ => Err(io_error(e)),
     }
-    Ok(got)
 }
 
 fn io_error(e: io::Error) -> FrameError {
@@ -252,6 +346,145 @@ mod tests {
                 expected: VERSION
             }
         );
+    }
+
+    /// Gives its bytes one read at a time, `step` bytes each, with a timeout (or an
+    /// interruption) before every read.
+    struct Stuttering {
+        bytes: Vec<u8>,
+        at: usize,
+        step: usize,
+        timed_out: bool,
+        interrupt: bool,
+    }
+
+    impl Read for Stuttering {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if !self.timed_out {
+                self.timed_out = true;
+                let kind = if self.interrupt {
+                    ErrorKind::Interrupted
+                } else {
+                    ErrorKind::WouldBlock
+                };
+                return Err(io::Error::from(kind));
+            }
+            self.timed_out = false;
+            let n = self.step.min(buf.len()).min(self.bytes.len() - self.at);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_read_that_times_out_anywhere_in_a_frame_loses_nothing() {
+        let payloads: [&[u8]; 4] = [b"hello", b"", &[7; 300], b"world"];
+        let bytes: Vec<u8> = payloads.iter().flat_map(|p| frame(p)).collect();
+        for step in [1, 2, 3, 5, 7, 64] {
+            let stream = Stuttering {
+                bytes: bytes.clone(),
+                at: 0,
+                step,
+                timed_out: false,
+                interrupt: false,
+            };
+            // A buffer of one byte, so that every byte of a frame is a read of its own.
+            let mut reader = FrameReader {
+                inner: BufReader::with_capacity(1, stream),
+                ..FrameReader::new(Stuttering::empty(), DEFAULT_MAX_FRAME)
+            };
+            let (mut got, mut laters) = (Vec::new(), 0);
+            loop {
+                match reader.poll_frame(None).unwrap() {
+                    Polled::Frame(payload) => got.push(payload),
+                    Polled::Later => laters += 1,
+                    Polled::End => break,
+                }
+            }
+            assert_eq!(got, payloads.map(<[u8]>::to_vec), "step {step}");
+            assert!(
+                laters > bytes.len() / step,
+                "step {step}: {laters} timeouts"
+            );
+        }
+    }
+
+    /// Gives one byte per read, never timing out, and counts its reads.
+    struct Trickle {
+        bytes: Vec<u8>,
+        at: usize,
+    }
+
+    impl Read for Trickle {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            let n = buf.len().min(1).min(self.bytes.len() - self.at);
+            buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+            self.at += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn a_deadline_passed_stops_a_trickled_frame_after_one_read_and_loses_nothing() {
+        let bytes = frame(&[5; 40]);
+        let mut reader = FrameReader {
+            inner: BufReader::with_capacity(
+                1,
+                Trickle {
+                    bytes: bytes.clone(),
+                    at: 0,
+                },
+            ),
+            ..FrameReader::new(
+                Trickle {
+                    bytes: Vec::new(),
+                    at: 0,
+                },
+                DEFAULT_MAX_FRAME,
+            )
+        };
+        let passed = Some(Instant::now());
+        let mut calls = 0;
+        let payload = loop {
+            calls += 1;
+            match reader.poll_frame(passed).unwrap() {
+                Polled::Later => assert_eq!(reader.inner.get_ref().at, calls, "one read a call"),
+                Polled::Frame(payload) => break payload,
+                Polled::End => panic!("the stream ended before its frame"),
+            }
+        };
+        assert_eq!(payload, [5; 40]);
+        assert_eq!(calls, bytes.len());
+        // Without a deadline, a whole trickled frame in one call.
+        let mut reader = FrameReader::new(Trickle { bytes, at: 0 }, DEFAULT_MAX_FRAME);
+        assert!(matches!(reader.poll_frame(None).unwrap(), Polled::Frame(p) if p == [5; 40]));
+    }
+
+    #[test]
+    fn an_interrupted_read_is_tried_again_not_reported() {
+        let stream = Stuttering {
+            bytes: frame(b"hello"),
+            at: 0,
+            step: 2,
+            timed_out: false,
+            interrupt: true,
+        };
+        let mut reader = FrameReader::new(stream, DEFAULT_MAX_FRAME);
+        assert_eq!(reader.read_frame().unwrap().unwrap(), b"hello");
+        assert!(reader.read_frame().unwrap().is_none());
+    }
+
+    impl Stuttering {
+        fn empty() -> Self {
+            Stuttering {
+                bytes: Vec::new(),
+                at: 0,
+                step: 1,
+                timed_out: true,
+                interrupt: false,
+            }
+        }
     }
 
     #[test]
