@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::Duration;
@@ -359,6 +359,46 @@ fn any_read_write_pair_carries_typed_calls() {
     assert_eq!(served.wait_timeout(WAIT), Some(Ok(())));
 }
 
+#[test]
+fn a_byte_stream_whose_read_times_out_ends_its_mux_with_the_reason() {
+    // A Mux cannot wait on a stream that will not block: it ends the connection, rather
+    // than read it again and again.
+    struct TimesOut;
+    impl Read for TimesOut {
+        fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+            Err(io::Error::from(io::ErrorKind::WouldBlock))
+        }
+    }
+    let mux = Mux::new(Transport::new(TimesOut, io::sink())).unwrap();
+    let err = mux.call("math", Square(7), WAIT).unwrap_err();
+    match err.error() {
+        WireError::Disconnected { reason, .. } => {
+            assert!(reason.contains("must block until data comes"), "{reason}")
+        }
+        other => panic!("expected a disconnect, got {other:?}"),
+    }
+    assert!(mux.is_closed());
+    assert!(matches!(
+        mux.anomalies()[..],
+        [WireError::Frame(FrameError::Io { .. })]
+    ));
+}
+
+#[test]
+fn sockets_given_in_non_blocking_mode_or_with_a_read_timeout_are_made_to_block() {
+    let demux = demux(Workers::Pool(2));
+    let (client, server) = tcp_pair(); // each with a read timeout of its own
+    server.set_nonblocking(true).unwrap();
+    client.set_nonblocking(true).unwrap();
+    let _served = demux.serve(Transport::tcp(server).unwrap()).unwrap();
+    let mux = Mux::new(Transport::tcp(client).unwrap()).unwrap();
+    for n in 1..=20 {
+        assert_eq!(mux.call("math", Square(n), WAIT).unwrap(), n * n);
+    }
+    assert!(mux.anomalies().is_empty(), "{:?}", mux.anomalies());
+    assert!(demux.anomalies().is_empty(), "{:?}", demux.anomalies());
+}
+
 // ---------------------------------------------------------------------------------------
 // Many callers, parallel serving, timeouts
 
@@ -471,6 +511,174 @@ fn a_call_times_out_and_its_late_reply_reaches_no_one() {
         "a late reply is expected, not an anomaly: {:?}",
         mux.anomalies()
     );
+}
+
+// ---------------------------------------------------------------------------------------
+// Callers that read their own replies (on a socket, a caller that finds no one reading
+// reads until its reply comes; see the Mux's notes)
+
+/// The transaction id of the next call read by `requests` (one reader for the whole
+/// connection: it buffers what it reads ahead).
+fn next_call(requests: &mut FrameReader<TcpStream>) -> u64 {
+    let packet = requests.read_frame().unwrap().expect("a request");
+    match codec::decode_packet(&packet).unwrap().0 {
+        Head::Call { xid, .. } => xid,
+        other => panic!("expected a call, got {other:?}"),
+    }
+}
+
+fn square_reply(xid: u64, n: u64) -> Vec<u8> {
+    frame(&Head::Reply { xid }, &codec::to_vec(&n).unwrap())
+}
+
+/// A raw server that answers `n` calls one at a time, so that the Mux's caller finds no
+/// one reading and reads its reply itself (the reader thread stands by while callers do).
+fn answer_in_turn(mux: &Mux, raw: &mut TcpStream, requests: &mut FrameReader<TcpStream>) {
+    for _ in 0..20 {
+        let caller = {
+            let mux = mux.clone();
+            thread::spawn(move || mux.call("math", Square(3), WAIT))
+        };
+        raw.write_all(&square_reply(next_call(requests), 9))
+            .unwrap();
+        assert_eq!(caller.join().unwrap().unwrap(), 9);
+    }
+}
+
+fn requests(raw: &TcpStream) -> FrameReader<TcpStream> {
+    FrameReader::new(raw.try_clone().unwrap(), DEFAULT_MAX_FRAME)
+}
+
+#[test]
+fn a_caller_that_times_out_in_the_middle_of_its_reply_leaves_the_rest_for_the_next_reader() {
+    let (mux, mut raw) = raw_server();
+    let mut requests = requests(&raw);
+    answer_in_turn(&mux, &mut raw, &mut requests);
+    let (wrote, written) = crossbeam_channel::bounded(1);
+    let caller = {
+        let mux = mux.clone();
+        thread::spawn(move || {
+            let outcome = mux.call("math", Square(4), SHORT);
+            written.recv().unwrap();
+            outcome
+        })
+    };
+    let late = square_reply(next_call(&mut requests), 16);
+    // Part of the length prefix, then the caller gives up: whoever reads next must go on
+    // from the third byte.
+    raw.write_all(&late[..2]).unwrap();
+    wrote.send(()).unwrap();
+    let err = caller.join().unwrap().unwrap_err();
+    assert!(matches!(err.error(), WireError::Timeout { .. }), "{err:?}");
+    let caller = {
+        let mux = mux.clone();
+        thread::spawn(move || mux.call("math", Square(5), WAIT))
+    };
+    let xid = next_call(&mut requests);
+    raw.write_all(&late[2..]).unwrap();
+    // The next reply split in the middle of its body.
+    let next = square_reply(xid, 25);
+    let (head, tail) = next.split_at(next.len() - 3);
+    raw.write_all(head).unwrap();
+    raw.write_all(tail).unwrap();
+    assert_eq!(caller.join().unwrap().unwrap(), 25);
+    answer_in_turn(&mux, &mut raw, &mut requests);
+    assert!(
+        mux.anomalies().is_empty(),
+        "a late reply is expected, not an anomaly: {:?}",
+        mux.anomalies()
+    );
+}
+
+#[test]
+fn a_peer_trickling_a_long_reply_cannot_hold_a_caller_past_its_timeout() {
+    // A reply of 20,000 bytes, one byte a millisecond: a caller reading it that did not
+    // look at its deadline between reads would come back only once the whole frame had
+    // come, some 20 s after its 50 ms timeout.
+    const LONG: usize = 20_000;
+    let (mux, mut raw) = raw_server();
+    raw.set_nodelay(true).unwrap();
+    let mut requests = requests(&raw);
+    answer_in_turn(&mux, &mut raw, &mut requests);
+    let caller = {
+        let mux = mux.clone();
+        thread::spawn(move || mux.call("math", Square(4), SHORT))
+    };
+    let reply = frame(
+        &Head::Reply {
+            xid: next_call(&mut requests),
+        },
+        &[1; LONG],
+    );
+    let (written, stop) = (
+        Arc::new(AtomicUsize::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let trickle = {
+        let (written, stop) = (written.clone(), stop.clone());
+        thread::spawn(move || {
+            for byte in reply.chunks(1) {
+                if stop.load(Ordering::Acquire) || raw.write_all(byte).is_err() {
+                    break;
+                }
+                written.fetch_add(1, Ordering::Release);
+                // The trickle's pace (a load, not a synchronisation).
+                thread::sleep(Duration::from_millis(1));
+            }
+        })
+    };
+    let err = caller.join().unwrap().unwrap_err();
+    let came = written.load(Ordering::Acquire);
+    stop.store(true, Ordering::Release);
+    trickle.join().unwrap();
+    assert!(matches!(err.error(), WireError::Timeout { .. }), "{err:?}");
+    assert!(
+        came < LONG,
+        "the caller came back only after the whole reply ({came} bytes) had come"
+    );
+}
+
+#[test]
+fn calls_still_waiting_when_a_reading_caller_gives_up_are_answered() {
+    let (mux, mut raw) = raw_server();
+    let mut requests = requests(&raw);
+    answer_in_turn(&mux, &mut raw, &mut requests);
+    // Two callers; the one with the short timeout gives up before any reply is written,
+    // and the other's reply comes after that.
+    let quick = {
+        let mux = mux.clone();
+        thread::spawn(move || mux.call("math", Square(4), SHORT))
+    };
+    let patient = {
+        let mux = mux.clone();
+        thread::spawn(move || mux.call("math", Square(5), WAIT))
+    };
+    let (first, second) = (next_call(&mut requests), next_call(&mut requests));
+    assert!(matches!(
+        quick.join().unwrap().unwrap_err().error(),
+        WireError::Timeout { .. }
+    ));
+    // Either call may have either id: answer both (the quick one's is dropped as late).
+    for xid in [first, second] {
+        raw.write_all(&square_reply(xid, 25)).unwrap();
+    }
+    assert_eq!(patient.join().unwrap().unwrap(), 25);
+    assert_eq!(mux.pending(), 0);
+    assert!(mux.anomalies().is_empty(), "{:?}", mux.anomalies());
+}
+
+#[test]
+fn a_peer_that_closes_between_calls_fails_the_next_call_as_disconnected() {
+    let (mux, mut raw) = raw_server();
+    let mut requests = requests(&raw);
+    answer_in_turn(&mux, &mut raw, &mut requests);
+    drop((raw, requests));
+    let err = mux.call("math", Square(4), WAIT).unwrap_err();
+    assert!(
+        matches!(err.error(), WireError::Disconnected { .. }),
+        "{err:?}"
+    );
+    assert!(mux.is_closed());
 }
 
 // ---------------------------------------------------------------------------------------

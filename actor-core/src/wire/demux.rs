@@ -280,7 +280,7 @@ impl DeMux {
         thread::Builder::new()
             .name("wire-demux".to_owned())
             .spawn(move || {
-                let result = shared.read(&lease, reader);
+                let result = shared.read(&lease, reader.reader);
                 let _ = done.send(result);
             })
             .map_err(|e| WireError::io(format!("starting a reader for {}", conn.peer), e))?;

@@ -4,27 +4,48 @@
 //! Every call gets a fresh id and a one-slot channel of its own, registered in a table
 //! before its request is written (by the caller itself when nothing waits to be written
 //! on a socket, else by the connection's writer thread: no caller waits on the stream for
-//! longer than twice a socket's 2 ms send timeout). One reader thread per connection takes each reply out of the
-//! table and hands it to its slot. A reply whose id is no longer in the table belongs
-//! to a call that timed out and is dropped: it can never reach another call. When the
-//! connection ends, the table is emptied at once, each waiting caller gets `Disconnected`,
-//! and the closed table refuses new calls.
+//! longer than twice a socket's 2 ms send timeout). Whoever reads the connection takes
+//! each reply out of the table and hands it to its slot. A reply whose id is no longer in
+//! the table belongs to a call that timed out and is dropped: it can never reach another
+//! call. When the connection ends, the table is emptied at once, each waiting caller gets
+//! `Disconnected`, and the closed table refuses new calls.
+//!
+//! Who reads: the reading half sits behind a lock, and whoever holds it reads. On a socket
+//! (whose reads can time out), a caller that finds it free after sending its request
+//! holds it and reads until its own reply comes or its deadline passes (the *leader*),
+//! handing on the other callers' replies it meets: callers that follow one another
+//! closely (within [`STAND_BY`]) then wake no thread for their replies, as a hand-written
+//! client that reads its own socket does not. A leader's reads are timed by its deadline
+//! and it stops between any two reads once the deadline has passed, so a peer that
+//! trickles a long frame holds it one read past its deadline at most (the socket's timer
+//! is coarse: a few milliseconds on Linux). The part of a frame it read stays with the
+//! reading half for the next reader.
+//!
+//! The connection's reader thread reads whenever calls wait and no caller leads: woken by
+//! a leader that leaves with calls still waiting, or, once no caller has begun to lead for
+//! [`STAND_BY`], on its own, so that a late reply or the peer's close is read soon on an
+//! idle connection too (it then blocks in a read; the next caller's reply comes through
+//! it). A leader and the reader thread release the lock only under the table's lock,
+//! after looking at the calls still waiting, so a caller that registered before that is
+//! seen (and woken for), and one that registers after it finds the lock free or held by a
+//! reader who will look again. Over a pipe (whose reads cannot time out) the reader
+//! thread alone reads, and a read that times out ends the connection.
 
 use std::collections::HashMap;
 use std::io::Read;
 use std::mem;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{RecvTimeoutError, Sender as Slot};
 
 use super::codec::{self, Head, Payload, RemoteMessage, Route};
-use super::error::{Anomalies, RemoteError, WireError};
-use super::frame::{Frame, FrameReader};
+use super::error::{Anomalies, FrameError, RemoteError, WireError};
+use super::frame::{Frame, FrameReader, Polled};
 use super::remote::{self, Link, RemoteAddr};
-use super::transport::{Outbox, Refused, Transport};
+use super::transport::{Outbox, ReadHalf, Refused, SetReadTimeout, Transport};
 use super::Config;
 use crate::actor::Actor;
 use crate::sync::lock;
@@ -87,6 +108,11 @@ impl Drop for Handle {
     }
 }
 
+/// How long the reader thread leaves the reading to callers after they last led (see the
+/// module's notes), when no call waits: the longest a late reply or the peer's close goes
+/// unread on a connection whose callers read their own replies.
+const STAND_BY: Duration = Duration::from_millis(10);
+
 struct MuxState {
     peer: String,
     outbox: Outbox,
@@ -95,6 +121,52 @@ struct MuxState {
     next_xid: AtomicU64,
     max_frame: u32,
     anomalies: Anomalies,
+    /// The reading half: whoever holds the lock reads (see the module's notes).
+    reading: Mutex<Reading>,
+    /// Whether callers may read their own replies: the transport's reads can time out.
+    leads: bool,
+    /// How many times callers have led: the reader thread stands by while this moves.
+    led: AtomicU64,
+    /// The reader thread must read now (calls wait and no one reads), or end (the
+    /// connection closed); with `wake`.
+    wanted: Mutex<bool>,
+    wake: Condvar,
+    /// The connection closed: the reader thread ends.
+    closed: AtomicBool,
+}
+
+/// The reading half of the connection.
+struct Reading {
+    frames: FrameReader<Box<dyn Read + Send>>,
+    set_timeout: Option<SetReadTimeout>,
+    /// The read timeout set on the stream now (`None`: reads block).
+    timeout: Option<Duration>,
+    /// The stream ended or failed: no one reads it again.
+    ended: bool,
+}
+
+impl Reading {
+    /// Makes the next reads return by about `timeout` (`None`: block until data comes);
+    /// `false` if the stream cannot. A timeout already set is kept while it is no longer
+    /// than the one asked for and at least half of it (a read that returns early is made
+    /// again), so a stream of calls sets one now and then, not once a call.
+    fn time(&mut self, timeout: Option<Duration>) -> bool {
+        let Some(set) = &self.set_timeout else {
+            return timeout.is_none();
+        };
+        let keep = match (self.timeout, timeout) {
+            (None, None) => true,
+            (Some(set), Some(want)) => set <= want && set >= want / 2,
+            _ => false,
+        };
+        if !keep {
+            if set(timeout).is_err() {
+                return false;
+            }
+            self.timeout = timeout;
+        }
+        true
+    }
 }
 
 struct Calls {
@@ -109,9 +181,18 @@ impl Mux {
         Mux::with_config(transport, Config::default())
     }
 
-    /// Starts a Mux on `transport`: one thread writes its requests, one reads its replies.
+    /// Starts a Mux on `transport`: one thread writes the requests their callers do not
+    /// write themselves, one reads the replies their callers do not read themselves (see
+    /// the module's notes).
     pub fn with_config(transport: Transport, config: Config) -> Result<Mux, WireError> {
-        let (reader, outbox, peer) = transport.start(super::transport::QUEUE)?;
+        let (
+            ReadHalf {
+                reader,
+                set_timeout,
+            },
+            outbox,
+            peer,
+        ) = transport.start(super::transport::QUEUE)?;
         let shared = Arc::new(MuxState {
             peer,
             outbox,
@@ -122,6 +203,17 @@ impl Mux {
             next_xid: AtomicU64::new(1),
             max_frame: config.max_frame,
             anomalies: Anomalies::default(),
+            leads: set_timeout.is_some(),
+            reading: Mutex::new(Reading {
+                frames: FrameReader::new(reader, config.max_frame),
+                set_timeout,
+                timeout: None,
+                ended: false,
+            }),
+            led: AtomicU64::new(0),
+            wanted: Mutex::new(false),
+            wake: Condvar::new(),
+            closed: AtomicBool::new(false),
         });
         let failed = Arc::downgrade(&shared);
         shared.outbox.on_error(move |reason| {
@@ -132,7 +224,7 @@ impl Mux {
         let reading = shared.clone();
         thread::Builder::new()
             .name("wire-mux".to_owned())
-            .spawn(move || reading.read(reader))
+            .spawn(move || reading.read())
             .map_err(|e| WireError::io(format!("starting a reader for {}", shared.peer), e))?;
         Ok(Mux {
             handle: Arc::new(Handle { shared }),
@@ -203,6 +295,18 @@ impl Mux {
                 Refused::Closed => shared.disconnected_now(),
                 Refused::Timeout => timed_out(),
             }));
+        }
+        if shared.leads {
+            let reading = match shared.reading.try_lock() {
+                Ok(reading) => Some(reading),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if let Some(reading) = reading {
+                if let Some(outcome) = shared.lead(reading, &reply, deadline, xid) {
+                    return outcome.map_err(RemoteError::Failed);
+                }
+            }
         }
         let outcome = match deadline {
             Some(deadline) => reply.recv_deadline(deadline),
@@ -333,20 +437,169 @@ impl MuxState {
         self.disconnected(calls.closed.as_deref().unwrap_or("it was closed"))
     }
 
-    /// The reader thread: hands each reply to its caller until the connection ends.
-    fn read(&self, reader: Box<dyn Read + Send>) {
-        let mut frames = FrameReader::new(reader, self.max_frame);
-        let reason = loop {
-            match frames.read_frame() {
-                Ok(Some(packet)) => self.receive(packet),
-                Ok(None) => break "the peer closed the connection".to_owned(),
+    /// The reader thread: reads while calls wait and no caller leads, hands each reply to
+    /// its caller, and closes the connection when the stream ends.
+    fn read(&self) {
+        loop {
+            let reading = match self.reading.try_lock() {
+                Ok(reading) => Some(reading),
+                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+                // A caller leads.
+                Err(TryLockError::WouldBlock) => None,
+            };
+            if let Some(mut reading) = reading {
+                if reading.ended {
+                    return;
+                }
+                // Reads block: no caller is waiting on this thread's deadline.
+                reading.time(None);
+                loop {
+                    match reading.frames.poll_frame(None) {
+                        Ok(Polled::Frame(packet)) => self.receive(packet),
+                        // A socket's reads were timed by a caller that led (and are again
+                        // once this thread has set them to block).
+                        Ok(Polled::Later) if self.leads => {}
+                        // A stream of the user's whose read timed out, or a non-blocking
+                        // one: it cannot be waited on, so the connection ends, as a
+                        // failed read ends it.
+                        Ok(Polled::Later) => {
+                            let e = FrameError::Io {
+                                reason: "a read timed out: a stream given to a Mux must \
+                                         block until data comes"
+                                    .to_owned(),
+                            };
+                            let reason = e.to_string();
+                            self.anomalies.report(e.into());
+                            return self.ended(reading, reason);
+                        }
+                        Ok(Polled::End) => {
+                            return self.ended(reading, "the peer closed the connection".into())
+                        }
+                        Err(e) => {
+                            let reason = e.to_string();
+                            self.anomalies.report(e.into());
+                            return self.ended(reading, reason);
+                        }
+                    }
+                    // Over a pipe this thread always reads; on a socket, it leaves the
+                    // reading to callers once none waits.
+                    if self.leads {
+                        let calls = self.calls();
+                        if calls.waiting.is_empty() {
+                            // Released under the table's lock: see the module's notes.
+                            drop(reading);
+                            drop(calls);
+                            break;
+                        }
+                    }
+                }
+            }
+            if !self.stand_by() {
+                return;
+            }
+        }
+    }
+
+    /// Waits until the reader thread must read: woken by a leader that leaves calls
+    /// waiting, or after [`STAND_BY`] in which no caller led. `false` once the connection
+    /// has closed.
+    fn stand_by(&self) -> bool {
+        let mut wanted = lock(&self.wanted);
+        loop {
+            if self.closed.load(Ordering::Acquire) {
+                return false;
+            }
+            if mem::take(&mut *wanted) {
+                return true;
+            }
+            let led = self.led.load(Ordering::Relaxed);
+            let (guard, waited) = self
+                .wake
+                .wait_timeout(wanted, STAND_BY)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            wanted = guard;
+            if waited.timed_out() && self.led.load(Ordering::Relaxed) == led {
+                return !self.closed.load(Ordering::Acquire);
+            }
+        }
+    }
+
+    /// Wakes the reader thread to read (or to end).
+    fn want_reader(&self) {
+        *lock(&self.wanted) = true;
+        self.wake.notify_one();
+    }
+
+    /// A caller reads the connection itself until its own reply comes (or the connection
+    /// ends, which answers it too), handing on the others it meets; `None` if its
+    /// deadline passed first or the stream's reads could not be timed, when the caller
+    /// goes on as one that did not lead. Leaves the reading to the reader thread if calls
+    /// are still waiting.
+    fn lead(
+        &self,
+        mut reading: MutexGuard<'_, Reading>,
+        reply: &crossbeam_channel::Receiver<Result<Payload, WireError>>,
+        deadline: Option<Instant>,
+        xid: u64,
+    ) -> Option<Result<Payload, WireError>> {
+        self.led.fetch_add(1, Ordering::Relaxed);
+        // Whether this caller leaves still waiting for the reply, for the reader thread
+        // to read (its reads could not be timed).
+        let mut untimed = false;
+        let outcome = loop {
+            if let Ok(outcome) = reply.try_recv() {
+                break Some(outcome);
+            }
+            if reading.ended {
+                break None;
+            }
+            let timeout = match deadline {
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => break None,
+                },
+                None => None,
+            };
+            if !reading.time(timeout) {
+                untimed = true;
+                break None;
+            }
+            match reading.frames.poll_frame(deadline) {
+                Ok(Polled::Frame(packet)) => self.receive(packet),
+                Ok(Polled::Later) => {}
+                // The close answers this caller too: its slot has the reason next round.
+                // (`close` takes the table's lock under the reading one, as `receive` does.)
+                Ok(Polled::End) => {
+                    reading.ended = true;
+                    self.close("the peer closed the connection".into());
+                }
                 Err(e) => {
                     let reason = e.to_string();
                     self.anomalies.report(e.into());
-                    break reason;
+                    reading.ended = true;
+                    self.close(reason);
                 }
             }
         };
+        let calls = self.calls();
+        let others = match calls.waiting.len() {
+            0 => false,
+            1 => untimed || !calls.waiting.contains_key(&xid),
+            _ => true,
+        };
+        // Released under the table's lock: see the module's notes.
+        drop(reading);
+        drop(calls);
+        if others {
+            self.want_reader();
+        }
+        outcome
+    }
+
+    /// The stream ended (or failed) under the reader thread.
+    fn ended(&self, mut reading: MutexGuard<'_, Reading>, reason: String) {
+        reading.ended = true;
+        drop(reading);
         self.close(reason);
     }
 
@@ -387,5 +640,7 @@ impl MuxState {
             let _ = slot.send(Err(self.disconnected(&reason)));
         }
         self.outbox.close();
+        self.closed.store(true, Ordering::Release);
+        self.want_reader();
     }
 }

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock};
 use std::thread;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
@@ -22,6 +22,53 @@ use super::limits::now_ms;
 use crate::sync::lock;
 
 type Closer = Box<dyn Fn() + Send + Sync>;
+
+/// Sets the reading half's read timeout (`None`: reads block until data comes).
+pub(crate) type SetReadTimeout = Box<dyn Fn(Option<Duration>) -> io::Result<()> + Send + Sync>;
+
+/// What a transport needs of a socket (std's `TcpStream` and `UnixStream`).
+trait Socket: Read + Write + Send + Sync + Sized + 'static {
+    fn try_clone(&self) -> io::Result<Self>;
+    fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()>;
+    fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()>;
+    /// Shuts both directions down, ignoring a socket already shut.
+    fn shut_down(&self);
+}
+
+macro_rules! socket {
+    ($stream:ty) => {
+        impl Socket for $stream {
+            fn try_clone(&self) -> io::Result<Self> {
+                <$stream>::try_clone(self)
+            }
+            fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+                <$stream>::set_write_timeout(self, timeout)
+            }
+            fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+                <$stream>::set_read_timeout(self, timeout)
+            }
+            fn set_nonblocking(&self, nonblocking: bool) -> io::Result<()> {
+                <$stream>::set_nonblocking(self, nonblocking)
+            }
+            fn shut_down(&self) {
+                let _ = self.shutdown(Shutdown::Both);
+            }
+        }
+    };
+}
+
+socket!(TcpStream);
+#[cfg(unix)]
+socket!(UnixStream);
+
+/// The reading half of a started transport.
+pub(crate) struct ReadHalf {
+    pub(crate) reader: Box<dyn Read + Send>,
+    /// How to make its reads time out, where they can (a socket); `None` for a stream
+    /// whose reads always block until data comes (a pipe).
+    pub(crate) set_timeout: Option<SetReadTimeout>,
+}
 
 /// One end of a bidirectional byte stream: what to read, what to write, and how to close
 /// both at once.
@@ -46,6 +93,8 @@ pub struct Transport {
     /// Whether a write to `writer` gives up after [`SEND_TIMEOUT`] (a socket), so that a
     /// sender may write its frame itself instead of waking the writer thread.
     inline: bool,
+    /// How to give the reader's reads a timeout (a socket's own, shared by its clones).
+    set_read_timeout: Option<SetReadTimeout>,
 }
 
 impl Transport {
@@ -58,6 +107,7 @@ impl Transport {
             closer: None,
             peer: "a byte stream".to_owned(),
             inline: false,
+            set_read_timeout: None,
         }
     }
 
@@ -71,45 +121,40 @@ impl Transport {
         stream
             .set_nodelay(true)
             .map_err(|e| WireError::io(format!("configuring the connection to {peer}"), e))?;
-        Transport::socket(
-            stream,
-            peer,
-            TcpStream::try_clone,
-            TcpStream::set_write_timeout,
-            |closer| {
-                let _ = closer.shutdown(Shutdown::Both);
-            },
-        )
+        Transport::socket(stream, peer)
     }
 
     /// A socket read through one clone, written through itself, and closed (both ways)
-    /// through a third, so `close` reaches a reader blocked in `read`. Its writes give up
-    /// after [`SEND_TIMEOUT`] (a send timeout is the socket's own, shared by the clones;
-    /// reads have none; one set on the stream before is replaced), which lets a sender
-    /// write a frame itself when the connection is idle, held by it for twice that at
-    /// most.
-    fn socket<S: Read + Write + Send + Sync + 'static>(
-        stream: S,
-        peer: String,
-        try_clone: fn(&S) -> io::Result<S>,
-        set_write_timeout: fn(&S, Option<std::time::Duration>) -> io::Result<()>,
-        shutdown: fn(&S),
-    ) -> Result<Self, WireError> {
-        let clone = || {
-            try_clone(&stream)
-                .map_err(|e| WireError::io(format!("sharing the connection to {peer}"), e))
-        };
-        let (reader, closer) = (clone()?, clone()?);
+    /// and timed through a second, so `close` reaches a reader blocked in `read`. Its
+    /// writes give up after [`SEND_TIMEOUT`] (a send timeout is the socket's own, shared
+    /// by the clones; one set on the stream before is replaced), which lets a sender write
+    /// a frame itself when the connection is idle, held by it for twice that at most. Its
+    /// reads block (a read timeout or non-blocking mode set before is cleared); the Mux
+    /// gives them a timeout while a caller reads its own reply.
+    fn socket<S: Socket>(stream: S, peer: String) -> Result<Self, WireError> {
+        let configure =
+            |what: &str, e| WireError::io(format!("{what} the connection to {peer}"), e);
+        stream
+            .set_nonblocking(false)
+            .and_then(|()| stream.set_read_timeout(None))
+            .map_err(|e| configure("configuring", e))?;
+        let reader = stream.try_clone().map_err(|e| configure("sharing", e))?;
+        let control = Arc::new(stream.try_clone().map_err(|e| configure("sharing", e))?);
         // Without the timeout, every frame goes through the writer thread, as over a pipe.
         // Only where a send that timed out leaves the socket usable: WinSock documents
         // its state as indeterminate then.
-        let inline = cfg!(unix) && set_write_timeout(&stream, Some(SEND_TIMEOUT)).is_ok();
+        let inline = cfg!(unix) && stream.set_write_timeout(Some(SEND_TIMEOUT)).is_ok();
+        let closer = control.clone();
         Ok(Transport {
             reader: Box::new(reader),
             writer: Box::new(stream),
-            closer: Some(Box::new(move || shutdown(&closer))),
+            closer: Some(Box::new(move || closer.shut_down())),
             peer,
             inline,
+            // Unix only, as for writes: a read that timed out leaves the socket usable.
+            set_read_timeout: cfg!(unix).then(|| {
+                Box::new(move |timeout| control.set_read_timeout(timeout)) as SetReadTimeout
+            }),
         })
     }
 
@@ -131,15 +176,7 @@ impl Transport {
             Some(path) => format!("unix socket {}", path.display()),
             None => "a unix socket".to_owned(),
         };
-        Transport::socket(
-            stream,
-            peer,
-            UnixStream::try_clone,
-            UnixStream::set_write_timeout,
-            |closer| {
-                let _ = closer.shutdown(Shutdown::Both);
-            },
-        )
+        Transport::socket(stream, peer)
     }
 
     /// Connects to a Unix socket at `path`.
@@ -218,12 +255,13 @@ impl Transport {
 
     /// The reading half, and the writing half started on a thread of its own, which
     /// takes up to `permits` answers to requests in progress.
-    pub(crate) fn start(
-        self,
-        permits: usize,
-    ) -> Result<(Box<dyn Read + Send>, Outbox, String), WireError> {
+    pub(crate) fn start(self, permits: usize) -> Result<(ReadHalf, Outbox, String), WireError> {
         let outbox = Outbox::start(self.writer, self.closer, &self.peer, permits, self.inline)?;
-        Ok((self.reader, outbox, self.peer))
+        let read = ReadHalf {
+            reader: self.reader,
+            set_timeout: self.set_read_timeout,
+        };
+        Ok((read, outbox, self.peer))
     }
 }
 
