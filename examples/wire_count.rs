@@ -6,7 +6,9 @@
 //!   socket to an echo actor (on a thread of its own) behind a `DeMux`, 64 bytes each way;
 //! - `raw`: the hand-written yardstick of `benches/wire.rs`: a length-prefixed frame
 //!   written and the echo read back with `write_all` / `read_exact`, a server thread on
-//!   the other end.
+//!   the other end;
+//! - `slow`: `N` calls as in `wire`, each to an actor that takes 100 ms to answer (a
+//!   slow call or a long poll): what waiting costs the process's threads meanwhile.
 //!
 //! It prints, per round trip, the context switches of the whole process (every thread's
 //! `voluntary_ctxt_switches` and `nonvoluntary_ctxt_switches` in `/proc/self/task`, read
@@ -28,12 +30,18 @@ use serde::{Deserialize, Serialize};
 #[message(reply = Vec<u8>)]
 struct Echo(Vec<u8>);
 
-struct EchoServer;
+/// Echoes, after `delay`.
+struct EchoServer {
+    delay: Duration,
+}
 
 #[actor(remote)]
 impl EchoServer {
     #[handles(Echo)]
     fn echo(&mut self, Echo(bytes): Echo) -> Vec<u8> {
+        if !self.delay.is_zero() {
+            thread::sleep(self.delay);
+        }
         bytes
     }
 }
@@ -84,16 +92,20 @@ fn main() {
     };
     let payload = vec![7u8; PAYLOAD];
     let (switched, elapsed) = match mode.as_str() {
-        "wire" => {
+        "wire" | "slow" => {
             let demux = DeMux::new(Workers::Pool(4)).expect("a DeMux");
-            let server = EchoServer.spawn();
+            let delay = match mode.as_str() {
+                "slow" => Duration::from_millis(100),
+                _ => Duration::ZERO,
+            };
+            let server = EchoServer { delay }.spawn();
             demux.expose_actor("echo", &server);
             let (ours, theirs) = UnixStream::pair().expect("a socket pair");
             let _served = demux
                 .serve(Transport::unix(theirs).expect("a transport"))
                 .expect("served");
             let mux = Mux::new(Transport::unix(ours).expect("a transport")).expect("a Mux");
-            measure(n / 10, n, || {
+            measure(n.div_ceil(10), n, || {
                 let back = mux
                     .call("echo", Echo(payload.clone()), WAIT)
                     .expect("a reply");
@@ -133,7 +145,7 @@ fn main() {
             })
         }
         other => {
-            eprintln!("wire_count: unknown mode {other}: wire or raw");
+            eprintln!("wire_count: unknown mode {other}: wire, slow or raw");
             std::process::exit(2);
         }
     };

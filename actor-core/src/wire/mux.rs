@@ -25,7 +25,8 @@
 //! a leader that leaves with calls still waiting, or, once no caller has begun to lead for
 //! [`STAND_BY`], on its own, so that a late reply or the peer's close is read soon on an
 //! idle connection too (it then blocks in a read; the next caller's reply comes through
-//! it). A leader and the reader thread release the lock only under the table's lock,
+//! it). Finding a caller leading then, it waits for that leader to leave, which wakes it:
+//! a slow call or a long poll costs it no wake-ups meanwhile. A leader and the reader thread release the lock only under the table's lock,
 //! after looking at the calls still waiting, so a caller that registered before that is
 //! seen (and woken for), and one that registers after it finds the lock free or held by a
 //! reader who will look again. Over a pipe (whose reads cannot time out) the reader
@@ -127,12 +128,21 @@ struct MuxState {
     leads: bool,
     /// How many times callers have led: the reader thread stands by while this moves.
     led: AtomicU64,
-    /// The reader thread must read now (calls wait and no one reads), or end (the
-    /// connection closed); with `wake`.
-    wanted: Mutex<bool>,
+    /// How the reader thread stands by, and what wakes it; with `wake`.
+    standing: Mutex<Standing>,
     wake: Condvar,
     /// The connection closed: the reader thread ends.
     closed: AtomicBool,
+}
+
+/// How the Mux's reader thread stands by.
+#[derive(Default)]
+struct Standing {
+    /// It must read now (calls wait and no one reads), or end (the connection closed).
+    wanted: bool,
+    /// It found a caller leading and waits, untimed, for the leader to leave: the leader
+    /// wakes it as it does (see `MuxState::leave`).
+    parked: bool,
 }
 
 /// The reading half of the connection.
@@ -211,7 +221,7 @@ impl Mux {
                 ended: false,
             }),
             led: AtomicU64::new(0),
-            wanted: Mutex::new(false),
+            standing: Mutex::default(),
             wake: Condvar::new(),
             closed: AtomicBool::new(false),
         });
@@ -447,6 +457,7 @@ impl MuxState {
                 // A caller leads.
                 Err(TryLockError::WouldBlock) => None,
             };
+            let led = reading.is_none();
             if let Some(mut reading) = reading {
                 if reading.ended {
                     return;
@@ -494,40 +505,80 @@ impl MuxState {
                     }
                 }
             }
-            if !self.stand_by() {
+            let standing = if led { self.park() } else { self.stand_by() };
+            if !standing {
                 return;
             }
         }
     }
 
     /// Waits until the reader thread must read: woken by a leader that leaves calls
-    /// waiting, or after [`STAND_BY`] in which no caller led. `false` once the connection
-    /// has closed.
+    /// waiting, or after [`STAND_BY`] in which no caller began to lead. `false` once the
+    /// connection has closed.
     fn stand_by(&self) -> bool {
-        let mut wanted = lock(&self.wanted);
+        let mut standing = lock(&self.standing);
         loop {
             if self.closed.load(Ordering::Acquire) {
                 return false;
             }
-            if mem::take(&mut *wanted) {
+            if mem::take(&mut standing.wanted) {
                 return true;
             }
             let led = self.led.load(Ordering::Relaxed);
             let (guard, waited) = self
                 .wake
-                .wait_timeout(wanted, STAND_BY)
+                .wait_timeout(standing, STAND_BY)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            wanted = guard;
+            standing = guard;
             if waited.timed_out() && self.led.load(Ordering::Relaxed) == led {
                 return !self.closed.load(Ordering::Acquire);
             }
         }
     }
 
+    /// The reader thread found a caller leading: waits, untimed, until the leader leaves
+    /// (a caller that leads for long, a long poll, costs this thread no wake-ups meanwhile).
+    /// `false` once the connection has closed.
+    fn park(&self) -> bool {
+        let mut standing = lock(&self.standing);
+        standing.parked = true;
+        // Tried again under `standing`: a leader that left before this finds the lock
+        // free here, and one that leaves after it sees `parked` (`leave` looks under
+        // `standing`, after releasing the lock).
+        if !matches!(self.reading.try_lock(), Err(TryLockError::WouldBlock)) {
+            standing.parked = false;
+            return true;
+        }
+        loop {
+            if self.closed.load(Ordering::Acquire) {
+                return false;
+            }
+            if mem::take(&mut standing.wanted) {
+                standing.parked = false;
+                return true;
+            }
+            standing = self
+                .wake
+                .wait(standing)
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+        }
+    }
+
     /// Wakes the reader thread to read (or to end).
     fn want_reader(&self) {
-        *lock(&self.wanted) = true;
+        let mut standing = lock(&self.standing);
+        standing.wanted = true;
         self.wake.notify_one();
+    }
+
+    /// A leader has released the reading lock: wakes the reader thread if calls still
+    /// wait (`others`) or it waits for this leader to leave.
+    fn leave(&self, others: bool) {
+        let mut standing = lock(&self.standing);
+        if others || standing.parked {
+            standing.wanted = true;
+            self.wake.notify_one();
+        }
     }
 
     /// A caller reads the connection itself until its own reply comes (or the connection
@@ -590,9 +641,7 @@ impl MuxState {
         // Released under the table's lock: see the module's notes.
         drop(reading);
         drop(calls);
-        if others {
-            self.want_reader();
-        }
+        self.leave(others);
         outcome
     }
 
