@@ -112,7 +112,9 @@ impl Transport {
     }
 
     /// A transport over a connected TCP stream (with Nagle's delay turned off: frames are
-    /// written whole, and a request must not wait for the previous one's ACK).
+    /// written whole, and a request must not wait for the previous one's ACK). The stream
+    /// is put in blocking mode and a read timeout set on it is cleared: the transport
+    /// times its reads and writes itself.
     pub fn tcp(stream: TcpStream) -> Result<Self, WireError> {
         let peer = match stream.peer_addr() {
             Ok(addr) => format!("tcp {addr}"),
@@ -165,7 +167,8 @@ impl Transport {
         Transport::tcp(stream)
     }
 
-    /// A transport over a connected Unix socket.
+    /// A transport over a connected Unix socket, put in blocking mode with no read
+    /// timeout (as [`Transport::tcp`]).
     #[cfg(unix)]
     pub fn unix(stream: UnixStream) -> Result<Self, WireError> {
         let peer = match stream
