@@ -114,6 +114,11 @@ impl Drop for Handle {
 /// unread on a connection whose callers read their own replies.
 const STAND_BY: Duration = Duration::from_millis(10);
 
+/// The longest the reader thread waits, parked, for a leader to leave before it looks
+/// again: a backstop for a leader that panicked (and so never woke it); a leader that
+/// leaves wakes it at once.
+const PARKED: Duration = Duration::from_secs(1);
+
 struct MuxState {
     peer: String,
     outbox: Outbox,
@@ -140,8 +145,8 @@ struct MuxState {
 struct Standing {
     /// It must read now (calls wait and no one reads), or end (the connection closed).
     wanted: bool,
-    /// It found a caller leading and waits, untimed, for the leader to leave: the leader
-    /// wakes it as it does (see `MuxState::leave`).
+    /// It found a caller leading and waits (for [`PARKED`] at most) for it to leave: the
+    /// leader wakes it as it does (see `MuxState::leave`).
     parked: bool,
 }
 
@@ -536,8 +541,9 @@ impl MuxState {
         }
     }
 
-    /// The reader thread found a caller leading: waits, untimed, until the leader leaves
-    /// (a caller that leads for long, a long poll, costs this thread no wake-ups meanwhile).
+    /// The reader thread found a caller leading: waits until the leader leaves (a caller
+    /// that leads for long, a long poll, costs this thread a wake-up a second at most
+    /// meanwhile, [`PARKED`]).
     /// `false` once the connection has closed.
     fn park(&self) -> bool {
         let mut standing = lock(&self.standing);
@@ -557,10 +563,16 @@ impl MuxState {
                 standing.parked = false;
                 return true;
             }
-            standing = self
+            // The backstop: a leader that panicked never left.
+            let (guard, waited) = self
                 .wake
-                .wait(standing)
+                .wait_timeout(standing, PARKED)
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
+            standing = guard;
+            if waited.timed_out() {
+                standing.parked = false;
+                return true;
+            }
         }
     }
 
