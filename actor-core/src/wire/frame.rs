@@ -28,7 +28,7 @@
 //! assert!(reader.read_frame().unwrap().is_none()); // the stream ended between frames
 //! ```
 
-use std::io::{self, BufReader, ErrorKind, Read};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read};
 use std::mem;
 use std::time::Instant;
 
@@ -244,24 +244,20 @@ impl<R: Read> FrameReader<R> {
                 Partial::Payload { n, payload } => {
                     let len = *n as usize - 1;
                     while payload.len() < len {
-                        // One read at a time, into room made ahead of it (and given back
-                        // unless filled), so that `until` is seen between reads.
-                        let start = payload.len();
-                        payload.resize(start + (len - start).min(RESERVE_AHEAD), 0);
-                        let read = self.inner.read(&mut payload[start..]);
-                        let got = match &read {
-                            Ok(got) => *got,
-                            Err(_) => 0,
-                        };
-                        payload.truncate(start + got);
-                        match read {
-                            Ok(0) => {
+                        // One read at a time (through the buffer: no room to zero ahead),
+                        // so that `until` is seen between reads.
+                        match self.inner.fill_buf() {
+                            Ok([]) => {
                                 return Err(FrameError::Truncated {
                                     expected: u64::from(*n),
                                     got: 1 + payload.len() as u64,
                                 })
                             }
-                            Ok(_) => {}
+                            Ok(buffered) => {
+                                let take = buffered.len().min(len - payload.len());
+                                payload.extend_from_slice(&buffered[..take]);
+                                self.inner.consume(take);
+                            }
                             Err(e) if e.kind() == ErrorKind::Interrupted => {}
                             Err(e) => return later(e),
                         }
