@@ -233,16 +233,10 @@ fn frame(head: &Head<'_>, body: &[u8]) -> Vec<u8> {
     frame.finish(DEFAULT_MAX_FRAME).unwrap()
 }
 
-/// Reads one request from a raw server socket; its transaction id.
+/// Reads one request from a raw server socket; its transaction id. (For a socket that
+/// gets more than one request at a time, [`next_call`] with one reader throughout.)
 fn read_call(stream: &TcpStream) -> u64 {
-    let packet = FrameReader::new(stream, DEFAULT_MAX_FRAME)
-        .read_frame()
-        .unwrap()
-        .expect("a request");
-    match codec::decode_packet(&packet).unwrap().0 {
-        Head::Call { xid, .. } => xid,
-        other => panic!("expected a call, got {other:?}"),
-    }
+    next_call(&mut FrameReader::new(stream, DEFAULT_MAX_FRAME))
 }
 
 /// A temporary directory, removed on drop.
@@ -519,7 +513,7 @@ fn a_call_times_out_and_its_late_reply_reaches_no_one() {
 
 /// The transaction id of the next call read by `requests` (one reader for the whole
 /// connection: it buffers what it reads ahead).
-fn next_call(requests: &mut FrameReader<TcpStream>) -> u64 {
+fn next_call<R: Read>(requests: &mut FrameReader<R>) -> u64 {
     let packet = requests.read_frame().unwrap().expect("a request");
     match codec::decode_packet(&packet).unwrap().0 {
         Head::Call { xid, .. } => xid,

@@ -1,11 +1,11 @@
-//! Locks. [`lock`] takes a std mutex, recovering it from poison: every mutex of the
+//! Locks. [`lock`] (and [`try_lock`]) takes a std mutex, recovering it from poison: every mutex of the
 //! runtime guards data that a panicking holder leaves consistent (single inserts, removes
 //! and swaps), so a poisoned lock is still usable. [`model`] is the set of primitives
 //! that loom model-checks (`RUSTFLAGS="--cfg loom" cargo test -p actor-core --lib loom`):
 //! under `cfg(loom)` they are loom's, otherwise std's. [`SpinLock`] is built on them.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
 
 use model::{AtomicBool, Ordering};
 
@@ -15,6 +15,17 @@ pub(crate) fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Locks `mutex` if no one holds it (`None` if someone does), taking it over from a
+/// holder that panicked.
+#[inline]
+pub(crate) fn try_lock<T: ?Sized>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    match mutex.try_lock() {
+        Ok(guard) => Some(guard),
+        Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+        Err(TryLockError::WouldBlock) => None,
+    }
 }
 
 /// Read-locks `lock`, taking it over from a writer that panicked.

@@ -26,9 +26,10 @@
 //! [`STAND_BY`], on its own, so that a late reply or the peer's close is read soon on an
 //! idle connection too (it then blocks in a read; the next caller's reply comes through
 //! it). Finding a caller leading then, it waits for that leader to leave, which wakes it:
-//! a slow call or a long poll costs it no wake-ups meanwhile. A leader and the reader thread release the lock only under the table's lock,
-//! after looking at the calls still waiting, so a caller that registered before that is
-//! seen (and woken for), and one that registers after it finds the lock free or held by a
+//! a slow call or a long poll costs it a wake-up a second at most meanwhile ([`PARKED`]).
+//! A leader and the reader thread release the lock only under the table's lock, after
+//! looking at the calls still waiting, so a caller that registered before that is seen
+//! (and woken for), and one that registers after it finds the lock free or held by a
 //! reader who will look again. Over a pipe (whose reads cannot time out) the reader
 //! thread alone reads, and a read that times out ends the connection.
 
@@ -36,7 +37,7 @@ use std::collections::HashMap;
 use std::io::Read;
 use std::mem;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, TryLockError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -49,7 +50,7 @@ use super::remote::{self, Link, RemoteAddr};
 use super::transport::{Outbox, ReadHalf, Refused, SetReadTimeout, Transport};
 use super::Config;
 use crate::actor::Actor;
-use crate::sync::lock;
+use crate::sync::{lock, try_lock};
 
 /// The calling side of a connection: any number of threads call actors exposed by the
 /// [`DeMux`](super::DeMux) on the other end, all at once, over one connection.
@@ -113,6 +114,9 @@ impl Drop for Handle {
 /// module's notes), when no call waits: the longest a late reply or the peer's close goes
 /// unread on a connection whose callers read their own replies.
 const STAND_BY: Duration = Duration::from_millis(10);
+
+/// Why a connection whose stream ended cleanly closed.
+const CLOSED_BY_PEER: &str = "the peer closed the connection";
 
 /// The longest the reader thread waits, parked, for a leader to leave before it looks
 /// again: a backstop for a leader that panicked (and so never woke it); a leader that
@@ -312,12 +316,7 @@ impl Mux {
             }));
         }
         if shared.leads {
-            let reading = match shared.reading.try_lock() {
-                Ok(reading) => Some(reading),
-                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-                Err(TryLockError::WouldBlock) => None,
-            };
-            if let Some(reading) = reading {
+            if let Some(reading) = try_lock(&shared.reading) {
                 if let Some(outcome) = shared.lead(reading, &reply, deadline, xid) {
                     return outcome.map_err(RemoteError::Failed);
                 }
@@ -456,12 +455,8 @@ impl MuxState {
     /// its caller, and closes the connection when the stream ends.
     fn read(&self) {
         loop {
-            let reading = match self.reading.try_lock() {
-                Ok(reading) => Some(reading),
-                Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
-                // A caller leads.
-                Err(TryLockError::WouldBlock) => None,
-            };
+            // `None`: a caller leads.
+            let reading = try_lock(&self.reading);
             let led = reading.is_none();
             if let Some(mut reading) = reading {
                 if reading.ended {
@@ -479,23 +474,17 @@ impl MuxState {
                         // one: it cannot be waited on, so the connection ends, as a
                         // failed read ends it.
                         Ok(Polled::Later) => {
-                            let e = FrameError::Io {
-                                reason: "a read timed out: a stream given to a Mux must \
-                                         block until data comes"
-                                    .to_owned(),
-                            };
-                            let reason = e.to_string();
-                            self.anomalies.report(e.into());
-                            return self.ended(reading, reason);
+                            let reason = "a read timed out: a stream given to a Mux must \
+                                          block until data comes";
+                            return self.fail(
+                                &mut reading,
+                                FrameError::Io {
+                                    reason: reason.to_owned(),
+                                },
+                            );
                         }
-                        Ok(Polled::End) => {
-                            return self.ended(reading, "the peer closed the connection".into())
-                        }
-                        Err(e) => {
-                            let reason = e.to_string();
-                            self.anomalies.report(e.into());
-                            return self.ended(reading, reason);
-                        }
+                        Ok(Polled::End) => return self.end(&mut reading, CLOSED_BY_PEER.into()),
+                        Err(e) => return self.fail(&mut reading, e),
                     }
                     // Over a pipe this thread always reads; on a socket, it leaves the
                     // reading to callers once none waits.
@@ -543,15 +532,14 @@ impl MuxState {
 
     /// The reader thread found a caller leading: waits until the leader leaves (a caller
     /// that leads for long, a long poll, costs this thread a wake-up a second at most
-    /// meanwhile, [`PARKED`]).
-    /// `false` once the connection has closed.
+    /// meanwhile, [`PARKED`]). `false` once the connection has closed.
     fn park(&self) -> bool {
         let mut standing = lock(&self.standing);
         standing.parked = true;
         // Tried again under `standing`: a leader that left before this finds the lock
         // free here, and one that leaves after it sees `parked` (`leave` looks under
         // `standing`, after releasing the lock).
-        if !matches!(self.reading.try_lock(), Err(TryLockError::WouldBlock)) {
+        if try_lock(&self.reading).is_some() {
             standing.parked = false;
             return true;
         }
@@ -631,17 +619,8 @@ impl MuxState {
                 Ok(Polled::Frame(packet)) => self.receive(packet),
                 Ok(Polled::Later) => {}
                 // The close answers this caller too: its slot has the reason next round.
-                // (`close` takes the table's lock under the reading one, as `receive` does.)
-                Ok(Polled::End) => {
-                    reading.ended = true;
-                    self.close("the peer closed the connection".into());
-                }
-                Err(e) => {
-                    let reason = e.to_string();
-                    self.anomalies.report(e.into());
-                    reading.ended = true;
-                    self.close(reason);
-                }
+                Ok(Polled::End) => self.end(&mut reading, CLOSED_BY_PEER.into()),
+                Err(e) => self.fail(&mut reading, e),
             }
         };
         let calls = self.calls();
@@ -657,11 +636,19 @@ impl MuxState {
         outcome
     }
 
-    /// The stream ended (or failed) under the reader thread.
-    fn ended(&self, mut reading: MutexGuard<'_, Reading>, reason: String) {
+    /// The stream ended (or failed) under its reader: no one reads it again, and the
+    /// connection closes. (`close` takes the table's lock under the reading one, as
+    /// `receive` does.)
+    fn end(&self, reading: &mut Reading, reason: String) {
         reading.ended = true;
-        drop(reading);
         self.close(reason);
+    }
+
+    /// A read failed with `e`: reported, and the connection ends with it as the reason.
+    fn fail(&self, reading: &mut Reading, e: FrameError) {
+        let reason = e.to_string();
+        self.anomalies.report(e.into());
+        self.end(reading, reason);
     }
 
     fn receive(&self, packet: Vec<u8>) {
