@@ -1,7 +1,8 @@
 //! Sequential wire calls as a plain program, counting what wall time on a shared machine
 //! hides: the threads woken per round trip.
 //!
-//! `cargo run --release --example wire_count --features wire -- MODE N`, MODE one of:
+//! `cargo run --release --example wire_count --features wire -- MODE N [CALLERS] [unix|tcp]`,
+//! MODE one of:
 //! - `wire`: `N` calls, one after another, from one thread through a `Mux` over a Unix
 //!   socket to an echo actor (on a thread of its own) behind a `DeMux`, 64 bytes each way;
 //! - `raw`: the hand-written yardstick of `benches/wire.rs`: a length-prefixed frame
@@ -10,15 +11,24 @@
 //! - `slow`: `N` calls as in `wire`, each to an actor that takes 100 ms to answer (a
 //!   slow call or a long poll): what waiting costs the process's threads meanwhile.
 //!
+//! With `CALLERS` (1 unless given) above one, that many threads share the `N` round trips:
+//! over one `Mux` in `wire` and `slow`, each over its own connection and server thread in
+//! `raw` (as `benches/wire.rs` does). The last argument picks the socket: a Unix socket
+//! pair (the default) or loopback TCP.
+//!
 //! It prints, per round trip, the context switches of the whole process (every thread's
 //! `voluntary_ctxt_switches` and `nonvoluntary_ctxt_switches` in `/proc/self/task`, read
 //! after the calls and before anything stops, less those read before them) and the wall
 //! time. A context switch is a thread going to sleep (or being put off the core); each
-//! thread woken for a round trip adds one. Linux only (it reads `/proc`).
+//! thread woken for a round trip adds one. It also prints the CPU time each kind of thread
+//! spent per round trip (`/proc/self/task/*/schedstat`, grouped by thread name), which
+//! shows the stage that bounds a run. Linux only (it reads `/proc`).
 
 use std::fs;
 use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::os::unix::net::UnixStream;
+use std::sync::{Barrier, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -49,49 +59,207 @@ impl EchoServer {
 const PAYLOAD: usize = 64;
 const WAIT: Duration = Duration::from_secs(30);
 
-/// The context switches of every thread of this process so far.
-fn switches() -> u64 {
-    let Ok(tasks) = fs::read_dir("/proc/self/task") else {
-        return 0;
+/// What one thread of this process has done so far.
+struct Task {
+    name: String,
+    switches: u64,
+    cpu_ns: u64,
+}
+
+/// Every thread of this process, by id.
+fn tasks() -> Vec<(u64, Task)> {
+    let Ok(dir) = fs::read_dir("/proc/self/task") else {
+        return Vec::new();
     };
-    tasks
-        .flatten()
-        .filter_map(|task| fs::read_to_string(task.path().join("status")).ok())
-        .flat_map(|status| {
-            status
+    dir.flatten()
+        .filter_map(|task| {
+            let id = task.file_name().to_str()?.parse().ok()?;
+            let status = fs::read_to_string(task.path().join("status")).ok()?;
+            let switches = status
                 .lines()
                 .filter(|line| line.contains("ctxt_switches:"))
                 .filter_map(|line| line.split_whitespace().nth(1)?.parse::<u64>().ok())
-                .collect::<Vec<_>>()
+                .sum();
+            let cpu_ns = fs::read_to_string(task.path().join("schedstat"))
+                .ok()?
+                .split_whitespace()
+                .next()?
+                .parse()
+                .ok()?;
+            let name = fs::read_to_string(task.path().join("comm")).ok()?;
+            Some((
+                id,
+                Task {
+                    name: name.trim().to_owned(),
+                    switches,
+                    cpu_ns,
+                },
+            ))
         })
-        .sum()
+        .collect()
 }
 
-/// Runs `calls` round trips after `warm` unmeasured ones; the switches and the time.
-fn measure(warm: u64, calls: u64, mut call: impl FnMut()) -> (u64, Duration) {
-    for _ in 0..warm {
-        call();
+/// What the threads did between `before` and now, by thread name: the context switches
+/// and the CPU time, the busiest first.
+fn since(before: &[(u64, Task)]) -> Vec<(String, u64, u64)> {
+    let mut by_name: Vec<(String, u64, u64)> = Vec::new();
+    for (id, now) in tasks() {
+        let then = before.iter().find(|(was, _)| *was == id).map(|(_, t)| t);
+        let switched = now.switches - then.map_or(0, |t| t.switches);
+        let used = now.cpu_ns - then.map_or(0, |t| t.cpu_ns);
+        match by_name.iter_mut().find(|(name, ..)| *name == now.name) {
+            Some((_, switches, cpu)) => {
+                *switches += switched;
+                *cpu += used;
+            }
+            None => by_name.push((now.name, switched, used)),
+        }
     }
-    let (before, start) = (switches(), Instant::now());
-    for _ in 0..calls {
-        call();
+    by_name.sort_by_key(|(_, _, cpu)| std::cmp::Reverse(*cpu));
+    by_name
+}
+
+/// Runs `calls` round trips shared by `callers` threads (made by `caller`, each told its
+/// index) after unmeasured ones; the switches, the CPU by thread and the time.
+fn measure<F: FnMut()>(
+    callers: u64,
+    calls: u64,
+    caller: impl Fn(u64) -> F + Sync,
+) -> (Vec<(String, u64, u64)>, Duration) {
+    let each = calls.div_ceil(callers);
+    let ready = Barrier::new(callers as usize + 1);
+    let done = Barrier::new(callers as usize + 1);
+    // Callers stay until they are counted: a thread gone has taken its figures with it.
+    let counted = Barrier::new(callers as usize + 1);
+    thread::scope(|scope| {
+        for index in 0..callers {
+            let (caller, ready, done, counted) = (&caller, &ready, &done, &counted);
+            thread::Builder::new()
+                .name("caller".into())
+                .spawn_scoped(scope, move || {
+                    let mut call = caller(index);
+                    for _ in 0..each.div_ceil(10) {
+                        call();
+                    }
+                    ready.wait();
+                    for _ in 0..each {
+                        call();
+                    }
+                    done.wait();
+                    counted.wait();
+                })
+                .expect("a caller thread");
+        }
+        ready.wait();
+        let (before, start) = (tasks(), Instant::now());
+        done.wait();
+        let elapsed = start.elapsed();
+        let threads = since(&before);
+        counted.wait();
+        (threads, elapsed)
+    })
+}
+
+/// One end of a connected socket of either kind.
+enum Stream {
+    Unix(UnixStream),
+    Tcp(TcpStream),
+}
+
+impl Stream {
+    /// Two connected ends: a Unix socket pair, or both ends of a loopback TCP connection.
+    fn pair(tcp: bool) -> (Stream, Stream) {
+        if !tcp {
+            let (ours, theirs) = UnixStream::pair().expect("a socket pair");
+            return (Stream::Unix(ours), Stream::Unix(theirs));
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+        let ours =
+            TcpStream::connect(listener.local_addr().expect("its address")).expect("connected");
+        let (theirs, _) = listener.accept().expect("accepted");
+        for end in [&ours, &theirs] {
+            end.set_nodelay(true).expect("no delay");
+        }
+        (Stream::Tcp(ours), Stream::Tcp(theirs))
     }
-    let elapsed = start.elapsed();
-    (switches().saturating_sub(before), elapsed)
+
+    /// The end as a wire transport.
+    fn transport(self) -> Transport {
+        match self {
+            Stream::Unix(stream) => Transport::unix(stream),
+            Stream::Tcp(stream) => Transport::tcp(stream),
+        }
+        .expect("a transport")
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(stream) => stream.read(buf),
+            Stream::Tcp(stream) => stream.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Stream::Unix(stream) => stream.write(buf),
+            Stream::Tcp(stream) => stream.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The hand-written echo server: reads a length-prefixed frame, writes it back, until the
+/// connection ends.
+fn raw_server(mut theirs: Stream) {
+    let mut buf = Vec::new();
+    loop {
+        let mut len = [0u8; 4];
+        if theirs.read_exact(&mut len).is_err() {
+            return;
+        }
+        buf.resize(u32::from_be_bytes(len) as usize, 0);
+        if theirs.read_exact(&mut buf).is_err() {
+            return;
+        }
+        if theirs
+            .write_all(&len)
+            .and_then(|()| theirs.write_all(&buf))
+            .is_err()
+        {
+            return;
+        }
+    }
 }
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "wire".into());
-    let n: u64 = match args.next().map_or(Ok(20_000), |n| n.parse()) {
-        Ok(n) => n,
-        Err(e) => {
-            eprintln!("wire_count: the count must be a whole number: {e}");
+    let mut number = |default: u64| match args.next().map_or(Ok(default), |n| n.parse()) {
+        Ok(n) if n > 0 => n,
+        _ => {
+            eprintln!("wire_count: the count and the callers must be whole numbers above 0");
+            std::process::exit(2);
+        }
+    };
+    let n = number(20_000);
+    let callers = number(1);
+    let tcp = match args.next().as_deref() {
+        None | Some("unix") => false,
+        Some("tcp") => true,
+        Some(other) => {
+            eprintln!("wire_count: unknown socket {other}: unix or tcp");
             std::process::exit(2);
         }
     };
     let payload = vec![7u8; PAYLOAD];
-    let (switched, elapsed) = match mode.as_str() {
+    let (threads, elapsed) = match mode.as_str() {
         "wire" | "slow" => {
             let demux = DeMux::new(Workers::Pool(4)).expect("a DeMux");
             let delay = match mode.as_str() {
@@ -100,48 +268,43 @@ fn main() {
             };
             let server = EchoServer { delay }.spawn();
             demux.expose_actor("echo", &server);
-            let (ours, theirs) = UnixStream::pair().expect("a socket pair");
-            let _served = demux
-                .serve(Transport::unix(theirs).expect("a transport"))
-                .expect("served");
-            let mux = Mux::new(Transport::unix(ours).expect("a transport")).expect("a Mux");
-            measure(n.div_ceil(10), n, || {
-                let back = mux
-                    .call("echo", Echo(payload.clone()), WAIT)
-                    .expect("a reply");
-                assert_eq!(back.len(), PAYLOAD);
+            let (ours, theirs) = Stream::pair(tcp);
+            let _served = demux.serve(theirs.transport()).expect("served");
+            let mux = Mux::new(ours.transport()).expect("a Mux");
+            measure(callers, n, |_| {
+                || {
+                    let back = mux
+                        .call("echo", Echo(payload.clone()), WAIT)
+                        .expect("a reply");
+                    assert_eq!(back.len(), PAYLOAD);
+                }
             })
         }
         "raw" => {
-            let (mut ours, mut theirs) = UnixStream::pair().expect("a socket pair");
-            thread::spawn(move || {
-                let mut buf = Vec::new();
-                loop {
+            let sockets: Vec<_> = (0..callers)
+                .map(|_| {
+                    let (ours, theirs) = Stream::pair(tcp);
+                    thread::Builder::new()
+                        .name("raw-server".into())
+                        .spawn(move || raw_server(theirs))
+                        .expect("a server thread");
+                    Mutex::new(ours)
+                })
+                .collect();
+            measure(callers, n, |index| {
+                let mut ours = sockets[index as usize]
+                    .lock()
+                    .expect("a caller's own socket");
+                let mut back = vec![0u8; PAYLOAD];
+                let payload = &payload;
+                move || {
+                    let mut frame = (PAYLOAD as u32).to_be_bytes().to_vec();
+                    frame.extend_from_slice(payload);
+                    ours.write_all(&frame).expect("written");
                     let mut len = [0u8; 4];
-                    if theirs.read_exact(&mut len).is_err() {
-                        return;
-                    }
-                    buf.resize(u32::from_be_bytes(len) as usize, 0);
-                    if theirs.read_exact(&mut buf).is_err() {
-                        return;
-                    }
-                    if theirs
-                        .write_all(&len)
-                        .and_then(|()| theirs.write_all(&buf))
-                        .is_err()
-                    {
-                        return;
-                    }
+                    ours.read_exact(&mut len).expect("a reply");
+                    ours.read_exact(&mut back).expect("a reply");
                 }
-            });
-            let mut back = vec![0u8; PAYLOAD];
-            measure(n / 10, n, || {
-                let mut frame = (PAYLOAD as u32).to_be_bytes().to_vec();
-                frame.extend_from_slice(&payload);
-                ours.write_all(&frame).expect("written");
-                let mut len = [0u8; 4];
-                ours.read_exact(&mut len).expect("a reply");
-                ours.read_exact(&mut back).expect("a reply");
             })
         }
         other => {
@@ -149,9 +312,23 @@ fn main() {
             std::process::exit(2);
         }
     };
+    let per = |x: u64| x as f64 / n as f64;
+    let switched: u64 = threads.iter().map(|(_, switches, _)| switches).sum();
     println!(
-        "{mode}: {:.2} context switches and {:.1} µs per round trip ({n} round trips)",
-        switched as f64 / n.max(1) as f64,
-        elapsed.as_nanos() as f64 / 1000.0 / n.max(1) as f64
+        "{mode} over {}, {callers} caller(s): {:.2} context switches and {:.1} µs per round trip ({n} round trips)",
+        if tcp { "TCP" } else { "a Unix socket" },
+        per(switched),
+        elapsed.as_nanos() as f64 / 1000.0 / n as f64
+    );
+    let busy: Vec<String> = threads
+        .iter()
+        .filter(|(_, switches, ns)| per(*ns) >= 50.0 || per(*switches) >= 0.05)
+        .map(|(name, switches, ns)| {
+            format!("{name} {:.1} µs, {:.2}", per(*ns) / 1000.0, per(*switches))
+        })
+        .collect();
+    println!(
+        "  per round trip, by thread: CPU, context switches: {}",
+        busy.join("; ")
     );
 }
