@@ -1,11 +1,12 @@
-//! Locks. [`lock`] (and [`try_lock`]) takes a std mutex, recovering it from poison: every mutex of the
-//! runtime guards data that a panicking holder leaves consistent (single inserts, removes
-//! and swaps), so a poisoned lock is still usable. [`model`] is the set of primitives
-//! that loom model-checks (`RUSTFLAGS="--cfg loom" cargo test -p actor-core --lib loom`):
-//! under `cfg(loom)` they are loom's, otherwise std's. [`SpinLock`] is built on them.
+//! Locks. [`lock`] (and, for the wire, `try_lock`) takes a std mutex, recovering it from
+//! poison: every mutex of the runtime guards data that a panicking holder leaves
+//! consistent (single inserts, removes and swaps), so a poisoned lock is still usable.
+//! [`model`] is the set of primitives that loom model-checks (`RUSTFLAGS="--cfg loom"
+//! cargo test -p actor-core --lib loom`): under `cfg(loom)` they are loom's, otherwise
+//! std's. [`SpinLock`] is built on them.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use model::{AtomicBool, Ordering};
 
@@ -19,8 +20,10 @@ pub(crate) fn lock<T: ?Sized>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Locks `mutex` if no one holds it (`None` if someone does), taking it over from a
 /// holder that panicked.
+#[cfg(feature = "wire")]
 #[inline]
 pub(crate) fn try_lock<T: ?Sized>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>> {
+    use std::sync::TryLockError;
     match mutex.try_lock() {
         Ok(guard) => Some(guard),
         Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
