@@ -10,10 +10,12 @@
 //!   the other end;
 //! - `slow`: `N` calls as in `wire`, each to an actor that takes 100 ms to answer (a
 //!   slow call or a long poll): what waiting costs the process's threads meanwhile.
+//! - `each`: as `wire`, but each caller has a `Mux` (so a connection) of its own to the
+//!   same `DeMux` and actor, as each `raw` caller has its own socket.
 //!
 //! With `CALLERS` (1 unless given) above one, that many threads share the `N` round trips:
-//! over one `Mux` in `wire` and `slow`, each over its own connection and server thread in
-//! `raw` (as `benches/wire.rs` does). The last argument picks the socket: a Unix socket
+//! over one `Mux` in `wire` and `slow`, each over its own connection in `each`, and each
+//! over its own connection and server thread in `raw` (as `benches/wire.rs` does). The last argument picks the socket: a Unix socket
 //! pair (the default) or loopback TCP.
 //!
 //! It prints, per round trip, the context switches of the whole process (every thread's
@@ -280,6 +282,31 @@ fn main() {
                 }
             })
         }
+        "each" => {
+            let demux = DeMux::new(Workers::Pool(4)).expect("a DeMux");
+            let server = EchoServer {
+                delay: Duration::ZERO,
+            }
+            .spawn();
+            demux.expose_actor("echo", &server);
+            let muxes: Vec<_> = (0..callers)
+                .map(|_| {
+                    let (ours, theirs) = Stream::pair(tcp);
+                    let served = demux.serve(theirs.transport()).expect("served");
+                    (Mux::new(ours.transport()).expect("a Mux"), served)
+                })
+                .collect();
+            measure(callers, n, |index| {
+                let mux = &muxes[index as usize].0;
+                let payload = &payload;
+                move || {
+                    let back = mux
+                        .call("echo", Echo(payload.clone()), WAIT)
+                        .expect("a reply");
+                    assert_eq!(back.len(), PAYLOAD);
+                }
+            })
+        }
         "raw" => {
             let sockets: Vec<_> = (0..callers)
                 .map(|_| {
@@ -308,7 +335,7 @@ fn main() {
             })
         }
         other => {
-            eprintln!("wire_count: unknown mode {other}: wire, slow or raw");
+            eprintln!("wire_count: unknown mode {other}: wire, slow, each or raw");
             std::process::exit(2);
         }
     };

@@ -16,10 +16,12 @@
 //! callers (512 round trips per iteration, shared out; criterion reports round trips per
 //! second).
 //!
-//! Concurrency, and what it means for the comparison: all the framework's callers share
-//! **one** `Mux` (one connection; replies matched to callers by transaction id, requests
-//! run concurrently on the far side's pool). The raw half gives **each caller its own
-//! connection** and server thread: the simplest honest hand-written equivalent, since
+//! Concurrency, and what it means for the comparison: in `wire/actor` and `wire/function`
+//! all the framework's callers share **one** `Mux` (one connection; replies matched to
+//! callers by transaction id, requests run concurrently on the far side's pool);
+//! `wire/actor-own` (8 and 64 callers) gives each caller a `Mux` of its own, so its own
+//! connection, as raw has. The raw half gives **each caller its own connection** and
+//! server thread: the simplest honest hand-written equivalent, since
 //! multiplexing by hand (a mutex-guarded connection with request ids, a reader that
 //! routes replies) is the very thing the Mux is. This makes raw easier: no id matching, no
 //! shared writer, no hop through a reader or writer thread, no pool; every round trip is
@@ -307,6 +309,16 @@ fn throughput(c: &mut Criterion) {
                     move || wire_call(&mux, name, &request)
                 });
                 group.bench_function(BenchmarkId::new(label, callers), |b| {
+                    b.iter_custom(|iters| all.batches(iters))
+                });
+            }
+            if callers > 1 {
+                // Each caller its own Mux (and so its own connection), as raw has.
+                let all = Callers::new(callers, |_| {
+                    let (mux, request) = (mux(&servers.wire), payload());
+                    move || wire_call(&mux, "echo", &request)
+                });
+                group.bench_function(BenchmarkId::new("wire/actor-own", callers), |b| {
                     b.iter_custom(|iters| all.batches(iters))
                 });
             }
