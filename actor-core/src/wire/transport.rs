@@ -26,6 +26,9 @@ type Closer = Box<dyn Fn() + Send + Sync>;
 /// Sets the reading half's read timeout (`None`: reads block until data comes).
 pub(crate) type SetReadTimeout = Box<dyn Fn(Option<Duration>) -> io::Result<()> + Send + Sync>;
 
+/// Sets the writing half's write timeout (a socket's own, shared by its clones).
+pub(crate) type SetWriteTimeout = SetReadTimeout;
+
 /// What a transport needs of a socket (std's `TcpStream` and `UnixStream`).
 trait Socket: Read + Write + Send + Sync + Sized + 'static {
     fn try_clone(&self) -> io::Result<Self>;
@@ -90,9 +93,10 @@ pub struct Transport {
     writer: Box<dyn Write + Send>,
     closer: Option<Closer>,
     peer: String,
-    /// Whether a write to `writer` gives up after [`SEND_TIMEOUT`] (a socket), so that a
-    /// sender may write its frame itself instead of waking the writer thread.
-    inline: bool,
+    /// Set where a write to `writer` gives up after [`SEND_TIMEOUT`] (a socket), so that a
+    /// sender may write its frame itself instead of waking the writer thread: how to
+    /// change that timeout (the writer thread lengthens it while the peer reads nothing).
+    inline: Option<SetWriteTimeout>,
     /// How to give the reader's reads a timeout (a socket's own, shared by its clones).
     set_read_timeout: Option<SetReadTimeout>,
 }
@@ -106,7 +110,7 @@ impl Transport {
             writer: Box::new(writer),
             closer: None,
             peer: "a byte stream".to_owned(),
-            inline: false,
+            inline: None,
             set_read_timeout: None,
         }
     }
@@ -147,12 +151,15 @@ impl Transport {
         // its state as indeterminate then.
         let inline = cfg!(unix) && stream.set_write_timeout(Some(SEND_TIMEOUT)).is_ok();
         let closer = control.clone();
+        let timer = control.clone();
         Ok(Transport {
             reader: Box::new(reader),
             writer: Box::new(stream),
             closer: Some(Box::new(move || closer.shut_down())),
             peer,
-            inline,
+            inline: inline.then(|| {
+                Box::new(move |timeout| timer.set_write_timeout(timeout)) as SetWriteTimeout
+            }),
             // Unix only, as for writes: a read that timed out leaves the socket usable.
             set_read_timeout: cfg!(unix).then(|| {
                 Box::new(move |timeout| control.set_read_timeout(timeout)) as SetReadTimeout
@@ -283,6 +290,13 @@ pub(crate) const QUEUE: usize = 1024;
 /// just before the time is up); what it could not write is left to the writer thread.
 pub(crate) const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2);
 
+/// How long each of the writer thread's writes waits for room once the peer has read
+/// nothing for a [`SEND_TIMEOUT`]: the stream wakes the write as soon as there is room,
+/// and a close's shutdown ends it, so this only bounds how often a stalled connection
+/// costs a system call (four times a second, where retrying every `SEND_TIMEOUT` made
+/// about a hundred here: the kernel rounds that timeout up to its clock's tick).
+pub(crate) const STALLED: Duration = Duration::from_millis(250);
+
 /// Up to how many bytes of queued frames the writer thread writes in one go.
 const BATCH: usize = 64 * 1024;
 
@@ -322,9 +336,11 @@ type ErrorHook = Box<dyn Fn(String) + Send + Sync>;
 /// stall only its own connection; and closing releases every sender at once (over a
 /// pipe, whose writes cannot time out, every frame goes through the writer thread: a
 /// thread stuck in a write to a pipe cannot be woken, and no sender is that thread).
-/// While a peer reads nothing, the writer thread tries again every `SEND_TIMEOUT` (about
-/// 500 system calls a second) until the connection closes, by its write timeout if it
-/// has one.
+/// While a peer reads nothing, the writer thread waits for room in writes of
+/// [`STALLED`] (a close's shutdown ends them at once, and room resumes them), about four
+/// system calls a second, not one every `SEND_TIMEOUT`, until the connection closes (by
+/// its write timeout, if it has one); it puts `SEND_TIMEOUT` back before any sender may
+/// write again.
 ///
 /// Frames from one sender are written in the order sent: a sender writes itself only
 /// while no frame is queued or part written (`backlog` is zero, read under the stream's
@@ -342,8 +358,11 @@ struct OutboxInner {
     /// Frames queued or part written, not yet whole on the stream (and a queued
     /// `Finish`): a sender writes itself only while there are none.
     backlog: AtomicUsize,
-    /// Whether senders may write themselves (see [`Transport::inline`]).
-    inline: bool,
+    /// Whether senders may write themselves (see [`Transport::inline`]); lowered for good
+    /// if the socket's `SEND_TIMEOUT` could not be put back after a stall.
+    inline: AtomicBool,
+    /// How to change the socket's write timeout, where senders may write themselves.
+    retime: Option<SetWriteTimeout>,
     /// Never carries a value: it disconnects when the outbox closes, waking every select.
     closed: Receiver<()>,
     close_signal: Mutex<Option<Sender<()>>>,
@@ -378,13 +397,14 @@ enum Wrote {
 
 impl Outbox {
     /// Starts the writer thread for `writer`; with `inline`, senders write themselves
-    /// while nothing waits (the writer's writes must then give up after a timeout).
+    /// while nothing waits (the writer's writes must then give up after
+    /// [`SEND_TIMEOUT`], which `inline` changes).
     pub(crate) fn start(
         writer: Box<dyn Write + Send>,
         closer: Option<Closer>,
         peer: &str,
         permits: usize,
-        inline: bool,
+        inline: Option<SetWriteTimeout>,
     ) -> Result<Outbox, WireError> {
         let permits = permits.max(1);
         // One more than the permits: `finish` always fits.
@@ -397,7 +417,8 @@ impl Outbox {
                 rest: None,
             }),
             backlog: AtomicUsize::new(0),
-            inline,
+            inline: AtomicBool::new(inline.is_some()),
+            retime: inline,
             closed,
             close_signal: Mutex::new(Some(close_signal)),
             is_closed: AtomicBool::new(false),
@@ -565,14 +586,18 @@ impl OutboxInner {
     /// gives it back, untouched, to be queued otherwise. A write that stops part way
     /// (the stream's buffer full) leaves the rest to the writer thread.
     fn write_now(&self, mut frame: Pending) -> Result<(), Pending> {
-        if !self.inline || self.backlog.load(Ordering::Acquire) != 0 {
+        if !self.inline.load(Ordering::Relaxed) || self.backlog.load(Ordering::Acquire) != 0 {
             return Err(frame);
         }
         let Ok(mut sink) = self.sink.try_lock() else {
             return Err(frame); // the writer thread is at it (or panicked): queue
         };
-        // Read again under the lock: the writer thread lowers it only holding the lock.
-        if self.backlog.load(Ordering::Acquire) != 0 || self.is_closed.load(Ordering::Acquire) {
+        // Read again under the lock: the writer thread lowers `backlog` and `inline` only
+        // while it holds the lock.
+        if self.backlog.load(Ordering::Acquire) != 0
+            || self.is_closed.load(Ordering::Acquire)
+            || !self.inline.load(Ordering::Relaxed)
+        {
             return Err(frame);
         }
         let Some(writer) = sink.writer.as_mut() else {
@@ -684,13 +709,25 @@ impl OutboxInner {
     /// its start.
     fn write_whole(&self, writer: &mut Box<dyn Write + Send>, frame: &mut Pending) -> bool {
         self.writing_since.store(now_ms(), Ordering::Relaxed);
+        // Whether the socket's write timeout is `STALLED` now.
+        let mut stalled = false;
         let wrote = loop {
             match Self::write_frame(writer, frame, None) {
-                // A send timeout, not an error: keep at it while the connection is open.
-                Wrote::Blocked if !self.is_closed.load(Ordering::Acquire) => {}
+                // A send timeout, not an error: keep at it while the connection is open,
+                // in longer writes (the peer has read nothing for a while).
+                Wrote::Blocked if !self.is_closed.load(Ordering::Acquire) => {
+                    if !stalled {
+                        stalled = self.retime(STALLED);
+                    }
+                }
                 wrote => break wrote,
             }
         };
+        // Before the stream's lock is let go: a sender's own write gives up after
+        // `SEND_TIMEOUT` again, or no sender writes itself any more.
+        if stalled && !self.retime(SEND_TIMEOUT) {
+            self.inline.store(false, Ordering::Relaxed);
+        }
         self.writing_since.store(0, Ordering::Relaxed);
         match wrote {
             Wrote::Whole => {
@@ -703,6 +740,13 @@ impl OutboxInner {
                 false
             }
         }
+    }
+
+    /// Sets the socket's write timeout to `timeout`; whether it could.
+    fn retime(&self, timeout: Duration) -> bool {
+        self.retime
+            .as_ref()
+            .is_some_and(|retime| retime(Some(timeout)).is_ok())
     }
 
     /// The writer thread: writes each queued frame whole (after what a sender left part
@@ -907,7 +951,9 @@ mod tests {
             pause,
             stop: Arc::clone(&stop),
         };
-        let outbox = Outbox::start(Box::new(writer), None, "a test stream", 4, true).unwrap();
+        let retime: SetWriteTimeout = Box::new(|_| Ok(()));
+        let outbox =
+            Outbox::start(Box::new(writer), None, "a test stream", 4, Some(retime)).unwrap();
         (outbox, got, stop)
     }
 
@@ -952,5 +998,47 @@ mod tests {
         outbox.finish();
         assert!(outbox.wait_finished(None));
         assert_eq!(*lock(&got), b"llo");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_writer_facing_a_peer_that_reads_nothing_waits_in_long_writes_then_restores_the_timeout() {
+        // Before, the writer thread retried every `SEND_TIMEOUT` while the peer read
+        // nothing: about a hundred system calls a second per stalled connection, for as
+        // long as the connection stayed open.
+        const WAIT: Duration = Duration::from_secs(10);
+        let (ours, mut theirs) = UnixStream::pair().unwrap();
+        ours.set_write_timeout(Some(SEND_TIMEOUT)).unwrap();
+        let (control, seen) = (ours.try_clone().unwrap(), ours.try_clone().unwrap());
+        // As the kernel keeps it (rounded up to its clock's tick).
+        let short = seen.write_timeout().unwrap();
+        let (set, timeouts) = crossbeam_channel::unbounded();
+        let retime: SetWriteTimeout = Box::new(move |timeout| {
+            let done = control.set_write_timeout(timeout);
+            let _ = set.send(timeout);
+            done
+        });
+        let outbox = Outbox::start(Box::new(ours), None, "a test socket", 4, Some(retime)).unwrap();
+        // Far more than the socket buffers hold: the sender writes part of it, the writer
+        // thread is left with the rest and a peer that reads nothing.
+        let frame: Vec<u8> = (0..=255_u8).cycle().take(4 << 20).collect();
+        assert!(outbox.send(frame.clone(), None).is_ok());
+        assert_eq!(
+            timeouts.recv_timeout(WAIT),
+            Ok(Some(STALLED)),
+            "the stalled writer lengthens its writes"
+        );
+        let mut got = vec![0; frame.len()];
+        theirs.read_exact(&mut got).unwrap();
+        assert!(got == frame, "the frame came whole and in order");
+        assert_eq!(
+            timeouts.recv_timeout(WAIT),
+            Ok(Some(SEND_TIMEOUT)),
+            "and shortens them again once it is written"
+        );
+        assert_eq!(seen.write_timeout().unwrap(), short);
+        assert!(outbox.inner.inline.load(Ordering::Relaxed));
+        outbox.finish();
+        assert!(outbox.wait_finished(Some(Instant::now() + WAIT)));
     }
 }
