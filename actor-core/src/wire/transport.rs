@@ -288,6 +288,8 @@ pub(crate) const QUEUE: usize = 1024;
 /// and how long a sender goes on writing its own frame to a peer that reads it slowly.
 /// So a sender is held by the stream for twice this at most (its last write may start
 /// just before the time is up); what it could not write is left to the writer thread.
+/// The kernel keeps a socket's timeout in its clock's ticks, rounded up: on a 250 Hz
+/// Linux kernel this is 4 ms (and a sender is held for 8 ms at most).
 pub(crate) const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(2);
 
 /// How long each of the writer thread's writes waits for room once the peer has read
@@ -332,10 +334,11 @@ type ErrorHook = Box<dyn Fn(String) + Send + Sync>;
 /// after [`SEND_TIMEOUT`]): one system call, and no thread woken. Otherwise, and for
 /// whatever such a write leaves unwritten, a writer thread of its own writes frames from
 /// a bounded queue. So no sender is held by the stream for longer than twice
-/// `SEND_TIMEOUT` (4 ms), however slowly the peer reads; a peer that stops reading can
-/// stall only its own connection; and closing releases every sender at once (over a
-/// pipe, whose writes cannot time out, every frame goes through the writer thread: a
-/// thread stuck in a write to a pipe cannot be woken, and no sender is that thread).
+/// `SEND_TIMEOUT` (4 ms, or twice a clock tick where the kernel's is longer), however
+/// slowly the peer reads; a peer that stops reading can stall only its own connection;
+/// and closing releases every sender at once (over a pipe, whose writes cannot time out,
+/// every frame goes through the writer thread: a thread stuck in a write to a pipe cannot
+/// be woken, and no sender is that thread).
 /// While a peer reads nothing, the writer thread waits for room in writes of
 /// [`STALLED`] (a close's shutdown ends them at once, and room resumes them), about four
 /// system calls a second, not one every `SEND_TIMEOUT`, until the connection closes (by
