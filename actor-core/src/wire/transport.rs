@@ -26,8 +26,9 @@ type Closer = Box<dyn Fn() + Send + Sync>;
 /// Sets the reading half's read timeout (`None`: reads block until data comes).
 pub(crate) type SetReadTimeout = Box<dyn Fn(Option<Duration>) -> io::Result<()> + Send + Sync>;
 
-/// Sets the writing half's write timeout (a socket's own, shared by its clones).
-pub(crate) type SetWriteTimeout = SetReadTimeout;
+/// Sets the writing half's write timeout (a socket's own, shared by its clones; `None`:
+/// writes block until there is room).
+pub(crate) type SetWriteTimeout = Box<dyn Fn(Option<Duration>) -> io::Result<()> + Send + Sync>;
 
 /// What a transport needs of a socket (std's `TcpStream` and `UnixStream`).
 trait Socket: Read + Write + Send + Sync + Sized + 'static {
@@ -97,6 +98,10 @@ pub struct Transport {
     /// sender may write its frame itself instead of waking the writer thread: how to
     /// change that timeout (the writer thread lengthens it while the peer reads nothing).
     inline: Option<SetWriteTimeout>,
+    /// Whether closing shuts the socket down, which ends a write blocked in it at once (a
+    /// socket's own closer; not one given to [`on_close`](Transport::on_close)): only then
+    /// may the writer thread wait in long writes for a peer that reads nothing.
+    shuts_down: bool,
     /// How to give the reader's reads a timeout (a socket's own, shared by its clones).
     set_read_timeout: Option<SetReadTimeout>,
 }
@@ -111,6 +116,7 @@ impl Transport {
             closer: None,
             peer: "a byte stream".to_owned(),
             inline: None,
+            shuts_down: false,
             set_read_timeout: None,
         }
     }
@@ -160,6 +166,7 @@ impl Transport {
             inline: inline.then(|| {
                 Box::new(move |timeout| timer.set_write_timeout(timeout)) as SetWriteTimeout
             }),
+            shuts_down: true,
             // Unix only, as for writes: a read that timed out leaves the socket usable.
             set_read_timeout: cfg!(unix).then(|| {
                 Box::new(move |timeout| control.set_read_timeout(timeout)) as SetReadTimeout
@@ -252,9 +259,11 @@ impl Transport {
 
     /// Runs `close` when the connection is closed: to wake the threads blocked reading and
     /// writing it (shut a socket down, kill a process). Replaces the closer a socket
-    /// transport comes with.
+    /// transport comes with; its writer thread then retries a peer that reads nothing
+    /// every few milliseconds, as it cannot count on `close` to wake it.
     pub fn on_close(mut self, close: impl Fn() + Send + Sync + 'static) -> Self {
         self.closer = Some(Box::new(close));
+        self.shuts_down = false;
         self
     }
 
@@ -266,7 +275,16 @@ impl Transport {
     /// The reading half, and the writing half started on a thread of its own, which
     /// takes up to `permits` answers to requests in progress.
     pub(crate) fn start(self, permits: usize) -> Result<(ReadHalf, Outbox, String), WireError> {
-        let outbox = Outbox::start(self.writer, self.closer, &self.peer, permits, self.inline)?;
+        let inline = self.inline.is_some();
+        let retime = self.inline.filter(|_| self.shuts_down);
+        let outbox = Outbox::start(
+            self.writer,
+            self.closer,
+            &self.peer,
+            permits,
+            inline,
+            retime,
+        )?;
         let read = ReadHalf {
             reader: self.reader,
             set_timeout: self.set_read_timeout,
@@ -284,8 +302,9 @@ impl fmt::Debug for Transport {
 /// How many frames may wait for a Mux's writer.
 pub(crate) const QUEUE: usize = 1024;
 
-/// How long one write to a socket may wait for room in its send buffer before giving up,
-/// and how long a sender goes on writing its own frame to a peer that reads it slowly.
+/// How long one write to a socket may wait for room in its send buffer before giving up
+/// (but for the writer thread's, while a peer reads nothing: [`STALLED`]), and how long a
+/// sender goes on writing its own frame to a peer that reads it slowly.
 /// So a sender is held by the stream for twice this at most (its last write may start
 /// just before the time is up); what it could not write is left to the writer thread.
 /// The kernel keeps a socket's timeout in its clock's ticks, rounded up: on a 250 Hz
@@ -364,7 +383,8 @@ struct OutboxInner {
     /// Whether senders may write themselves (see [`Transport::inline`]); lowered for good
     /// if the socket's `SEND_TIMEOUT` could not be put back after a stall.
     inline: AtomicBool,
-    /// How to change the socket's write timeout, where senders may write themselves.
+    /// How to lengthen the socket's write timeout while its peer reads nothing (and put
+    /// it back), where senders may write themselves and a close ends a blocked write.
     retime: Option<SetWriteTimeout>,
     /// Never carries a value: it disconnects when the outbox closes, waking every select.
     closed: Receiver<()>,
@@ -392,8 +412,9 @@ struct Sink {
 /// How a write ended.
 enum Wrote {
     Whole,
-    /// The stream had no room for the rest within [`SEND_TIMEOUT`], or a sender's time
-    /// to write was up with some still left.
+    /// The stream had no room for the rest within its write timeout ([`SEND_TIMEOUT`], or
+    /// [`STALLED`] for a stalled writer thread), or a sender's time to write was up with
+    /// some still left.
     Blocked,
     Failed(io::Error),
 }
@@ -401,13 +422,15 @@ enum Wrote {
 impl Outbox {
     /// Starts the writer thread for `writer`; with `inline`, senders write themselves
     /// while nothing waits (the writer's writes must then give up after
-    /// [`SEND_TIMEOUT`], which `inline` changes).
+    /// [`SEND_TIMEOUT`]); with `retime`, the writer thread waits in writes of [`STALLED`]
+    /// while the peer reads nothing (a close must then end a blocked write).
     pub(crate) fn start(
         writer: Box<dyn Write + Send>,
         closer: Option<Closer>,
         peer: &str,
         permits: usize,
-        inline: Option<SetWriteTimeout>,
+        inline: bool,
+        retime: Option<SetWriteTimeout>,
     ) -> Result<Outbox, WireError> {
         let permits = permits.max(1);
         // One more than the permits: `finish` always fits.
@@ -420,8 +443,8 @@ impl Outbox {
                 rest: None,
             }),
             backlog: AtomicUsize::new(0),
-            inline: AtomicBool::new(inline.is_some()),
-            retime: inline,
+            inline: AtomicBool::new(inline),
+            retime: retime.filter(|_| inline),
             closed,
             close_signal: Mutex::new(Some(close_signal)),
             is_closed: AtomicBool::new(false),
@@ -637,8 +660,9 @@ impl OutboxInner {
         }
     }
 
-    /// Writes what is left of `frame`: `Blocked` after [`SEND_TIMEOUT`] without room (if
-    /// the stream has a send timeout), or once `until` has passed with some still left.
+    /// Writes what is left of `frame`: `Blocked` after the stream's write timeout without
+    /// room (if it has one: [`SEND_TIMEOUT`], or [`STALLED`]), or once `until` has passed
+    /// with some still left.
     fn write_frame(
         writer: &mut Box<dyn Write + Send>,
         frame: &mut Pending,
@@ -713,13 +737,14 @@ impl OutboxInner {
     fn write_whole(&self, writer: &mut Box<dyn Write + Send>, frame: &mut Pending) -> bool {
         self.writing_since.store(now_ms(), Ordering::Relaxed);
         // Whether the socket's write timeout is `STALLED` now.
-        let mut stalled = false;
+        let (mut stalled, mut tried) = (false, false);
         let wrote = loop {
             match Self::write_frame(writer, frame, None) {
                 // A send timeout, not an error: keep at it while the connection is open,
-                // in longer writes (the peer has read nothing for a while).
+                // in longer writes (the peer has read nothing for a while), tried once.
                 Wrote::Blocked if !self.is_closed.load(Ordering::Acquire) => {
-                    if !stalled {
+                    if !tried {
+                        tried = true;
                         stalled = self.retime(STALLED);
                     }
                 }
@@ -955,8 +980,15 @@ mod tests {
             stop: Arc::clone(&stop),
         };
         let retime: SetWriteTimeout = Box::new(|_| Ok(()));
-        let outbox =
-            Outbox::start(Box::new(writer), None, "a test stream", 4, Some(retime)).unwrap();
+        let outbox = Outbox::start(
+            Box::new(writer),
+            None,
+            "a test stream",
+            4,
+            true,
+            Some(retime),
+        )
+        .unwrap();
         (outbox, got, stop)
     }
 
@@ -1021,7 +1053,8 @@ mod tests {
             let _ = set.send(timeout);
             done
         });
-        let outbox = Outbox::start(Box::new(ours), None, "a test socket", 4, Some(retime)).unwrap();
+        let outbox =
+            Outbox::start(Box::new(ours), None, "a test socket", 4, true, Some(retime)).unwrap();
         // Far more than the socket buffers hold: the sender writes part of it, the writer
         // thread is left with the rest and a peer that reads nothing.
         let frame: Vec<u8> = (0..=255_u8).cycle().take(4 << 20).collect();
@@ -1032,6 +1065,8 @@ mod tests {
             "the stalled writer lengthens its writes"
         );
         let mut got = vec![0; frame.len()];
+        // A writer that gave the frame up would leave this read waiting: fail instead.
+        theirs.set_read_timeout(Some(WAIT)).unwrap();
         theirs.read_exact(&mut got).unwrap();
         assert!(got == frame, "the frame came whole and in order");
         assert_eq!(
@@ -1043,5 +1078,123 @@ mod tests {
         assert!(outbox.inner.inline.load(Ordering::Relaxed));
         outbox.finish();
         assert!(outbox.wait_finished(Some(Instant::now() + WAIT)));
+    }
+
+    /// One write to a [`Gated`] stream: the thread that made it, the write timeout then
+    /// in force, and the bytes taken (none while blocked).
+    type GatedWrite = (String, Duration, usize);
+
+    /// A stream whose writes time out while `blocked` is set, recording each write.
+    struct Gated {
+        blocked: Arc<AtomicBool>,
+        timeout: Arc<Mutex<Duration>>,
+        writes: Sender<GatedWrite>,
+    }
+
+    impl Write for Gated {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let blocked = self.blocked.load(Ordering::Acquire);
+            let thread = thread::current().name().unwrap_or("").to_owned();
+            let taken = if blocked { 0 } else { buf.len() };
+            let _ = self.writes.send((thread, *lock(&self.timeout), taken));
+            match blocked {
+                true => Err(io::ErrorKind::TimedOut.into()),
+                false => Ok(taken),
+            }
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn no_sender_writes_while_the_writer_waits_in_long_writes() {
+        const WAIT: Duration = Duration::from_secs(10);
+        let (blocked, timeout) = (
+            Arc::new(AtomicBool::new(true)),
+            Arc::new(Mutex::new(SEND_TIMEOUT)),
+        );
+        let (writes_tx, writes) = crossbeam_channel::unbounded();
+        let stream = Gated {
+            blocked: Arc::clone(&blocked),
+            timeout: Arc::clone(&timeout),
+            writes: writes_tx,
+        };
+        let (set, timeouts) = crossbeam_channel::unbounded();
+        let retime: SetWriteTimeout = {
+            let timeout = Arc::clone(&timeout);
+            Box::new(move |to: Option<Duration>| {
+                *lock(&timeout) = to.unwrap_or(Duration::MAX);
+                let _ = set.send(to);
+                Ok(())
+            })
+        };
+        let outbox = Outbox::start(
+            Box::new(stream),
+            None,
+            "a test stream",
+            4,
+            true,
+            Some(retime),
+        )
+        .unwrap();
+        // The sender's own write times out, so the writer thread takes the frame, and
+        // stalls.
+        assert!(outbox.send(b"first".to_vec(), None).is_ok());
+        assert_eq!(timeouts.recv_timeout(WAIT), Ok(Some(STALLED)));
+        // Sent while the writer waits: queued behind it, not written by this thread.
+        assert!(outbox.send(b"second".to_vec(), None).is_ok());
+        blocked.store(false, Ordering::Release);
+        assert_eq!(timeouts.recv_timeout(WAIT), Ok(Some(SEND_TIMEOUT)));
+        // Both frames written (in one batch or two), then a third, by whichever thread.
+        let mut seen = Vec::new();
+        let written_until = |bytes: usize, seen: &mut Vec<GatedWrite>| {
+            while seen.iter().map(|(_, _, taken)| taken).sum::<usize>() < bytes {
+                seen.push(writes.recv_timeout(WAIT).unwrap());
+            }
+        };
+        written_until("firstsecond".len(), &mut seen);
+        assert!(outbox.send(b"third".to_vec(), None).is_ok());
+        written_until("firstsecondthird".len(), &mut seen);
+        let by_others: Vec<_> = seen
+            .iter()
+            .filter(|(thread, ..)| thread != "wire-writer")
+            .collect();
+        assert!(
+            !by_others.is_empty(),
+            "the first frame was tried here: {seen:?}"
+        );
+        assert!(
+            by_others
+                .iter()
+                .all(|(_, timeout, _)| *timeout == SEND_TIMEOUT),
+            "a sender wrote under the writer's long timeout: {seen:?}"
+        );
+        assert!(
+            seen.iter()
+                .any(|(thread, timeout, _)| thread == "wire-writer" && *timeout == STALLED),
+            "the writer waited in long writes: {seen:?}"
+        );
+        outbox.finish();
+        assert!(outbox.wait_finished(Some(Instant::now() + WAIT)));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_a_socket_closed_by_its_own_shutdown_waits_in_long_writes() {
+        // A closer given to `on_close` may not shut the socket down, so it may not end a
+        // writer blocked in a long write: that writer keeps to short ones (a close took
+        // up to 250 ms with one, before).
+        let (ours, _theirs) = UnixStream::pair().unwrap();
+        let own = Transport::unix(ours.try_clone().unwrap()).unwrap();
+        let given = Transport::unix(ours).unwrap().on_close(|| {});
+        for (transport, long) in [(own, true), (given, false)] {
+            let (_read, outbox, _) = transport.start(4).unwrap();
+            assert_eq!(outbox.inner.retime.is_some(), long);
+            assert!(outbox.inner.inline.load(Ordering::Relaxed));
+            outbox.finish();
+            assert!(outbox.wait_finished(Some(Instant::now() + Duration::from_secs(10))));
+        }
     }
 }
