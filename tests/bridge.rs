@@ -164,6 +164,29 @@ fn stop_gives_none_for_an_actor_that_does_not_stop_in_time() {
 }
 
 #[test]
+fn stop_over_a_mixed_batch_says_for_each_actor_whether_it_stopped() {
+    // One shared count for the batch: what each actor ended up as comes from the actor.
+    let (first, already, stuck, last) = (
+        Probe::default().spawn(),
+        Probe::default().spawn(),
+        Probe::default().spawn(),
+        Probe::default().spawn(),
+    );
+    let bridge = Bridge::new();
+    bridge.call(&already, Stop, WAIT).unwrap();
+    let gate = hold(&stuck);
+    let actors = [first.any(), already.any(), stuck.any(), last.any()];
+    assert_eq!(
+        bridge.stop(&actors, SHORT),
+        [Some(Stopped), Some(Stopped), None, Some(Stopped)]
+    );
+    assert!(stuck.is_alive());
+    drop(gate);
+    // Its earlier `Stop` is still queued: it stops once released.
+    assert_eq!(bridge.stop(&[stuck.any()], WAIT), [Some(Stopped)]);
+}
+
+#[test]
 fn an_actor_calling_itself_fails_at_once() {
     #[derive(Message)]
     #[message(reply = String)]

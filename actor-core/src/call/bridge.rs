@@ -321,7 +321,7 @@ impl fmt::Debug for Bridge {
 /// replies keep taking longer (the budget adapts, process-wide). A reply from an actor
 /// that is awake comes within it, and then neither side pays a futex wake nor the other's
 /// wake-up latency.
-static REPLY_SPIN: SpinBudget = SpinBudget::new();
+pub(super) static REPLY_SPIN: SpinBudget = SpinBudget::new();
 
 /// Receives until `deadline`, or for as long as it takes without one; spins for up to
 /// [`REPLY_SPIN`] (within the deadline) before it blocks.
