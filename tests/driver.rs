@@ -469,3 +469,19 @@ fn thread_states(prefix: &str) -> Vec<char> {
     }
     states
 }
+
+#[test]
+fn stop_counts_an_actor_left_ending_by_a_shutdown_as_stopped() {
+    let driver = Driver::new(1);
+    let held = Probe::default().spawn_on(&driver);
+    let gate = hold(&held);
+    // The shutdown's own stop times out; it then closes the actor's mailbox, and the
+    // actor ends once its handler returns.
+    let short = std::time::Duration::from_millis(50);
+    assert_eq!(driver.shutdown(short).unwrap(), [None]);
+    assert!(held.is_alive());
+    // Its `Stop` is refused as stopped: it is ending, and `stop` says so (as it did
+    // when it was a multi-call), not that it failed to stop in time.
+    assert_eq!(Bridge::new().stop(&[held.any()], WAIT), [Some(Stopped)]);
+    drop(gate);
+}

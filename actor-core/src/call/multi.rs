@@ -13,7 +13,7 @@ use crossbeam_channel::Receiver;
 use super::bridge::{failure, party, recv_until, would_deadlock, REPLY_SPIN};
 use super::reply::{Hook, HookHeader, NoReply};
 use super::{Bridge, CallTarget, Outcome, ReplyTo};
-use crate::error::CallError;
+use crate::error::{CallError, SendError};
 use crate::handle::AnyAddr;
 use crate::hosting::current;
 use crate::hosting::waits::{self, Waiting};
@@ -133,7 +133,9 @@ impl Bridge {
         // each actor ended up as is read from the actor itself once the count is down.
         let latch = StopLatch::new();
         let mut record = Waiting::none();
-        let mut asked = vec![false; actors.len()];
+        // Per actor: not asked (it would deadlock), asked, or refused as stopped (its
+        // mailbox closed: it is stopping, if it has not marked itself stopped yet).
+        let mut asked = vec![Asked::No; actors.len()];
         for (actor, asked) in actors.iter().zip(&mut asked) {
             if current::would_deadlock(actor.info().id, CallTarget::<Stop>::__driver(actor)) {
                 continue;
@@ -141,24 +143,32 @@ impl Bridge {
             if record.add(party(actor), waits::Kind::Call).is_err() {
                 continue;
             }
-            *asked = true;
             latch.left.fetch_add(1, Ordering::Relaxed);
             // A refused `Stop` (stopped already, or no room in time) drops its reply
             // slot, which counts it as answered.
-            let _ = actor.__deliver(
+            *asked = match actor.__deliver(
                 Stop,
                 ReplyTo::hook(Arc::clone(&latch)),
                 self.sender_for(actor),
                 deadline,
-            );
+            ) {
+                Err(SendError::Stopped { .. }) => Asked::Stopping,
+                _ => Asked::Yes,
+            };
         }
+        // An actor's task waiting in this worker's next slot would wait out the deadline.
+        crate::hosting::before_blocking();
         latch.wait(deadline);
         drop(record);
         // An actor marks itself stopped before it answers its `Stop`.
         actors
             .iter()
             .zip(asked)
-            .map(|(actor, asked)| (asked && !actor.is_alive()).then_some(Stopped))
+            .map(|(actor, asked)| match asked {
+                Asked::No => None,
+                Asked::Stopping => Some(Stopped),
+                Asked::Yes => (!actor.is_alive()).then_some(Stopped),
+            })
             .collect()
     }
 
@@ -271,6 +281,18 @@ impl<M: Message> Iterator for MultiCall<M> {
         let n = self.ready.len() + self.waiting;
         (n, Some(n))
     }
+}
+
+/// What [`Bridge::stop`] did with one actor.
+#[derive(Clone, Copy)]
+enum Asked {
+    /// Nothing: waiting for it would deadlock.
+    No,
+    /// Sent it a `Stop`.
+    Yes,
+    /// Found its mailbox closed (`SendError::Stopped`): it has stopped, or a driver's
+    /// shutdown has closed it and it ends once its current handler returns.
+    Stopping,
 }
 
 /// The reply slot every `Stop` of one [`Bridge::stop`] shares: how many are still

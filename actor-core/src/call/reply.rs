@@ -1,11 +1,13 @@
 //! Reply slots: where a handler's return value goes.
 //!
-//! A slot is one of three destinations, each made for one call: the sending half of a
-//! channel (a blocking `Bridge::call`, or one `multi_call` batch, with the request's index
-//! in it), a one-result [`Shot`] (a `Pending`, or `call_async`'s future), or a hook that
-//! hands the result on (`ctx.ask`, which posts its continuation to the asking actor).
-//! Because each call waits on a destination of its own, a reply that comes after its
-//! caller gave up finds it closed and is dropped: it can never be handed to a later call.
+//! A slot is one of three destinations, each made for one call (or one batch): the
+//! sending half of a channel (a blocking `Bridge::call`, or one `multi_call` batch, with
+//! the request's index in it), a one-result [`Shot`] (a `Pending`, or `call_async`'s
+//! future), or a hook that hands the result on (`ctx.ask`, which posts its continuation
+//! to the asking actor; `Bridge::stop`'s `StopLatch`, which one batch of `Stop`s shares
+//! and which only counts the answers). Because each call waits on a destination of its
+//! own, a reply that comes after its caller gave up finds it closed and is dropped: it can
+//! never be handed to a later call.
 //! A slot dropped without a reply (its message was discarded when the actor stopped) tells
 //! its caller at once.
 
@@ -86,7 +88,7 @@ unsafe fn deliver_hook<R, H: Hook<R>>(header: *const HookHeader<R>, result: Resu
 
 /// A reply slot's destination that hands the result on: `ctx.ask`'s request state, which
 /// is also its continuation's carrier and its timer entry (one allocation for all three,
-/// and the slot itself).
+/// and the slot itself), or `Bridge::stop`'s `StopLatch` (one for a batch of `Stop`s).
 ///
 /// # Safety
 ///
@@ -103,7 +105,8 @@ enum Dest<R> {
     Channel(Box<(usize, ChannelSender<Outcome<R>>)>),
     /// A one-result slot: a `Pending`, or `call_async`'s future.
     Shot(Arc<Shot<R>>),
-    /// A shared state that hands the result on (`ctx.ask`): an `Arc`'s raw pointer.
+    /// A shared state that hands the result on (`ctx.ask`, `Bridge::stop`): an `Arc`'s raw
+    /// pointer.
     Hook(NonNull<HookHeader<R>>),
 }
 
