@@ -144,15 +144,7 @@ fn raw_server(mut theirs: Stream) {
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "wire".into());
-    let mut number = |default: u64| match args.next().map_or(Ok(default), |n| n.parse()) {
-        Ok(n) if n > 0 => n,
-        _ => {
-            eprintln!("wire_count: the count and the callers must be whole numbers above 0");
-            std::process::exit(2);
-        }
-    };
-    let n = number(20_000);
-    let callers = number(1);
+    let (n, callers) = count::numbers(&mut args, "wire_count", 20_000);
     let tcp = match args.next().as_deref() {
         None | Some("unix") => false,
         Some("tcp") => true,
@@ -163,7 +155,7 @@ fn main() {
     };
     let payload = vec![7u8; PAYLOAD];
     let (threads, elapsed) = match mode.as_str() {
-        "wire" | "slow" => {
+        "wire" | "slow" | "each" => {
             let demux = DeMux::new(Workers::Pool(4)).expect("a DeMux");
             let delay = match mode.as_str() {
                 "slow" => Duration::from_millis(100),
@@ -171,26 +163,9 @@ fn main() {
             };
             let server = EchoServer { delay }.spawn();
             demux.expose_actor("echo", &server);
-            let (ours, theirs) = Stream::pair(tcp);
-            let _served = demux.serve(theirs.transport()).expect("served");
-            let mux = Mux::new(ours.transport()).expect("a Mux");
-            measure(callers, n, |_| {
-                || {
-                    let back = mux
-                        .call("echo", Echo(payload.clone()), WAIT)
-                        .expect("a reply");
-                    assert_eq!(back.len(), PAYLOAD);
-                }
-            })
-        }
-        "each" => {
-            let demux = DeMux::new(Workers::Pool(4)).expect("a DeMux");
-            let server = EchoServer {
-                delay: Duration::ZERO,
-            }
-            .spawn();
-            demux.expose_actor("echo", &server);
-            let muxes: Vec<_> = (0..callers)
+            // One Mux shared by every caller, or (`each`) one per caller.
+            let connections = if mode == "each" { callers } else { 1 };
+            let muxes: Vec<_> = (0..connections)
                 .map(|_| {
                     let (ours, theirs) = Stream::pair(tcp);
                     let served = demux.serve(theirs.transport()).expect("served");
@@ -198,7 +173,7 @@ fn main() {
                 })
                 .collect();
             measure(callers, n, |index| {
-                let mux = &muxes[index as usize].0;
+                let mux = &muxes[(index % connections) as usize].0;
                 let payload = &payload;
                 move || {
                     let back = mux

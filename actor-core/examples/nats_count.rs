@@ -33,14 +33,7 @@ const RAW: &str = "raw.echo";
 fn main() {
     let mut args = std::env::args().skip(1);
     let mode = args.next().unwrap_or_else(|| "node".into());
-    let mut number = |default: u64| match args.next().map_or(Ok(default), |n| n.parse()) {
-        Ok(n) if n > 0 => n,
-        _ => {
-            eprintln!("nats_count: the count and the callers must be whole numbers above 0");
-            std::process::exit(2);
-        }
-    };
-    let (n, callers) = (number(5_000), number(1));
+    let (n, callers) = count::numbers(&mut args, "nats_count", 5_000);
     let server = NatsServer::start();
     let url = server.url();
     let (threads, elapsed) = match mode.as_str() {

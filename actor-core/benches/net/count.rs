@@ -110,6 +110,20 @@ pub fn measure<F: FnMut()>(
     })
 }
 
+/// The count of round trips and of callers, the next two of `args` (`default` round
+/// trips and one caller where they are not given); exits with a message for anything but
+/// whole numbers above 0.
+pub fn numbers(args: &mut impl Iterator<Item = String>, example: &str, default: u64) -> (u64, u64) {
+    let mut number = |default: u64| match args.next().map_or(Ok(default), |n| n.parse()) {
+        Ok(n) if n > 0 => n,
+        _ => {
+            eprintln!("{example}: the count and the callers must be whole numbers above 0");
+            std::process::exit(2);
+        }
+    };
+    (number(default), number(1))
+}
+
 /// Prints a run's figures per round trip: the context switches of the whole process and
 /// the wall time, then each kind of thread's CPU time and switches (those that did
 /// anything to speak of).
