@@ -33,12 +33,9 @@ use std::time::{Duration, Instant};
 use actor_core::nats::Node;
 use actor_core::prelude::*;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use futures::StreamExt;
+use net::raw_nats::{self, call as raw_call, request as raw_request};
 use net::{payload, Callers, Echo, EchoServer, NatsServer, BATCH, PAYLOAD, WAIT};
 use tokio::runtime::Runtime;
-
-/// The subject of the raw responder.
-const RAW: &str = "raw.echo";
 
 /// Everything both halves need, started once.
 struct Setup {
@@ -64,26 +61,7 @@ impl Setup {
         let caller = Node::connect(&url).expect("the calling node connects");
 
         let runtime = Arc::new(Runtime::new().expect("a tokio runtime"));
-        let (requester, responder) = runtime.block_on(async {
-            let responder = async_nats::connect(&url).await.expect("raw responder");
-            let mut requests = responder.subscribe(RAW).await.expect("subscribing");
-            let replies = responder.clone();
-            tokio::spawn(async move {
-                while let Some(request) = requests.next().await {
-                    let to = request.reply.expect("a request has a reply subject");
-                    replies
-                        .publish(to, request.payload)
-                        .await
-                        .expect("publishing a raw reply");
-                }
-            });
-            responder
-                .flush()
-                .await
-                .expect("the subscription reaches the server");
-            let requester = async_nats::connect(&url).await.expect("raw requester");
-            (requester, responder)
-        });
+        let (requester, responder) = raw_nats::start(&runtime, &url);
         let setup = Setup {
             _server: server,
             _serving: serving,
@@ -107,20 +85,6 @@ fn node_call(node: &Node, name: &str, request: &[u8]) {
         .call(name, Echo(request.to_vec()), WAIT)
         .unwrap_or_else(|e| panic!("a NATS call failed: {e}"));
     assert_eq!(reply.len(), PAYLOAD);
-}
-
-/// One raw request from inside the runtime, its reply checked.
-async fn raw_request(client: &async_nats::Client, request: &[u8]) {
-    let reply = client
-        .request(RAW, bytes::Bytes::copy_from_slice(request))
-        .await
-        .unwrap_or_else(|e| panic!("a raw request failed: {e}"));
-    assert_eq!(reply.payload.len(), PAYLOAD);
-}
-
-/// One raw request from a plain thread, as a blocking user makes it.
-fn raw_call(runtime: &Runtime, client: &async_nats::Client, request: &[u8]) {
-    runtime.block_on(raw_request(client, request));
 }
 
 /// `iters` batches of [`BATCH`] raw requests made by `tasks` concurrent tasks of the

@@ -23,12 +23,8 @@ mod count;
 
 use actor_core::nats::Node;
 use actor_core::prelude::*;
-use futures::StreamExt;
-use net::{payload, Echo, EchoServer, NatsServer, PAYLOAD, WAIT};
+use net::{payload, raw_nats, Echo, EchoServer, NatsServer, PAYLOAD, WAIT};
 use tokio::runtime::Runtime;
-
-/// The subject of the raw responder.
-const RAW: &str = "raw.echo";
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -61,34 +57,10 @@ fn main() {
         }
         "raw" => {
             let runtime = Runtime::new().expect("a tokio runtime");
-            let (requester, _responder) = runtime.block_on(async {
-                let responder = async_nats::connect(&url).await.expect("raw responder");
-                let mut requests = responder.subscribe(RAW).await.expect("subscribing");
-                let replies = responder.clone();
-                tokio::spawn(async move {
-                    while let Some(request) = requests.next().await {
-                        let to = request.reply.expect("a request has a reply subject");
-                        replies
-                            .publish(to, request.payload)
-                            .await
-                            .expect("publishing a raw reply");
-                    }
-                });
-                responder
-                    .flush()
-                    .await
-                    .expect("the subscription reaches the server");
-                let requester = async_nats::connect(&url).await.expect("raw requester");
-                (requester, responder)
-            });
+            let (requester, _responder) = raw_nats::start(&runtime, &url);
             count::measure(callers, n, |_| {
                 let (runtime, requester, request) = (&runtime, &requester, payload());
-                move || {
-                    let reply = runtime
-                        .block_on(requester.request(RAW, bytes::Bytes::copy_from_slice(&request)))
-                        .unwrap_or_else(|e| panic!("a raw request failed: {e}"));
-                    assert_eq!(reply.payload.len(), PAYLOAD);
-                }
+                move || raw_nats::call(runtime, requester, &request)
             })
         }
         other => {

@@ -3,6 +3,10 @@
 //! of the bench's own.
 #![allow(dead_code)] // each bench takes a different part
 
+/// The raw `async-nats` half of the NATS figures.
+#[cfg(feature = "nats")]
+pub mod raw_nats;
+
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
