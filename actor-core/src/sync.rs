@@ -6,7 +6,8 @@
 //! std's. [`SpinLock`] is built on them.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::Instant;
 
 use model::{AtomicBool, Ordering};
 
@@ -29,6 +30,32 @@ pub(crate) fn try_lock<T: ?Sized>(mutex: &Mutex<T>) -> Option<MutexGuard<'_, T>>
         Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
         Err(TryLockError::WouldBlock) => None,
     }
+}
+
+/// Waits on `condvar` until notified, or until `deadline` if there is one, taking the
+/// lock over from a holder that panicked; `None`, without waiting, once the deadline has
+/// passed.
+pub(crate) fn wait_until<'a, T>(
+    condvar: &Condvar,
+    guard: MutexGuard<'a, T>,
+    deadline: Option<Instant>,
+) -> Option<MutexGuard<'a, T>> {
+    let guard = match deadline {
+        None => condvar
+            .wait(guard)
+            .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        Some(deadline) => {
+            let left = deadline.checked_duration_since(Instant::now())?;
+            if left.is_zero() {
+                return None;
+            }
+            condvar
+                .wait_timeout(guard, left)
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+                .0
+        }
+    };
+    Some(guard)
 }
 
 /// Read-locks `lock`, taking it over from a writer that panicked.

@@ -19,7 +19,7 @@ use crate::hosting::current;
 use crate::hosting::waits::{self, Waiting};
 use crate::id::ActorInfo;
 use crate::message::{Message, Stop, Stopped};
-use crate::sync::lock;
+use crate::sync::{lock, wait_until};
 
 impl Bridge {
     /// Sends every request at once and yields each reply as it comes, paired with the
@@ -334,22 +334,10 @@ impl StopLatch {
         }
         let mut locked = lock(&self.lock);
         while self.left.load(Ordering::Acquire) != 0 {
-            locked = match deadline {
-                None => self
-                    .none_left
-                    .wait(locked)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return;
-                    }
-                    self.none_left
-                        .wait_timeout(locked, deadline - now)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .0
-                }
-            };
+            match wait_until(&self.none_left, locked, deadline) {
+                Some(still) => locked = still,
+                None => return,
+            }
         }
     }
 }

@@ -39,7 +39,7 @@ use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::Instant;
 
 use super::NoReply;
-use crate::sync::lock;
+use crate::sync::{lock, wait_until};
 use crate::timer::Due;
 
 /// What a completed shot holds.
@@ -161,22 +161,7 @@ impl<R> Shot<R> {
                     _ => None,
                 };
             }
-            blocking = match deadline {
-                None => self
-                    .ready
-                    .wait(blocking)
-                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
-                Some(deadline) => {
-                    let now = Instant::now();
-                    if now >= deadline {
-                        return None;
-                    }
-                    self.ready
-                        .wait_timeout(blocking, deadline - now)
-                        .unwrap_or_else(|poisoned| poisoned.into_inner())
-                        .0
-                }
-            };
+            blocking = wait_until(&self.ready, blocking, deadline)?;
         }
     }
 
