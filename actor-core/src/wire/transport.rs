@@ -979,8 +979,13 @@ mod tests {
             pause,
             stop: Arc::clone(&stop),
         };
-        let retime: SetWriteTimeout = Box::new(|_| Ok(()));
-        let outbox = Outbox::start(
+        (inline_outbox(writer, Box::new(|_| Ok(()))), got, stop)
+    }
+
+    /// An outbox whose senders write themselves, over `writer` (no closer), with
+    /// `retime` for its write timeout.
+    fn inline_outbox(writer: impl Write + Send + 'static, retime: SetWriteTimeout) -> Outbox {
+        Outbox::start(
             Box::new(writer),
             None,
             "a test stream",
@@ -988,8 +993,7 @@ mod tests {
             true,
             Some(retime),
         )
-        .unwrap();
-        (outbox, got, stop)
+        .unwrap()
     }
 
     #[test]
@@ -1053,8 +1057,7 @@ mod tests {
             let _ = set.send(timeout);
             done
         });
-        let outbox =
-            Outbox::start(Box::new(ours), None, "a test socket", 4, true, Some(retime)).unwrap();
+        let outbox = inline_outbox(ours, retime);
         // Far more than the socket buffers hold: the sender writes part of it, the writer
         // thread is left with the rest and a peer that reads nothing.
         let frame: Vec<u8> = (0..=255_u8).cycle().take(4 << 20).collect();
@@ -1130,15 +1133,7 @@ mod tests {
                 Ok(())
             })
         };
-        let outbox = Outbox::start(
-            Box::new(stream),
-            None,
-            "a test stream",
-            4,
-            true,
-            Some(retime),
-        )
-        .unwrap();
+        let outbox = inline_outbox(stream, retime);
         // The sender's own write times out, so the writer thread takes the frame, and
         // stalls.
         assert!(outbox.send(b"first".to_vec(), None).is_ok());
