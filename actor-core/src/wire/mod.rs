@@ -80,6 +80,7 @@ mod demux;
 mod depth;
 mod error;
 pub mod frame;
+mod gauge;
 mod limits;
 mod listen;
 mod mux;

@@ -5,14 +5,14 @@
 //! a tell is dropped and recorded.
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Condvar, Mutex};
+use std::sync::Arc;
 use std::thread;
 use std::time::Instant;
 
 use crossbeam_channel::Sender;
 
+use super::gauge::Gauge;
 use super::limits::{Counters, Limits};
-use crate::sync::lock;
 
 /// How a [`DeMux`](super::DeMux) (or a NATS node) runs the requests it receives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,7 +49,7 @@ pub(crate) struct Pool {
     limits: Limits,
     counters: Arc<Counters>,
     /// Jobs let in and not yet ended, for [`Pool::wait_idle`].
-    busy: Arc<(Mutex<usize>, Condvar)>,
+    busy: Arc<Gauge>,
 }
 
 enum Work {
@@ -66,7 +66,7 @@ impl Pool {
         counters: Arc<Counters>,
         name: &str,
     ) -> std::io::Result<Pool> {
-        let busy = Arc::new((Mutex::new(0), Condvar::new()));
+        let busy = Arc::new(Gauge::default());
         let work = match workers {
             Workers::Pool(threads) => {
                 // Bounded by `dispatch`, against `limits.max_queued`.
@@ -81,7 +81,7 @@ impl Pool {
                                 counters.running.fetch_add(1, Ordering::AcqRel);
                                 job.run();
                                 counters.running.fetch_sub(1, Ordering::AcqRel);
-                                ended(&busy);
+                                busy.sub(1);
                             }
                         })?;
                 }
@@ -120,7 +120,7 @@ impl Pool {
             return job.refuse(format!("the far side is at its limit of {max} {what}"));
         }
         job.admitted();
-        *lock(&self.busy.0) += 1;
+        self.busy.add(1);
         match &self.work {
             Work::Pool(jobs) => {
                 counters.queued.fetch_add(1, Ordering::AcqRel);
@@ -128,7 +128,7 @@ impl Pool {
                 // job would be refused here.
                 if let Err(e) = jobs.send(job) {
                     counters.queued.fetch_sub(1, Ordering::AcqRel);
-                    ended(&self.busy);
+                    self.busy.sub(1);
                     e.into_inner().refuse("the workers have stopped".to_owned());
                 }
             }
@@ -146,11 +146,11 @@ impl Pool {
                             job.run();
                         }
                         running.running.fetch_sub(1, Ordering::AcqRel);
-                        ended(&busy);
+                        busy.sub(1);
                     });
                 if let Err(e) = spawned {
                     counters.running.fetch_sub(1, Ordering::AcqRel);
-                    ended(&self.busy);
+                    self.busy.sub(1);
                     if let Ok(job) = take_back.try_recv() {
                         job.refuse(format!("could not start a thread for the request: {e}"));
                     }
@@ -170,7 +170,7 @@ impl Pool {
             posted.fetch_sub(1, Ordering::AcqRel);
             return None;
         }
-        *lock(&self.busy.0) += 1;
+        self.busy.add(1);
         Some(Hold {
             busy: self.busy.clone(),
             counters: self.counters.clone(),
@@ -179,39 +179,19 @@ impl Pool {
 
     /// Waits until every job let in has ended, or `deadline` passes; whether they have.
     pub(crate) fn wait_idle(&self, deadline: Instant) -> bool {
-        let (count, idle) = &*self.busy;
-        let mut count = lock(count);
-        while *count > 0 {
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return false;
-            }
-            count = idle
-                .wait_timeout(count, left)
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .0;
-        }
-        true
+        self.busy.wait_while(Some(deadline), |jobs| jobs > 0)
     }
 }
 
 /// A request let in off the pool, counted as a job until dropped ([`Pool::post`]).
 pub(crate) struct Hold {
-    busy: Arc<(Mutex<usize>, Condvar)>,
+    busy: Arc<Gauge>,
     counters: Arc<Counters>,
 }
 
 impl Drop for Hold {
     fn drop(&mut self) {
         self.counters.posted.fetch_sub(1, Ordering::AcqRel);
-        ended(&self.busy);
-    }
-}
-
-fn ended(busy: &(Mutex<usize>, Condvar)) {
-    let mut count = lock(&busy.0);
-    *count = count.saturating_sub(1);
-    if *count == 0 {
-        busy.1.notify_all();
+        self.busy.sub(1);
     }
 }

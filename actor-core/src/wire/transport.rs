@@ -11,13 +11,14 @@ use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
 
 use super::error::WireError;
+use super::gauge::Gauge;
 use super::limits::now_ms;
 use crate::sync::lock;
 
@@ -393,10 +394,9 @@ struct OutboxInner {
     closer: Option<Closer>,
     /// Requests in progress that will be answered on this connection.
     permits: (Sender<()>, Receiver<()>),
-    /// Bytes of answers queued and not yet written; `room` is told when they shrink or
-    /// the outbox closes.
-    reply_bytes: Mutex<usize>,
-    room: Condvar,
+    /// Bytes of answers queued and not yet written; its waiters are woken when they
+    /// shrink or the outbox closes.
+    reply_bytes: Gauge,
     /// When the frame being written started (`now_ms`), 0 if none is.
     writing_since: AtomicU64,
     on_error: OnceLock<ErrorHook>,
@@ -450,8 +450,7 @@ impl Outbox {
             is_closed: AtomicBool::new(false),
             closer,
             permits: crossbeam_channel::bounded(permits),
-            reply_bytes: Mutex::new(0),
-            room: Condvar::new(),
+            reply_bytes: Gauge::default(),
             writing_since: AtomicU64::new(0),
             on_error: OnceLock::new(),
         });
@@ -512,7 +511,7 @@ impl Outbox {
     /// Writes (or queues) the answer to a request holding a permit; the permit goes back
     /// once the answer is written.
     pub(crate) fn reply(&self, bytes: Vec<u8>) {
-        *lock(&self.inner.reply_bytes) += bytes.len();
+        self.inner.reply_bytes.add(bytes.len());
         let frame = Pending {
             bytes,
             written: 0,
@@ -539,19 +538,15 @@ impl Outbox {
     /// connection closed.
     pub(crate) fn wait_for_room(&self, max: usize) -> bool {
         let inner = &self.inner;
-        let bytes = lock(&inner.reply_bytes);
-        let _bytes = inner
-            .room
-            .wait_while(bytes, |bytes| {
-                *bytes >= max && !inner.is_closed.load(Ordering::Acquire)
-            })
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        !self.inner.is_closed.load(Ordering::Acquire)
+        inner.reply_bytes.wait_while(None, |bytes| {
+            bytes >= max && !inner.is_closed.load(Ordering::SeqCst)
+        });
+        !inner.is_closed.load(Ordering::SeqCst)
     }
 
     /// Bytes of answers waiting to be written.
     pub(crate) fn reply_bytes(&self) -> usize {
-        *lock(&self.inner.reply_bytes)
+        self.inner.reply_bytes.get()
     }
 
     /// Whether every permit is taken.
@@ -700,9 +695,7 @@ impl OutboxInner {
     fn written(&self, frame: &Pending) {
         if frame.permit {
             let _ = self.permits.1.try_recv();
-            let mut queued = lock(&self.reply_bytes);
-            *queued = queued.saturating_sub(frame.bytes.len());
-            self.room.notify_all();
+            self.reply_bytes.sub(frame.bytes.len());
         }
     }
 
@@ -717,14 +710,11 @@ impl OutboxInner {
     }
 
     fn close(&self) {
-        if self.is_closed.swap(true, Ordering::AcqRel) {
+        if self.is_closed.swap(true, Ordering::SeqCst) {
             return;
         }
         drop(lock(&self.close_signal).take());
-        {
-            let _bytes = lock(&self.reply_bytes);
-            self.room.notify_all();
-        }
+        self.reply_bytes.wake();
         // Shutting a socket down also unblocks the writer thread if it is stuck.
         if let Some(close) = &self.closer {
             close();
