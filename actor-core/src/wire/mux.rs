@@ -32,12 +32,20 @@
 //! (and woken for), and one that registers after it finds the lock free or held by a
 //! reader who will look again. Over a pipe (whose reads cannot time out) the reader
 //! thread alone reads, and a read that times out ends the connection.
+//!
+//! Lanes: a Mux made [`with_lanes`](Mux::with_lanes) runs one such connection per
+//! transport, each with its own table, reader and writer, and sends each call over the lane
+//! of its caller: the running actor's (by its id) or, from plain code, the calling
+//! thread's (a ticket each thread draws once, in turn). So a caller always uses one
+//! connection, and callers spread over all of them. The lanes are one link: when one
+//! closes, for whatever reason, it closes the others.
 
+use std::cell::Cell;
 use std::collections::HashMap;
-use std::io::Read;
+use std::io::{self, Read};
 use std::mem;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -97,17 +105,45 @@ pub struct Mux {
     handle: Arc<Handle>,
 }
 
-/// Closes the connection when the last `Mux` clone goes; the reader thread holds only
-/// the shared state, so it cannot keep the connection open on its own.
+/// Closes the connections when the last `Mux` clone goes; the reader threads hold only
+/// the shared state, so they cannot keep a connection open on their own.
 struct Handle {
-    shared: Arc<MuxState>,
+    /// One connection each; never empty.
+    lanes: Box<[Arc<MuxState>]>,
 }
 
 impl Drop for Handle {
     fn drop(&mut self) {
-        self.shared
-            .close("every handle to the Mux was dropped".to_owned());
+        for lane in &self.lanes {
+            lane.close("every handle to the Mux was dropped".to_owned());
+        }
     }
+}
+
+thread_local! {
+    /// The lane of the calling thread, drawn once from [`NEXT_TICKET`] (`usize::MAX`:
+    /// none drawn yet).
+    static TICKET: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The next thread's ticket: threads take lanes in turn, the first to call the first.
+static NEXT_TICKET: AtomicUsize = AtomicUsize::new(0);
+
+/// Which lane of `lanes` the caller uses: the running actor's, by its id (an actor on a
+/// driver moves between threads, its calls stay on one connection), else the calling
+/// thread's ticket.
+fn lane_of(lanes: usize) -> usize {
+    let key = match crate::hosting::current::id() {
+        // Ids count up from 1: consecutive actors take consecutive lanes.
+        Some(id) => usize::try_from(id.get()).unwrap_or(usize::MAX),
+        None => TICKET.with(|ticket| {
+            if ticket.get() == usize::MAX {
+                ticket.set(NEXT_TICKET.fetch_add(1, Ordering::Relaxed) % (usize::MAX - 1));
+            }
+            ticket.get()
+        }),
+    };
+    key % lanes
 }
 
 /// How long the reader thread leaves the reading to callers after they last led (see the
@@ -142,6 +178,9 @@ struct MuxState {
     wake: Condvar,
     /// The connection closed: the reader thread ends.
     closed: AtomicBool,
+    /// The other lanes of a Mux [`with_lanes`](Mux::with_lanes), closed when this one
+    /// closes (set once, after they all started).
+    siblings: OnceLock<Box<[Weak<MuxState>]>>,
 }
 
 /// How the Mux's reader thread stands by.
@@ -204,50 +243,120 @@ impl Mux {
     /// write themselves, one reads the replies their callers do not read themselves (see
     /// the module's notes).
     pub fn with_config(transport: Transport, config: Config) -> Result<Mux, WireError> {
-        let (
-            ReadHalf {
-                reader,
-                set_timeout,
-            },
-            outbox,
-            peer,
-        ) = transport.start(super::transport::QUEUE)?;
-        let shared = Arc::new(MuxState {
-            peer,
-            outbox,
-            calls: Mutex::new(Calls {
-                waiting: HashMap::new(),
-                closed: None,
-            }),
-            next_xid: AtomicU64::new(1),
-            max_frame: config.max_frame,
-            anomalies: Anomalies::default(),
-            leads: set_timeout.is_some(),
-            reading: Mutex::new(Reading {
-                frames: FrameReader::new(reader, config.max_frame),
-                set_timeout,
-                timeout: None,
-                ended: false,
-            }),
-            led: AtomicU64::new(0),
-            standing: Mutex::default(),
-            wake: Condvar::new(),
-            closed: AtomicBool::new(false),
-        });
-        let failed = Arc::downgrade(&shared);
-        shared.outbox.on_error(move |reason| {
-            if let Some(shared) = failed.upgrade() {
-                shared.close(reason);
+        Mux::with_lanes([transport], config)
+    }
+
+    /// Starts a Mux over several connections to the same peer, its *lanes*: each call
+    /// goes over the lane of its caller (the running actor's, else the calling thread's;
+    /// threads take lanes in turn), so callers spread over the connections and no caller
+    /// moves between them.
+    ///
+    /// A few busy threads, each on a lane of its own, share no socket: on one shared
+    /// connection they contend for the kernel's lock of its queue (BENCHMARKS.md, Session
+    /// 12). Many threads do better sharing a few lanes than with a connection each, whose
+    /// reader and writer threads cost more than the batching they lose. README, "Which
+    /// hosting when", says how many to take.
+    ///
+    /// Order: tells from one thread, or one actor, keep their order (they take one
+    /// lane); tells from different threads are not ordered with one another, even when
+    /// one thread's tell happens before the other's. Everything else holds as for one
+    /// connection, lane by lane. The lanes are one link: when any one closes (its peer
+    /// went away, a write failed, [`close`](Mux::close)), the others close too, and every
+    /// waiting caller is released with [`WireError::Disconnected`].
+    ///
+    /// An error if `transports` is empty or a lane's threads cannot start; the lanes
+    /// started by then are closed.
+    ///
+    /// ```
+    /// use actor_core::prelude::*;
+    /// use actor_core::wire::{Config, DeMux, Mux, Transport, Workers};
+    /// use serde::{Deserialize, Serialize};
+    /// use std::time::Duration;
+    ///
+    /// #[derive(Message, Serialize, Deserialize)]
+    /// #[message(reply = u64)]
+    /// struct Square(u64);
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let demux = DeMux::new(Workers::Pool(2))?;
+    /// demux.function("math", |Square(n): Square| n * n);
+    /// let mut near = Vec::new();
+    /// for _ in 0..2 {
+    ///     let (mine, theirs) = Transport::pair()?;
+    ///     demux.serve(theirs)?;
+    ///     near.push(mine);
+    /// }
+    /// let mux = Mux::with_lanes(near, Config::default())?;
+    /// assert_eq!(mux.lanes(), 2);
+    /// let callers: Vec<_> = (0..4_u64)
+    ///     .map(|n| {
+    ///         let mux = mux.clone();
+    ///         std::thread::spawn(move || mux.call("math", Square(n), Duration::from_secs(5)))
+    ///     })
+    ///     .collect();
+    /// for (n, caller) in callers.into_iter().enumerate() {
+    ///     assert_eq!(caller.join().unwrap()?, (n * n) as u64);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn with_lanes(
+        transports: impl IntoIterator<Item = Transport>,
+        config: Config,
+    ) -> Result<Mux, WireError> {
+        let mut lanes = Vec::new();
+        for transport in transports {
+            match MuxState::start(transport, &config) {
+                Ok(lane) => lanes.push(lane),
+                Err(e) => {
+                    for lane in &lanes {
+                        lane.close(format!("another lane of the Mux did not start: {e}"));
+                    }
+                    return Err(e);
+                }
             }
-        });
-        let reading = shared.clone();
-        thread::Builder::new()
-            .name("wire-mux".to_owned())
-            .spawn(move || reading.read())
-            .map_err(|e| WireError::io(format!("starting a reader for {}", shared.peer), e))?;
+        }
+        if lanes.is_empty() {
+            return Err(WireError::io(
+                "starting a Mux",
+                io::Error::new(io::ErrorKind::InvalidInput, "no transport was given"),
+            ));
+        }
+        if lanes.len() > 1 {
+            for lane in &lanes {
+                let siblings = lanes
+                    .iter()
+                    .filter(|other| !Arc::ptr_eq(other, lane))
+                    .map(Arc::downgrade)
+                    .collect();
+                let _ = lane.siblings.set(siblings);
+            }
+            // A lane that closed before it knew its siblings closes them now.
+            let closed = lanes.iter().find_map(|lane| lane.calls().closed.clone());
+            if let Some(reason) = closed {
+                lanes[0].close_siblings(&reason);
+                lanes[0].close_lane(format!("another lane of the Mux closed: {reason}"));
+            }
+        }
         Ok(Mux {
-            handle: Arc::new(Handle { shared }),
+            handle: Arc::new(Handle {
+                lanes: lanes.into_boxed_slice(),
+            }),
         })
+    }
+
+    /// How many connections this Mux sends over (see [`with_lanes`](Mux::with_lanes)).
+    pub fn lanes(&self) -> usize {
+        self.handle.lanes.len()
+    }
+
+    /// The lane the caller's calls go over.
+    fn lane(&self) -> &MuxState {
+        let lanes = &self.handle.lanes;
+        match lanes.len() {
+            1 => &lanes[0],
+            n => &lanes[lane_of(n)],
+        }
     }
 
     /// Sends `msg` to the actor exposed as `actor` and waits up to `timeout` for its typed
@@ -280,7 +389,7 @@ impl Mux {
         body: &[u8],
         timeout: Duration,
     ) -> Result<Payload, RemoteError<()>> {
-        let shared = &self.handle.shared;
+        let shared = self.lane();
         // `None` if the timeout is too long to count: then it is no timeout at all.
         let deadline = Instant::now().checked_add(timeout);
         let xid = shared.next_xid.fetch_add(1, Ordering::Relaxed);
@@ -345,7 +454,7 @@ impl Mux {
 
     /// Sends the encoded message `body` to `route`, expecting no reply.
     pub fn post(&self, route: Route<'_>, body: &[u8]) -> Result<(), RemoteError<()>> {
-        let shared = &self.handle.shared;
+        let shared = self.lane();
         let frame = shared.frame(&Head::Tell { route }, body)?;
         if let Some(reason) = &shared.calls().closed {
             return Err(not_sent(shared.disconnected(reason)));
@@ -358,41 +467,59 @@ impl Mux {
             .map_err(|_| not_sent(shared.disconnected_now()))
     }
 
-    /// Closes the connection: every waiting caller is released at once with
+    /// Closes the connection (every lane): every waiting caller is released at once with
     /// [`WireError::Disconnected`] and later calls fail at once. Idempotent.
     ///
     /// A socket is shut down both ways, which also ends the reader and writer threads;
     /// over plain pipes, the writing half is closed (once a write in progress returns),
     /// and the reader thread ends when the peer closes its own.
     pub fn close(&self) {
-        self.handle.shared.close("the Mux was closed".to_owned());
+        for lane in &self.handle.lanes {
+            lane.close("the Mux was closed".to_owned());
+        }
     }
 
-    /// Whether the connection is closed (by either side).
+    /// Whether the connection is closed (by either side). Lanes close together, so one
+    /// closed lane means all are, or are closing.
     pub fn is_closed(&self) -> bool {
-        self.handle.shared.calls().closed.is_some()
+        self.handle
+            .lanes
+            .iter()
+            .any(|lane| lane.calls().closed.is_some())
     }
 
-    /// How many calls are waiting for their reply.
+    /// How many calls are waiting for their reply (over every lane).
     pub fn pending(&self) -> usize {
-        self.handle.shared.calls().waiting.len()
+        self.handle
+            .lanes
+            .iter()
+            .map(|lane| lane.calls().waiting.len())
+            .sum()
     }
 
-    /// Who is on the other end.
+    /// Who is on the other end (of the first lane).
     pub fn peer(&self) -> &str {
-        &self.handle.shared.peer
+        &self.handle.lanes[0].peer
     }
 
     /// The most recent bad input the connection survived or ended on (replies for
     /// transactions never started, packets that did not decode, frame errors), oldest
-    /// first, at most 64.
+    /// first, at most 64 per lane, lane by lane.
     pub fn anomalies(&self) -> Vec<WireError> {
-        self.handle.shared.anomalies.recent()
+        self.handle
+            .lanes
+            .iter()
+            .flat_map(|lane| lane.anomalies.recent())
+            .collect()
     }
 
-    /// How many anomalies there have been in all.
+    /// How many anomalies there have been in all (over every lane).
     pub fn anomaly_count(&self) -> u64 {
-        self.handle.shared.anomalies.count()
+        self.handle
+            .lanes
+            .iter()
+            .map(|lane| lane.anomalies.count())
+            .sum()
     }
 }
 
@@ -415,6 +542,7 @@ impl std::fmt::Debug for Mux {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mux")
             .field("peer", &self.peer())
+            .field("lanes", &self.lanes())
             .field("pending", &self.pending())
             .field("closed", &self.is_closed())
             .finish()
@@ -426,6 +554,58 @@ fn not_sent(error: WireError) -> RemoteError<()> {
 }
 
 impl MuxState {
+    /// One connection of a Mux: its state, its writer thread (the outbox) and its reader
+    /// thread.
+    fn start(transport: Transport, config: &Config) -> Result<Arc<MuxState>, WireError> {
+        let (
+            ReadHalf {
+                reader,
+                set_timeout,
+            },
+            outbox,
+            peer,
+        ) = transport.start(super::transport::QUEUE)?;
+        let shared = Arc::new(MuxState {
+            peer,
+            outbox,
+            calls: Mutex::new(Calls {
+                waiting: HashMap::new(),
+                closed: None,
+            }),
+            next_xid: AtomicU64::new(1),
+            max_frame: config.max_frame,
+            anomalies: Anomalies::default(),
+            leads: set_timeout.is_some(),
+            reading: Mutex::new(Reading {
+                frames: FrameReader::new(reader, config.max_frame),
+                set_timeout,
+                timeout: None,
+                ended: false,
+            }),
+            led: AtomicU64::new(0),
+            standing: Mutex::default(),
+            wake: Condvar::new(),
+            closed: AtomicBool::new(false),
+            siblings: OnceLock::new(),
+        });
+        let failed = Arc::downgrade(&shared);
+        shared.outbox.on_error(move |reason| {
+            if let Some(shared) = failed.upgrade() {
+                shared.close(reason);
+            }
+        });
+        let reading = shared.clone();
+        thread::Builder::new()
+            .name("wire-mux".to_owned())
+            .spawn(move || reading.read())
+            .map_err(|e| {
+                let e = WireError::io(format!("starting a reader for {}", shared.peer), e);
+                shared.close(e.to_string());
+                e
+            })?;
+        Ok(shared)
+    }
+
     fn calls(&self) -> MutexGuard<'_, Calls> {
         lock(&self.calls)
     }
@@ -674,12 +854,20 @@ impl MuxState {
         }
     }
 
-    /// Marks the connection closed, releases every waiting caller, closes the transport.
+    /// Marks the connection closed, releases every waiting caller, closes the transport;
+    /// then the other lanes of a Mux [`with_lanes`](Mux::with_lanes).
     fn close(&self, reason: String) {
+        if self.close_lane(reason.clone()) {
+            self.close_siblings(&reason);
+        }
+    }
+
+    /// [`close`](MuxState::close) of this lane alone; whether this call closed it.
+    fn close_lane(&self, reason: String) -> bool {
         let waiting = {
             let mut calls = self.calls();
             if calls.closed.is_some() {
-                return;
+                return false;
             }
             calls.closed = Some(reason.clone());
             mem::take(&mut calls.waiting)
@@ -690,5 +878,15 @@ impl MuxState {
         self.outbox.close();
         self.closed.store(true, Ordering::Release);
         self.want_reader();
+        true
+    }
+
+    /// Closes the other lanes of this one's Mux, saying why this one closed.
+    fn close_siblings(&self, reason: &str) {
+        for sibling in self.siblings.get().into_iter().flatten() {
+            if let Some(sibling) = sibling.upgrade() {
+                sibling.close_lane(format!("another lane of the Mux closed: {reason}"));
+            }
+        }
     }
 }
