@@ -12,6 +12,8 @@
 //!   slow call or a long poll): what waiting costs the process's threads meanwhile.
 //! - `each`: as `wire`, but each caller has a `Mux` (so a connection) of its own to the
 //!   same `DeMux` and actor, as each `raw` caller has its own socket.
+//! - `lanesK` (`lanes2`, `lanes4`, ..): as `wire`, over one `Mux` of `K` connections
+//!   (`Mux::with_lanes`), the callers spread over them.
 //!
 //! With `CALLERS` (1 unless given) above one, that many threads share the `N` round trips:
 //! over one `Mux` in `wire` and `slow`, each over its own connection in `each`, and each
@@ -154,8 +156,16 @@ fn main() {
         }
     };
     let payload = vec![7u8; PAYLOAD];
+    let lanes = match mode.strip_prefix("lanes").map(str::parse::<usize>) {
+        None => None,
+        Some(Ok(lanes)) if lanes > 0 => Some(lanes),
+        Some(_) => {
+            eprintln!("wire_count: {mode}: say how many lanes, as in lanes4");
+            std::process::exit(2);
+        }
+    };
     let (threads, elapsed) = match mode.as_str() {
-        "wire" | "slow" | "each" => {
+        _ if lanes.is_some() || matches!(mode.as_str(), "wire" | "slow" | "each") => {
             let demux = DeMux::new(Workers::Pool(4)).expect("a DeMux");
             let delay = match mode.as_str() {
                 "slow" => Duration::from_millis(100),
@@ -163,17 +173,28 @@ fn main() {
             };
             let server = EchoServer { delay }.spawn();
             demux.expose_actor("echo", &server);
-            // One Mux shared by every caller, or (`each`) one per caller.
-            let connections = if mode == "each" { callers } else { 1 };
-            let muxes: Vec<_> = (0..connections)
-                .map(|_| {
-                    let (ours, theirs) = Stream::pair(tcp);
-                    let served = demux.serve(theirs.transport()).expect("served");
-                    (Mux::new(ours.transport()).expect("a Mux"), served)
-                })
-                .collect();
+            // One Mux shared by every caller, one of several lanes, or (`each`) one per
+            // caller.
+            let connect = || {
+                let (ours, theirs) = Stream::pair(tcp);
+                let served = demux.serve(theirs.transport()).expect("served");
+                (ours.transport(), served)
+            };
+            let (muxes, _served): (Vec<_>, Vec<_>) = match lanes {
+                Some(lanes) => {
+                    let (ours, served): (Vec<_>, Vec<_>) = (0..lanes).map(|_| connect()).unzip();
+                    let mux = Mux::with_lanes(ours, Default::default()).expect("a Mux");
+                    (vec![mux], served)
+                }
+                None => (0..if mode == "each" { callers } else { 1 })
+                    .map(|_| {
+                        let (ours, served) = connect();
+                        (Mux::new(ours).expect("a Mux"), served)
+                    })
+                    .unzip(),
+            };
             measure(callers, n, |index| {
-                let mux = &muxes[(index % connections) as usize].0;
+                let mux = &muxes[(index % muxes.len() as u64) as usize];
                 let payload = &payload;
                 move || {
                     let back = mux
@@ -211,7 +232,7 @@ fn main() {
             })
         }
         other => {
-            eprintln!("wire_count: unknown mode {other}: wire, slow, each or raw");
+            eprintln!("wire_count: unknown mode {other}: wire, slow, each, lanesK or raw");
             std::process::exit(2);
         }
     };

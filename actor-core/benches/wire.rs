@@ -20,7 +20,8 @@
 //! all the framework's callers share **one** `Mux` (one connection; replies matched to
 //! callers by transaction id, requests run concurrently on the far side's pool);
 //! `wire/actor-own` (8 and 64 callers) gives each caller a `Mux` of its own, so its own
-//! connection, as raw has. The raw half gives **each caller its own connection** and
+//! connection, as raw has; `wire/actor-lanes2` shares one `Mux` over two connections
+//! (`Mux::with_lanes`), the callers spread over them. The raw half gives **each caller its own connection** and
 //! server thread: the simplest honest hand-written equivalent, since
 //! multiplexing by hand (a mutex-guarded connection with request ids, a reader that
 //! routes replies) is the very thing the Mux is. This makes raw easier: no id matching, no
@@ -120,11 +121,19 @@ impl Drop for WireServer {
 }
 
 fn mux(endpoint: &Endpoint) -> Mux {
-    let transport = match endpoint {
-        Endpoint::Unix(path) => Transport::connect_unix(path),
-        Endpoint::Tcp(addr) => Transport::connect_tcp(addr),
-    };
-    Mux::new(transport.expect("connecting to the DeMux")).expect("a Mux")
+    lanes(endpoint, 1)
+}
+
+/// A Mux over `n` connections to the DeMux.
+fn lanes(endpoint: &Endpoint, n: usize) -> Mux {
+    let transports = (0..n).map(|_| {
+        match endpoint {
+            Endpoint::Unix(path) => Transport::connect_unix(path),
+            Endpoint::Tcp(addr) => Transport::connect_tcp(addr),
+        }
+        .expect("connecting to the DeMux")
+    });
+    Mux::with_lanes(transports, Default::default()).expect("a Mux")
 }
 
 /// One framework round trip to `name`, its reply checked.
@@ -319,6 +328,15 @@ fn throughput(c: &mut Criterion) {
                     move || wire_call(&mux, "echo", &request)
                 });
                 group.bench_function(BenchmarkId::new("wire/actor-own", callers), |b| {
+                    b.iter_custom(|iters| all.batches(iters))
+                });
+                // One Mux over two connections, the callers spread over them.
+                let two = lanes(&servers.wire, 2);
+                let all = Callers::new(callers, |_| {
+                    let (mux, request) = (two.clone(), payload());
+                    move || wire_call(&mux, "echo", &request)
+                });
+                group.bench_function(BenchmarkId::new("wire/actor-lanes2", callers), |b| {
                     b.iter_custom(|iters| all.batches(iters))
                 });
             }
