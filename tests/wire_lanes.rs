@@ -39,7 +39,7 @@ fn lanes(n: usize) -> Lanes {
     let mut served = Vec::new();
     let mut demuxes = Vec::new();
     for i in 0..n {
-        let demux = DeMux::new(Workers::Pool(2)).unwrap();
+        let demux = DeMux::new(Workers::Pool(4)).unwrap();
         let (held, arrive) = (held.clone(), arrive.clone());
         demux
             .function("which", move |_: Which| i)
@@ -88,6 +88,26 @@ fn each_thread_keeps_to_one_lane_and_threads_spread_over_every_lane() {
     );
 }
 
+#[test]
+fn threads_calling_through_two_muxes_in_turn_take_both_lanes_of_each() {
+    let (a, b) = (lanes(2), lanes(2));
+    let (mut seen_a, mut seen_b) = (BTreeSet::new(), BTreeSet::new());
+    // Other Muxes' draws do not skew a Mux's spread: each counts its own.
+    for i in 0..8 {
+        let (mux, seen) = if i % 2 == 0 {
+            (a.mux.clone(), &mut seen_a)
+        } else {
+            (b.mux.clone(), &mut seen_b)
+        };
+        let lane = thread::spawn(move || mux.call("which", Which, WAIT).unwrap())
+            .join()
+            .unwrap();
+        seen.insert(lane);
+    }
+    assert_eq!(seen_a, BTreeSet::from([0, 1]));
+    assert_eq!(seen_b, BTreeSet::from([0, 1]));
+}
+
 /// Calls the `which` function through a Mux from inside a handler.
 struct Asker {
     mux: Mux,
@@ -107,38 +127,46 @@ impl Asker {
     }
 }
 
+/// Spawned between askers, so that askers' ids come in a pattern (every other one).
+struct Idle;
+
+#[actor]
+impl Idle {}
+
 #[test]
-fn an_actor_takes_the_lane_of_its_id_wherever_it_runs() {
+fn an_actor_keeps_to_one_lane_on_every_turn_and_actors_spread_over_the_lanes() {
     let lanes = lanes(3);
     let driver = Driver::new(2);
     let bridge = Bridge::new();
-    for _ in 0..6 {
+    let mut seen = BTreeSet::new();
+    let mut idle = Vec::new();
+    for _ in 0..16 {
         let asker = Asker {
             mux: lanes.mux.clone(),
         }
         .spawn_on(&driver);
-        let lane = usize::try_from(asker.id().get() % 3).unwrap();
+        idle.push(Idle.spawn_on(&driver));
         // Several turns, on whichever worker runs each.
+        let mut taken = BTreeSet::new();
         for _ in 0..4 {
-            let taken = bridge.call(&asker, Ask(5), WAIT).unwrap();
-            assert_eq!(taken, [lane; 5], "actor {} took other lanes", asker.id());
+            taken.extend(bridge.call(&asker, Ask(5), WAIT).unwrap());
         }
+        assert_eq!(taken.len(), 1, "actor {} took lanes {taken:?}", asker.id());
+        seen.extend(taken);
     }
+    // Sixteen ids hashed onto three lanes: all on one has odds of about 1 in 10^7.
+    assert!(seen.len() > 1, "sixteen askers all took lane {seen:?}");
     driver.shutdown(WAIT).unwrap();
 }
 
 #[test]
 fn when_one_lane_ends_every_lane_closes_and_every_waiting_caller_is_released() {
     let mut lanes = lanes(2);
-    // A call held on each lane: threads in turn take both (as the test above shows), and
-    // each asks `which` first to say where it went.
+    // A call held on each lane: the first two threads to call take the two lanes (as
+    // the first test shows), and each asks `which` first to say where it went.
     let mut callers = Vec::new();
     let mut taken = BTreeSet::new();
-    while taken.len() < 2 {
-        assert!(
-            callers.len() < 16,
-            "sixteen threads in turn all took lane {taken:?}"
-        );
+    for _ in 0..2 {
         let mux = lanes.mux.clone();
         let (went, lane) = crossbeam_channel::bounded(1);
         let caller = thread::spawn(move || {
@@ -151,6 +179,11 @@ fn when_one_lane_ends_every_lane_closes_and_every_waiting_caller_is_released() {
         taken.insert(lane);
         callers.push((lane, caller));
     }
+    assert_eq!(
+        taken,
+        BTreeSet::from([0, 1]),
+        "two threads in turn took both lanes"
+    );
     assert_eq!(lanes.mux.pending(), callers.len());
     // The far side of lane 0 goes away.
     lanes.served[0].close();

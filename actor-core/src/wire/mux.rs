@@ -35,12 +35,12 @@
 //!
 //! Lanes: a Mux made [`with_lanes`](Mux::with_lanes) runs one such connection per
 //! transport, each with its own table, reader and writer, and sends each call over the lane
-//! of its caller: the running actor's (by its id) or, from plain code, the calling
-//! thread's (a ticket each thread draws once, in turn). So a caller always uses one
-//! connection, and callers spread over all of them. The lanes are one link: when one
-//! closes, for whatever reason, it closes the others.
+//! of its caller: the running actor's (by a hash of its id) or, from plain code, the
+//! calling thread's (a ticket of this Mux that each thread draws at its first call, in
+//! turn). So a caller always uses one connection, and callers spread over all of them.
+//! The lanes are one link: when one closes, for whatever reason, it closes the others.
 
-use std::cell::Cell;
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::{self, Read};
 use std::mem;
@@ -110,6 +110,8 @@ pub struct Mux {
 struct Handle {
     /// One connection each; never empty.
     lanes: Box<[Arc<MuxState>]>,
+    /// The tickets this Mux's calling threads draw, in turn (see [`Tickets`]).
+    tickets: Arc<Tickets>,
 }
 
 impl Drop for Handle {
@@ -120,30 +122,44 @@ impl Drop for Handle {
     }
 }
 
+/// The next ticket of one Mux's calling threads: each thread draws one at its first call
+/// and keeps it, so threads take the lanes in turn, the first to call the first. Each Mux
+/// counts its own, so threads calling through several do not skew one another's spread.
+#[derive(Default)]
+struct Tickets(AtomicUsize);
+
 thread_local! {
-    /// The lane of the calling thread, drawn once from [`NEXT_TICKET`] (`usize::MAX`:
-    /// none drawn yet).
-    static TICKET: Cell<usize> = const { Cell::new(usize::MAX) };
+    /// The tickets this thread drew: a Mux's (by its `Tickets`, alive while the Mux is)
+    /// and the ticket. One entry per live Mux with lanes the thread has called through;
+    /// those of dropped Muxes go when an entry is added.
+    static DRAWN: RefCell<Vec<(Weak<Tickets>, usize)>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The next thread's ticket: threads take lanes in turn, the first to call the first.
-static NEXT_TICKET: AtomicUsize = AtomicUsize::new(0);
+/// Fibonacci hashing's multiplier (2^64 / the golden ratio): spreads ids that come in a
+/// pattern (every other one an asker, say) over the lanes.
+const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// Which lane of `lanes` the caller uses: the running actor's, by its id (an actor on a
-/// driver moves between threads, its calls stay on one connection), else the calling
-/// thread's ticket.
-fn lane_of(lanes: usize) -> usize {
+/// Which of `lanes` lanes the caller uses: the running actor's, by a hash of its id (an
+/// actor on a driver moves between threads, its calls stay on one connection), else the
+/// calling thread's ticket of this Mux.
+fn lane_of(tickets: &Arc<Tickets>, lanes: usize) -> usize {
+    let lanes = lanes as u64;
     let key = match crate::hosting::current::id() {
-        // Ids count up from 1: consecutive actors take consecutive lanes.
-        Some(id) => usize::try_from(id.get()).unwrap_or(usize::MAX),
-        None => TICKET.with(|ticket| {
-            if ticket.get() == usize::MAX {
-                ticket.set(NEXT_TICKET.fetch_add(1, Ordering::Relaxed) % (usize::MAX - 1));
+        // The high bits of the product are the well mixed ones.
+        Some(id) => ((u128::from(id.get().wrapping_mul(SPREAD)) * u128::from(lanes)) >> 64) as u64,
+        None => DRAWN.with(|drawn| {
+            let mut drawn = drawn.borrow_mut();
+            let mine = Arc::as_ptr(tickets);
+            if let Some((_, ticket)) = drawn.iter().find(|(t, _)| t.as_ptr() == mine) {
+                return *ticket as u64;
             }
-            ticket.get()
+            drawn.retain(|(t, _)| t.strong_count() > 0);
+            let ticket = tickets.0.fetch_add(1, Ordering::Relaxed);
+            drawn.push((Arc::downgrade(tickets), ticket));
+            ticket as u64
         }),
     };
-    key % lanes
+    (key % lanes) as usize
 }
 
 /// How long the reader thread leaves the reading to callers after they last led (see the
@@ -247,9 +263,12 @@ impl Mux {
     }
 
     /// Starts a Mux over several connections to the same peer, its *lanes*: each call
-    /// goes over the lane of its caller (the running actor's, else the calling thread's;
-    /// threads take lanes in turn), so callers spread over the connections and no caller
-    /// moves between them.
+    /// goes over the lane of its caller, so callers spread over the connections and no
+    /// caller moves between them. From an actor's handler that is the actor's lane, by a
+    /// hash of its id, whichever thread runs it; from plain code, the calling thread's:
+    /// threads take this Mux's lanes in turn, by the order of their first calls through
+    /// it. (An async task that moves between threads is a plain caller of the thread it
+    /// is on at each call.)
     ///
     /// A few busy threads, each on a lane of its own, share no socket: on one shared
     /// connection they contend for the kernel's lock of its queue (BENCHMARKS.md, Session
@@ -258,7 +277,7 @@ impl Mux {
     /// hosting when", says how many to take.
     ///
     /// Order: tells from one thread, or one actor, keep their order (they take one
-    /// lane); tells from different threads are not ordered with one another, even when
+    /// lane; a task that moves between threads does not); tells from different threads are not ordered with one another, even when
     /// one thread's tell happens before the other's. Everything else holds as for one
     /// connection, lane by lane. The lanes are one link: when any one closes (its peer
     /// went away, a write failed, [`close`](Mux::close)), the others close too, and every
@@ -341,6 +360,7 @@ impl Mux {
         Ok(Mux {
             handle: Arc::new(Handle {
                 lanes: lanes.into_boxed_slice(),
+                tickets: Arc::default(),
             }),
         })
     }
@@ -355,7 +375,7 @@ impl Mux {
         let lanes = &self.handle.lanes;
         match lanes.len() {
             1 => &lanes[0],
-            n => &lanes[lane_of(n)],
+            n => &lanes[lane_of(&self.handle.tickets, n)],
         }
     }
 
@@ -888,5 +908,52 @@ impl MuxState {
                 sibling.close_lane(format!("another lane of the Mux closed: {reason}"));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_hold_one_another_weakly_so_the_last_handle_frees_them() {
+        let (near, _far): (Vec<_>, Vec<_>) = (0..3).map(|_| Transport::pair().unwrap()).unzip();
+        let mux = Mux::with_lanes(near, Config::default()).unwrap();
+        for lane in mux.handle.lanes.iter() {
+            // The handle's and the reader thread's: none from the siblings.
+            assert_eq!(Arc::strong_count(lane), 2);
+            assert_eq!(lane.siblings.get().map(|s| s.len()), Some(2));
+        }
+    }
+
+    #[test]
+    fn threads_take_each_muxs_lanes_in_turn_whatever_other_muxes_they_call_through() {
+        let (a, b) = (Arc::new(Tickets::default()), Arc::new(Tickets::default()));
+        // Each thread draws from both; a's lanes still alternate.
+        let lanes: Vec<_> = (0..6)
+            .map(|_| {
+                let (a, b) = (a.clone(), b.clone());
+                std::thread::spawn(move || {
+                    let _ = lane_of(&b, 2);
+                    let first = lane_of(&a, 2);
+                    assert_eq!(lane_of(&a, 2), first, "a thread keeps its lane");
+                    first
+                })
+                .join()
+                .unwrap()
+            })
+            .collect();
+        assert_eq!(lanes, [0, 1, 0, 1, 0, 1]);
+        // A dropped Mux's entry goes when the thread draws for another.
+        let drawn = std::thread::spawn(move || {
+            let gone = Arc::new(Tickets::default());
+            lane_of(&gone, 2);
+            drop(gone);
+            lane_of(&a, 2);
+            DRAWN.with(|drawn| drawn.borrow().len())
+        })
+        .join()
+        .unwrap();
+        assert_eq!(drawn, 1);
     }
 }
