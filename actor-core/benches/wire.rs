@@ -21,8 +21,9 @@
 //! callers by transaction id, requests run concurrently on the far side's pool);
 //! `wire/actor-own` (8 and 64 callers) gives each caller a `Mux` of its own, so its own
 //! connection, as raw has; `wire/actor-lanes2` shares one `Mux` over two connections
-//! (`Mux::with_lanes`), the callers spread over them. The raw half gives **each caller its own connection** and
-//! server thread: the simplest honest hand-written equivalent, since
+//! (`Mux::with_lanes`), the callers spread over them. The raw half gives **each caller
+//! its own connection** and server thread: the simplest honest hand-written equivalent,
+//! since
 //! multiplexing by hand (a mutex-guarded connection with request ids, a reader that
 //! routes replies) is the very thing the Mux is. This makes raw easier: no id matching, no
 //! shared writer, no hop through a reader or writer thread, no pool; every round trip is

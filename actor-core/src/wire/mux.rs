@@ -143,23 +143,23 @@ const SPREAD: u64 = 0x9E37_79B9_7F4A_7C15;
 /// actor on a driver moves between threads, its calls stay on one connection), else the
 /// calling thread's ticket of this Mux.
 fn lane_of(tickets: &Arc<Tickets>, lanes: usize) -> usize {
-    let lanes = lanes as u64;
-    let key = match crate::hosting::current::id() {
-        // The high bits of the product are the well mixed ones.
-        Some(id) => ((u128::from(id.get().wrapping_mul(SPREAD)) * u128::from(lanes)) >> 64) as u64,
-        None => DRAWN.with(|drawn| {
-            let mut drawn = drawn.borrow_mut();
-            let mine = Arc::as_ptr(tickets);
-            if let Some((_, ticket)) = drawn.iter().find(|(t, _)| t.as_ptr() == mine) {
-                return *ticket as u64;
-            }
-            drawn.retain(|(t, _)| t.strong_count() > 0);
-            let ticket = tickets.0.fetch_add(1, Ordering::Relaxed);
-            drawn.push((Arc::downgrade(tickets), ticket));
-            ticket as u64
-        }),
-    };
-    (key % lanes) as usize
+    if let Some(id) = crate::hosting::current::id() {
+        // The hash's high bits are the well mixed ones: scaled to `lanes`, below it.
+        let hash = u128::from(id.get().wrapping_mul(SPREAD));
+        return ((hash * lanes as u128) >> 64) as usize;
+    }
+    let ticket = DRAWN.with(|drawn| {
+        let mut drawn = drawn.borrow_mut();
+        let mine = Arc::as_ptr(tickets);
+        if let Some(&(_, ticket)) = drawn.iter().find(|(t, _)| t.as_ptr() == mine) {
+            return ticket;
+        }
+        drawn.retain(|(t, _)| t.strong_count() > 0);
+        let ticket = tickets.0.fetch_add(1, Ordering::Relaxed);
+        drawn.push((Arc::downgrade(tickets), ticket));
+        ticket
+    });
+    ticket % lanes
 }
 
 /// How long the reader thread leaves the reading to callers after they last led (see the
@@ -277,9 +277,9 @@ impl Mux {
     /// hosting when", says how many to take.
     ///
     /// Order: tells from one thread, or one actor, keep their order (they take one
-    /// lane; a task that moves between threads does not); tells from different threads are not ordered with one another, even when
-    /// one thread's tell happens before the other's. Everything else holds as for one
-    /// connection, lane by lane. The lanes are one link: when any one closes (its peer
+    /// lane; a task that moves between threads does not); tells from different threads
+    /// are not ordered with one another, even when one thread's tell happens before the
+    /// other's. Everything else holds as for one connection, lane by lane. The lanes are one link: when any one closes (its peer
     /// went away, a write failed, [`close`](Mux::close)), the others close too, and every
     /// waiting caller is released with [`WireError::Disconnected`].
     ///
@@ -350,11 +350,13 @@ impl Mux {
                     .collect();
                 let _ = lane.siblings.set(siblings);
             }
-            // A lane that closed before it knew its siblings closes them now.
+            // A lane that closed before it knew its siblings: the others close now (the
+            // closed one keeps its own reason).
             let closed = lanes.iter().find_map(|lane| lane.calls().closed.clone());
             if let Some(reason) = closed {
-                lanes[0].close_siblings(&reason);
-                lanes[0].close_lane(format!("another lane of the Mux closed: {reason}"));
+                for lane in &lanes {
+                    lane.close_lane(format!("another lane of the Mux closed: {reason}"));
+                }
             }
         }
         Ok(Mux {
