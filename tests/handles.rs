@@ -143,6 +143,91 @@ fn a_handler_knows_the_actor_that_sent_its_message() {
     assert_eq!(senders, [Some(forwarder.id()), None]);
 }
 
+/// The sender travels inside the mail, where a handler that takes a `Context` can see it
+/// (`Mail::stamped`): each way of posting puts it there, on a thread and on a driver.
+#[test]
+fn every_way_of_posting_hands_the_sender_to_a_handler_that_looks() {
+    #[derive(Message)]
+    #[message(reply = Vec<(&'static str, Option<ActorId>)>)]
+    struct Seen;
+
+    #[derive(Default)]
+    struct Witness {
+        seen: Vec<(&'static str, Option<ActorId>)>,
+    }
+    #[actor]
+    impl Witness {
+        #[handles(Record)]
+        fn record(&mut self, Record(n): Record, ctx: &mut Context<Self>) {
+            let how = ["addr", "recipient", "any", "any dyn"][n as usize];
+            self.seen.push((how, ctx.sender().actor().map(AnyAddr::id)));
+        }
+        #[handles(Seen)]
+        fn seen(&self, _: Seen) -> Vec<(&'static str, Option<ActorId>)> {
+            self.seen.clone()
+        }
+        #[handles(other)]
+        fn other(&mut self, _: DynMessage, ctx: &mut Context<Self>) {
+            self.seen
+                .push(("catch-all", ctx.sender().actor().map(AnyAddr::id)));
+        }
+    }
+
+    #[derive(Message)]
+    #[message(reply = ())]
+    struct SendAll(Addr<Witness>);
+    struct Poster;
+    #[actor]
+    impl Poster {
+        #[handles(SendAll)]
+        fn send_all(&mut self, SendAll(witness): SendAll) {
+            witness.tell(Record(0)).unwrap();
+            witness.recipient::<Record>().tell(Record(1)).unwrap();
+            witness.any().tell(Record(2)).unwrap();
+            witness.any().tell_dyn(DynMessage::new(Record(3))).unwrap();
+            witness.any().tell(Unknown("x")).unwrap();
+            // Not waited for here (the witness's thread answers it in turn).
+            drop(witness.exec(|witness, ctx| {
+                let from = ctx.sender().actor().map(AnyAddr::id);
+                witness.seen.push(("exec", from));
+            }));
+        }
+    }
+
+    let driver = Driver::new(1);
+    for on_driver in [false, true] {
+        let (witness, sender) = if on_driver {
+            (
+                Witness::default().spawn_on(&driver),
+                Poster.spawn_on(&driver),
+            )
+        } else {
+            (Witness::default().spawn(), Poster.spawn())
+        };
+        let bridge = Bridge::new();
+        bridge
+            .call(&sender, SendAll(witness.clone()), WAIT)
+            .unwrap();
+        // From plain code: no sender, whichever way.
+        witness.tell(Record(0)).unwrap();
+        let from = Some(sender.id());
+        assert_eq!(
+            bridge.call(&witness, Seen, WAIT).unwrap(),
+            [
+                ("addr", from),
+                ("recipient", from),
+                ("any", from),
+                ("any dyn", from),
+                ("catch-all", from),
+                ("exec", from),
+                ("addr", None),
+            ],
+            "on a driver: {on_driver}"
+        );
+    }
+    driver.shutdown(WAIT).unwrap();
+}
+
 #[test]
 fn a_handler_answers_its_sender_and_plain_code_has_none() {
     /// Answers its sender with `Record(1)`, and reports whether that worked.

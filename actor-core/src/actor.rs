@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::call::ReplyTo;
 use crate::context::Context;
 use crate::error::Error;
-use crate::handle::Addr;
+use crate::handle::{Addr, Sender};
 use crate::hosting::driver::Driver;
 use crate::message::{DynMessage, Message, Stop, Stopped};
 use crate::supervise::Spawn;
@@ -87,6 +87,14 @@ pub trait Actor: Sized + Send + 'static {
     fn __take(slot: &mut dyn std::any::Any) -> Option<Self::Dispatch> {
         let _ = slot;
         None
+    }
+
+    /// Puts `sender` into typed mail, if its handler can see it (takes a `Context`); drops
+    /// it otherwise. The sender travels inside the dispatch variant, not next to it, so
+    /// that mail for a handler that cannot look carries no sender at all (see [`Stamp`]).
+    #[doc(hidden)]
+    fn __stamp(msg: &mut Self::Dispatch, sender: Sender) {
+        let _ = (msg, sender);
     }
 
     /// The inverse of `__from_dyn`: typed mail as a dynamic message.
@@ -222,8 +230,9 @@ impl<A: Actor> Handler<Stop> for A {
 pub enum Mail<A: Actor> {
     /// A message for one of the typed handlers.
     Typed(A::Dispatch),
-    /// A message for the catch-all handler.
-    Other(DynMessage),
+    /// A message for the catch-all handler, and its sender (boxed together: the message
+    /// is boxed already, and the mail of every actor stays as small as its typed mail).
+    Other(Box<(DynMessage, Sender)>),
     /// Stop after everything sent before.
     Stop(ReplyTo<Stopped>),
     /// The last handle was dropped: stop unless a new one was made since.
@@ -285,7 +294,7 @@ impl<A: Actor> Mail<A> {
     pub(crate) fn name(&self) -> &'static str {
         match self {
             Mail::Typed(msg) => A::__message_name(msg),
-            Mail::Other(msg) => msg.type_name(),
+            Mail::Other(other) => other.0.type_name(),
             Mail::Stop(_) => "Stop",
             Mail::Released => "Released",
             Mail::Exec(_) => "exec",
@@ -296,10 +305,84 @@ impl<A: Actor> Mail<A> {
     pub(crate) fn into_dyn(self) -> DynMessage {
         match self {
             Mail::Typed(msg) => A::__into_dyn(msg),
-            Mail::Other(msg) => msg,
+            Mail::Other(other) => other.0,
             Mail::Stop(_) | Mail::Released => DynMessage::new(Stop),
             Mail::Exec(_) | Mail::Resume(_) => DynMessage::new(ExecJob),
         }
+    }
+}
+
+impl<A: Actor> Mail<A> {
+    /// The mail with its sender inside, where the handler it goes to can see it: in the
+    /// typed variant (if its handler takes a `Context`), next to a catch-all message, or
+    /// set by the `exec` closure before it runs. A stop, a release and an ask's reply see
+    /// no sender: it is dropped here.
+    #[inline(always)]
+    pub(crate) fn stamped(mut self, sender: Sender) -> Self {
+        match &mut self {
+            Mail::Typed(msg) => A::__stamp(msg, sender),
+            Mail::Other(other) => other.1 = sender,
+            Mail::Exec(_) if !sender.is_nobody() => return self.exec_from(sender),
+            _ => {}
+        }
+        self
+    }
+
+    /// An `exec` closure posted with a sender: wrapped in one that sets it first.
+    /// (`Addr::exec` puts the sender into its closure itself, and posts it unstamped.)
+    #[cold]
+    fn exec_from(self, sender: Sender) -> Self {
+        match self {
+            Mail::Exec(job) => Mail::Exec(Box::new(move |actor, ctx| {
+                ctx.sender = sender;
+                job(actor, ctx)
+            })),
+            other => other,
+        }
+    }
+}
+
+/// Where a dispatch variant keeps the sender of its message: [`Sender`] for a handler that
+/// takes a `Context` (it can look), [`Unstamped`] (nothing) for one that cannot. Named by
+/// generated code only.
+#[doc(hidden)]
+pub trait Stamp: Default + Send {
+    /// Keeps `sender` (or drops it, if there is nowhere to keep it).
+    fn put(&mut self, sender: Sender);
+
+    /// Hands the sender to the handler's context, before the handler runs.
+    fn enter<A: Actor>(self, ctx: &mut Context<A>);
+}
+
+impl Stamp for Sender {
+    #[inline(always)]
+    fn put(&mut self, sender: Sender) {
+        // Mail is stamped once, when it is posted: what is replaced is `Nobody`.
+        *self = sender;
+    }
+
+    #[inline(always)]
+    fn enter<A: Actor>(self, ctx: &mut Context<A>) {
+        // The host empties the context's sender after every handler: what is replaced
+        // is `Nobody`.
+        ctx.sender = self;
+    }
+}
+
+/// The stamp of a handler that takes no `Context`: no sender, no bytes.
+#[doc(hidden)]
+#[derive(Default, Debug, Clone, Copy)]
+pub struct Unstamped;
+
+impl Stamp for Unstamped {
+    #[inline(always)]
+    fn put(&mut self, sender: Sender) {
+        drop(sender);
+    }
+
+    #[inline(always)]
+    fn enter<A: Actor>(self, ctx: &mut Context<A>) {
+        let _ = ctx;
     }
 }
 

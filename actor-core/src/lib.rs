@@ -347,11 +347,12 @@ macro_rules! __remote_actor {
 #[doc(hidden)]
 pub mod __private {
     pub use crate::__remote_actor as remote_actor;
-    pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail};
+    pub use crate::actor::{__mismatched_mail, Actor, Handler, Mail, Stamp, Unstamped};
     pub use crate::call::Request;
     pub use crate::call::{__deferred as deferred, Deferred, ReplyTo};
     pub use crate::context::Context;
     pub use crate::handle::Addr;
+    pub use crate::handle::Sender;
     pub use crate::message::{DynMessage, Message};
 
     /// How many entries the process's timer heap holds (pending timers, plus cancelled

@@ -71,12 +71,14 @@ const _: () = {
             ::actor_core::__private::ReplyTo<
                 <Put<T> as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Unstamped,
         ),
         __M1(
             Get<T>,
             ::actor_core::__private::ReplyTo<
                 <Get<T> as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Sender,
         ),
         __Phantom(
             ::core::marker::PhantomData<fn() -> (T, S)>,
@@ -106,7 +108,8 @@ const _: () = {
             __ctx: &mut ::actor_core::__private::Context<Self>,
         ) {
             match __msg {
-                __ActorDispatch::__M0(__msg, __reply) => {
+                __ActorDispatch::__M0(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Put<
@@ -118,7 +121,8 @@ const _: () = {
                             __value
                         })
                 }
-                __ActorDispatch::__M1(__msg, __reply) => {
+                __ActorDispatch::__M1(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Get<
@@ -148,6 +152,7 @@ const _: () = {
                         __ActorDispatch::__M0(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -159,6 +164,7 @@ const _: () = {
                         __ActorDispatch::__M1(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -179,6 +185,7 @@ const _: () = {
                             __ActorDispatch::__M0(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -194,6 +201,7 @@ const _: () = {
                             __ActorDispatch::__M1(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -206,13 +214,28 @@ const _: () = {
             __msg: __ActorDispatch<T, S, N>,
         ) -> ::actor_core::__private::DynMessage {
             match __msg {
-                __ActorDispatch::__M0(__msg, _) => {
+                __ActorDispatch::__M0(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
-                __ActorDispatch::__M1(__msg, _) => {
+                __ActorDispatch::__M1(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
                 __ActorDispatch::__Phantom(_, __never) => match __never {}
+            }
+        }
+        #[inline(always)]
+        fn __stamp(
+            __msg: &mut __ActorDispatch<T, S, N>,
+            __sender: ::actor_core::__private::Sender,
+        ) {
+            match *__msg {
+                __ActorDispatch::__M0(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__M1(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__Phantom(_, ref __never) => match *__never {}
             }
         }
         fn __message_index(__msg: &__ActorDispatch<T, S, N>) -> usize {
@@ -243,13 +266,19 @@ const _: () = {
                 <Put<T> as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M0(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Put<T> {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M0(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
@@ -273,13 +302,19 @@ const _: () = {
                 <Get<T> as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M1(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M1(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Get<T> {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M1(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M1(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }

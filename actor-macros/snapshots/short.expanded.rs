@@ -143,30 +143,35 @@ const _: () = {
             ::actor_core::__private::ReplyTo<
                 <Inc as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Unstamped,
         ),
         __M1(
             Add,
             ::actor_core::__private::ReplyTo<
                 <Add as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Sender,
         ),
         __M2(
             Wait,
             ::actor_core::__private::ReplyTo<
                 <Wait as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Sender,
         ),
         __M3(
             Reset,
             ::actor_core::__private::ReplyTo<
                 <Reset as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Unstamped,
         ),
         __M4(
             Get,
             ::actor_core::__private::ReplyTo<
                 <Get as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Unstamped,
         ),
     }
     type __Self = Counter;
@@ -185,7 +190,8 @@ const _: () = {
             __ctx: &mut ::actor_core::__private::Context<Self>,
         ) {
             match __msg {
-                __ActorDispatch::__M0(__msg, __reply) => {
+                __ActorDispatch::__M0(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Inc as ::actor_core::__private::Message>::Reply = Self::inc(
@@ -195,7 +201,8 @@ const _: () = {
                             __value
                         })
                 }
-                __ActorDispatch::__M1(__msg, __reply) => {
+                __ActorDispatch::__M1(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Add as ::actor_core::__private::Message>::Reply = Self::add(
@@ -207,7 +214,8 @@ const _: () = {
                             __value
                         })
                 }
-                __ActorDispatch::__M2(__msg, __reply) => {
+                __ActorDispatch::__M2(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     ::actor_core::__private::deferred(
                         __reply,
                         __ctx,
@@ -219,7 +227,8 @@ const _: () = {
                         },
                     )
                 }
-                __ActorDispatch::__M3(__msg, __reply) => {
+                __ActorDispatch::__M3(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Reset as ::actor_core::__private::Message>::Reply = Self::reset(
@@ -228,7 +237,8 @@ const _: () = {
                             __value
                         })
                 }
-                __ActorDispatch::__M4(__msg, __reply) => {
+                __ActorDispatch::__M4(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Get as ::actor_core::__private::Message>::Reply = Self::on_get(
@@ -254,6 +264,7 @@ const _: () = {
                         __ActorDispatch::__M0(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -265,6 +276,7 @@ const _: () = {
                         __ActorDispatch::__M1(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -276,6 +288,7 @@ const _: () = {
                         __ActorDispatch::__M2(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -287,6 +300,7 @@ const _: () = {
                         __ActorDispatch::__M3(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -298,6 +312,7 @@ const _: () = {
                         __ActorDispatch::__M4(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -318,6 +333,7 @@ const _: () = {
                             __ActorDispatch::__M0(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -333,6 +349,7 @@ const _: () = {
                             __ActorDispatch::__M1(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -348,6 +365,7 @@ const _: () = {
                             __ActorDispatch::__M2(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -363,6 +381,7 @@ const _: () = {
                             __ActorDispatch::__M3(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -378,6 +397,7 @@ const _: () = {
                             __ActorDispatch::__M4(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -388,20 +408,43 @@ const _: () = {
         }
         fn __into_dyn(__msg: __ActorDispatch) -> ::actor_core::__private::DynMessage {
             match __msg {
-                __ActorDispatch::__M0(__msg, _) => {
+                __ActorDispatch::__M0(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
-                __ActorDispatch::__M1(__msg, _) => {
+                __ActorDispatch::__M1(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
-                __ActorDispatch::__M2(__msg, _) => {
+                __ActorDispatch::__M2(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
-                __ActorDispatch::__M3(__msg, _) => {
+                __ActorDispatch::__M3(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
-                __ActorDispatch::__M4(__msg, _) => {
+                __ActorDispatch::__M4(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
+                }
+            }
+        }
+        #[inline(always)]
+        fn __stamp(
+            __msg: &mut __ActorDispatch,
+            __sender: ::actor_core::__private::Sender,
+        ) {
+            match *__msg {
+                __ActorDispatch::__M0(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__M1(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__M2(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__M3(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__M4(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
                 }
             }
         }
@@ -425,13 +468,19 @@ const _: () = {
                 <Inc as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M0(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Inc {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M0(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
@@ -445,13 +494,19 @@ const _: () = {
                 <Add as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M1(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M1(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Add {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M1(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M1(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
@@ -465,13 +520,19 @@ const _: () = {
                 <Wait as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M2(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M2(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Wait {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M2(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M2(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
@@ -486,13 +547,19 @@ const _: () = {
                 <Reset as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M3(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M3(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Reset {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M3(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M3(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
@@ -507,13 +574,19 @@ const _: () = {
                 <Get as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M4(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M4(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Get {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M4(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M4(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }

@@ -66,18 +66,21 @@ const _: () = {
             ::actor_core::__private::ReplyTo<
                 <GetInventory as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Unstamped,
         ),
         __M1(
             Product,
             ::actor_core::__private::ReplyTo<
                 <Product as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Sender,
         ),
         __M2(
             wire::Count,
             ::actor_core::__private::ReplyTo<
                 <wire::Count as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Unstamped,
         ),
     }
     type __Self = Warehouse;
@@ -100,7 +103,8 @@ const _: () = {
             __ctx: &mut ::actor_core::__private::Context<Self>,
         ) {
             match __msg {
-                __ActorDispatch::__M0(__msg, __reply) => {
+                __ActorDispatch::__M0(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <GetInventory as ::actor_core::__private::Message>::Reply = Self::on_get(
@@ -110,7 +114,8 @@ const _: () = {
                             __value
                         })
                 }
-                __ActorDispatch::__M1(__msg, __reply) => {
+                __ActorDispatch::__M1(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Product as ::actor_core::__private::Message>::Reply = Self::on_product(
@@ -121,7 +126,8 @@ const _: () = {
                             __value
                         })
                 }
-                __ActorDispatch::__M2(__msg, __reply) => {
+                __ActorDispatch::__M2(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <wire::Count as ::actor_core::__private::Message>::Reply = Self::on_count(
@@ -147,6 +153,7 @@ const _: () = {
                         __ActorDispatch::__M0(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -158,6 +165,7 @@ const _: () = {
                         __ActorDispatch::__M1(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -169,6 +177,7 @@ const _: () = {
                         __ActorDispatch::__M2(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -189,6 +198,7 @@ const _: () = {
                             __ActorDispatch::__M0(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -204,6 +214,7 @@ const _: () = {
                             __ActorDispatch::__M1(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -219,6 +230,7 @@ const _: () = {
                             __ActorDispatch::__M2(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -229,14 +241,31 @@ const _: () = {
         }
         fn __into_dyn(__msg: __ActorDispatch) -> ::actor_core::__private::DynMessage {
             match __msg {
-                __ActorDispatch::__M0(__msg, _) => {
+                __ActorDispatch::__M0(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
-                __ActorDispatch::__M1(__msg, _) => {
+                __ActorDispatch::__M1(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
-                __ActorDispatch::__M2(__msg, _) => {
+                __ActorDispatch::__M2(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
+                }
+            }
+        }
+        #[inline(always)]
+        fn __stamp(
+            __msg: &mut __ActorDispatch,
+            __sender: ::actor_core::__private::Sender,
+        ) {
+            match *__msg {
+                __ActorDispatch::__M0(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__M1(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
+                }
+                __ActorDispatch::__M2(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
                 }
             }
         }
@@ -258,13 +287,19 @@ const _: () = {
                 <GetInventory as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M0(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> GetInventory {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M0(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
@@ -278,13 +313,19 @@ const _: () = {
                 <Product as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M1(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M1(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Product {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M1(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M1(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }
@@ -299,13 +340,19 @@ const _: () = {
                 <wire::Count as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M2(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M2(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> wire::Count {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M2(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M2(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }

@@ -36,6 +36,7 @@ const _: () = {
             ::actor_core::__private::ReplyTo<
                 <Known as ::actor_core::__private::Message>::Reply,
             >,
+            ::actor_core::__private::Unstamped,
         ),
     }
     type __Self = Watcher;
@@ -53,7 +54,8 @@ const _: () = {
             __ctx: &mut ::actor_core::__private::Context<Self>,
         ) {
             match __msg {
-                __ActorDispatch::__M0(__msg, __reply) => {
+                __ActorDispatch::__M0(__msg, __reply, __stamp) => {
+                    ::actor_core::__private::Stamp::enter(__stamp, __ctx);
                     __reply
                         .complete(|| {
                             let __value: <Known as ::actor_core::__private::Message>::Reply = Self::on_known(
@@ -79,6 +81,7 @@ const _: () = {
                         __ActorDispatch::__M0(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
+                            ::core::default::Default::default(),
                         ),
                     );
                 }
@@ -99,6 +102,7 @@ const _: () = {
                             __ActorDispatch::__M0(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
+                                ::core::default::Default::default(),
                             ),
                         )
                     }
@@ -109,8 +113,19 @@ const _: () = {
         }
         fn __into_dyn(__msg: __ActorDispatch) -> ::actor_core::__private::DynMessage {
             match __msg {
-                __ActorDispatch::__M0(__msg, _) => {
+                __ActorDispatch::__M0(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
+                }
+            }
+        }
+        #[inline(always)]
+        fn __stamp(
+            __msg: &mut __ActorDispatch,
+            __sender: ::actor_core::__private::Sender,
+        ) {
+            match *__msg {
+                __ActorDispatch::__M0(_, _, ref mut __stamp) => {
+                    ::actor_core::__private::Stamp::put(__stamp, __sender)
                 }
             }
         }
@@ -143,13 +158,19 @@ const _: () = {
                 <Known as ::actor_core::__private::Message>::Reply,
             >,
         ) -> ::actor_core::__private::Mail<Self> {
-            ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, __reply))
+            ::actor_core::__private::Mail::Typed(
+                __ActorDispatch::__M0(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ),
+            )
         }
         fn __unpack(__mail: ::actor_core::__private::Mail<Self>) -> Known {
             match __mail {
-                ::actor_core::__private::Mail::Typed(__ActorDispatch::__M0(__msg, _)) => {
-                    __msg
-                }
+                ::actor_core::__private::Mail::Typed(
+                    __ActorDispatch::__M0(__msg, _, _),
+                ) => __msg,
                 _ => ::actor_core::__private::__mismatched_mail(),
             }
         }

@@ -13,7 +13,7 @@ use super::shot::{self, Shot};
 use super::{NoReply, ReplyTo};
 use crate::actor::{Actor, ExecFn, ExecJob, Mail};
 use crate::context::Context;
-use crate::handle::Addr;
+use crate::handle::{Addr, Sender};
 use crate::hosting::current;
 use crate::hosting::waits::{self, Party, Waiting};
 use crate::mailbox::Wait;
@@ -273,8 +273,9 @@ impl<A: Actor> Addr<A> {
         pending
     }
 
+    /// Posts a job whose closure sets its own sender (`exec_to`): posted unstamped.
     pub(crate) fn post_job(&self, job: Mail<A>) {
-        if let Err((_, why)) = self.shared().post(job, current::sender(), Wait::Block) {
+        if let Err((_, why)) = self.shared().post(job, Sender::Nobody, Wait::Block) {
             // Dropping the job dropped its reply slot: the waiter learns it was not run.
             let _ = self.shared().refused(ExecJob, why);
         }
@@ -285,7 +286,11 @@ impl<A: Actor> Addr<A> {
         F: FnOnce(&mut A, &mut Context<A>) -> R + Send + 'static,
         R: Send + 'static,
     {
+        // The sender travels in the closure (no second box): it is set before `f` runs,
+        // and the host takes it out after.
+        let sender = current::sender();
         let job: ExecFn<A> = Box::new(move |actor, ctx| {
+            ctx.sender = sender;
             if raise {
                 reply.complete(|| f(actor, ctx));
             } else {

@@ -22,6 +22,15 @@ use crate::mailbox::{Envelope, Host, Refused, Wait};
 use crate::message::{DynMessage, Message, Stop, Stopped};
 use crate::supervise::{StopReason, Terminated};
 
+/// The actor a simulated post comes from: the one running, or the one stamped as sender.
+#[cold]
+fn sender_id(sender: &Sender) -> Option<ActorId> {
+    current::id().or(match sender {
+        Sender::Actor(actor) => Some(actor.info().id),
+        _ => None,
+    })
+}
+
 /// The state an actor shares with its handles: where to post its mail.
 ///
 /// `repr(C)` with the handle count first: a handle reaches the count through a pointer of
@@ -72,12 +81,19 @@ impl<A: Actor> Shared<A> {
         sender: Sender,
         wait: Wait,
     ) -> Result<(), (Mail<A>, Refused)> {
-        let envelope = Envelope::new(mail, sender);
         let posted = match &self.host {
-            Host::Thread(tx, _) if tx.capacity().is_some() => self.post_bounded(envelope, wait),
-            host => host.post(self.id, envelope, wait),
+            Host::Thread(tx, _) if tx.capacity().is_some() => {
+                self.post_bounded(Envelope::new(mail, sender), wait)
+            }
+            // Each sender's order is kept in a simulation: who it is is read before the
+            // sender goes into the mail (where a handler that cannot look drops it).
+            Host::Sim(cell) => {
+                let from = sender_id(&sender);
+                cell.post(Envelope::new(mail, sender), from, wait)
+            }
+            host => host.post(self.id, Envelope::new(mail, sender), wait),
         };
-        posted.map_err(|(envelope, why)| (envelope.open().0, why))
+        posted.map_err(|(envelope, why)| (envelope.open(), why))
     }
 
     /// A post to a dedicated thread's bounded channel.
@@ -321,7 +337,7 @@ impl<A: Actor> Erased for Shared<A> {
         } else {
             match A::__from_dyn(msg) {
                 Ok(typed) => Mail::Typed(typed),
-                Err(msg) if A::__CATCH_ALL => Mail::Other(msg),
+                Err(msg) if A::__CATCH_ALL => Mail::Other(Box::new((msg, Sender::Nobody))),
                 Err(msg) => {
                     let error = SendError::NotHandled {
                         actor: self.info(),

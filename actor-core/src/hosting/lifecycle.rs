@@ -195,21 +195,23 @@ impl<A: Actor> Life<A> {
         tally: &mut Tally,
         turn: &mut Turn,
     ) -> Result<std::thread::Result<()>, Flow> {
-        let (mail, sender, cause) = envelope.open_traced();
+        let (mail, cause) = envelope.open_traced();
         let Life {
             actor, ctx, probe, ..
         } = self;
         // Each arm that runs a handler begins its turn itself, naming the message only if
-        // a span is wanted.
+        // a span is wanted. The sender is inside the mail: the generated dispatch arm of a
+        // handler that takes a context puts it there (`Stamp::enter`), as an `exec`
+        // closure does; it is taken out after the handler, whatever became of it.
         Ok(match mail {
             Mail::Typed(msg) => {
                 *turn = probe.begin(cause, || Cow::Borrowed(A::__message_name(&msg)));
-                set_sender(&mut ctx.sender, sender);
                 let handled = panic::catch_unwind(AssertUnwindSafe(|| actor.__dispatch(msg, ctx)));
                 clear_sender(&mut ctx.sender);
                 handled
             }
-            Mail::Other(msg) => {
+            Mail::Other(other) => {
+                let (msg, sender) = *other;
                 *turn = probe.begin(cause, || Cow::Owned(short_type_name(msg.type_name())));
                 set_sender(&mut ctx.sender, sender);
                 let handled = panic::catch_unwind(AssertUnwindSafe(|| actor.__catch_all(msg, ctx)));
@@ -218,7 +220,6 @@ impl<A: Actor> Life<A> {
             }
             Mail::Exec(job) => {
                 *turn = probe.begin(cause, || Cow::Borrowed("exec"));
-                set_sender(&mut ctx.sender, sender);
                 let handled = panic::catch_unwind(AssertUnwindSafe(|| job(actor, ctx)));
                 clear_sender(&mut ctx.sender);
                 handled
@@ -263,7 +264,7 @@ impl<A: Actor> Life<A> {
     /// applies as after any panic.
     #[cold]
     pub(crate) fn handle_panicking(&mut self, envelope: Envelope<A>, panic: String) -> Flow {
-        let (mail, _) = envelope.open();
+        let mail = envelope.open();
         let unwound = panic::catch_unwind(AssertUnwindSafe(move || {
             let _mail = mail;
             // No panic hook: an injected fault is not a bug to print.
@@ -381,7 +382,7 @@ impl<A: Actor> Life<A> {
 /// dropped reply slot finds the books complete. User code runs here (the dead-letter hook,
 /// the message's `Drop`): a panic is contained, logged, and goes no further.
 pub(crate) fn discard<A: Actor>(shared: &Shared<A>, envelope: Envelope<A>) {
-    let (mail, _, cause) = envelope.open_traced();
+    let (mail, cause) = envelope.open_traced();
     crate::observe::discarded(shared.info(), cause);
     let discarded = panic::catch_unwind(AssertUnwindSafe(move || {
         if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) | Mail::Resume(_) = mail {

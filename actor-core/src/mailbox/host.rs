@@ -38,7 +38,9 @@ impl<A: Actor> Host<A> {
         match self {
             Host::Thread(tx, _) => self.post_channel(id, tx, envelope, wait),
             Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(id)),
-            Host::Sim(cell) => cell.post(envelope, wait),
+            // `Shared::post` posts simulated mail itself, with its sender's id; here only
+            // the running actor's is known.
+            Host::Sim(cell) => cell.post(envelope, crate::hosting::current::id(), wait),
         }
     }
 

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex};
 use super::sched::SimInner;
 use super::trace::SimActor;
 use crate::actor::{Actor, Mail};
-use crate::handle::{Erased, Sender};
+use crate::handle::Erased;
 use crate::hosting::current;
 use crate::hosting::lifecycle::{Flow, Life};
 use crate::id::ActorId;
@@ -111,14 +111,12 @@ impl<A: Actor> SimCell<A> {
     pub(crate) fn post(
         &self,
         envelope: Envelope<A>,
+        from: Option<ActorId>,
         wait: Wait,
     ) -> Result<(), (Envelope<A>, Refused)> {
-        // The posting actor, stamped as sender or not (a handler that takes no context is
-        // sent no sender): each sender's order is kept, and the trace names it.
-        let from = current::id().or(match envelope.sender() {
-            Sender::Actor(actor) => Some(actor.info().id),
-            _ => None,
-        });
+        // `from`: the posting actor, running or stamped as sender (a handler that takes
+        // no context is sent no sender): each sender's order is kept, and the trace names
+        // it.
         let (seq, at) = self.sim.stamp(from);
         let key = match envelope.mail() {
             Mail::Resume(_) => u64::MAX - seq,

@@ -2,7 +2,8 @@
 //!
 //! For `#[actor] impl A` this emits, next to the cleaned block, inside `const _: () = {..}`
 //! so nothing leaks into the user's namespace:
-//! - `enum __ActorDispatch { __M0(Msg0, ReplyTo<Reply0>), .. }`, carried by the mailbox;
+//! - `enum __ActorDispatch { __M0(Msg0, ReplyTo<Reply0>, Stamp0), .. }`, carried by the
+//!   mailbox (`Stamp0`: `Sender` if the handler takes a `Context`, else `Unstamped`);
 //! - `impl Actor for A`: the dispatch `match`, dynamic conversion, hooks, registry;
 //! - `impl Handler<Msg> for A` per handler: packing a message into mail.
 //!
@@ -247,7 +248,17 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
         let ty = typed.ty;
         let variant = typed.variant(of(ty));
         let reply = reply_slot(ty);
-        quote_spanned!(of(ty)=> #variant(#ty, #reply))
+        let stamp = stamp_type(typed);
+        quote_spanned!(of(ty)=> #variant(#ty, #reply, #stamp))
+    });
+    // Located at `M`, as the other arms that name a variant's fields.
+    let stamp_arms = typed.iter().map(|typed| {
+        let ty = typed.ty;
+        let variant = typed.variant(at(ty));
+        let private = private_at(at(ty));
+        quote_spanned! {at(ty)=>
+            __ActorDispatch::#variant(_, _, ref mut __stamp) => #private::Stamp::put(__stamp, __sender),
+        }
     });
     let arms = typed.iter().map(dispatch_arm);
     let from_dyn_steps = typed.iter().map(from_dyn_step);
@@ -350,6 +361,14 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     }
                 }
 
+                #[inline(always)]
+                fn __stamp(__msg: &mut #dispatch, __sender: #private::Sender) {
+                    match *__msg {
+                        #(#stamp_arms)*
+                        #phantom_ref_arm
+                    }
+                }
+
                 fn __message_index(__msg: &#dispatch) -> usize {
                     match *__msg {
                         #(#index_arms)*
@@ -388,6 +407,17 @@ fn actor_header(self_ty: &Type, params: &Params) -> TokenStream {
     }
 }
 
+/// Where the variant keeps its message's sender: `Sender` if the handler takes a
+/// `Context` (it can look), `Unstamped` (no bytes) if not.
+fn stamp_type(typed: &Typed) -> TokenStream {
+    let private = private_at(of(typed.ty));
+    if typed.method.context().is_some() {
+        quote_spanned!(of(typed.ty)=> #private::Sender)
+    } else {
+        quote_spanned!(of(typed.ty)=> #private::Unstamped)
+    }
+}
+
 /// `ReplyTo<<M as Message>::Reply>`, located at `M` so that "`M` is not a message"
 /// points at the type in `#[handles(M)]`.
 fn reply_slot(ty: &Type) -> TokenStream {
@@ -395,7 +425,8 @@ fn reply_slot(ty: &Type) -> TokenStream {
     quote_spanned!(of(ty)=> #private::ReplyTo<<#ty as #private::Message>::Reply>)
 }
 
-/// `__ActorDispatch::__M0(__msg, __reply) => __reply.complete(|| <call>),`, the call
+/// `__ActorDispatch::__M0(__msg, __reply, __stamp) => { Stamp::enter(__stamp, __ctx);
+/// __reply.complete(|| <call>) }`, the sender handed to the context first, the call
 /// bound to the reply type: a handler returning another type is a mismatch located at
 /// its return type (or its name, if it has none), expected because of the message type
 /// in `#[handles(..)]`.
@@ -415,17 +446,23 @@ fn dispatch_arm(typed: &Typed) -> TokenStream {
         // The reply slot waits in the context for `ctx.defer()`; the handler's
         // `Deferred<R>` must name the message's reply type.
         return quote_spanned! {at(&ty)=>
-            __ActorDispatch::#variant(__msg, __reply) => #private::deferred(__reply, __ctx, |__ctx| {
-                let __later: #private::Deferred<<#ty as #private::Message>::Reply> = #call;
-                __later
-            }),
+            __ActorDispatch::#variant(__msg, __reply, __stamp) => {
+                #private::Stamp::enter(__stamp, __ctx);
+                #private::deferred(__reply, __ctx, |__ctx| {
+                    let __later: #private::Deferred<<#ty as #private::Message>::Reply> = #call;
+                    __later
+                })
+            }
         };
     }
     quote_spanned! {at(&ty)=>
-        __ActorDispatch::#variant(__msg, __reply) => __reply.complete(|| {
-            let __value: <#ty as #private::Message>::Reply = #call;
-            __value
-        }),
+        __ActorDispatch::#variant(__msg, __reply, __stamp) => {
+            #private::Stamp::enter(__stamp, __ctx);
+            __reply.complete(|| {
+                let __value: <#ty as #private::Message>::Reply = #call;
+                __value
+            })
+        }
     }
 }
 
@@ -446,7 +483,7 @@ fn into_dyn_arm(typed: &Typed) -> TokenStream {
     let variant = typed.variant(at(ty));
     let private = private_at(at(ty));
     quote_spanned! {at(ty)=>
-        __ActorDispatch::#variant(__msg, _) => #private::DynMessage::new(__msg),
+        __ActorDispatch::#variant(__msg, _, _) => #private::DynMessage::new(__msg),
     }
 }
 
@@ -460,7 +497,11 @@ fn from_dyn_step(typed: &Typed) -> TokenStream {
         __msg = match __msg.downcast::<#ty>() {
             ::core::result::Result::Ok(__typed) => {
                 return ::core::result::Result::Ok(
-                    __ActorDispatch::#variant(__typed, #private::ReplyTo::none()),
+                    __ActorDispatch::#variant(
+                        __typed,
+                        #private::ReplyTo::none(),
+                        ::core::default::Default::default(),
+                    ),
                 );
             }
             ::core::result::Result::Err(__other) => __other,
@@ -480,7 +521,11 @@ fn take_step(typed: &Typed) -> TokenStream {
         {
             return match __slot.take() {
                 ::core::option::Option::Some(__typed) => ::core::option::Option::Some(
-                    __ActorDispatch::#variant(__typed, #private::ReplyTo::none()),
+                    __ActorDispatch::#variant(
+                        __typed,
+                        #private::ReplyTo::none(),
+                        ::core::default::Default::default(),
+                    ),
                 ),
                 ::core::option::Option::None => ::core::option::Option::None,
             };
@@ -525,12 +570,16 @@ fn handler_impl(typed: &Typed, params: &Params) -> TokenStream {
 
             #[inline]
             fn __pack(__msg: #ty, __reply: #reply) -> #private::Mail<Self> {
-                #private::Mail::Typed(__ActorDispatch::#variant(__msg, __reply))
+                #private::Mail::Typed(__ActorDispatch::#variant(
+                    __msg,
+                    __reply,
+                    ::core::default::Default::default(),
+                ))
             }
 
             fn __unpack(__mail: #private::Mail<Self>) -> #ty {
                 match __mail {
-                    #private::Mail::Typed(__ActorDispatch::#variant(__msg, _)) => __msg,
+                    #private::Mail::Typed(__ActorDispatch::#variant(__msg, _, _)) => __msg,
                     _ => #private::__mismatched_mail(),
                 }
             }
