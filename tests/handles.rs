@@ -194,9 +194,23 @@ fn every_way_of_posting_hands_the_sender_to_a_handler_that_looks() {
         }
     }
 
+    /// What the witness saw, the poster's way first, then plain code's `tell`.
+    fn expected(from: ActorId) -> Vec<(&'static str, Option<ActorId>)> {
+        let from = Some(from);
+        vec![
+            ("addr", from),
+            ("recipient", from),
+            ("any", from),
+            ("any dyn", from),
+            ("catch-all", from),
+            ("exec", from),
+            ("addr", None),
+        ]
+    }
+
     let driver = Driver::new(1);
     for on_driver in [false, true] {
-        let (witness, sender) = if on_driver {
+        let (witness, poster) = if on_driver {
             (
                 Witness::default().spawn_on(&driver),
                 Poster.spawn_on(&driver),
@@ -206,26 +220,53 @@ fn every_way_of_posting_hands_the_sender_to_a_handler_that_looks() {
         };
         let bridge = Bridge::new();
         bridge
-            .call(&sender, SendAll(witness.clone()), WAIT)
+            .call(&poster, SendAll(witness.clone()), WAIT)
             .unwrap();
         // From plain code: no sender, whichever way.
         witness.tell(Record(0)).unwrap();
-        let from = Some(sender.id());
         assert_eq!(
             bridge.call(&witness, Seen, WAIT).unwrap(),
-            [
-                ("addr", from),
-                ("recipient", from),
-                ("any", from),
-                ("any dyn", from),
-                ("catch-all", from),
-                ("exec", from),
-                ("addr", None),
-            ],
+            expected(poster.id()),
             "on a driver: {on_driver}"
         );
     }
     driver.shutdown(WAIT).unwrap();
+
+    // In a simulation, which also reads the sender's id as the mail is posted, to keep
+    // each sender's order and to name it in the trace.
+    let sim = actor_core::sim::Simulation::new(7);
+    let witness = Witness::default().spawn_in(&sim);
+    let poster = Poster.spawn_in(&sim);
+    sim.call(&poster, SendAll(witness.clone()), WAIT).unwrap();
+    // A simulation orders each sender's mail, not mail across senders: the poster's is
+    // all handled before plain code's is posted.
+    sim.run_until_idle().unwrap();
+    witness.tell(Record(0)).unwrap();
+    assert_eq!(
+        sim.call(&witness, Seen, WAIT).unwrap(),
+        expected(poster.id())
+    );
+    let senders: Vec<(&str, Option<&str>)> = sim
+        .trace()
+        .steps()
+        .iter()
+        .filter(|step| step.actor.name == "Witness" && step.message != "Seen")
+        .map(|step| (step.message, step.sender.as_ref().map(|sender| sender.name)))
+        .collect();
+    let from = Some("Poster");
+    assert_eq!(
+        senders,
+        [
+            ("Record", from),
+            ("Record", from),
+            ("Record", from),
+            ("Record", from),
+            // A catch-all message is named by its full type name in a trace.
+            (std::any::type_name::<Unknown>(), from),
+            ("exec", from),
+            ("Record", None),
+        ]
+    );
 }
 
 #[test]

@@ -204,9 +204,10 @@ pub trait Handler<M: Message>: Actor {
     #[doc(hidden)]
     const __SENDER: bool = true;
 
-    /// Wraps a message and its reply slot as mail for this actor.
+    /// Wraps a message, its reply slot and its sender as mail for this actor: the sender
+    /// is kept in the mail if the handler can see it, dropped here if not ([`Stamp`]).
     #[doc(hidden)]
-    fn __pack(msg: M, reply: ReplyTo<M::Reply>) -> Mail<Self>;
+    fn __pack(msg: M, reply: ReplyTo<M::Reply>, sender: Sender) -> Mail<Self>;
 
     /// Takes back a message packed by `__pack`, when it could not be delivered.
     #[doc(hidden)]
@@ -216,7 +217,7 @@ pub trait Handler<M: Message>: Actor {
 impl<A: Actor> Handler<Stop> for A {
     const __SENDER: bool = false;
 
-    fn __pack(_: Stop, reply: ReplyTo<Stopped>) -> Mail<Self> {
+    fn __pack(_: Stop, reply: ReplyTo<Stopped>, _: Sender) -> Mail<Self> {
         Mail::Stop(reply)
     }
 
@@ -230,8 +231,9 @@ impl<A: Actor> Handler<Stop> for A {
 pub enum Mail<A: Actor> {
     /// A message for one of the typed handlers.
     Typed(A::Dispatch),
-    /// A message for the catch-all handler, and its sender (boxed together: the message
-    /// is boxed already, and the mail of every actor stays as small as its typed mail).
+    /// A message for the catch-all handler, and its sender, boxed together: a second
+    /// allocation (32 bytes) per catch-all message, beside the message's own box, so
+    /// that the mail of every actor stays as small as its typed mail.
     Other(Box<(DynMessage, Sender)>),
     /// Stop after everything sent before.
     Stop(ReplyTo<Stopped>),
@@ -322,23 +324,11 @@ impl<A: Actor> Mail<A> {
         match &mut self {
             Mail::Typed(msg) => A::__stamp(msg, sender),
             Mail::Other(other) => other.1 = sender,
-            Mail::Exec(_) if !sender.is_nobody() => return self.exec_from(sender),
+            // `Addr::exec` puts the sender into its closure itself, and posts it unstamped.
+            Mail::Exec(_) => debug_assert!(sender.is_nobody(), "exec mail is posted unstamped"),
             _ => {}
         }
         self
-    }
-
-    /// An `exec` closure posted with a sender: wrapped in one that sets it first.
-    /// (`Addr::exec` puts the sender into its closure itself, and posts it unstamped.)
-    #[cold]
-    fn exec_from(self, sender: Sender) -> Self {
-        match self {
-            Mail::Exec(job) => Mail::Exec(Box::new(move |actor, ctx| {
-                ctx.sender = sender;
-                job(actor, ctx)
-            })),
-            other => other,
-        }
     }
 }
 
@@ -347,6 +337,10 @@ impl<A: Actor> Mail<A> {
 /// generated code only.
 #[doc(hidden)]
 pub trait Stamp: Default + Send {
+    /// The stamp of mail packed with `sender`: `sender` itself, or nothing (and `sender`
+    /// dropped), which the type decides, so that packing matches on nothing.
+    fn from_sender(sender: Sender) -> Self;
+
     /// Keeps `sender` (or drops it, if there is nowhere to keep it).
     fn put(&mut self, sender: Sender);
 
@@ -355,6 +349,11 @@ pub trait Stamp: Default + Send {
 }
 
 impl Stamp for Sender {
+    #[inline(always)]
+    fn from_sender(sender: Sender) -> Self {
+        sender
+    }
+
     #[inline(always)]
     fn put(&mut self, sender: Sender) {
         // Mail is stamped once, when it is posted: what is replaced is `Nobody`.
@@ -375,6 +374,12 @@ impl Stamp for Sender {
 pub struct Unstamped;
 
 impl Stamp for Unstamped {
+    #[inline(always)]
+    fn from_sender(sender: Sender) -> Self {
+        drop(sender);
+        Unstamped
+    }
+
     #[inline(always)]
     fn put(&mut self, sender: Sender) {
         drop(sender);

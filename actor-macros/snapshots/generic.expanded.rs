@@ -224,6 +224,7 @@ const _: () = {
             }
         }
         #[inline(always)]
+        #[allow(unused_variables)]
         fn __stamp(
             __msg: &mut __ActorDispatch<T, S, N>,
             __sender: ::actor_core::__private::Sender,
@@ -265,12 +266,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Put<T> as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M0(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }
@@ -301,12 +303,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Get<T> as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M1(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }

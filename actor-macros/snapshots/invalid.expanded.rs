@@ -41,6 +41,7 @@ const _: () = {
             _: ::actor_core::__private::ReplyTo<
                 <Ping as ::actor_core::__private::Message>::Reply,
             >,
+            _: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::__mismatched_mail()
         }

@@ -426,6 +426,7 @@ const _: () = {
             }
         }
         #[inline(always)]
+        #[allow(unused_variables)]
         fn __stamp(
             __msg: &mut __ActorDispatch,
             __sender: ::actor_core::__private::Sender,
@@ -467,12 +468,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Inc as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M0(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }
@@ -493,12 +495,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Add as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M1(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }
@@ -519,12 +522,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Wait as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M2(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }
@@ -546,12 +550,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Reset as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M3(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }
@@ -573,12 +578,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Get as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M4(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }

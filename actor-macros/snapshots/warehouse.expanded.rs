@@ -253,6 +253,7 @@ const _: () = {
             }
         }
         #[inline(always)]
+        #[allow(unused_variables)]
         fn __stamp(
             __msg: &mut __ActorDispatch,
             __sender: ::actor_core::__private::Sender,
@@ -286,12 +287,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <GetInventory as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M0(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }
@@ -312,12 +314,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Product as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M1(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }
@@ -339,12 +342,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <wire::Count as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M2(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }

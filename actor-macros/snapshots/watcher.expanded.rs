@@ -119,6 +119,7 @@ const _: () = {
             }
         }
         #[inline(always)]
+        #[allow(unused_variables)]
         fn __stamp(
             __msg: &mut __ActorDispatch,
             __sender: ::actor_core::__private::Sender,
@@ -157,12 +158,13 @@ const _: () = {
             __reply: ::actor_core::__private::ReplyTo<
                 <Known as ::actor_core::__private::Message>::Reply,
             >,
+            __sender: ::actor_core::__private::Sender,
         ) -> ::actor_core::__private::Mail<Self> {
             ::actor_core::__private::Mail::Typed(
                 __ActorDispatch::__M0(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    ::actor_core::__private::Stamp::from_sender(__sender),
                 ),
             )
         }

@@ -24,7 +24,8 @@ use crate::supervise::{StopReason, Terminated};
 
 /// The actor a simulated post comes from: the one running, or the one stamped as sender.
 #[cold]
-fn sender_id(sender: &Sender) -> Option<ActorId> {
+#[inline(never)]
+fn sim_sender(sender: &Sender) -> Option<ActorId> {
     current::id().or(match sender {
         Sender::Actor(actor) => Some(actor.info().id),
         _ => None,
@@ -81,17 +82,51 @@ impl<A: Actor> Shared<A> {
         sender: Sender,
         wait: Wait,
     ) -> Result<(), (Mail<A>, Refused)> {
+        let from = self.sim_from(&sender);
+        self.post_stamped(mail.stamped(sender), from, wait)
+    }
+
+    /// Queues a typed message packed with its sender: its variant keeps the sender or drops
+    /// it, which is known where it is packed, so nothing is matched to find out.
+    #[inline(always)]
+    pub(crate) fn post_packed<M: Message>(
+        &self,
+        msg: M,
+        reply: ReplyTo<M::Reply>,
+        sender: Sender,
+        wait: Wait,
+    ) -> Result<(), (Mail<A>, Refused)>
+    where
+        A: Handler<M>,
+    {
+        let from = self.sim_from(&sender);
+        self.post_stamped(A::__pack(msg, reply, sender), from, wait)
+    }
+
+    /// Who a simulated post comes from, read before the sender goes into the mail (where
+    /// a handler that cannot look drops it): a simulation keeps each sender's order. `None`
+    /// for the other hosts, which do not need it.
+    #[inline(always)]
+    fn sim_from(&self, sender: &Sender) -> Option<ActorId> {
+        match &self.host {
+            Host::Sim(_) => sim_sender(sender),
+            _ => None,
+        }
+    }
+
+    /// Queues mail whose sender is already inside it ([`Mail::stamped`], or a typed
+    /// message packed with it), `from` as [`sim_from`](Self::sim_from) read it.
+    #[inline(always)]
+    fn post_stamped(
+        &self,
+        mail: Mail<A>,
+        from: Option<ActorId>,
+        wait: Wait,
+    ) -> Result<(), (Mail<A>, Refused)> {
+        let envelope = Envelope::new(mail);
         let posted = match &self.host {
-            Host::Thread(tx, _) if tx.capacity().is_some() => {
-                self.post_bounded(Envelope::new(mail, sender), wait)
-            }
-            // Each sender's order is kept in a simulation: who it is is read before the
-            // sender goes into the mail (where a handler that cannot look drops it).
-            Host::Sim(cell) => {
-                let from = sender_id(&sender);
-                cell.post(Envelope::new(mail, sender), from, wait)
-            }
-            host => host.post(self.id, Envelope::new(mail, sender), wait),
+            Host::Thread(tx, _) if tx.capacity().is_some() => self.post_bounded(envelope, wait),
+            host => host.post(self.id, envelope, from, wait),
         };
         posted.map_err(|(envelope, why)| (envelope.open(), why))
     }
@@ -127,7 +162,8 @@ impl<A: Actor> Shared<A> {
         if self.stopped.load(Ordering::SeqCst) {
             return Err((envelope, Refused::Stopped));
         }
-        self.host.post(self.id, envelope, wait)?;
+        // A dedicated thread's channel: no simulation to tell who sent it.
+        self.host.post(self.id, envelope, None, wait)?;
         fence(Ordering::SeqCst);
         if self.stopped.load(Ordering::SeqCst) {
             self.drain_parked();
@@ -178,7 +214,7 @@ impl<A: Actor> Shared<A> {
     where
         A: Handler<M>,
     {
-        self.post(A::__pack(msg, reply), sender, wait)
+        self.post_packed(msg, reply, sender, wait)
             .map_err(|(mail, why)| self.refused(A::__unpack(mail), why))
     }
 

@@ -214,11 +214,7 @@ where
     let Some(msg) = make() else {
         return false;
     };
-    match shared.post(
-        A::__pack(msg, ReplyTo::none()),
-        own_sender(&shared),
-        Wait::Never,
-    ) {
+    match shared.post_packed(msg, ReplyTo::none(), own_sender(&shared), Wait::Never) {
         Ok(()) => true,
         // It ended meanwhile: dropped quietly, and the timer with it.
         Err((_, Refused::Stopped)) => false,

@@ -28,19 +28,21 @@ pub(crate) enum Host<A: Actor> {
 
 impl<A: Actor> Host<A> {
     /// Queues an envelope for actor `id`, or gives it back with the reason it was refused.
+    /// `from`: the actor it comes from, running or stamped as its sender, for a simulation
+    /// (which keeps each sender's order); read by `Shared::post` before the sender went
+    /// into the mail, and `None` for the other hosts, which do not need it.
     #[inline(always)]
     pub(crate) fn post(
         &self,
         id: ActorId,
         envelope: Envelope<A>,
+        from: Option<ActorId>,
         wait: Wait,
     ) -> Result<(), (Envelope<A>, Refused)> {
         match self {
             Host::Thread(tx, _) => self.post_channel(id, tx, envelope, wait),
             Host::Driver(cell) => cell.post(envelope, wait, || self.may_wait(id)),
-            // `Shared::post` posts simulated mail itself, with its sender's id; here only
-            // the running actor's is known.
-            Host::Sim(cell) => cell.post(envelope, crate::hosting::current::id(), wait),
+            Host::Sim(cell) => cell.post(envelope, from, wait),
         }
     }
 

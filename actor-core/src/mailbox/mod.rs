@@ -10,11 +10,10 @@ pub(crate) use queue::{Mailbox, Pop, Refused, Wait};
 
 use crate::actor::{Actor, Mail};
 use crate::dead::Undelivered;
-use crate::handle::Sender;
 use crate::observe::Cause;
 
-/// One piece of mail; its sender is inside it, where the handler can see it
-/// ([`Mail::stamped`]), so that mail for a handler that cannot look carries none.
+/// One piece of mail; its sender is inside it, where the handler can see it (packed with
+/// it, or [`Mail::stamped`]), so that mail for a handler that cannot look carries none.
 pub(crate) struct Envelope<A: Actor> {
     mail: Mail<A>,
     /// The sender's span (feature `tracing`; else zero-sized).
@@ -25,9 +24,9 @@ pub(crate) struct Envelope<A: Actor> {
 
 impl<A: Actor> Envelope<A> {
     #[inline(always)]
-    pub(crate) fn new(mail: Mail<A>, sender: Sender) -> Self {
+    pub(crate) fn new(mail: Mail<A>) -> Self {
         Envelope {
-            mail: mail.stamped(sender),
+            mail,
             cause: Cause::here(),
             undelivered: Undelivered,
         }

@@ -362,6 +362,7 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                 }
 
                 #[inline(always)]
+                #[allow(unused_variables)]
                 fn __stamp(__msg: &mut #dispatch, __sender: #private::Sender) {
                     match *__msg {
                         #(#stamp_arms)*
@@ -569,11 +570,15 @@ fn handler_impl(typed: &Typed, params: &Params) -> TokenStream {
             #sender
 
             #[inline]
-            fn __pack(__msg: #ty, __reply: #reply) -> #private::Mail<Self> {
+            fn __pack(
+                __msg: #ty,
+                __reply: #reply,
+                __sender: #private::Sender,
+            ) -> #private::Mail<Self> {
                 #private::Mail::Typed(__ActorDispatch::#variant(
                     __msg,
                     __reply,
-                    ::core::default::Default::default(),
+                    #private::Stamp::from_sender(__sender),
                 ))
             }
 
@@ -636,7 +641,7 @@ pub fn fallback(actor: &Actor) -> TokenStream {
         let private = private_at(of(ty));
         Some(quote_spanned! {of(ty)=>
             #header {
-                fn __pack(_: #ty, _: #reply) -> #private::Mail<Self> {
+                fn __pack(_: #ty, _: #reply, _: #private::Sender) -> #private::Mail<Self> {
                     #private::__mismatched_mail()
                 }
 
