@@ -81,11 +81,12 @@ pub trait Actor: Sized + Send + 'static {
     fn __from_dyn(msg: DynMessage) -> Result<Self::Dispatch, DynMessage>;
 
     /// Takes a message out of `slot` (an `&mut Option<M>`) as typed mail, if a typed
-    /// handler takes `M`; leaves it there otherwise. How a dynamic send to a typed handler
-    /// avoids boxing the message.
+    /// handler takes `M`, with `sender` taken into it as `__pack` does (kept if the
+    /// handler can see it, else dropped); leaves both where they are otherwise. How a
+    /// dynamic send to a typed handler avoids boxing the message.
     #[doc(hidden)]
-    fn __take(slot: &mut dyn std::any::Any) -> Option<Self::Dispatch> {
-        let _ = slot;
+    fn __take(slot: &mut dyn std::any::Any, sender: &mut Sender) -> Option<Self::Dispatch> {
+        let _ = (slot, sender);
         None
     }
 

@@ -320,9 +320,11 @@ const _: () = {
             };
             ::core::result::Result::Err(__msg)
         }
+        #[inline(always)]
         #[allow(unused_variables)]
         fn __take(
             __slot: &mut dyn ::core::any::Any,
+            __sender: &mut ::actor_core::__private::Sender,
         ) -> ::core::option::Option<__ActorDispatch> {
             if let ::core::option::Option::Some(__slot) = __slot
                 .downcast_mut::<::core::option::Option<Inc>>()
@@ -333,7 +335,9 @@ const _: () = {
                             __ActorDispatch::__M0(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }
@@ -349,7 +353,9 @@ const _: () = {
                             __ActorDispatch::__M1(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }
@@ -365,7 +371,9 @@ const _: () = {
                             __ActorDispatch::__M2(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }
@@ -381,7 +389,9 @@ const _: () = {
                             __ActorDispatch::__M3(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }
@@ -397,7 +407,9 @@ const _: () = {
                             __ActorDispatch::__M4(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }

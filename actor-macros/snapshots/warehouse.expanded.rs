@@ -185,9 +185,11 @@ const _: () = {
             };
             ::core::result::Result::Err(__msg)
         }
+        #[inline(always)]
         #[allow(unused_variables)]
         fn __take(
             __slot: &mut dyn ::core::any::Any,
+            __sender: &mut ::actor_core::__private::Sender,
         ) -> ::core::option::Option<__ActorDispatch> {
             if let ::core::option::Option::Some(__slot) = __slot
                 .downcast_mut::<::core::option::Option<GetInventory>>()
@@ -198,7 +200,9 @@ const _: () = {
                             __ActorDispatch::__M0(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }
@@ -214,7 +218,9 @@ const _: () = {
                             __ActorDispatch::__M1(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }
@@ -230,7 +236,9 @@ const _: () = {
                             __ActorDispatch::__M2(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }

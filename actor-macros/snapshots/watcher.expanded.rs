@@ -89,9 +89,11 @@ const _: () = {
             };
             ::core::result::Result::Err(__msg)
         }
+        #[inline(always)]
         #[allow(unused_variables)]
         fn __take(
             __slot: &mut dyn ::core::any::Any,
+            __sender: &mut ::actor_core::__private::Sender,
         ) -> ::core::option::Option<__ActorDispatch> {
             if let ::core::option::Option::Some(__slot) = __slot
                 .downcast_mut::<::core::option::Option<Known>>()
@@ -102,7 +104,9 @@ const _: () = {
                             __ActorDispatch::__M0(
                                 __typed,
                                 ::actor_core::__private::ReplyTo::none(),
-                                ::core::default::Default::default(),
+                                ::actor_core::__private::Stamp::from_sender(
+                                    ::core::mem::take(__sender),
+                                ),
                             ),
                         )
                     }

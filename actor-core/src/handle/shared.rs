@@ -391,12 +391,14 @@ impl<A: Actor> Erased for Shared<A> {
     fn post_typed(
         &self,
         slot: &mut dyn Any,
-        sender: Sender,
+        mut sender: Sender,
     ) -> Result<bool, SendError<DynMessage>> {
-        let Some(typed) = A::__take(slot) else {
+        let from = self.sim_from(&sender);
+        // Taken with its sender, as a typed tell packs it: nothing is matched to stamp it.
+        let Some(typed) = A::__take(slot, &mut sender) else {
             return Ok(false);
         };
-        self.post(Mail::Typed(typed), sender, Wait::Block)
+        self.post_stamped(Mail::Typed(typed), from, Wait::Block)
             .map(|()| true)
             .map_err(|(mail, why)| self.refused(mail.into_dyn(), why))
     }

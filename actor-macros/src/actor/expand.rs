@@ -348,8 +348,14 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     #result::Err(__msg)
                 }
 
+                // Called from one place per actor (`post_typed`): inlined there, each step
+                // is a type-id comparison.
+                #[inline(always)]
                 #[allow(unused_variables)]
-                fn __take(__slot: &mut dyn ::core::any::Any) -> ::core::option::Option<#dispatch> {
+                fn __take(
+                    __slot: &mut dyn ::core::any::Any,
+                    __sender: &mut #private::Sender,
+                ) -> ::core::option::Option<#dispatch> {
                     #(#take_steps)*
                     ::core::option::Option::None
                 }
@@ -525,7 +531,7 @@ fn take_step(typed: &Typed) -> TokenStream {
                     __ActorDispatch::#variant(
                         __typed,
                         #private::ReplyTo::none(),
-                        ::core::default::Default::default(),
+                        #private::Stamp::from_sender(::core::mem::take(__sender)),
                     ),
                 ),
                 ::core::option::Option::None => ::core::option::Option::None,
