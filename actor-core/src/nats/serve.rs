@@ -255,7 +255,14 @@ impl NatsJob {
 
 impl Drop for NatsJob {
     fn drop(&mut self) {
-        if !self.counted {
+        self.leave();
+    }
+}
+
+impl NatsJob {
+    /// Leaves `origins` (once; dropped, it leaves too).
+    fn leave(&mut self) {
+        if !std::mem::take(&mut self.counted) {
             return;
         }
         if let Some(origin) = self.origin() {
@@ -297,16 +304,25 @@ impl Job for NatsJob {
         }
     }
 
-    fn run(self: Box<Self>) {
+    /// A call leaves `origins` before its answer is published: its caller's next call,
+    /// sent on reading it, must find it with nothing in, or past the thread cap it would
+    /// be refused.
+    fn run(mut self: Box<Self>) {
         let body = &self.payload[self.start..];
         match &self.kind {
             Kind::Call {
                 reply,
                 xid,
                 timeout,
-            } => self
-                .replier
-                .answer(reply.clone(), *xid, &self.endpoint, body, *timeout),
+            } => {
+                let (reply, xid) = (reply.clone(), *xid);
+                let endpoint = &self.endpoint;
+                let answer = self
+                    .replier
+                    .prepare(xid, endpoint, |out| endpoint.answer(body, *timeout, out));
+                self.leave();
+                self.replier.publish(reply, xid, answer);
+            }
             Kind::Tell => {
                 if let Err(fault) = self.endpoint.deliver(body) {
                     self.replier.calls.report(fault.into());
@@ -389,19 +405,6 @@ struct Replier {
 
 impl Replier {
     /// Runs call `xid` and publishes its reply, or the fault that takes its place.
-    fn answer(
-        &self,
-        reply: Subject,
-        xid: u64,
-        endpoint: &Endpoint,
-        body: &[u8],
-        timeout: Duration,
-    ) {
-        self.finish(reply, xid, endpoint, |out| {
-            endpoint.answer(body, timeout, out)
-        });
-    }
-
     /// Publishes the reply to call `xid` that `encode` appends, or the fault that takes
     /// its place.
     fn finish(
@@ -411,28 +414,39 @@ impl Replier {
         endpoint: &Endpoint,
         encode: impl FnOnce(&mut Vec<u8>) -> Result<(), Fault>,
     ) {
+        let answer = self.prepare(xid, endpoint, encode);
+        self.publish(reply, xid, answer);
+    }
+
+    /// The reply packet to call `xid` that `encode` appends, or the fault that takes its
+    /// place.
+    fn prepare(
+        &self,
+        xid: u64,
+        endpoint: &Endpoint,
+        encode: impl FnOnce(&mut Vec<u8>) -> Result<(), Fault>,
+    ) -> Result<Vec<u8>, Fault> {
         let failed = |reason: String| Fault::Failed {
             actor: endpoint.actor.to_string(),
             message: endpoint.message.to_owned(),
             reason,
         };
-        let mut out = match packet::start(&Head::Reply { xid }) {
-            Ok(out) => out,
-            Err(e) => return self.fault(reply, xid, failed(e.to_string())),
-        };
-        match encode(&mut out) {
-            Ok(()) => {
-                let max = self.client.max_payload();
-                if out.len() <= max {
-                    self.send(reply, xid, out);
-                } else {
-                    let reason = format!(
-                        "its reply of {} bytes is over the NATS server's max_payload of {max} bytes",
-                        out.len()
-                    );
-                    self.fault(reply, xid, failed(reason));
-                }
-            }
+        let mut out = packet::start(&Head::Reply { xid }).map_err(|e| failed(e.to_string()))?;
+        encode(&mut out)?;
+        let max = self.client.max_payload();
+        if out.len() > max {
+            return Err(failed(format!(
+                "its reply of {} bytes is over the NATS server's max_payload of {max} bytes",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+
+    /// Publishes what [`prepare`](Replier::prepare) made.
+    fn publish(&self, reply: Subject, xid: u64, answer: Result<Vec<u8>, Fault>) {
+        match answer {
+            Ok(packet) => self.send(reply, xid, packet),
             Err(fault) => self.fault(reply, xid, fault),
         }
     }

@@ -70,9 +70,7 @@ pub(super) struct Job {
 
 impl Drop for Job {
     fn drop(&mut self) {
-        if self.counted {
-            self.conn.working.fetch_sub(1, Ordering::AcqRel);
-        }
+        self.leave();
     }
 }
 
@@ -83,26 +81,32 @@ pub(super) enum Kind {
 }
 
 impl pool::Job for Job {
-    fn run(self: Box<Self>) {
-        let body = &self.packet[self.start..];
-        let endpoint = &self.endpoint;
+    /// Each way leaves the connection's count of requests in before the answer goes
+    /// out: a caller that sends its next request on reading this one's answer must find
+    /// its connection with nothing in, or past the thread cap it would be refused.
+    fn run(mut self: Box<Self>) {
         match self.kind {
             Kind::Call { xid, .. }
                 if self.conn.outbox.reply_bytes() >= self.conn.max_reply_bytes =>
             {
                 // The caller does not read its replies: do not make more of them.
+                self.leave();
                 self.conn.send_fault(xid, unread(&self.conn));
             }
             Kind::Call { xid, timeout } => {
+                let reply = self.answer(xid, timeout, &self.packet[self.start..]);
+                self.leave();
                 // A reply that cannot be written: the connection is gone, and its reader
                 // thread tells the rest.
-                match self.answer(xid, timeout, body) {
+                match reply {
                     Some(reply) => self.conn.outbox.reply(reply),
                     None => self.conn.outbox.release(),
                 }
             }
             Kind::Tell => {
-                if let Err(fault) = endpoint.deliver(body) {
+                let delivered = self.endpoint.deliver(&self.packet[self.start..]);
+                self.leave();
+                if let Err(fault) = delivered {
                     self.conn.report(fault.into());
                 }
                 self.conn.outbox.release();
@@ -139,6 +143,13 @@ impl pool::Job for Job {
 }
 
 impl Job {
+    /// Leaves its connection's count of requests in (once; dropped, it leaves too).
+    fn leave(&mut self) {
+        if std::mem::take(&mut self.counted) {
+            self.conn.working.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+
     /// The reply frame to call `xid`, or the fault frame that takes its place.
     fn answer(&self, xid: u64, timeout: Duration, body: &[u8]) -> Option<Vec<u8>> {
         // The handler appends to the frame itself: no copy of the reply.
@@ -236,5 +247,99 @@ impl Drop for Answering {
             let fault = self.endpoint.fault(Failure::unanswered());
             self.conn.send_fault(self.xid, fault);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{self, Write};
+    use std::sync::{Mutex, OnceLock};
+
+    use super::*;
+    use crate::wire::codec::Route;
+    use crate::wire::frame::DEFAULT_MAX_FRAME;
+    use crate::wire::limits::Counters;
+    use crate::wire::pool::Job as _;
+    use crate::wire::serve::Table;
+    use crate::wire::transport::Outbox;
+
+    #[derive(serde::Serialize, serde::Deserialize)]
+    struct Square(u64);
+
+    impl crate::Message for Square {
+        type Reply = u64;
+    }
+
+    /// A stream that notes, at each write, how many requests its connection has in.
+    struct Spy {
+        conn: Arc<OnceLock<Weak<Conn>>>,
+        seen: Arc<Mutex<Vec<usize>>>,
+    }
+
+    impl Write for Spy {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if let Some(conn) = self.conn.get().and_then(Weak::upgrade) {
+                lock(&self.seen).push(conn.working.load(Ordering::SeqCst));
+            }
+            Ok(buf.len())
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// The flake in `tests/wire_attacks.rs` (a client past the thread cap refused its
+    /// `Open` though its last call was answered): a call's job left its connection's
+    /// count only when it was dropped, after its answer was written.
+    #[test]
+    fn a_call_leaves_its_connections_count_before_its_answer_is_written() {
+        let (cell, seen) = (Arc::new(OnceLock::new()), Arc::default());
+        let spy = Spy {
+            conn: cell.clone(),
+            seen: Arc::clone(&seen),
+        };
+        // Inline: the job's own thread writes its answer, so the spy sees the count then.
+        let outbox = Outbox::start(Box::new(spy), None, "a spy", 4, true, None).unwrap();
+        let counters = Arc::new(Counters::default());
+        let conn = Arc::new(Conn::new(
+            "a spy".to_owned(),
+            outbox,
+            DEFAULT_MAX_FRAME,
+            usize::MAX,
+            Arc::default(),
+            counters.clone(),
+        ));
+        cell.set(Arc::downgrade(&conn)).unwrap();
+        let table = Table::new(Limits::default(), counters, Arc::new(|_| {}));
+        table.function("math", |Square(n): Square| n * n).unwrap();
+        let endpoint = table
+            .lookup(Route {
+                actor: "math",
+                message: codec::wire_name::<Square>(),
+            })
+            .unwrap_or_else(|fault| panic!("{fault}"));
+        assert!(conn.outbox.acquire());
+        let mut job = Box::new(Job {
+            conn: Lease::new(conn.clone()),
+            endpoint,
+            packet: codec::to_vec(&Square(9)).unwrap(),
+            start: 0,
+            kind: Kind::Call {
+                xid: 1,
+                timeout: Duration::from_secs(5),
+            },
+            counted: false,
+        });
+        job.admitted();
+        assert_eq!(conn.working.load(Ordering::SeqCst), 1);
+        job.run();
+        let seen = lock(&seen).clone();
+        assert!(
+            !seen.is_empty(),
+            "the answer was written on the job's thread"
+        );
+        assert!(seen.iter().all(|&working| working == 0), "{seen:?}");
+        assert_eq!(conn.working.load(Ordering::SeqCst), 0);
     }
 }
