@@ -76,9 +76,11 @@ pub trait Actor: Sized + Send + 'static {
         let _ = (msg, ctx);
     }
 
-    /// A dynamic message as typed mail, or back if no typed handler takes its type.
+    /// A dynamic message as typed mail, with `sender` taken into it as `__pack` does (kept
+    /// if the handler can see it, else dropped); or back, and `sender` left where it is,
+    /// if no typed handler takes its type.
     #[doc(hidden)]
-    fn __from_dyn(msg: DynMessage) -> Result<Self::Dispatch, DynMessage>;
+    fn __from_dyn(msg: DynMessage, sender: &mut Sender) -> Result<Self::Dispatch, DynMessage>;
 
     /// Takes a message out of `slot` (an `&mut Option<M>`) as typed mail, if a typed
     /// handler takes `M`, with `sender` taken into it as `__pack` does (kept if the
@@ -88,14 +90,6 @@ pub trait Actor: Sized + Send + 'static {
     fn __take(slot: &mut dyn std::any::Any, sender: &mut Sender) -> Option<Self::Dispatch> {
         let _ = (slot, sender);
         None
-    }
-
-    /// Puts `sender` into typed mail, if its handler can see it (takes a `Context`); drops
-    /// it otherwise. The sender travels inside the dispatch variant, not next to it, so
-    /// that mail for a handler that cannot look carries no sender at all (see [`Stamp`]).
-    #[doc(hidden)]
-    fn __stamp(msg: &mut Self::Dispatch, sender: Sender) {
-        let _ = (msg, sender);
     }
 
     /// The inverse of `__from_dyn`: typed mail as a dynamic message.
@@ -315,24 +309,6 @@ impl<A: Actor> Mail<A> {
     }
 }
 
-impl<A: Actor> Mail<A> {
-    /// The mail with its sender inside, where the handler it goes to can see it: in the
-    /// typed variant (if its handler takes a `Context`), next to a catch-all message, or
-    /// set by the `exec` closure before it runs. A stop, a release and an ask's reply see
-    /// no sender: it is dropped here.
-    #[inline(always)]
-    pub(crate) fn stamped(mut self, sender: Sender) -> Self {
-        match &mut self {
-            Mail::Typed(msg) => A::__stamp(msg, sender),
-            Mail::Other(other) => other.1 = sender,
-            // `Addr::exec` puts the sender into its closure itself, and posts it unstamped.
-            Mail::Exec(_) => debug_assert!(sender.is_nobody(), "exec mail is posted unstamped"),
-            _ => {}
-        }
-        self
-    }
-}
-
 /// Where a dispatch variant keeps the sender of its message: [`Sender`] for a handler that
 /// takes a `Context` (it can look), [`Unstamped`] (nothing) for one that cannot. Named by
 /// generated code only.
@@ -342,9 +318,6 @@ pub trait Stamp: Default + Send {
     /// dropped), which the type decides, so that packing matches on nothing.
     fn from_sender(sender: Sender) -> Self;
 
-    /// Keeps `sender` (or drops it, if there is nowhere to keep it).
-    fn put(&mut self, sender: Sender);
-
     /// Hands the sender to the handler's context, before the handler runs.
     fn enter<A: Actor>(self, ctx: &mut Context<A>);
 }
@@ -353,12 +326,6 @@ impl Stamp for Sender {
     #[inline(always)]
     fn from_sender(sender: Sender) -> Self {
         sender
-    }
-
-    #[inline(always)]
-    fn put(&mut self, sender: Sender) {
-        // Mail is stamped once, when it is posted: what is replaced is `Nobody`.
-        *self = sender;
     }
 
     #[inline(always)]
@@ -379,11 +346,6 @@ impl Stamp for Unstamped {
     fn from_sender(sender: Sender) -> Self {
         drop(sender);
         Unstamped
-    }
-
-    #[inline(always)]
-    fn put(&mut self, sender: Sender) {
-        drop(sender);
     }
 
     #[inline(always)]

@@ -138,9 +138,10 @@ const _: () = {
                 __ActorDispatch::__Phantom(_, __never) => match __never {}
             }
         }
-        #[allow(unused_mut)]
+        #[allow(unused_mut, unused_variables)]
         fn __from_dyn(
             __msg: ::actor_core::__private::DynMessage,
+            __sender: &mut ::actor_core::__private::Sender,
         ) -> ::core::result::Result<
             __ActorDispatch<T, S, N>,
             ::actor_core::__private::DynMessage,
@@ -152,7 +153,9 @@ const _: () = {
                         __ActorDispatch::__M0(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -164,7 +167,9 @@ const _: () = {
                         __ActorDispatch::__M1(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -227,22 +232,6 @@ const _: () = {
                     ::actor_core::__private::DynMessage::new(__msg)
                 }
                 __ActorDispatch::__Phantom(_, __never) => match __never {}
-            }
-        }
-        #[inline(always)]
-        #[allow(unused_variables)]
-        fn __stamp(
-            __msg: &mut __ActorDispatch<T, S, N>,
-            __sender: ::actor_core::__private::Sender,
-        ) {
-            match *__msg {
-                __ActorDispatch::__M0(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
-                }
-                __ActorDispatch::__M1(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
-                }
-                __ActorDispatch::__Phantom(_, ref __never) => match *__never {}
             }
         }
         fn __message_index(__msg: &__ActorDispatch<T, S, N>) -> usize {

@@ -24,6 +24,7 @@ const _: () = {
         }
         fn __from_dyn(
             __msg: ::actor_core::__private::DynMessage,
+            _: &mut ::actor_core::__private::Sender,
         ) -> ::core::result::Result<
             __ActorDispatch,
             ::actor_core::__private::DynMessage,

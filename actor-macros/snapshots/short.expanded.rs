@@ -250,9 +250,10 @@ const _: () = {
                 }
             }
         }
-        #[allow(unused_mut)]
+        #[allow(unused_mut, unused_variables)]
         fn __from_dyn(
             __msg: ::actor_core::__private::DynMessage,
+            __sender: &mut ::actor_core::__private::Sender,
         ) -> ::core::result::Result<
             __ActorDispatch,
             ::actor_core::__private::DynMessage,
@@ -264,7 +265,9 @@ const _: () = {
                         __ActorDispatch::__M0(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -276,7 +279,9 @@ const _: () = {
                         __ActorDispatch::__M1(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -288,7 +293,9 @@ const _: () = {
                         __ActorDispatch::__M2(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -300,7 +307,9 @@ const _: () = {
                         __ActorDispatch::__M3(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -312,7 +321,9 @@ const _: () = {
                         __ActorDispatch::__M4(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -434,30 +445,6 @@ const _: () = {
                 }
                 __ActorDispatch::__M4(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
-                }
-            }
-        }
-        #[inline(always)]
-        #[allow(unused_variables)]
-        fn __stamp(
-            __msg: &mut __ActorDispatch,
-            __sender: ::actor_core::__private::Sender,
-        ) {
-            match *__msg {
-                __ActorDispatch::__M0(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
-                }
-                __ActorDispatch::__M1(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
-                }
-                __ActorDispatch::__M2(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
-                }
-                __ActorDispatch::__M3(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
-                }
-                __ActorDispatch::__M4(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
                 }
             }
         }

@@ -67,9 +67,10 @@ const _: () = {
                 }
             }
         }
-        #[allow(unused_mut)]
+        #[allow(unused_mut, unused_variables)]
         fn __from_dyn(
             __msg: ::actor_core::__private::DynMessage,
+            __sender: &mut ::actor_core::__private::Sender,
         ) -> ::core::result::Result<
             __ActorDispatch,
             ::actor_core::__private::DynMessage,
@@ -81,7 +82,9 @@ const _: () = {
                         __ActorDispatch::__M0(
                             __typed,
                             ::actor_core::__private::ReplyTo::none(),
-                            ::core::default::Default::default(),
+                            ::actor_core::__private::Stamp::from_sender(
+                                ::core::mem::take(__sender),
+                            ),
                         ),
                     );
                 }
@@ -119,18 +122,6 @@ const _: () = {
             match __msg {
                 __ActorDispatch::__M0(__msg, _, _) => {
                     ::actor_core::__private::DynMessage::new(__msg)
-                }
-            }
-        }
-        #[inline(always)]
-        #[allow(unused_variables)]
-        fn __stamp(
-            __msg: &mut __ActorDispatch,
-            __sender: ::actor_core::__private::Sender,
-        ) {
-            match *__msg {
-                __ActorDispatch::__M0(_, _, ref mut __stamp) => {
-                    ::actor_core::__private::Stamp::put(__stamp, __sender)
                 }
             }
         }

@@ -74,7 +74,11 @@ impl<A: Actor> Shared<A> {
         }
     }
 
-    /// Queues mail, or gives it back with the reason it was refused.
+    /// Queues mail that keeps no sender (a stop, a release, an ask's resumption, an `exec`
+    /// job, whose closure captures its own), or gives it back with the reason it was
+    /// refused. `sender` only orders it among its sender's mail in a simulation; typed and
+    /// catch-all mail is packed with its sender instead ([`post_packed`](Self::post_packed),
+    /// `post_dyn`, `post_typed`).
     #[inline(always)]
     pub(crate) fn post(
         &self,
@@ -82,8 +86,17 @@ impl<A: Actor> Shared<A> {
         sender: Sender,
         wait: Wait,
     ) -> Result<(), (Mail<A>, Refused)> {
+        debug_assert!(
+            !matches!(mail, Mail::Typed(_) | Mail::Other(_)),
+            "typed and catch-all mail is packed with its sender"
+        );
+        debug_assert!(
+            !matches!(mail, Mail::Exec(_)) || sender.is_nobody(),
+            "exec mail is posted unstamped"
+        );
         let from = self.sim_from(&sender);
-        self.post_stamped(mail.stamped(sender), from, wait)
+        drop(sender);
+        self.post_stamped(mail, from, wait)
     }
 
     /// Queues a typed message packed with its sender: its variant keeps the sender or drops
@@ -114,8 +127,8 @@ impl<A: Actor> Shared<A> {
         }
     }
 
-    /// Queues mail whose sender is already inside it ([`Mail::stamped`], or a typed
-    /// message packed with it), `from` as [`sim_from`](Self::sim_from) read it.
+    /// Queues mail whose sender is already inside it (or that keeps none), `from` as
+    /// [`sim_from`](Self::sim_from) read it.
     #[inline(always)]
     fn post_stamped(
         &self,
@@ -367,13 +380,17 @@ impl<A: Actor> Erased for Shared<A> {
         self.host.mailbox_len()
     }
 
-    fn post_dyn(&self, msg: DynMessage, sender: Sender) -> Result<(), SendError<DynMessage>> {
+    fn post_dyn(&self, msg: DynMessage, mut sender: Sender) -> Result<(), SendError<DynMessage>> {
+        let from = self.sim_from(&sender);
+        // Packed with its sender, as a typed tell is: nothing is matched to stamp it after.
         let mail = if msg.is::<Stop>() {
             Mail::Stop(ReplyTo::none())
         } else {
-            match A::__from_dyn(msg) {
+            match A::__from_dyn(msg, &mut sender) {
                 Ok(typed) => Mail::Typed(typed),
-                Err(msg) if A::__CATCH_ALL => Mail::Other(Box::new((msg, Sender::Nobody))),
+                Err(msg) if A::__CATCH_ALL => {
+                    Mail::Other(Box::new((msg, std::mem::take(&mut sender))))
+                }
                 Err(msg) => {
                     let error = SendError::NotHandled {
                         actor: self.info(),
@@ -384,7 +401,9 @@ impl<A: Actor> Erased for Shared<A> {
                 }
             }
         };
-        self.post(mail, sender, Wait::Block)
+        // A stop keeps no sender; the others have taken it.
+        drop(sender);
+        self.post_stamped(mail, from, Wait::Block)
             .map_err(|(mail, why)| self.refused(mail.into_dyn(), why))
     }
 

@@ -13,7 +13,7 @@ use crate::dead::Undelivered;
 use crate::observe::Cause;
 
 /// One piece of mail; its sender is inside it, where the handler can see it (packed with
-/// it, or [`Mail::stamped`]), so that mail for a handler that cannot look carries none.
+/// it), so that mail for a handler that cannot look carries none.
 pub(crate) struct Envelope<A: Actor> {
     mail: Mail<A>,
     /// The sender's span (feature `tracing`; else zero-sized).

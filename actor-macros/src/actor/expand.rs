@@ -251,15 +251,6 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
         let stamp = stamp_type(typed);
         quote_spanned!(of(ty)=> #variant(#ty, #reply, #stamp))
     });
-    // Located at `M`, as the other arms that name a variant's fields.
-    let stamp_arms = typed.iter().map(|typed| {
-        let ty = typed.ty;
-        let variant = typed.variant(at(ty));
-        let private = private_at(at(ty));
-        quote_spanned! {at(ty)=>
-            __ActorDispatch::#variant(_, _, ref mut __stamp) => #private::Stamp::put(__stamp, __sender),
-        }
-    });
     let arms = typed.iter().map(dispatch_arm);
     let from_dyn_steps = typed.iter().map(from_dyn_step);
     let take_steps = typed.iter().map(take_step);
@@ -341,8 +332,11 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     }
                 }
 
-                #[allow(unused_mut)]
-                fn __from_dyn(__msg: #private::DynMessage) -> #result<#dispatch, #private::DynMessage> {
+                #[allow(unused_mut, unused_variables)]
+                fn __from_dyn(
+                    __msg: #private::DynMessage,
+                    __sender: &mut #private::Sender,
+                ) -> #result<#dispatch, #private::DynMessage> {
                     let mut __msg = __msg;
                     #(#from_dyn_steps)*
                     #result::Err(__msg)
@@ -364,15 +358,6 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                     match __msg {
                         #(#into_dyn_arms)*
                         #phantom_arm
-                    }
-                }
-
-                #[inline(always)]
-                #[allow(unused_variables)]
-                fn __stamp(__msg: &mut #dispatch, __sender: #private::Sender) {
-                    match *__msg {
-                        #(#stamp_arms)*
-                        #phantom_ref_arm
                     }
                 }
 
@@ -494,7 +479,8 @@ fn into_dyn_arm(typed: &Typed) -> TokenStream {
     }
 }
 
-/// One step of `__from_dyn`: the dynamic message as `M`, or on to the next type.
+/// One step of `__from_dyn`: the dynamic message as `M`, with the sender taken into it
+/// as `__pack` does, or on to the next type.
 fn from_dyn_step(typed: &Typed) -> TokenStream {
     let ty = typed.ty;
     let variant = typed.variant(at(ty));
@@ -507,7 +493,7 @@ fn from_dyn_step(typed: &Typed) -> TokenStream {
                     __ActorDispatch::#variant(
                         __typed,
                         #private::ReplyTo::none(),
-                        ::core::default::Default::default(),
+                        #private::Stamp::from_sender(::core::mem::take(__sender)),
                     ),
                 );
             }
@@ -681,7 +667,10 @@ pub fn fallback(actor: &Actor) -> TokenStream {
                     }
                 }
 
-                fn __from_dyn(__msg: #private::DynMessage) -> ::core::result::Result<#dispatch, #private::DynMessage> {
+                fn __from_dyn(
+                    __msg: #private::DynMessage,
+                    _: &mut #private::Sender,
+                ) -> ::core::result::Result<#dispatch, #private::DynMessage> {
                     ::core::result::Result::Err(__msg)
                 }
 
