@@ -45,6 +45,25 @@ fn late_reply_is_never_handed_to_the_next_call() {
 }
 
 #[test]
+fn late_replies_to_many_timed_out_calls_reach_none_of_the_later_ones() {
+    // A thread uses its reply slots again: three calls that time out leave three with
+    // the actor, more than a thread keeps, and no later call may see their replies.
+    let probe = Probe::default().spawn();
+    let bridge = Bridge::new();
+    let gate = hold(&probe);
+    for n in 1..=3 {
+        assert!(bridge
+            .call(&probe, Echo(n), SHORT)
+            .unwrap_err()
+            .is_timeout());
+    }
+    drop(gate);
+    for n in 4..=12 {
+        assert_eq!(bridge.call(&probe, Echo(n), WAIT).unwrap(), n);
+    }
+}
+
+#[test]
 fn call_or_gives_the_default_on_timeout_only() {
     let probe = Probe::default().spawn();
     let bridge = Bridge::new();

@@ -1,11 +1,13 @@
 //! [`Bridge`]: how plain code (not an actor) calls actors and waits for replies.
 
+use std::any::Any;
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, RecvTimeoutError, Sender as ChannelSender};
 
+use super::shot::{self, Shot};
 use super::{CallTarget, NoReply, ReplyTo};
 use crate::error::{CallError, SendError};
 use crate::handle::{AnyAddr, Sender};
@@ -17,8 +19,9 @@ use crate::message::{DynMessage, Message};
 
 /// Lets plain code call actors and wait for their typed replies, with timeouts.
 ///
-/// Every call waits on a reply channel of its own, so a reply that arrives after its call
-/// timed out is dropped: it is never handed to a later call. A bridge also has an inbox:
+/// Every call waits on a reply slot of its own, so a reply that arrives after its call
+/// timed out is dropped: it is never handed to a later call. (A thread uses its slots
+/// again, but only once no one else holds them.) A bridge also has an inbox:
 /// what actors send back through [`Context::sender`](crate::Context::sender) to a message
 /// the bridge sent lands there, for [`receive`](Bridge::receive).
 ///
@@ -126,17 +129,33 @@ impl Bridge {
             Ok(waiting) => waiting,
             Err(cycle) => return Err(would_deadlock(actor, msg, cycle)),
         };
-        let (tx, rx) = crossbeam_channel::bounded(1);
+        // This thread's reply slot for `M::Reply`, used again from call to call: nothing
+        // is allocated, nor freed on the actor's thread (where a free of this thread's
+        // memory may take its allocator's lock).
+        let slot = ReplySlot::<M::Reply>::take();
         // A full bounded mailbox may make the post itself wait: within the same timeout.
         let deadline = Instant::now().checked_add(timeout);
-        target.__deliver(msg, ReplyTo::to(0, tx), self.sender_for(target), deadline)?;
-        crate::hosting::before_blocking();
-        match recv_until(&rx, deadline) {
-            Ok((_, outcome)) => outcome.map_err(|why| failure(actor, why)),
-            Err(RecvTimeoutError::Timeout) => Err(CallError::Timeout { actor, timeout }),
-            // Unreachable in practice: a reply slot always reports before it goes.
-            Err(RecvTimeoutError::Disconnected) => Err(CallError::Stopped { actor }),
+        let reply = ReplyTo::shot(slot.shot.clone());
+        if let Err(e) = target.__deliver(msg, reply, self.sender_for(target), deadline) {
+            slot.give_back();
+            return Err(e.into());
         }
+        crate::hosting::before_blocking();
+        let shot = &slot.shot;
+        let outcome = REPLY_SPIN
+            .spin(deadline, || shot.try_take())
+            .or_else(|| shot.wait(deadline));
+        let result = match outcome {
+            Some(shot::Outcome::Done(outcome)) => outcome.map_err(|why| failure(actor, why)),
+            Some(shot::Outcome::TimedOut) | None => {
+                // A reply after this is dropped: the slot is not used again while its
+                // actor holds it (`Shot::reset`).
+                shot.close();
+                Err(CallError::Timeout { actor, timeout })
+            }
+        };
+        slot.give_back();
+        result
     }
 
     /// Like [`call`](Bridge::call), but a timeout gives `default` instead of an error (the
@@ -338,6 +357,63 @@ pub(super) fn recv_until<T>(
     }
 }
 
+/// A thread's reply slot for one reply type, taken for a call and given back after it.
+/// Each thread keeps [`ReplySlot::KEPT`] per type: the shot of the call just answered may
+/// still be held, for a moment, by the actor that completed it (then the other is free),
+/// and the shot of a call that timed out, until its actor answers or drops it.
+struct ReplySlot<R: Send + 'static> {
+    shot: Arc<Shot<R>>,
+}
+
+thread_local! {
+    /// Per reply type, up to `ReplySlot::KEPT` idle shots (`Vec<Arc<Shot<R>>>`, as `Any`).
+    static SLOTS: std::cell::RefCell<Vec<Box<dyn Any>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl<R: Send + 'static> ReplySlot<R> {
+    /// Idle shots a thread keeps per reply type.
+    const KEPT: usize = 2;
+
+    /// An empty shot: one of this thread's that no one else holds, else a new one.
+    fn take() -> Self {
+        let kept = SLOTS.try_with(|slots| {
+            let mut slots = slots.try_borrow_mut().ok()?;
+            let shots = slots
+                .iter_mut()
+                .find_map(|s| s.downcast_mut::<Vec<Arc<Shot<R>>>>())?;
+            let free = shots.iter_mut().position(Shot::reset)?;
+            Some(shots.swap_remove(free))
+        });
+        let shot = kept.ok().flatten().unwrap_or_else(Shot::new);
+        ReplySlot { shot }
+    }
+
+    /// Keeps the shot for this thread's next call of this reply type, if there is room
+    /// (it replaces one still held elsewhere, which then goes with its last holder).
+    fn give_back(self) {
+        let _ = SLOTS.try_with(|slots| {
+            let Ok(mut slots) = slots.try_borrow_mut() else {
+                return;
+            };
+            let shots = match slots.iter().position(|s| s.is::<Vec<Arc<Shot<R>>>>()) {
+                Some(at) => &mut slots[at],
+                None => {
+                    slots.push(Box::new(Vec::<Arc<Shot<R>>>::with_capacity(Self::KEPT)));
+                    slots.last_mut().expect("just pushed")
+                }
+            };
+            let shots = shots
+                .downcast_mut::<Vec<Arc<Shot<R>>>>()
+                .expect("the type just checked");
+            if shots.len() < Self::KEPT {
+                shots.push(self.shot);
+            } else if let Some(held) = shots.iter().position(|s| Arc::strong_count(s) > 1) {
+                shots[held] = self.shot;
+            }
+        });
+    }
+}
+
 /// A call target as the wait-for record names it.
 pub(super) fn party<T: CallTarget<M> + ?Sized, M: Message>(target: &T) -> Party {
     Party {
@@ -356,5 +432,31 @@ pub(crate) fn failure<M>(actor: ActorInfo, why: NoReply) -> CallError<M> {
         NoReply::Stopped => CallError::Stopped { actor },
         NoReply::Panicked(panic) => CallError::Panicked { actor, panic },
         NoReply::Dropped => CallError::Unanswered { actor },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_thread_uses_its_reply_slot_again_once_no_one_else_holds_it() {
+        let first = ReplySlot::<u64>::take();
+        let held = first.shot.clone();
+        first.give_back();
+        // Still held, as by an actor that has not answered: not handed out again.
+        let second = ReplySlot::<u64>::take();
+        assert!(!Arc::ptr_eq(&second.shot, &held));
+        second.give_back();
+        // The actor answers late, and lets it go.
+        held.complete(shot::Outcome::Done(Ok(7)));
+        let was = Arc::as_ptr(&held);
+        drop(held);
+        let third = ReplySlot::<u64>::take();
+        assert!(std::ptr::eq(Arc::as_ptr(&third.shot), was), "the same slot");
+        assert!(
+            third.shot.try_take().is_none(),
+            "emptied: the late reply is gone"
+        );
     }
 }

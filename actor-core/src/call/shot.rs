@@ -93,6 +93,19 @@ impl<R> Shot<R> {
         })
     }
 
+    /// Empties the shot for another call, if no one else holds it (its last completer has
+    /// let it go): whether it did. A shot is reused only then, so nothing from an earlier
+    /// call (a late reply, a waker) can reach the next.
+    pub(crate) fn reset(this: &mut Arc<Self>) -> bool {
+        let Some(shot) = Arc::get_mut(this) else {
+            return false;
+        };
+        *shot.state.get_mut() = 0;
+        *shot.outcome.get_mut() = None;
+        *shot.waker.get_mut() = None;
+        true
+    }
+
     /// Completes the shot, unless it already was or its waiter is gone.
     #[inline]
     pub(crate) fn complete(&self, outcome: Outcome<R>) {
@@ -111,8 +124,10 @@ impl<R> Shot<R> {
             return;
         }
         if before & BLOCKED != 0 {
-            // Under the waiter's mutex: it is either waiting, or not yet past its check.
-            let _blocking = lock(&self.blocking);
+            // Taking the waiter's mutex, it is waiting (past its check of `DONE`, which it
+            // makes under the mutex); the notify comes after the mutex is let go, so the
+            // woken waiter does not block on it again at once.
+            drop(lock(&self.blocking));
             self.ready.notify_all();
         }
         if before & WAKER != 0 {
