@@ -11,6 +11,7 @@ use actor_core::prelude::*;
 use actor_core::{DeadLetters, Spawn};
 use common::{hold, Hold, WAIT};
 use std::sync::{Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 fn one_at_a_time() -> MutexGuard<'static, ()> {
     static TURN: Mutex<()> = Mutex::new(());
@@ -50,6 +51,11 @@ impl Drop for Bomb {
 #[derive(Message)]
 struct Job;
 
+/// A call, for a caller to wait on.
+#[derive(Message)]
+#[message(reply = u32)]
+struct Ask;
+
 #[derive(Default)]
 struct Sink;
 
@@ -62,6 +68,11 @@ impl Sink {
 
     #[handles(Job)]
     fn job(&mut self, _: Job) {}
+
+    #[handles(Ask)]
+    fn ask(&mut self, _: Ask) -> u32 {
+        7
+    }
 
     #[handles(Bomb)]
     fn bomb(&mut self, bomb: Bomb) {
@@ -82,6 +93,61 @@ fn stop_with_queued(addr: Addr<Sink>, queue: impl FnOnce(&Addr<Sink>)) {
     assert_eq!(notice.id(), addr.id());
     assert_eq!(notice.reason, actor_core::StopReason::Stopped);
     assert!(!addr.is_alive());
+}
+
+/// A call discarded behind a stop is recorded as a dead letter before its caller wakes.
+/// The reply slot used to be dropped first (in `Mail::into_dyn`, to name the message), so
+/// a caller woken by it could look before the letter was there. (`faults.rs`'s
+/// `undeliverable_messages_are_dead_letters` failed so, once, in CI.)
+#[test]
+fn a_discarded_call_is_a_dead_letter_before_its_caller_wakes() {
+    let _turn = one_at_a_time();
+    let driver = Driver::new(2);
+    for hosting in HOSTINGS {
+        let (woke, woken) = std::sync::mpsc::channel::<()>();
+        let (verdict, verdicts) = std::sync::mpsc::channel::<bool>();
+        let woken = Mutex::new(woken);
+        DeadLetters::set_hook(move |letter| {
+            if letter.message.as_deref() == Some("Ask") {
+                // Whether the caller wakes while its letter is being recorded: a bound
+                // on "it does not", not a synchronisation.
+                let woke_early = woken
+                    .lock()
+                    .unwrap()
+                    .recv_timeout(Duration::from_millis(200))
+                    .is_ok();
+                let _ = verdict.send(woke_early);
+            }
+        });
+        let addr = hosting.spawn(Spawn::new(Sink), &driver);
+        let gate = hold(&addr);
+        addr.tell(Stop).unwrap();
+        // Opens the gate once the call is queued behind the stop.
+        let opener = {
+            let addr = addr.clone();
+            std::thread::spawn(move || {
+                let deadline = Instant::now() + WAIT;
+                while addr.mailbox_len() < 2 {
+                    assert!(Instant::now() < deadline, "the call was never queued");
+                    std::thread::yield_now();
+                }
+                drop(gate);
+            })
+        };
+        let answer = Bridge::new().call(&addr, Ask, WAIT);
+        let _ = woke.send(());
+        opener.join().unwrap();
+        assert!(
+            matches!(answer, Err(CallError::Stopped { .. })),
+            "{hosting:?}: {answer:?}"
+        );
+        let woke_early = verdicts.recv_timeout(WAIT).expect("the call's dead letter");
+        DeadLetters::clear_hook();
+        assert!(
+            !woke_early,
+            "{hosting:?}: the caller woke before its dead letter"
+        );
+    }
 }
 
 #[test]

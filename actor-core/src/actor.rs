@@ -104,6 +104,14 @@ pub trait Actor: Sized + Send + 'static {
         usize::MAX
     }
 
+    /// The Rust type name of the message in typed mail (`std::any::type_name`), read
+    /// without moving it.
+    #[doc(hidden)]
+    fn __type_name(msg: &Self::Dispatch) -> &'static str {
+        let _ = msg;
+        "?"
+    }
+
     /// The name of the message type in typed mail, as in [`HANDLES`](Actor::HANDLES)
     /// (`"?"` if it has none): for the simulation's trace.
     #[doc(hidden)]

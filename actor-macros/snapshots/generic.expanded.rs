@@ -241,6 +241,13 @@ const _: () = {
                 __ActorDispatch::__Phantom(_, ref __never) => match *__never {}
             }
         }
+        fn __type_name(__msg: &__ActorDispatch<T, S, N>) -> &'static str {
+            match *__msg {
+                __ActorDispatch::__M0(..) => ::core::any::type_name::<Put<T>>(),
+                __ActorDispatch::__M1(..) => ::core::any::type_name::<Get<T>>(),
+                __ActorDispatch::__Phantom(_, ref __never) => match *__never {}
+            }
+        }
     }
     #[automatically_derived]
     impl<

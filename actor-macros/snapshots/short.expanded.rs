@@ -457,6 +457,15 @@ const _: () = {
                 __ActorDispatch::__M4(..) => 4usize,
             }
         }
+        fn __type_name(__msg: &__ActorDispatch) -> &'static str {
+            match *__msg {
+                __ActorDispatch::__M0(..) => ::core::any::type_name::<Inc>(),
+                __ActorDispatch::__M1(..) => ::core::any::type_name::<Add>(),
+                __ActorDispatch::__M2(..) => ::core::any::type_name::<Wait>(),
+                __ActorDispatch::__M3(..) => ::core::any::type_name::<Reset>(),
+                __ActorDispatch::__M4(..) => ::core::any::type_name::<Get>(),
+            }
+        }
     }
     #[automatically_derived]
     impl ::actor_core::__private::Handler<Inc> for __Self {

@@ -274,6 +274,13 @@ const _: () = {
                 __ActorDispatch::__M2(..) => 2usize,
             }
         }
+        fn __type_name(__msg: &__ActorDispatch) -> &'static str {
+            match *__msg {
+                __ActorDispatch::__M0(..) => ::core::any::type_name::<GetInventory>(),
+                __ActorDispatch::__M1(..) => ::core::any::type_name::<Product>(),
+                __ActorDispatch::__M2(..) => ::core::any::type_name::<wire::Count>(),
+            }
+        }
     }
     #[automatically_derived]
     impl ::actor_core::__private::Handler<GetInventory> for __Self {

@@ -130,6 +130,11 @@ const _: () = {
                 __ActorDispatch::__M0(..) => 0usize,
             }
         }
+        fn __type_name(__msg: &__ActorDispatch) -> &'static str {
+            match *__msg {
+                __ActorDispatch::__M0(..) => ::core::any::type_name::<Known>(),
+            }
+        }
         fn __catch_all(
             &mut self,
             __msg: ::actor_core::__private::DynMessage,

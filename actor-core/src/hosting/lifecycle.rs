@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
-use crate::actor::{Actor, Mail};
+use crate::actor::{Actor, ExecJob, Mail};
 use crate::call::{panic_message, ReplyTo};
 use crate::context::Context;
 use crate::dead::{DeadLetters, DeadReason};
@@ -385,11 +385,19 @@ pub(crate) fn discard<A: Actor>(shared: &Shared<A>, envelope: Envelope<A>) {
     let (mail, cause) = envelope.open_traced();
     crate::observe::discarded(shared.info(), cause);
     let discarded = panic::catch_unwind(AssertUnwindSafe(move || {
-        if let Mail::Typed(_) | Mail::Other(_) | Mail::Exec(_) | Mail::Resume(_) = mail {
-            let mail = mail.into_dyn();
-            let message = short_type_name(mail.type_name());
+        // Named and recorded while the mail, and so its reply slot, is still whole: the
+        // caller it wakes when dropped must find the letter there.
+        let name = match &mail {
+            Mail::Typed(msg) => Some(A::__type_name(msg)),
+            Mail::Other(other) => Some(other.0.type_name()),
+            Mail::Exec(_) | Mail::Resume(_) => Some(std::any::type_name::<ExecJob>()),
+            Mail::Stop(_) | Mail::Released => None,
+        };
+        if let Some(name) = name {
+            let message = short_type_name(name);
             DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
         }
+        drop(mail);
     }));
     if discarded.is_err() {
         log::error!("{}: dropping a discarded message panicked", shared.info());

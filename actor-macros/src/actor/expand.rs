@@ -263,6 +263,13 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
         let index = typed.index;
         quote!(__ActorDispatch::#variant(..) => #index,)
     });
+    // The Rust type of the message in typed mail, read without moving it (a dead letter
+    // is recorded before its reply slot is dropped).
+    let type_name_arms = typed.iter().map(|typed| {
+        let variant = typed.variant(Span::call_site());
+        let ty = relocated(typed.ty);
+        quote!(__ActorDispatch::#variant(..) => ::core::any::type_name::<#ty>(),)
+    });
     let handler_impls = typed.iter().map(|typed| handler_impl(typed, &params));
 
     let catch_all = actor.hook(|role| matches!(role, Role::CatchAll)).map(|method| {
@@ -364,6 +371,13 @@ pub fn actor(actor: &Actor, remote: bool) -> TokenStream {
                 fn __message_index(__msg: &#dispatch) -> usize {
                     match *__msg {
                         #(#index_arms)*
+                        #phantom_ref_arm
+                    }
+                }
+
+                fn __type_name(__msg: &#dispatch) -> &'static str {
+                    match *__msg {
+                        #(#type_name_arms)*
                         #phantom_ref_arm
                     }
                 }
