@@ -374,37 +374,36 @@ impl<R: Send + 'static> ReplySlot<R> {
     /// Idle shots a thread keeps per reply type.
     const KEPT: usize = 2;
 
+    /// Runs `kept` on this thread's idle shots for `R` (none yet, the first time); `None`
+    /// while the thread's slots are gone (its end) or in use.
+    fn with_kept<T>(kept: impl FnOnce(&mut Vec<Arc<Shot<R>>>) -> T) -> Option<T> {
+        SLOTS
+            .try_with(|slots| {
+                let mut slots = slots.try_borrow_mut().ok()?;
+                if !slots.iter().any(|s| s.is::<Vec<Arc<Shot<R>>>>()) {
+                    slots.push(Box::new(Vec::<Arc<Shot<R>>>::with_capacity(Self::KEPT)));
+                }
+                let shots = slots.iter_mut().find_map(|s| s.downcast_mut())?;
+                Some(kept(shots))
+            })
+            .ok()
+            .flatten()
+    }
+
     /// An empty shot: one of this thread's that no one else holds, else a new one.
     fn take() -> Self {
-        let kept = SLOTS.try_with(|slots| {
-            let mut slots = slots.try_borrow_mut().ok()?;
-            let shots = slots
-                .iter_mut()
-                .find_map(|s| s.downcast_mut::<Vec<Arc<Shot<R>>>>())?;
+        let free = Self::with_kept(|shots| {
             let free = shots.iter_mut().position(Shot::reset)?;
             Some(shots.swap_remove(free))
         });
-        let shot = kept.ok().flatten().unwrap_or_else(Shot::new);
+        let shot = free.flatten().unwrap_or_else(Shot::new);
         ReplySlot { shot }
     }
 
     /// Keeps the shot for this thread's next call of this reply type, if there is room
     /// (it replaces one still held elsewhere, which then goes with its last holder).
     fn give_back(self) {
-        let _ = SLOTS.try_with(|slots| {
-            let Ok(mut slots) = slots.try_borrow_mut() else {
-                return;
-            };
-            let shots = match slots.iter().position(|s| s.is::<Vec<Arc<Shot<R>>>>()) {
-                Some(at) => &mut slots[at],
-                None => {
-                    slots.push(Box::new(Vec::<Arc<Shot<R>>>::with_capacity(Self::KEPT)));
-                    slots.last_mut().expect("just pushed")
-                }
-            };
-            let shots = shots
-                .downcast_mut::<Vec<Arc<Shot<R>>>>()
-                .expect("the type just checked");
+        Self::with_kept(|shots| {
             if shots.len() < Self::KEPT {
                 shots.push(self.shot);
             } else if let Some(held) = shots.iter().position(|s| Arc::strong_count(s) > 1) {

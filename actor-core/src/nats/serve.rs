@@ -251,15 +251,7 @@ impl NatsJob {
             Kind::Tell => None,
         }
     }
-}
 
-impl Drop for NatsJob {
-    fn drop(&mut self) {
-        self.leave();
-    }
-}
-
-impl NatsJob {
     /// Leaves `origins` (once; dropped, it leaves too).
     fn leave(&mut self) {
         if !std::mem::take(&mut self.counted) {
@@ -274,6 +266,12 @@ impl NatsJob {
                 }
             }
         }
+    }
+}
+
+impl Drop for NatsJob {
+    fn drop(&mut self) {
+        self.leave();
     }
 }
 
@@ -404,7 +402,6 @@ struct Replier {
 }
 
 impl Replier {
-    /// Runs call `xid` and publishes its reply, or the fault that takes its place.
     /// Publishes the reply to call `xid` that `encode` appends, or the fault that takes
     /// its place.
     fn finish(
