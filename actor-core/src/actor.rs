@@ -1,9 +1,7 @@
 //! The [`Actor`] and [`Handler`] traits, which `#[actor]` implements, and the mail a
 //! mailbox carries.
 
-use std::sync::Arc;
-
-use crate::call::ReplyTo;
+use crate::call::{ExecFn, ReplyTo, Resume};
 use crate::context::Context;
 use crate::error::Error;
 use crate::handle::{Addr, Sender};
@@ -247,52 +245,6 @@ pub enum Mail<A: Actor> {
     /// A `ctx.ask` ended: its continuation, to run with its outcome.
     Resume(Resume<A>),
 }
-
-/// What a [`Resume`] carries: a `ctx.ask`'s shared state, which holds the continuation
-/// and the outcome that ended the request (`call/ask.rs`).
-pub(crate) trait Resumable<A: Actor>: Send + Sync {
-    /// Runs the continuation with the outcome, on the asking actor, once.
-    fn resume(self: Arc<Self>, actor: &mut A, ctx: &mut Context<A>);
-
-    /// Drops the continuation and the outcome unrun (the mail was never handled).
-    fn discard(&self);
-}
-
-/// The mail that carries an ended `ctx.ask` back to its asker: the request's own shared
-/// state (no box of its own). Dropped unhandled (the asker stopped first), it drops the
-/// continuation at once, not when the last reference to that state goes.
-#[doc(hidden)]
-pub struct Resume<A: Actor>(Option<Arc<dyn Resumable<A>>>);
-
-impl<A: Actor> Resume<A> {
-    pub(crate) fn new(state: Arc<dyn Resumable<A>>) -> Self {
-        Resume(Some(state))
-    }
-
-    /// Runs the continuation.
-    #[inline]
-    pub(crate) fn run(mut self, actor: &mut A, ctx: &mut Context<A>) {
-        let state = self.0.take();
-        // Empty now: its drop would do nothing.
-        std::mem::forget(self);
-        if let Some(state) = state {
-            state.resume(actor, ctx);
-        }
-    }
-}
-
-impl<A: Actor> Drop for Resume<A> {
-    fn drop(&mut self) {
-        // Still here: dropped unhandled.
-        if let Some(state) = self.0.take() {
-            state.discard();
-        }
-    }
-}
-
-/// A closure run on an actor's thread with the actor and its context.
-#[doc(hidden)]
-pub type ExecFn<A> = Box<dyn FnOnce(&mut A, &mut Context<A>) + Send>;
 
 impl<A: Actor> Mail<A> {
     /// What the mail is, for the simulation's trace.

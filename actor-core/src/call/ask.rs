@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 use super::bridge::failure;
 use super::reply::{Hook, HookHeader};
 use super::{CallTarget, NoReply, ReplyTo};
-use crate::actor::{Actor, Mail, Resumable, Resume};
+use super::{Resumable, Resume, ResumeHeader};
+use crate::actor::{Actor, Mail};
 use crate::context::Context;
 use crate::error::CallError;
 use crate::handle::{Sender, Shared};
@@ -66,6 +67,8 @@ type Outcome<M> = Result<<M as Message>::Reply, CallError<M>>;
 #[repr(C)]
 struct Ask<A: Actor, M: Message, F> {
     hook: HookHeader<M::Reply>,
+    /// What the `Resume` mail that carries this block points at.
+    resume: ResumeHeader<A>,
     /// `SENDING`, `EARLY`, `WAITING` or `DONE`: exactly one party moves it to `DONE`.
     state: AtomicU8,
     /// Weak: a request in flight never keeps its asker alive.
@@ -108,7 +111,7 @@ where
         // Safety: this caller moved the state to `DONE`, so it alone writes the outcome,
         // before the block goes to the asker.
         unsafe { *self.outcome.get() = Some(outcome) };
-        let resume = Resume::new(self as Arc<dyn Resumable<A>>);
+        let resume = Resume::new(self);
         // Past a driver mailbox's bound: the actor asked for this itself. Refused only if
         // the asker has stopped, and then the mail's drop drops the continuation.
         let _ = asker.post(Mail::Resume(resume), Sender::Nobody, Wait::Force);
@@ -162,6 +165,7 @@ where
         }
         Arc::new(Ask {
             hook: HookHeader::new::<Self>(),
+            resume: ResumeHeader::new::<Self>(),
             state: AtomicU8::new(SENDING),
             asker: Arc::downgrade(asker),
             actor,
@@ -228,12 +232,15 @@ where
     fn abandon(&self) {}
 }
 
-impl<A, M, F> Resumable<A> for Ask<A, M, F>
+// SAFETY: `resume` is made by `ResumeHeader::new::<Self>` (in `new`), at `HEADER_AT`.
+unsafe impl<A, M, F> Resumable<A> for Ask<A, M, F>
 where
     A: Actor,
     M: Message,
     F: FnOnce(&mut A, Outcome<M>, &mut Context<A>) + Send + 'static,
 {
+    const HEADER_AT: usize = std::mem::offset_of!(Self, resume);
+
     fn resume(self: Arc<Self>, actor: &mut A, ctx: &mut Context<A>) {
         // Safety: the `Resume` mail runs this once, instead of `discard`.
         let (then, outcome) = unsafe { self.take() };

@@ -10,8 +10,8 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use super::shot::{self, Shot};
-use super::{NoReply, ReplyTo};
-use crate::actor::{Actor, ExecFn, ExecJob, Mail};
+use super::{ExecFn, NoReply, ReplyTo};
+use crate::actor::{Actor, ExecJob, Mail};
 use crate::context::Context;
 use crate::handle::{Addr, Sender};
 use crate::hosting::current;
@@ -289,7 +289,7 @@ impl<A: Actor> Addr<A> {
         // The sender travels in the closure (no second box): it is set before `f` runs,
         // and the host takes it out after.
         let sender = current::sender();
-        let job: ExecFn<A> = Box::new(move |actor, ctx| {
+        let job = ExecFn::new(move |actor, ctx: &mut Context<A>| {
             ctx.sender = sender;
             if raise {
                 reply.complete(|| f(actor, ctx));

@@ -220,7 +220,7 @@ impl<A: Actor> Life<A> {
             }
             Mail::Exec(job) => {
                 *turn = probe.begin(cause, || Cow::Borrowed("exec"));
-                let handled = panic::catch_unwind(AssertUnwindSafe(|| job(actor, ctx)));
+                let handled = panic::catch_unwind(AssertUnwindSafe(|| job.run(actor, ctx)));
                 clear_sender(&mut ctx.sender);
                 handled
             }
