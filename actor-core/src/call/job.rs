@@ -97,9 +97,13 @@ unsafe fn call_exec<A: Actor, F>(
 ) where
     F: FnOnce(&mut A, &mut Context<A>),
 {
-    // SAFETY: as the caller promises: the box `new` leaked.
-    let cell = unsafe { Box::from_raw(header.cast::<ExecCell<A, F>>().as_ptr()) };
-    let ExecCell { f, .. } = *cell;
+    // The box is freed before the closure runs: what the closure does (and a panic in it)
+    // cannot leave it behind.
+    let f = {
+        // SAFETY: as the caller promises: the box `new` leaked.
+        let cell = unsafe { Box::from_raw(header.cast::<ExecCell<A, F>>().as_ptr()) };
+        cell.f
+    };
     f(actor, ctx);
 }
 
@@ -118,7 +122,7 @@ unsafe fn drop_exec<A: Actor, F>(header: NonNull<ExecHeader<A>>) {
 ///
 /// The type has a [`ResumeHeader<A>`] field made by [`ResumeHeader::new::<Self>`],
 /// [`HEADER_AT`](Resumable::HEADER_AT) bytes into it.
-pub(crate) unsafe trait Resumable<A: Actor>: Send + Sync + Sized {
+pub(crate) unsafe trait Resumable<A: Actor>: Send + Sync + Sized + 'static {
     /// Where the [`ResumeHeader`] field is, in bytes from the start (`offset_of!`).
     const HEADER_AT: usize;
 
