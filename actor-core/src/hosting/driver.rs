@@ -114,6 +114,15 @@ pub(crate) struct DriverInner {
 }
 
 impl Driver {
+    /// Tasks its idle workers took from a neighbour's slot (see `worker::Slots::stolen`).
+    #[cfg(test)]
+    pub(super) fn stolen(&self) -> usize {
+        self.inner
+            .slots
+            .stolen
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
     /// A driver of `threads` worker threads.
     ///
     /// # Panics

@@ -191,6 +191,10 @@ pub(crate) struct Slots {
     waking: AtomicBool,
     /// Who spins, and for how long.
     spinner: Spinner,
+    /// Tasks taken from a neighbour's slot, for the tests (a handler that blocks must hand
+    /// its slot's task on, not leave it to be stolen).
+    #[cfg(test)]
+    pub(super) stolen: AtomicUsize,
 }
 
 /// The spinning worker's flag and the driver's spin budget, on a cache line of their own:
@@ -220,6 +224,8 @@ impl Slots {
                 spinning: AtomicBool::new(false),
                 budget: SpinBudget::new(),
             },
+            #[cfg(test)]
+            stolen: AtomicUsize::new(0),
         }
     }
 
@@ -532,6 +538,8 @@ impl<'a> Idle<'a> {
             if seat.next.is_full() {
                 if stuck {
                     if let Some(task) = seat.next.steal() {
+                        #[cfg(test)]
+                        self.slots.stolen.fetch_add(1, Ordering::Relaxed);
                         return (Some(task), true);
                     }
                 }
@@ -582,8 +590,60 @@ fn drain(jobs: &Receiver<Injected>, driver: &Weak<DriverInner>) {
 #[cfg(test)]
 mod tests {
     use super::{Idle, Injected, Slots, SpinBudget, SPIN_FOR, SPIN_MIN};
+    use crate::prelude::*;
     use std::sync::atomic::Ordering;
-    use std::time::Instant;
+    use std::time::{Duration, Instant};
+
+    #[derive(Message)]
+    struct Poke;
+
+    /// A driver actor that does nothing with what it is told.
+    struct Neighbour;
+    #[actor]
+    impl Neighbour {
+        #[handles(Poke)]
+        fn poke(&mut self, _: Poke) {}
+    }
+
+    /// Tells its neighbour, which then waits in this worker's next slot, and stops it at
+    /// once: whether it stopped.
+    #[derive(Message)]
+    #[message(reply = bool)]
+    struct TellThenStop;
+
+    struct Stopper {
+        neighbour: Addr<Neighbour>,
+    }
+    #[actor]
+    impl Stopper {
+        #[handles(TellThenStop)]
+        fn tell_then_stop(&mut self, _: TellThenStop) -> bool {
+            self.neighbour.tell(Poke).expect("the neighbour is alive");
+            let stopped = Bridge::new().stop(&[self.neighbour.any()], Duration::from_secs(30));
+            matches!(stopped.as_slice(), [Some(_)])
+        }
+    }
+
+    /// A handler that blocks on the neighbour it has just told (the neighbour's task is in
+    /// this worker's next slot) hands that task to the shared queue first, where the other
+    /// worker takes it: nothing is stolen. Without it (`Bridge::stop` before 228c997) the
+    /// task stayed in the slot until the idle worker stole it, `STEAL_AFTER` or more later:
+    /// this test then counts a steal in every round.
+    #[test]
+    fn a_handler_blocking_on_the_task_in_its_slot_hands_it_on_instead_of_leaving_it_to_be_stolen() {
+        let driver = Driver::new(2);
+        for round in 0..5 {
+            let neighbour = Neighbour.spawn_on(&driver);
+            let stopper = Stopper { neighbour }.spawn_on(&driver);
+            let stopped = Bridge::new().call(&stopper, TellThenStop, Duration::from_secs(30));
+            assert!(matches!(stopped, Ok(true)), "round {round}: {stopped:?}");
+        }
+        assert_eq!(
+            driver.stolen(),
+            0,
+            "a blocked handler's neighbour was stolen"
+        );
+    }
 
     #[test]
     fn a_spin_budget_halves_when_nothing_comes_and_doubles_when_something_does() {
