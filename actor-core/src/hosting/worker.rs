@@ -597,30 +597,54 @@ mod tests {
     #[derive(Message)]
     struct Poke;
 
-    /// A driver actor that does nothing with what it is told.
+    #[derive(Message)]
+    #[message(reply = u8)]
+    struct Answer;
+
+    /// A driver actor that does nothing with what it is told, and answers calls.
     struct Neighbour;
     #[actor]
     impl Neighbour {
         #[handles(Poke)]
         fn poke(&mut self, _: Poke) {}
+
+        #[handles(Answer)]
+        fn answer(&mut self, _: Answer) -> u8 {
+            7
+        }
     }
 
-    /// Tells its neighbour, which then waits in this worker's next slot, and stops it at
-    /// once: whether it stopped.
+    /// How a handler blocks on its neighbour.
+    #[derive(Debug, Clone, Copy)]
+    enum Way {
+        Stop,
+        Call,
+        Exec,
+    }
+
+    /// Tells the neighbour, which then waits in this worker's next slot, and blocks on it
+    /// at once, in one of the `Way`s: whether the neighbour did what was asked.
     #[derive(Message)]
     #[message(reply = bool)]
-    struct TellThenStop;
+    struct TellThenBlock(Way);
 
-    struct Stopper {
+    struct Blocker {
         neighbour: Addr<Neighbour>,
     }
     #[actor]
-    impl Stopper {
-        #[handles(TellThenStop)]
-        fn tell_then_stop(&mut self, _: TellThenStop) -> bool {
+    impl Blocker {
+        #[handles(TellThenBlock)]
+        fn tell_then_block(&mut self, TellThenBlock(way): TellThenBlock) -> bool {
+            let wait = Duration::from_secs(30);
             self.neighbour.tell(Poke).expect("the neighbour is alive");
-            let stopped = Bridge::new().stop(&[self.neighbour.any()], Duration::from_secs(30));
-            matches!(stopped.as_slice(), [Some(_)])
+            match way {
+                Way::Stop => {
+                    let stopped = Bridge::new().stop(&[self.neighbour.any()], wait);
+                    matches!(stopped.as_slice(), [Some(_)])
+                }
+                Way::Call => Bridge::new().call(&self.neighbour, Answer, wait).ok() == Some(7),
+                Way::Exec => self.neighbour.exec(|_, _| 7_u8).wait_timeout(wait).ok() == Some(7),
+            }
         }
     }
 
@@ -628,21 +652,28 @@ mod tests {
     /// this worker's next slot) hands that task to the shared queue first, where the other
     /// worker takes it: nothing is stolen. Without it (`Bridge::stop` before 228c997) the
     /// task stayed in the slot until the idle worker stole it, `STEAL_AFTER` or more later:
-    /// this test then counts a steal in every round.
+    /// this test then counts a steal in every round. Each way to block is checked: a stop,
+    /// a call and a wait for an `exec`.
     #[test]
     fn a_handler_blocking_on_the_task_in_its_slot_hands_it_on_instead_of_leaving_it_to_be_stolen() {
-        let driver = Driver::new(2);
-        for round in 0..5 {
-            let neighbour = Neighbour.spawn_on(&driver);
-            let stopper = Stopper { neighbour }.spawn_on(&driver);
-            let stopped = Bridge::new().call(&stopper, TellThenStop, Duration::from_secs(30));
-            assert!(matches!(stopped, Ok(true)), "round {round}: {stopped:?}");
+        for way in [Way::Stop, Way::Call, Way::Exec] {
+            let driver = Driver::new(2);
+            for round in 0..5 {
+                let neighbour = Neighbour.spawn_on(&driver);
+                let blocker = Blocker { neighbour }.spawn_on(&driver);
+                let done =
+                    Bridge::new().call(&blocker, TellThenBlock(way), Duration::from_secs(30));
+                assert!(matches!(done, Ok(true)), "{way:?}, round {round}: {done:?}");
+            }
+            // Without the hand-on, every round's neighbour is stolen. With it, only a
+            // handler kept off its core for a whole `STEAL_AFTER` between its tell and its
+            // wait (a loaded machine) could leave one to be: not every round's.
+            let stolen = driver.stolen();
+            assert!(
+                stolen < 5,
+                "{way:?}: every blocked handler's neighbour was stolen ({stolen})"
+            );
         }
-        assert_eq!(
-            driver.stolen(),
-            0,
-            "a blocked handler's neighbour was stolen"
-        );
     }
 
     #[test]
