@@ -70,6 +70,16 @@ mod tests {
     struct Total;
     #[derive(Message)]
     struct Ping(#[allow(dead_code)] u64);
+    #[derive(Message)]
+    struct Work;
+
+    /// Told only unit messages, as Fork-Join's actors are.
+    struct Worker;
+    #[actor]
+    impl Worker {
+        #[handles(Work)]
+        fn work(&mut self, _: Work) {}
+    }
 
     struct Blind;
     #[actor]
@@ -103,5 +113,8 @@ mod tests {
     fn mail_for_a_handler_that_cannot_look_carries_no_sender() {
         assert_eq!(size_of::<Envelope<Blind>>(), 24 + size_of::<Cause>());
         assert_eq!(size_of::<Envelope<Looking>>(), 40 + size_of::<Cause>());
+        // A unit message and its reply slot are one word; with the tag, two: the runtime's
+        // own mail (`Exec`, `Resume`, one word each since session 18) is no wider.
+        assert_eq!(size_of::<Envelope<Worker>>(), 16 + size_of::<Cause>());
     }
 }
