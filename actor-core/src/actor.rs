@@ -1,7 +1,7 @@
 //! The [`Actor`] and [`Handler`] traits, which `#[actor]` implements, and the mail a
 //! mailbox carries.
 
-use crate::call::{ExecFn, ReplyTo, Resume};
+use crate::call::{Job, ReplyTo};
 use crate::context::Context;
 use crate::error::Error;
 use crate::handle::{Addr, Sender};
@@ -241,9 +241,9 @@ pub enum Mail<A: Actor> {
     /// The last handle was dropped: stop unless a new one was made since.
     Released,
     /// A closure to run with the actor (`Addr::exec`).
-    Exec(ExecFn<A>),
+    Exec(Job<A>),
     /// A `ctx.ask` ended: its continuation, to run with its outcome.
-    Resume(Resume<A>),
+    Resume(Job<A>),
 }
 
 impl<A: Actor> Mail<A> {

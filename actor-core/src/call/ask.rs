@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use super::bridge::failure;
 use super::reply::{Hook, HookHeader};
 use super::{CallTarget, NoReply, ReplyTo};
-use super::{Resumable, Resume, ResumeHeader};
+use super::{Job, JobHeader, Resumable};
 use crate::actor::{Actor, Mail};
 use crate::context::Context;
 use crate::error::CallError;
@@ -68,7 +68,7 @@ type Outcome<M> = Result<<M as Message>::Reply, CallError<M>>;
 struct Ask<A: Actor, M: Message, F> {
     hook: HookHeader<M::Reply>,
     /// What the `Resume` mail that carries this block points at.
-    resume: ResumeHeader<A>,
+    resume: JobHeader<A>,
     /// `SENDING`, `EARLY`, `WAITING` or `DONE`: exactly one party moves it to `DONE`.
     state: AtomicU8,
     /// Weak: a request in flight never keeps its asker alive.
@@ -111,7 +111,7 @@ where
         // Safety: this caller moved the state to `DONE`, so it alone writes the outcome,
         // before the block goes to the asker.
         unsafe { *self.outcome.get() = Some(outcome) };
-        let resume = Resume::new(self);
+        let resume = Job::resume(self);
         // Past a driver mailbox's bound: the actor asked for this itself. Refused only if
         // the asker has stopped, and then the mail's drop drops the continuation.
         let _ = asker.post(Mail::Resume(resume), Sender::Nobody, Wait::Force);
@@ -165,7 +165,7 @@ where
         }
         Arc::new(Ask {
             hook: HookHeader::new::<Self>(),
-            resume: ResumeHeader::new::<Self>(),
+            resume: JobHeader::resume::<Self>(),
             state: AtomicU8::new(SENDING),
             asker: Arc::downgrade(asker),
             actor,
@@ -232,7 +232,7 @@ where
     fn abandon(&self) {}
 }
 
-// SAFETY: `resume` is made by `ResumeHeader::new::<Self>` (in `new`), at `HEADER_AT`.
+// SAFETY: `resume` is made by `JobHeader::resume::<Self>` (in `new`), at `HEADER_AT`.
 unsafe impl<A, M, F> Resumable<A> for Ask<A, M, F>
 where
     A: Actor,

@@ -10,7 +10,7 @@ use std::task::{Context as TaskContext, Poll};
 use std::time::{Duration, Instant};
 
 use super::shot::{self, Shot};
-use super::{ExecFn, NoReply, ReplyTo};
+use super::{Job, NoReply, ReplyTo};
 use crate::actor::{Actor, ExecJob, Mail};
 use crate::context::Context;
 use crate::handle::{Addr, Sender};
@@ -289,7 +289,7 @@ impl<A: Actor> Addr<A> {
         // The sender travels in the closure (no second box): it is set before `f` runs,
         // and the host takes it out after.
         let sender = current::sender();
-        let job = ExecFn::new(move |actor, ctx: &mut Context<A>| {
+        let job = Job::exec(move |actor, ctx: &mut Context<A>| {
             ctx.sender = sender;
             if raise {
                 reply.complete(|| f(actor, ctx));
