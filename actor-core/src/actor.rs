@@ -259,6 +259,17 @@ impl<A: Actor> Mail<A> {
         }
     }
 
+    /// The Rust type name of the message that [`into_dyn`](Mail::into_dyn) would box, read
+    /// without moving the mail (a dead letter is named before its reply slot drops).
+    pub(crate) fn type_name(&self) -> &'static str {
+        match self {
+            Mail::Typed(msg) => A::__type_name(msg),
+            Mail::Other(other) => other.0.type_name(),
+            Mail::Stop(_) | Mail::Released => std::any::type_name::<Stop>(),
+            Mail::Exec(_) | Mail::Resume(_) => std::any::type_name::<ExecJob>(),
+        }
+    }
+
     pub(crate) fn into_dyn(self) -> DynMessage {
         match self {
             Mail::Typed(msg) => A::__into_dyn(msg),

@@ -380,10 +380,14 @@ impl<R: Send + 'static> ReplySlot<R> {
         SLOTS
             .try_with(|slots| {
                 let mut slots = slots.try_borrow_mut().ok()?;
-                if !slots.iter().any(|s| s.is::<Vec<Arc<Shot<R>>>>()) {
-                    slots.push(Box::new(Vec::<Arc<Shot<R>>>::with_capacity(Self::KEPT)));
-                }
-                let shots = slots.iter_mut().find_map(|s| s.downcast_mut())?;
+                let at = match slots.iter().position(|s| s.is::<Vec<Arc<Shot<R>>>>()) {
+                    Some(at) => at,
+                    None => {
+                        slots.push(Box::new(Vec::<Arc<Shot<R>>>::with_capacity(Self::KEPT)));
+                        slots.len() - 1
+                    }
+                };
+                let shots = slots[at].downcast_mut()?;
                 Some(kept(shots))
             })
             .ok()

@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 
-use crate::actor::{Actor, ExecJob, Mail};
+use crate::actor::{Actor, Mail};
 use crate::call::{panic_message, ReplyTo};
 use crate::context::Context;
 use crate::dead::{DeadLetters, DeadReason};
@@ -387,14 +387,9 @@ pub(crate) fn discard<A: Actor>(shared: &Shared<A>, envelope: Envelope<A>) {
     let discarded = panic::catch_unwind(AssertUnwindSafe(move || {
         // Named and recorded while the mail, and so its reply slot, is still whole: the
         // caller it wakes when dropped must find the letter there.
-        let name = match &mail {
-            Mail::Typed(msg) => Some(A::__type_name(msg)),
-            Mail::Other(other) => Some(other.0.type_name()),
-            Mail::Exec(_) | Mail::Resume(_) => Some(std::any::type_name::<ExecJob>()),
-            Mail::Stop(_) | Mail::Released => None,
-        };
-        if let Some(name) = name {
-            let message = short_type_name(name);
+        // A stop or a release is no one's message: not a letter.
+        if !matches!(mail, Mail::Stop(_) | Mail::Released) {
+            let message = short_type_name(mail.type_name());
             DeadLetters::record(Some(shared.info()), Some(message), DeadReason::Discarded);
         }
         drop(mail);
